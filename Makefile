@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dpo: build, lint, test and demo. Every user-facing target installs the
+# Debian packages it needs first (see `deps`).
+#
+#   make               dpo.ko (against KDIR) and dpoctl
+#   make check         host unit tests + the selftests in QEMU on every kernel
+#   make check-quick   the same on one kernel (KVER=..., default: newest 6.1)
+#   make demo          boot the VM and show live monitoring side by side
+#   make vm-shell      boot the VM with a shell (KVER=...)
+#   make lint          checkpatch --strict, W=1 and sparse on every kernel
+#   make deps          install the Debian packages the above need
+
+BUILD      := $(CURDIR)/build
+SRC_TARBALL := /usr/src/linux-source-6.1.tar.xz
+KSRC       := $(BUILD)/linux-src
+KSFT_INC   := $(KSRC)/tools/testing/selftests
+CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
+KERNELS_SH := $(CURDIR)/selftests/vm/kernels.sh
+
+DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
+	linux-source-6.1 qemu-system-x86 busybox-static cpio kmod xz-utils \
+	libnl-3-dev libnl-genl-3-dev pkg-config gcc make libc6-dev \
+	sparse valgrind flex bison bc libelf-dev libssl-dev
+
+# Kernel releases, resolved lazily so that `make deps` can run first.
+KVER_61    = $(shell $(KERNELS_SH) 6.1)
+KVER_612   = $(shell $(KERNELS_SH) 6.12)
+KVERS      = $(KVER_61) $(KVER_612)
+KVER      ?= $(KVER_61)
+KDIR      ?= /usr/src/linux-headers-$(shell $(KERNELS_SH) newest)
+
+.PHONY: all module dpoctl deps ksft-src lint check check-run check-quick \
+	check-quick-run demo vm-shell unit clean help
+
+all: module dpoctl
+
+help:
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "deps: run as root (apt-get install$$missing)" >&2; \
+			exit 1; \
+		fi; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive INITRD=No apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+dpoctl:
+	$(MAKE) -C uctl O=$(BUILD)/uctl
+
+# Only what we use from the kernel tarball: the kselftest headers and
+# checkpatch. Never committed.
+ksft-src: $(KSRC)/.stamp
+$(KSRC)/.stamp: $(SRC_TARBALL)
+	rm -rf $(KSRC) && mkdir -p $(KSRC)
+	tar -xJf $(SRC_TARBALL) -C $(KSRC) --strip-components=1 \
+		linux-source-6.1/tools/testing/selftests/kselftest.h \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	touch $@
+
+# One module build per kernel, each in its own copy of the sources.
+$(BUILD)/kmod/%/kmod/dpo.ko: FORCE
+	@mkdir -p $(BUILD)/kmod/$*
+	@cp -a Kbuild kmod include $(BUILD)/kmod/$*/
+	$(MAKE) -C /usr/src/linux-headers-$* M=$(BUILD)/kmod/$* $(KBUILD_EXTRA) modules
+FORCE:
+
+unit:
+	$(MAKE) -C uctl O=$(BUILD)/uctl test
+
+vm-bins: ksft-src
+	$(MAKE) -C uctl O=$(BUILD)/uctl-static STATIC=1
+	$(MAKE) -C selftests O=$(BUILD)/selftests KSFT_INC=$(KSFT_INC)
+
+lint: deps
+	@$(MAKE) --no-print-directory lint-run
+lint-run: ksft-src
+	$(CHECKPATCH) --strict --no-tree --terse --show-types -f \
+		kmod/*.c kmod/*.h include/uapi/linux/dpo.h
+	@set -e; for k in $(KVERS); do \
+		echo "lint: W=1 C=1 against $$k"; \
+		rm -rf $(BUILD)/lint/$$k; mkdir -p $(BUILD)/lint/$$k; \
+		cp -a Kbuild kmod include $(BUILD)/lint/$$k/; \
+		$(MAKE) -s -C /usr/src/linux-headers-$$k M=$(BUILD)/lint/$$k \
+			W=1 C=1 modules > $(BUILD)/lint/$$k.log 2>&1 || \
+			{ cat $(BUILD)/lint/$$k.log; exit 1; }; \
+		if grep -E 'warning|error' $(BUILD)/lint/$$k.log; then \
+			echo "lint: $$k: not clean" >&2; exit 1; fi; \
+	done
+	@echo "lint: clean"
+
+# `check` runs the host unit tests, then the selftests in the VM on each
+# kernel, and closes with one "N passed, N failed" line over all of them.
+check: deps
+	@$(MAKE) --no-print-directory check-run
+check-run: vm-bins
+	@selftests/vm/check.sh --build $(BUILD) --kvers "$(KVERS)"
+
+check-quick: deps
+	@$(MAKE) --no-print-directory check-quick-run
+check-quick-run: vm-bins
+	@selftests/vm/check.sh --build $(BUILD) --kvers "$(KVER)"
+
+demo: deps
+	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko
+	@selftests/vm/run.sh --build $(BUILD) --kver $(KVER) --mode demo
+
+vm-shell: deps
+	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko
+	@selftests/vm/run.sh --build $(BUILD) --kver $(KVER) --mode shell
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf $(BUILD)

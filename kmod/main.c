@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dpo: dynamic patch orchestration. Registers the subsystems in order and
+ * unwinds them in reverse.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <uapi/linux/dpo.h>
+
+#include "exit_watch.h"
+#include "netlink.h"
+#include "session.h"
+#include "version.h"
+
+static int __init dpo_init(void)
+{
+	int err;
+
+	err = dpo_session_init();
+	if (err)
+		return err;
+	err = dpo_exit_watch_init();
+	if (err)
+		goto err_session;
+	err = dpo_nl_init();
+	if (err)
+		goto err_exit_watch;
+	pr_info("dpo: version " DPO_VERSION " loaded\n");
+	return 0;
+
+err_exit_watch:
+	dpo_exit_watch_exit();
+err_session:
+	dpo_session_exit();
+	return err;
+}
+
+static void __exit dpo_exit(void)
+{
+	dpo_nl_exit();
+	dpo_exit_watch_exit();
+	dpo_session_exit();
+	pr_info("dpo: unloaded\n");
+}
+
+module_init(dpo_init);
+module_exit(dpo_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("dpo: monitoring and phased rollback of fork/exec patched processes");
+MODULE_AUTHOR("dpo developers");
+MODULE_VERSION(DPO_VERSION);
+MODULE_ALIAS_GENL_FAMILY(DPO_GENL_NAME);

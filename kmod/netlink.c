@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "dpo" generic netlink family: policies, command handlers, replies
+ * and notifications. The protocol is specified in include/uapi/linux/dpo.h.
+ */
+#include <linux/pid.h>
+#include <net/genetlink.h>
+#include <uapi/linux/dpo.h>
+
+#include "instance.h"
+#include "netlink.h"
+#include "session.h"
+#include "version.h"
+
+static struct genl_family dpo_family;
+
+enum dpo_mcgrp_index {
+	DPO_MCGRP_SAMPLES_IDX,
+	DPO_MCGRP_EVENTS_IDX,
+};
+
+/* Samples and events describe other users' processes: admin only. */
+static const struct genl_multicast_group dpo_mcgrps[] = {
+	[DPO_MCGRP_SAMPLES_IDX] = { .name = DPO_MCGRP_SAMPLES,
+				    .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[DPO_MCGRP_EVENTS_IDX] = { .name = DPO_MCGRP_EVENTS,
+				   .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
+#define DPO_POLICY_SESSION_NAME \
+	{ .type = NLA_NUL_STRING, .len = DPO_SESSION_NAME_MAX - 1 }
+#define DPO_POLICY_INTERVAL \
+	NLA_POLICY_RANGE(NLA_U32, DPO_INTERVAL_MS_MIN, DPO_INTERVAL_MS_MAX)
+#define DPO_POLICY_PID NLA_POLICY_MIN(NLA_U32, 1)
+
+/* One policy per command: an attribute a command does not use is refused. */
+static const struct nla_policy session_interval_policy[DPO_A_MAX + 1] = {
+	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
+	[DPO_A_INTERVAL_MS]	= DPO_POLICY_INTERVAL,
+};
+
+static const struct nla_policy session_name_policy[DPO_A_MAX + 1] = {
+	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
+};
+
+static const struct nla_policy instance_add_policy[DPO_A_MAX + 1] = {
+	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
+	[DPO_A_PID]		= DPO_POLICY_PID,
+	[DPO_A_ROLE]		= NLA_POLICY_RANGE(NLA_U8, DPO_ROLE_ORIGINAL,
+						   DPO_ROLE_MAX),
+};
+
+static const struct nla_policy instance_pid_policy[DPO_A_MAX + 1] = {
+	[DPO_A_PID]		= DPO_POLICY_PID,
+};
+
+/* Missing attributes are reported by type (for tools) and in words. */
+#define dpo_attr_missing(info, attr, what) ({				\
+	struct genl_info *__info = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__info, attr);		\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG(__info->extack, "missing attribute: " what); \
+	__missing;							\
+})
+
+static size_t instance_msg_size(void)
+{
+	return nla_total_size(DPO_SESSION_NAME_MAX) +	/* SESSION_NAME */
+	       nla_total_size(sizeof(u32)) +		/* PID */
+	       nla_total_size(sizeof(u8)) +		/* ROLE */
+	       nla_total_size_64bit(sizeof(u64)) +	/* START_TIME_NS */
+	       nla_total_size(sizeof(u32)) +		/* EXIT_CODE */
+	       nla_total_size(0) +			/* STATS */
+	       9 * nla_total_size_64bit(sizeof(u64)) +	/* STATS_A_* u64 */
+	       nla_total_size(sizeof(u32));		/* STATS_A_THREADS */
+}
+
+static size_t session_msg_size(void)
+{
+	return nla_total_size(DPO_SESSION_NAME_MAX) +	/* SESSION_NAME */
+	       nla_total_size(sizeof(u32)) +		/* INTERVAL_MS */
+	       nla_total_size(sizeof(u32));		/* INSTANCES */
+}
+
+static int put_stats(struct sk_buff *skb, const struct dpo_stats *st)
+{
+	struct nlattr *nest = nla_nest_start(skb, DPO_A_STATS);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, DPO_STATS_A_TIMESTAMP_NS, st->timestamp_ns,
+			      DPO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_STATS_A_SEQ, st->seq,
+			      DPO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_STATS_A_CPU_NS, st->cpu_ns,
+			      DPO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_STATS_A_RUN_DELAY_NS, st->run_delay_ns,
+			      DPO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_STATS_A_NVCSW, st->nvcsw,
+			      DPO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_STATS_A_NIVCSW, st->nivcsw,
+			      DPO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_STATS_A_MIN_FLT, st->min_flt,
+			      DPO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_STATS_A_MAJ_FLT, st->maj_flt,
+			      DPO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_STATS_A_RSS_BYTES, st->rss_bytes,
+			      DPO_STATS_A_PAD) ||
+	    nla_put_u32(skb, DPO_STATS_A_THREADS, st->threads)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int fill_instance(struct sk_buff *skb, const struct dpo_instance *inst,
+			 u32 portid, u32 seq, int flags, u8 cmd,
+			 struct netlink_callback *cb)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &dpo_family, flags, cmd);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (nla_put_string(skb, DPO_A_SESSION_NAME, inst->session->name) ||
+	    nla_put_u32(skb, DPO_A_PID, pid_vnr(inst->pid)) ||
+	    nla_put_u8(skb, DPO_A_ROLE, inst->role) ||
+	    nla_put_u64_64bit(skb, DPO_A_START_TIME_NS, inst->start_time_ns,
+			      DPO_A_PAD) ||
+	    put_stats(skb, &inst->last) ||
+	    (cmd == DPO_CMD_INSTANCE_EXIT_NTF &&
+	     nla_put_u32(skb, DPO_A_EXIT_CODE, inst->exit_code))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int fill_session(struct sk_buff *skb, const struct dpo_session *s,
+			u32 portid, u32 seq, int flags, u8 cmd,
+			struct netlink_callback *cb)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &dpo_family, flags, cmd);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (nla_put_string(skb, DPO_A_SESSION_NAME, s->name) ||
+	    nla_put_u32(skb, DPO_A_INTERVAL_MS, s->interval_ms) ||
+	    nla_put_u32(skb, DPO_A_INSTANCES, s->ninstances)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static void multicast(struct sk_buff *skb, enum dpo_mcgrp_index group)
+{
+	genlmsg_multicast(&dpo_family, skb, 0, group, GFP_KERNEL);
+}
+
+void dpo_nl_notify_instance(const struct dpo_instance *inst, u8 cmd)
+{
+	enum dpo_mcgrp_index group = cmd == DPO_CMD_SAMPLE_NTF ?
+		DPO_MCGRP_SAMPLES_IDX : DPO_MCGRP_EVENTS_IDX;
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&dpo_family, &init_net, group))
+		return;
+	skb = genlmsg_new(instance_msg_size(), GFP_KERNEL);
+	if (!skb)
+		return;
+	if (fill_instance(skb, inst, 0, 0, 0, cmd, NULL)) {
+		nlmsg_free(skb);
+		return;
+	}
+	multicast(skb, group);
+}
+
+void dpo_nl_notify_session(const struct dpo_session *s, u8 cmd)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&dpo_family, &init_net, DPO_MCGRP_EVENTS_IDX))
+		return;
+	skb = genlmsg_new(session_msg_size(), GFP_KERNEL);
+	if (!skb)
+		return;
+	if (fill_session(skb, s, 0, 0, 0, cmd, NULL)) {
+		nlmsg_free(skb);
+		return;
+	}
+	multicast(skb, DPO_MCGRP_EVENTS_IDX);
+}
+
+static int status_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &dpo_family, 0, DPO_CMD_STATUS_GET);
+	if (!hdr ||
+	    nla_put_string(msg, DPO_A_VERSION, DPO_VERSION) ||
+	    nla_put_u32(msg, DPO_A_SESSIONS, dpo_session_objects()) ||
+	    nla_put_u32(msg, DPO_A_INSTANCES, dpo_instance_objects()) ||
+	    nla_put_u64_64bit(msg, DPO_A_SAMPLES, dpo_samples_total(),
+			      DPO_A_PAD) ||
+	    nla_put_u64_64bit(msg, DPO_A_SAMPLE_TIME_NS,
+			      dpo_sample_time_total_ns(), DPO_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* The session named in the request, or NULL with the error reported. */
+static struct dpo_session *session_from_info(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[DPO_A_SESSION_NAME];
+	struct dpo_session *s;
+
+	if (!nla_len(attr) || !*(char *)nla_data(attr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "session name is empty");
+		return ERR_PTR(-EINVAL);
+	}
+	s = dpo_session_find(nla_data(attr));
+	if (!s) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such session");
+		return ERR_PTR(-ENOENT);
+	}
+	return s;
+}
+
+static int session_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[DPO_A_SESSION_NAME];
+	u32 interval_ms = DPO_INTERVAL_MS_DEFAULT;
+	struct dpo_session *s;
+	int err;
+
+	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name"))
+		return -EINVAL;
+	if (!*(char *)nla_data(attr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "session name is empty");
+		return -EINVAL;
+	}
+	if (info->attrs[DPO_A_INTERVAL_MS])
+		interval_ms = nla_get_u32(info->attrs[DPO_A_INTERVAL_MS]);
+
+	mutex_lock(&dpo_lock);
+	err = dpo_session_new(nla_data(attr), interval_ms, info->extack, &s);
+	if (err)
+		NL_SET_BAD_ATTR(info->extack, attr);
+	else
+		dpo_nl_notify_session(s, DPO_CMD_SESSION_NEW);
+	mutex_unlock(&dpo_lock);
+	return err;
+}
+
+static int session_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_session *s;
+	u32 interval_ms;
+	int err = 0;
+
+	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name") ||
+	    dpo_attr_missing(info, DPO_A_INTERVAL_MS, "interval"))
+		return -EINVAL;
+	interval_ms = nla_get_u32(info->attrs[DPO_A_INTERVAL_MS]);
+
+	mutex_lock(&dpo_lock);
+	s = session_from_info(info);
+	if (IS_ERR(s))
+		err = PTR_ERR(s);
+	else
+		dpo_session_set_interval(s, interval_ms);
+	mutex_unlock(&dpo_lock);
+	return err;
+}
+
+static int session_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_instance *inst;
+	struct dpo_session *s;
+	int err = 0;
+
+	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name"))
+		return -EINVAL;
+
+	mutex_lock(&dpo_lock);
+	s = session_from_info(info);
+	if (IS_ERR(s)) {
+		err = PTR_ERR(s);
+	} else {
+		list_for_each_entry(inst, &s->instances, node)
+			dpo_nl_notify_instance(inst, DPO_CMD_INSTANCE_DEL);
+		dpo_nl_notify_session(s, DPO_CMD_SESSION_DEL);
+		dpo_session_del(s);
+	}
+	mutex_unlock(&dpo_lock);
+	return err;
+}
+
+static int session_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_session *s;
+	struct sk_buff *msg;
+	int err;
+
+	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name"))
+		return -EINVAL;
+	msg = genlmsg_new(session_msg_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&dpo_lock);
+	s = session_from_info(info);
+	if (IS_ERR(s))
+		err = PTR_ERR(s);
+	else
+		err = fill_session(msg, s, info->snd_portid, info->snd_seq, 0,
+				   DPO_CMD_SESSION_GET, NULL);
+	mutex_unlock(&dpo_lock);
+
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int session_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	long idx = 0, start = cb->args[0];
+	struct dpo_session *s;
+
+	mutex_lock(&dpo_lock);
+	cb->seq = dpo_generation;
+	list_for_each_entry(s, &dpo_sessions, node) {
+		if (idx < start) {
+			idx++;
+			continue;
+		}
+		if (fill_session(skb, s, NETLINK_CB(cb->skb).portid,
+				 cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				 DPO_CMD_SESSION_GET, cb))
+			break;
+		idx++;
+	}
+	mutex_unlock(&dpo_lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static int instance_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_instance *inst;
+	struct dpo_session *s;
+	int err;
+
+	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name") ||
+	    dpo_attr_missing(info, DPO_A_PID, "pid") ||
+	    dpo_attr_missing(info, DPO_A_ROLE, "role"))
+		return -EINVAL;
+
+	mutex_lock(&dpo_lock);
+	s = session_from_info(info);
+	if (IS_ERR(s)) {
+		err = PTR_ERR(s);
+		goto out;
+	}
+	err = dpo_instance_add(s, nla_get_u32(info->attrs[DPO_A_PID]),
+			       nla_get_u8(info->attrs[DPO_A_ROLE]),
+			       info->extack, &inst);
+	if (err) {
+		NL_SET_BAD_ATTR(info->extack, info->attrs[DPO_A_PID]);
+		goto out;
+	}
+	dpo_nl_notify_instance(inst, DPO_CMD_INSTANCE_ADD);
+	dpo_nl_notify_instance(inst, DPO_CMD_SAMPLE_NTF);
+out:
+	mutex_unlock(&dpo_lock);
+	return err;
+}
+
+/* The tracked instance named by DPO_A_PID, or NULL with the error set. */
+static struct dpo_instance *instance_from_info(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[DPO_A_PID];
+	struct dpo_instance *inst = NULL;
+	struct pid *pid;
+
+	pid = find_get_pid(nla_get_u32(attr));
+	if (pid) {
+		inst = dpo_instance_find(pid);
+		put_pid(pid);
+	}
+	if (!inst)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "process not tracked");
+	return inst;
+}
+
+static int instance_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_instance *inst;
+	int err = 0;
+
+	if (dpo_attr_missing(info, DPO_A_PID, "pid"))
+		return -EINVAL;
+
+	mutex_lock(&dpo_lock);
+	inst = instance_from_info(info);
+	if (inst) {
+		dpo_nl_notify_instance(inst, DPO_CMD_INSTANCE_DEL);
+		dpo_instance_del(inst);
+	} else {
+		err = -ENOENT;
+	}
+	mutex_unlock(&dpo_lock);
+	return err;
+}
+
+static int instance_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_instance *inst;
+	struct sk_buff *msg;
+	int err;
+
+	if (dpo_attr_missing(info, DPO_A_PID, "pid"))
+		return -EINVAL;
+	msg = genlmsg_new(instance_msg_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&dpo_lock);
+	inst = instance_from_info(info);
+	if (inst)
+		err = fill_instance(msg, inst, info->snd_portid, info->snd_seq,
+				    0, DPO_CMD_INSTANCE_GET, NULL);
+	else
+		err = -ENOENT;
+	mutex_unlock(&dpo_lock);
+
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	long idx = 0, start = cb->args[0];
+	struct dpo_instance *inst;
+	struct dpo_session *s;
+
+	mutex_lock(&dpo_lock);
+	cb->seq = dpo_generation;
+	list_for_each_entry(s, &dpo_sessions, node) {
+		list_for_each_entry(inst, &s->instances, node) {
+			if (idx < start) {
+				idx++;
+				continue;
+			}
+			if (fill_instance(skb, inst,
+					  NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					  DPO_CMD_INSTANCE_GET, cb))
+				goto out;
+			idx++;
+		}
+	}
+out:
+	mutex_unlock(&dpo_lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static const struct genl_ops dpo_ops[] = {
+	{
+		/* No policy: any attribute is refused. Open to all users. */
+		.cmd = DPO_CMD_STATUS_GET,
+		.doit = status_get,
+	}, {
+		.cmd = DPO_CMD_SESSION_NEW,
+		.doit = session_new,
+		.policy = session_interval_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_SESSION_SET,
+		.doit = session_set,
+		.policy = session_interval_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_SESSION_DEL,
+		.doit = session_del,
+		.policy = session_name_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_SESSION_GET,
+		.doit = session_get,
+		.dumpit = session_dump,
+		.policy = session_name_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_INSTANCE_ADD,
+		.doit = instance_add,
+		.policy = instance_add_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_INSTANCE_DEL,
+		.doit = instance_del,
+		.policy = instance_pid_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_INSTANCE_GET,
+		.doit = instance_get,
+		.dumpit = instance_dump,
+		.policy = instance_pid_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family dpo_family __ro_after_init = {
+	.name = DPO_GENL_NAME,
+	.version = DPO_GENL_VERSION,
+	.module = THIS_MODULE,
+	.ops = dpo_ops,
+	.n_ops = ARRAY_SIZE(dpo_ops),
+	.mcgrps = dpo_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(dpo_mcgrps),
+	/* Strict validation of every command, reserved header fields too. */
+	.resv_start_op = 0,
+	/* Pids and sockets are named in the initial namespaces only. */
+	.netnsok = false,
+};
+
+int __init dpo_nl_init(void)
+{
+	return genl_register_family(&dpo_family);
+}
+
+void dpo_nl_exit(void)
+{
+	genl_unregister_family(&dpo_family);
+}

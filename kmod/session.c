@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "instance.h"
+#include "netlink.h"
+#include "session.h"
+
+/* Guards every session and instance, and the lists that hold them. */
+DEFINE_MUTEX(dpo_lock);
+LIST_HEAD(dpo_sessions);
+/* Bumped on every change to the object lists, for dump consistency. */
+unsigned int dpo_generation = 1;
+
+static unsigned int nsessions;		/* listed, under dpo_lock */
+static atomic_t session_objects;	/* allocated, until freed */
+static struct workqueue_struct *dpo_wq;
+
+struct dpo_session *dpo_session_find(const char *name)
+{
+	struct dpo_session *s;
+
+	lockdep_assert_held(&dpo_lock);
+	list_for_each_entry(s, &dpo_sessions, node)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/* Sample every instance of @s; the ones that exited are reported and go. */
+static void session_sample(struct dpo_session *s)
+{
+	struct dpo_instance *inst, *tmp;
+
+	list_for_each_entry_safe(inst, tmp, &s->instances, node) {
+		/* Pairs with smp_store_release() in the exit probe. */
+		if (!smp_load_acquire(&inst->exited) &&
+		    !dpo_instance_sample(inst)) {
+			dpo_nl_notify_instance(inst, DPO_CMD_SAMPLE_NTF);
+			continue;
+		}
+		dpo_instance_final_sample(inst);
+		dpo_nl_notify_instance(inst, DPO_CMD_INSTANCE_EXIT_NTF);
+		dpo_instance_del(inst);
+	}
+}
+
+static void session_sample_work(struct work_struct *work)
+{
+	struct dpo_session *s = container_of(work, struct dpo_session,
+					     sample_work);
+
+	mutex_lock(&dpo_lock);
+	if (!s->dead)
+		session_sample(s);
+	mutex_unlock(&dpo_lock);
+}
+
+/* The timer only queues the work: sampling sleeps (mmput, the lock). */
+static enum hrtimer_restart session_timer(struct hrtimer *timer)
+{
+	struct dpo_session *s = container_of(timer, struct dpo_session, timer);
+
+	queue_work(dpo_wq, &s->sample_work);
+	hrtimer_forward_now(timer, ms_to_ktime(READ_ONCE(s->interval_ms)));
+	return HRTIMER_RESTART;
+}
+
+void dpo_session_kick(struct dpo_session *s)
+{
+	queue_work(dpo_wq, &s->sample_work);
+}
+
+int dpo_session_new(const char *name, u32 interval_ms,
+		    struct netlink_ext_ack *extack, struct dpo_session **out)
+{
+	struct dpo_session *s;
+
+	lockdep_assert_held(&dpo_lock);
+	if (dpo_session_find(name)) {
+		NL_SET_ERR_MSG(extack, "session already exists");
+		return -EEXIST;
+	}
+	if (nsessions >= DPO_SESSIONS_MAX) {
+		NL_SET_ERR_MSG(extack, "too many sessions");
+		return -ENOSPC;
+	}
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	atomic_inc(&session_objects);
+	strscpy(s->name, name, sizeof(s->name));
+	s->interval_ms = interval_ms;
+	INIT_LIST_HEAD(&s->instances);
+	INIT_WORK(&s->sample_work, session_sample_work);
+	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	s->timer.function = session_timer;
+	list_add_tail(&s->node, &dpo_sessions);
+	nsessions++;
+	dpo_generation++;
+	hrtimer_start(&s->timer, ms_to_ktime(interval_ms), HRTIMER_MODE_REL);
+	*out = s;
+	return 0;
+}
+
+void dpo_session_set_interval(struct dpo_session *s, u32 interval_ms)
+{
+	lockdep_assert_held(&dpo_lock);
+	WRITE_ONCE(s->interval_ms, interval_ms);
+	hrtimer_start(&s->timer, ms_to_ktime(interval_ms), HRTIMER_MODE_REL);
+}
+
+/*
+ * The exit probe may still hold an instance of @s under RCU and kick its
+ * work, so the session is freed only after a grace period, from a work
+ * that can wait for the sample work to finish.
+ */
+static void session_free_work(struct work_struct *work)
+{
+	struct dpo_session *s = container_of(to_rcu_work(work),
+					     struct dpo_session, free_work);
+
+	cancel_work_sync(&s->sample_work);
+	kfree(s);
+	atomic_dec(&session_objects);
+}
+
+void dpo_session_del(struct dpo_session *s)
+{
+	struct dpo_instance *inst, *tmp;
+
+	lockdep_assert_held(&dpo_lock);
+	list_for_each_entry_safe(inst, tmp, &s->instances, node)
+		dpo_instance_del(inst);
+	list_del(&s->node);
+	nsessions--;
+	dpo_generation++;
+	s->dead = true;
+	hrtimer_cancel(&s->timer);
+	INIT_RCU_WORK(&s->free_work, session_free_work);
+	queue_rcu_work(dpo_wq, &s->free_work);
+}
+
+unsigned int dpo_session_objects(void)
+{
+	return atomic_read(&session_objects);
+}
+
+int dpo_session_init(void)
+{
+	dpo_wq = alloc_workqueue("dpo", WQ_UNBOUND, 0);
+	return dpo_wq ? 0 : -ENOMEM;
+}
+
+void dpo_session_exit(void)
+{
+	struct dpo_session *s, *tmp;
+
+	mutex_lock(&dpo_lock);
+	list_for_each_entry_safe(s, tmp, &dpo_sessions, node)
+		dpo_session_del(s);
+	mutex_unlock(&dpo_lock);
+	/* Let every RCU callback queue its free work, then run them all. */
+	rcu_barrier();
+	destroy_workqueue(dpo_wq);
+}
