@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <linux/dpo.h>
+
+#include "dpoctl.h"
+#include "nl.h"
+#include "parse.h"
+#include "print.h"
+#include "rate.h"
+
+struct monitor {
+	int family;
+	struct dpo_tracker tracker;
+	uint32_t count;		/* stop after that many, 0: never */
+	uint32_t seen;
+	bool done;
+	int err;
+};
+
+static const char *const event_names[] = {
+	[DPO_CMD_SAMPLE_NTF]		= "sample",
+	[DPO_CMD_INSTANCE_EXIT_NTF]	= "instance_exit",
+	[DPO_CMD_INSTANCE_ADD]		= "instance_add",
+	[DPO_CMD_INSTANCE_DEL]		= "instance_del",
+	[DPO_CMD_SESSION_NEW]		= "session_new",
+	[DPO_CMD_SESSION_DEL]		= "session_del",
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Samples carry their CLOCK_MONOTONIC time; events get the local one. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void print_head(uint64_t time_ns, int cmd)
+{
+	pr_double(NULL, "TIME", 12, 3, (double)time_ns / 1e9);
+	pr_u64("time_ns", NULL, 0, time_ns);
+	pr_str("event", NULL, 13, event_names[cmd]);
+}
+
+static void print_rates(const struct dpo_instance *in,
+			const struct dpo_rates *r)
+{
+	pr_nest_begin("rates");
+	if (r) {
+		pr_double("cpu_pct", "CPU%", 6, 1, r->cpu_pct);
+		pr_double("run_delay_ms_per_s", "RUNQ_MS/S", 9, 2,
+			  r->run_delay_ms_per_s);
+		pr_double("csw_per_s", "CSW/S", 8, 0, r->csw_per_s);
+		pr_double("flt_per_s", "FLT/S", 8, 0, r->flt_per_s);
+	} else {
+		pr_null("cpu_pct", "CPU%", 6);
+		pr_null("run_delay_ms_per_s", "RUNQ_MS/S", 9);
+		pr_null("csw_per_s", "CSW/S", 8);
+		pr_null("flt_per_s", "FLT/S", 8);
+	}
+	pr_nest_end();
+	/* raw values are in "stats" for JSON */
+	pr_double(NULL, "RSS_MIB", 8, 1, (double)in->stats.rss_bytes / 1048576);
+	pr_u64(NULL, "THR", 4, in->stats.threads);
+}
+
+static void print_instance(int cmd, const struct dpo_instance *in,
+			   const struct dpo_rates *r)
+{
+	char status[64];
+
+	pr_row_begin();
+	print_head(cmd == DPO_CMD_SAMPLE_NTF ? in->stats.timestamp_ns :
+		   now_ns(), cmd);
+	pr_str("session", NULL, 12, in->session);
+	pr_u64("pid", NULL, 7, in->pid);
+	pr_str("role", NULL, 8, dpo_role_name(in->role));
+	pr_u64("start_time_ns", NULL, 0, in->start_time_ns);
+	if (cmd == DPO_CMD_SAMPLE_NTF)
+		print_rates(in, r);
+	if (in->has_exit_code) {
+		dpo_exit_str(status, sizeof(status), in->exit_code);
+		pr_str("status", "", 1, status);
+		pr_u64("exit_code", NULL, 0, in->exit_code);
+	}
+	dpo_print_stats(in, false);
+	pr_row_end();
+}
+
+static void print_session(int cmd, const struct dpo_session *s)
+{
+	char detail[32];
+
+	pr_row_begin();
+	print_head(now_ns(), cmd);
+	pr_str("session", NULL, 12, s->name);
+	pr_null(NULL, "PID", 7);
+	pr_str(NULL, "ROLE", 8, "-");
+	if (cmd == DPO_CMD_SESSION_NEW) {
+		snprintf(detail, sizeof(detail), "interval %ums",
+			 s->interval_ms);
+		pr_str(NULL, "", 1, detail);
+	}
+	pr_u64("interval_ms", NULL, 0, s->interval_ms);
+	pr_u64("instances", NULL, 0, s->instances);
+	pr_row_end();
+}
+
+static int on_notification(struct nlmsghdr *nlh, void *arg)
+{
+	struct monitor *m = arg;
+	struct dpo_instance in;
+	struct dpo_session s;
+	struct dpo_rates r;
+	int cmd, ret = 0;
+
+	if (nlh->nlmsg_type != m->family)
+		return 0;
+	cmd = dpo_msg_cmd(nlh);
+	switch (cmd) {
+	case DPO_CMD_SAMPLE_NTF:
+	case DPO_CMD_INSTANCE_EXIT_NTF:
+	case DPO_CMD_INSTANCE_ADD:
+	case DPO_CMD_INSTANCE_DEL:
+		if (dpo_msg_instance(nlh, &in))
+			goto bad;
+		if (cmd == DPO_CMD_SAMPLE_NTF)
+			ret = dpo_tracker_update(&m->tracker, &in, &r);
+		else if (cmd != DPO_CMD_INSTANCE_ADD)
+			dpo_tracker_forget(&m->tracker, &in);
+		if (ret < 0) {
+			m->err = -ret;
+			m->done = true;
+			return 1;
+		}
+		print_instance(cmd, &in, ret == 1 ? &r : NULL);
+		break;
+	case DPO_CMD_SESSION_NEW:
+	case DPO_CMD_SESSION_DEL:
+		if (dpo_msg_session(nlh, &s))
+			goto bad;
+		print_session(cmd, &s);
+		break;
+	default:
+		return 0;	/* from a newer module */
+	}
+	fflush(stdout);
+	if (m->count && ++m->seen >= m->count) {
+		m->done = true;
+		return 1;
+	}
+	return 0;
+bad:
+	dpo_err("monitor: malformed notification ignored");
+	return 0;
+}
+
+/* The text header comes from a sample row, the widest kind. */
+static void print_header(void)
+{
+	struct dpo_instance in = { .has_stats = true };
+	struct dpo_rates r = { 0 };
+
+	if (pr_header_only())
+		print_instance(DPO_CMD_SAMPLE_NTF, &in, &r);
+	fflush(stdout);
+}
+
+static int parse_args(struct dpo_ctx *ctx, int argc, char **argv,
+		      struct monitor *m, const char *const **groups, int *n)
+{
+	static const char *const all[] = { DPO_MCGRP_SAMPLES, DPO_MCGRP_EVENTS };
+	int i = 0;
+
+	*groups = all;
+	*n = 2;
+	if (i < argc && !strcmp(argv[i], "samples")) {
+		*n = 1;
+		i++;
+	} else if (i < argc && !strcmp(argv[i], "events")) {
+		*groups = all + 1;
+		*n = 1;
+		i++;
+	} else if (i < argc && !strcmp(argv[i], "all")) {
+		i++;
+	}
+	if (i < argc && !strcmp(argv[i], "count")) {
+		if (i + 1 == argc)
+			return dpo_usage(ctx, "missing N after count");
+		if (dpo_parse_u32(argv[i + 1], 1, UINT32_MAX, &m->count))
+			return dpo_usage(ctx, "bad count \"%s\" (1 or more)",
+					 argv[i + 1]);
+		i += 2;
+	}
+	if (i < argc)
+		return dpo_usage(ctx, "unexpected \"%s\"", argv[i]);
+	return 0;
+}
+
+int dpo_cmd_monitor(struct dpo_ctx *ctx, int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct monitor m = { .count = 0 };
+	const char *const *groups;
+	sigset_t block, old, wait_mask;
+	struct pollfd pfd;
+	struct dpo_nl nl;
+	int n, ret, rc = DPO_EXIT_OK;
+
+	if (parse_args(ctx, argc, argv, &m, &groups, &n))
+		return DPO_EXIT_USAGE;
+	if (dpo_nl_open(&nl, ctx->what))
+		return DPO_EXIT_ERR;
+	if (dpo_nl_join(&nl, groups, n)) {
+		dpo_nl_close(&nl);
+		return DPO_EXIT_ERR;
+	}
+	m.family = nl.family;
+	dpo_nl_listen(&nl, on_notification, &m);
+
+	/*
+	 * SIGINT and SIGTERM are only let in while waiting in ppoll(), so
+	 * they neither cut a line in half nor slip in before the wait.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	wait_mask = old;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	pr_begin(PR_TABLE, false);
+	print_header();
+	while (!stop && !m.done) {
+		pfd = (struct pollfd){ .fd = dpo_nl_fd(&nl), .events = POLLIN };
+		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			dpo_err("monitor: %s", strerror(errno));
+			rc = DPO_EXIT_ERR;
+			break;
+		}
+		ret = dpo_nl_receive(&nl);
+		if (ret == -ENOBUFS) {
+			/* rates stay right: counters are cumulative */
+			dpo_err("monitor: notifications lost (receive queue full)");
+		} else if (ret < 0) {
+			rc = DPO_EXIT_ERR;
+			break;
+		}
+	}
+	if (m.err) {
+		dpo_err("monitor: %s", strerror(m.err));
+		rc = DPO_EXIT_ERR;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	dpo_tracker_free(&m.tracker);
+	dpo_nl_close(&nl);
+	return rc;
+}

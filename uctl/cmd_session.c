@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <linux/dpo.h>
+
+#include "dpoctl.h"
+#include "nl.h"
+#include "parse.h"
+#include "print.h"
+
+static int check_name(struct dpo_ctx *ctx, const char *name)
+{
+	if (dpo_check_session_name(name))
+		return dpo_usage(ctx, "session name must be 1 to %d bytes",
+				 DPO_SESSION_NAME_MAX - 1);
+	return 0;
+}
+
+/* NAME [interval DUR], the interval being required or not */
+static int parse_args(struct dpo_ctx *ctx, int argc, char **argv,
+		      bool need_interval, uint32_t *ms)
+{
+	int ret;
+
+	*ms = 0;
+	if (argc < 1)
+		return dpo_usage(ctx, "missing NAME");
+	if (check_name(ctx, argv[0]))
+		return DPO_EXIT_USAGE;
+	if (argc == 1 && !need_interval)
+		return 0;
+	if (argc == 1 || strcmp(argv[1], "interval"))
+		return argc == 1 ? dpo_usage(ctx, "missing interval") :
+			dpo_usage(ctx, "unexpected \"%s\"", argv[1]);
+	if (argc == 2)
+		return dpo_usage(ctx, "missing DUR after interval");
+	if (argc > 3)
+		return dpo_usage(ctx, "unexpected \"%s\"", argv[3]);
+	ret = dpo_parse_interval(argv[2], ms);
+	if (ret == -ERANGE)
+		return dpo_usage(ctx, "interval \"%s\" out of range (10ms to 10s)",
+				 argv[2]);
+	if (ret)
+		return dpo_usage(ctx, "bad interval \"%s\" (e.g. 100, 100ms, 1.5s)",
+				 argv[2]);
+	return 0;
+}
+
+/* NEW and SET: a name and maybe an interval, ACK only */
+static int name_interval_cmd(struct dpo_ctx *ctx, int argc, char **argv,
+			     uint8_t cmd, bool need_interval)
+{
+	struct nl_msg *msg;
+	struct dpo_nl nl;
+	uint32_t ms;
+	int ret;
+
+	ret = parse_args(ctx, argc, argv, need_interval, &ms);
+	if (ret)
+		return ret;
+	if (dpo_nl_open(&nl, ctx->what))
+		return DPO_EXIT_ERR;
+	msg = dpo_nl_new(&nl, cmd, 0);
+	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
+		    (ms && nla_put_u32(msg, DPO_A_INTERVAL_MS, ms) < 0))) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	ret = dpo_nl_request(&nl, msg, NULL, NULL);
+	dpo_nl_close(&nl);
+	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
+}
+
+static int session_new(struct dpo_ctx *ctx, int argc, char **argv)
+{
+	return name_interval_cmd(ctx, argc, argv, DPO_CMD_SESSION_NEW, false);
+}
+
+static int session_set(struct dpo_ctx *ctx, int argc, char **argv)
+{
+	return name_interval_cmd(ctx, argc, argv, DPO_CMD_SESSION_SET, true);
+}
+
+static int session_del(struct dpo_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 1)
+		return dpo_usage(ctx, "missing NAME");
+	if (argc > 1)
+		return dpo_usage(ctx, "unexpected \"%s\"", argv[1]);
+	return name_interval_cmd(ctx, argc, argv, DPO_CMD_SESSION_DEL, false);
+}
+
+static int print_session(struct nlmsghdr *nlh, void *arg)
+{
+	struct dpo_session s;
+
+	(void)arg;
+	if (dpo_msg_session(nlh, &s))
+		return -EPROTO;
+	pr_row_begin();
+	pr_str("name", NULL, 16, s.name);
+	pr_u64("interval_ms", NULL, 11, s.interval_ms);
+	pr_u64("instances", NULL, 9, s.instances);
+	pr_row_end();
+	return 0;
+}
+
+static int session_list(struct dpo_ctx *ctx, int argc, char **argv)
+{
+	struct dpo_nl nl;
+	int ret;
+
+	if (argc)
+		return dpo_usage(ctx, "unexpected \"%s\"", argv[0]);
+	if (dpo_nl_open(&nl, ctx->what))
+		return DPO_EXIT_ERR;
+	pr_begin(PR_TABLE, true);
+	ret = dpo_nl_request(&nl, dpo_nl_new(&nl, DPO_CMD_SESSION_GET,
+					     NLM_F_DUMP),
+			     print_session, NULL);
+	if (!ret)
+		pr_end();
+	dpo_nl_close(&nl);
+	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
+}
+
+const struct dpoctl_cmd dpo_session_cmds[] = {
+	{ .name = "new", .fn = session_new, .args = "NAME [interval DUR]",
+	  .help = "create a session (default interval 100ms)" },
+	{ .name = "set", .fn = session_set, .args = "NAME interval DUR",
+	  .help = "change the sampling interval of a session" },
+	{ .name = "del", .fn = session_del, .args = "NAME",
+	  .help = "delete a session, untracking its instances" },
+	{ .name = "list", .fn = session_list, .args = "",
+	  .help = "list sessions" },
+	{ }
+};

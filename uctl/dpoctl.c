@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dpoctl: control the dpo kernel module over generic netlink.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dpoctl.h"
+#include "print.h"
+
+static int cmd_help(struct dpo_ctx *ctx, int argc, char **argv);
+
+static const struct dpoctl_cmd top_cmds[] = {
+	{ .name = "version", .fn = dpo_cmd_version, .args = "",
+	  .help = "show dpoctl, module and family versions" },
+	{ .name = "status", .fn = dpo_cmd_status, .args = "",
+	  .help = "show the module's counters" },
+	{ .name = "session", .args = "COMMAND", .help = "manage sessions",
+	  .sub = dpo_session_cmds },
+	{ .name = "instance", .args = "COMMAND", .help = "manage instances",
+	  .sub = dpo_instance_cmds },
+	{ .name = "monitor", .fn = dpo_cmd_monitor,
+	  .args = "[samples|events|all] [count N]",
+	  .help = "print notifications as they arrive" },
+	{ .name = "help", .fn = cmd_help, .args = "[OBJECT [COMMAND]]",
+	  .help = "show this help" },
+	{ }
+};
+
+static const char usage_tail[] =
+	"\n"
+	"Options:\n"
+	"  -j, --json      JSON output: an array for lists, an object for single\n"
+	"                  results; monitor prints one object per line\n"
+	"  -h, --help      show this help (also: help, OBJECT help, ... --help)\n"
+	"  -V, --version   show dpoctl's version\n"
+	"\n"
+	"DUR is milliseconds (100, 100ms) or seconds (1s, 1.5s), 10ms to 10s.\n"
+	"NAME and SESSION are session names of 1 to 31 bytes.\n"
+	"Every command but version and status needs CAP_NET_ADMIN.\n"
+	"\n"
+	"Exit status: 0 success, 1 usage error, 2 kernel or netlink error.\n";
+
+void dpo_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("dpoctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int dpo_usage(struct dpo_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "dpoctl: %s: ", ctx->what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (usage: dpoctl %s%s%s)\n", ctx->what,
+		ctx->args[0] ? " " : "", ctx->args);
+	return DPO_EXIT_USAGE;
+}
+
+static void print_cmd(const char *prefix, const struct dpoctl_cmd *c)
+{
+	char syn[96];
+
+	snprintf(syn, sizeof(syn), "%s%s%s%s", prefix, c->name,
+		 c->args[0] ? " " : "", c->args);
+	if (strlen(syn) > 32)
+		printf("  %s\n  %-32s  %s\n", syn, "", c->help);
+	else
+		printf("  %-32s  %s\n", syn, c->help);
+}
+
+static void print_cmds(const struct dpoctl_cmd *obj, const struct dpoctl_cmd *table)
+{
+	char prefix[32];
+	const struct dpoctl_cmd *c;
+
+	snprintf(prefix, sizeof(prefix), "%s%s", obj ? obj->name : "",
+		 obj ? " " : "");
+	for (c = table; c->name; c++) {
+		if (c->sub)
+			print_cmds(c, c->sub);
+		else
+			print_cmd(prefix, c);
+	}
+}
+
+/* Help of dpoctl (@obj NULL), of an object, or of one command. */
+static int help(const struct dpoctl_cmd *obj, const struct dpoctl_cmd *c)
+{
+	if (c) {
+		printf("Usage: dpoctl [OPTIONS] %s%s%s%s%s\n\n  %s\n%s",
+		       obj ? obj->name : "", obj ? " " : "", c->name,
+		       c->args[0] ? " " : "", c->args, c->help, usage_tail);
+	} else if (obj) {
+		printf("Usage: dpoctl [OPTIONS] %s COMMAND [ARGS]\n\n"
+		       "Commands:\n", obj->name);
+		print_cmds(obj, obj->sub);
+		fputs(usage_tail, stdout);
+	} else {
+		printf("Usage: dpoctl [-j|--json] [-h|--help] [-V|--version] "
+		       "OBJECT COMMAND [ARGS]\n\nCommands:\n");
+		print_cmds(NULL, top_cmds);
+		fputs(usage_tail, stdout);
+	}
+	return DPO_EXIT_OK;
+}
+
+static const struct dpoctl_cmd *find(const struct dpoctl_cmd *table,
+				     const char *name)
+{
+	for (; table->name; table++)
+		if (!strcmp(table->name, name))
+			return table;
+	return NULL;
+}
+
+static bool is_help(const char *s)
+{
+	return !strcmp(s, "help") || !strcmp(s, "-h") || !strcmp(s, "--help");
+}
+
+static int cmd_help(struct dpo_ctx *ctx, int argc, char **argv)
+{
+	const struct dpoctl_cmd *obj = NULL, *c = NULL;
+
+	if (argc > 2)
+		return dpo_usage(ctx, "too many arguments");
+	if (argc >= 1) {
+		c = find(top_cmds, argv[0]);
+		if (!c)
+			return dpo_usage(ctx, "unknown object \"%s\"", argv[0]);
+		if (c->sub) {
+			obj = c;
+			c = NULL;
+		}
+	}
+	if (argc == 2) {
+		c = obj ? find(obj->sub, argv[1]) : NULL;
+		if (!c)
+			return dpo_usage(ctx, "unknown command \"%s\"", argv[1]);
+	}
+	return help(obj, c);
+}
+
+/*
+ * OBJECT [COMMAND] ARGS: "help", "-h" and "--help" work at every level
+ * and never need the module.
+ */
+static int dispatch(struct dpo_ctx *ctx, int argc, char **argv)
+{
+	const struct dpoctl_cmd *obj = NULL, *c;
+	int i;
+
+	c = find(top_cmds, argv[0]);
+	if (!c) {
+		dpo_err("unknown object \"%s\" (try \"dpoctl help\")", argv[0]);
+		return DPO_EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	if (c->sub) {
+		obj = c;
+		if (!argc) {
+			dpo_err("%s: missing COMMAND (try \"dpoctl %s help\")",
+				obj->name, obj->name);
+			return DPO_EXIT_USAGE;
+		}
+		if (is_help(argv[0]))
+			return help(obj, NULL);
+		c = find(obj->sub, argv[0]);
+		if (!c) {
+			dpo_err("%s: unknown command \"%s\" (try \"dpoctl %s help\")",
+				obj->name, argv[0], obj->name);
+			return DPO_EXIT_USAGE;
+		}
+		argc--;
+		argv++;
+	}
+	for (i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return help(obj, c);
+
+	snprintf(ctx->what, sizeof(ctx->what), "%s%s%s", obj ? obj->name : "",
+		 obj ? " " : "", c->name);
+	ctx->args = c->args;
+	return c->fn(ctx, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ .name = "json", .has_arg = no_argument, .val = 'j' },
+		{ .name = "help", .has_arg = no_argument, .val = 'h' },
+		{ .name = "version", .has_arg = no_argument, .val = 'V' },
+		{ }
+	};
+	struct dpo_ctx ctx = { .args = "" };
+	int opt, ret;
+
+	opterr = 0;	/* our own one-line message */
+	while ((opt = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			ctx.json = true;
+			break;
+		case 'h':
+			return help(NULL, NULL);
+		case 'V':
+			printf("dpoctl %s\n", DPOCTL_VERSION);
+			return DPO_EXIT_OK;
+		default:
+			if (optopt)
+				dpo_err("unknown option \"-%c\" (try \"dpoctl help\")",
+					optopt);
+			else
+				dpo_err("unknown option \"%s\" (try \"dpoctl help\")",
+					argv[optind - 1]);
+			return DPO_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		dpo_err("missing OBJECT (try \"dpoctl help\")");
+		return DPO_EXIT_USAGE;
+	}
+
+	pr_init(stdout, ctx.json);
+	ret = dispatch(&ctx, argc - optind, argv + optind);
+	if (fflush(stdout) || ferror(stdout)) {
+		dpo_err("cannot write the output");
+		ret = DPO_EXIT_ERR;
+	}
+	return ret;
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <netlink/genl/genl.h>
+#include <linux/genetlink.h>
+
+#include "msg.h"
+
+static const struct nla_policy dpo_policy[DPO_A_MAX + 1] = {
+	[DPO_A_VERSION]		= { .type = NLA_STRING },
+	[DPO_A_SESSIONS]	= { .type = NLA_U32 },
+	[DPO_A_INSTANCES]	= { .type = NLA_U32 },
+	[DPO_A_SAMPLES]		= { .type = NLA_U64 },
+	[DPO_A_SAMPLE_TIME_NS]	= { .type = NLA_U64 },
+	[DPO_A_SESSION_NAME]	= { .type = NLA_STRING },
+	[DPO_A_INTERVAL_MS]	= { .type = NLA_U32 },
+	[DPO_A_PID]		= { .type = NLA_U32 },
+	[DPO_A_ROLE]		= { .type = NLA_U8 },
+	[DPO_A_START_TIME_NS]	= { .type = NLA_U64 },
+	[DPO_A_STATS]		= { .type = NLA_NESTED },
+	[DPO_A_EXIT_CODE]	= { .type = NLA_U32 },
+};
+
+static const struct nla_policy stats_policy[DPO_STATS_A_MAX + 1] = {
+	[DPO_STATS_A_TIMESTAMP_NS]	= { .type = NLA_U64 },
+	[DPO_STATS_A_SEQ]		= { .type = NLA_U64 },
+	[DPO_STATS_A_CPU_NS]		= { .type = NLA_U64 },
+	[DPO_STATS_A_RUN_DELAY_NS]	= { .type = NLA_U64 },
+	[DPO_STATS_A_NVCSW]		= { .type = NLA_U64 },
+	[DPO_STATS_A_NIVCSW]		= { .type = NLA_U64 },
+	[DPO_STATS_A_MIN_FLT]		= { .type = NLA_U64 },
+	[DPO_STATS_A_MAJ_FLT]		= { .type = NLA_U64 },
+	[DPO_STATS_A_RSS_BYTES]		= { .type = NLA_U64 },
+	[DPO_STATS_A_THREADS]		= { .type = NLA_U32 },
+};
+
+static const struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
+	[CTRL_ATTR_FAMILY_ID]	= { .type = NLA_U16 },
+	[CTRL_ATTR_FAMILY_NAME]	= { .type = NLA_STRING },
+	[CTRL_ATTR_VERSION]	= { .type = NLA_U32 },
+};
+
+static int parse(struct nlmsghdr *nlh, struct nlattr **tb)
+{
+	if (genlmsg_parse(nlh, 0, tb, DPO_A_MAX, dpo_policy) < 0)
+		return -EPROTO;
+	return 0;
+}
+
+static void get_str(char *dst, size_t size, const struct nlattr *nla)
+{
+	if (nla)
+		snprintf(dst, size, "%s", (const char *)nla_data(nla));
+}
+
+static uint32_t get_u32(const struct nlattr *nla)
+{
+	return nla ? nla_get_u32(nla) : 0;
+}
+
+static uint64_t get_u64(const struct nlattr *nla)
+{
+	return nla ? nla_get_u64(nla) : 0;
+}
+
+int dpo_msg_cmd(struct nlmsghdr *nlh)
+{
+	if (!genlmsg_valid_hdr(nlh, 0))
+		return -EPROTO;
+	return genlmsg_hdr(nlh)->cmd;
+}
+
+int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st)
+{
+	struct nlattr *tb[DPO_A_MAX + 1];
+
+	memset(st, 0, sizeof(*st));
+	if (parse(nlh, tb) || !tb[DPO_A_VERSION])
+		return -EPROTO;
+	get_str(st->version, sizeof(st->version), tb[DPO_A_VERSION]);
+	st->sessions = get_u32(tb[DPO_A_SESSIONS]);
+	st->instances = get_u32(tb[DPO_A_INSTANCES]);
+	st->samples = get_u64(tb[DPO_A_SAMPLES]);
+	st->sample_time_ns = get_u64(tb[DPO_A_SAMPLE_TIME_NS]);
+	return 0;
+}
+
+int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s)
+{
+	struct nlattr *tb[DPO_A_MAX + 1];
+
+	memset(s, 0, sizeof(*s));
+	if (parse(nlh, tb) || !tb[DPO_A_SESSION_NAME])
+		return -EPROTO;
+	get_str(s->name, sizeof(s->name), tb[DPO_A_SESSION_NAME]);
+	s->interval_ms = get_u32(tb[DPO_A_INTERVAL_MS]);
+	s->instances = get_u32(tb[DPO_A_INSTANCES]);
+	return 0;
+}
+
+static int parse_stats(struct nlattr *nest, struct dpo_stats *s)
+{
+	struct nlattr *tb[DPO_STATS_A_MAX + 1];
+
+	if (nla_parse_nested(tb, DPO_STATS_A_MAX, nest, stats_policy) < 0)
+		return -EPROTO;
+	s->timestamp_ns = get_u64(tb[DPO_STATS_A_TIMESTAMP_NS]);
+	s->seq = get_u64(tb[DPO_STATS_A_SEQ]);
+	s->cpu_ns = get_u64(tb[DPO_STATS_A_CPU_NS]);
+	s->run_delay_ns = get_u64(tb[DPO_STATS_A_RUN_DELAY_NS]);
+	s->nvcsw = get_u64(tb[DPO_STATS_A_NVCSW]);
+	s->nivcsw = get_u64(tb[DPO_STATS_A_NIVCSW]);
+	s->min_flt = get_u64(tb[DPO_STATS_A_MIN_FLT]);
+	s->maj_flt = get_u64(tb[DPO_STATS_A_MAJ_FLT]);
+	s->rss_bytes = get_u64(tb[DPO_STATS_A_RSS_BYTES]);
+	s->threads = get_u32(tb[DPO_STATS_A_THREADS]);
+	return 0;
+}
+
+int dpo_msg_instance(struct nlmsghdr *nlh, struct dpo_instance *in)
+{
+	struct nlattr *tb[DPO_A_MAX + 1];
+
+	memset(in, 0, sizeof(*in));
+	if (parse(nlh, tb) || !tb[DPO_A_PID])
+		return -EPROTO;
+	get_str(in->session, sizeof(in->session), tb[DPO_A_SESSION_NAME]);
+	in->pid = get_u32(tb[DPO_A_PID]);
+	if (tb[DPO_A_ROLE])
+		in->role = nla_get_u8(tb[DPO_A_ROLE]);
+	in->start_time_ns = get_u64(tb[DPO_A_START_TIME_NS]);
+	if (tb[DPO_A_STATS]) {
+		if (parse_stats(tb[DPO_A_STATS], &in->stats))
+			return -EPROTO;
+		in->has_stats = true;
+	}
+	if (tb[DPO_A_EXIT_CODE]) {
+		in->exit_code = get_u32(tb[DPO_A_EXIT_CODE]);
+		in->has_exit_code = true;
+	}
+	return 0;
+}
+
+/* CTRL_CMD_GETFAMILY reply of the genetlink controller */
+int dpo_msg_family(struct nlmsghdr *nlh, struct dpo_family *f)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+
+	memset(f, 0, sizeof(*f));
+	if (genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, ctrl_policy) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_ID])
+		return -EPROTO;
+	get_str(f->name, sizeof(f->name), tb[CTRL_ATTR_FAMILY_NAME]);
+	f->id = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	f->version = get_u32(tb[CTRL_ATTR_VERSION]);
+	return 0;
+}

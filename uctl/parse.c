@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <linux/dpo.h>
+
+#include "parse.h"
+
+/* pid_max can be raised at most to PID_MAX_LIMIT (4M on 64-bit). */
+#define DPO_PID_MAX	(4 * 1024 * 1024)
+
+/*
+ * Decimal digits only: no sign, no blanks, no base prefix, so that "-1"
+ * or "0x10" never turn silently into another number. Saturates instead
+ * of wrapping, which keeps huge inputs a range error.
+ */
+static int parse_digits(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+
+	*v = 0;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (*v > UINT32_MAX * 10ULL)
+			continue;
+		*v = *v * 10 + (uint64_t)(*p - '0');
+	}
+	*s = p;
+	return 0;
+}
+
+int dpo_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
+{
+	uint64_t n;
+
+	if (parse_digits(&s, &n) || *s)
+		return -EINVAL;
+	if (n < min || n > max)
+		return -ERANGE;
+	*v = (uint32_t)n;
+	return 0;
+}
+
+/*
+ * "100" and "100ms" are milliseconds, "1s" and "1.5s" seconds. The result
+ * must be a whole number of milliseconds (the unit of the protocol).
+ */
+int dpo_parse_interval(const char *s, uint32_t *ms)
+{
+	uint64_t whole, frac = 0, scale = 1, mult;
+	bool nonzero_tail = false;
+	int ndigits = 0;
+
+	if (parse_digits(&s, &whole))
+		return -EINVAL;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		/* keep three decimals, remember whether anything finer follows */
+		for (; *s >= '0' && *s <= '9'; s++, ndigits++) {
+			if (ndigits < 3) {
+				frac = frac * 10 + (uint64_t)(*s - '0');
+				scale *= 10;
+			} else if (*s != '0') {
+				nonzero_tail = true;
+			}
+		}
+	}
+	if (!*s || !strcmp(s, "ms"))
+		mult = 1;
+	else if (!strcmp(s, "s"))
+		mult = 1000;
+	else
+		return -EINVAL;
+
+	/* the fraction in milliseconds: frac / scale * mult */
+	if (nonzero_tail || (frac * mult) % scale)
+		return -EINVAL;
+	whole = whole * mult + frac * mult / scale;
+	if (whole < DPO_INTERVAL_MS_MIN || whole > DPO_INTERVAL_MS_MAX)
+		return -ERANGE;
+	*ms = (uint32_t)whole;
+	return 0;
+}
+
+int dpo_parse_pid(const char *s, uint32_t *pid)
+{
+	return dpo_parse_u32(s, 1, DPO_PID_MAX, pid);
+}
+
+static const char *const role_names[] = {
+	[DPO_ROLE_ORIGINAL] = "original",
+	[DPO_ROLE_PATCHED] = "patched",
+};
+
+int dpo_parse_role(const char *s, uint8_t *role)
+{
+	uint8_t r;
+
+	for (r = 1; r <= DPO_ROLE_MAX; r++) {
+		if (!strcmp(s, role_names[r])) {
+			*role = r;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *dpo_role_name(uint8_t role)
+{
+	if (role >= 1 && role <= DPO_ROLE_MAX)
+		return role_names[role];
+	return "unknown";
+}
+
+int dpo_check_session_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 1 && len < DPO_SESSION_NAME_MAX ? 0 : -ERANGE;
+}
+
+/* A wait(2) status as a shell user reads it. */
+void dpo_exit_str(char *buf, size_t len, uint32_t status)
+{
+	int st = (int)status, sig;
+	const char *name;
+
+	if (WIFEXITED(st)) {
+		snprintf(buf, len, "exited %d", WEXITSTATUS(st));
+	} else if (WIFSIGNALED(st)) {
+		sig = WTERMSIG(st);
+		name = sigabbrev_np(sig);
+		if (name)
+			snprintf(buf, len, "killed by SIG%s%s", name,
+				 WCOREDUMP(st) ? " (core dumped)" : "");
+		else
+			snprintf(buf, len, "killed by signal %d%s", sig,
+				 WCOREDUMP(st) ? " (core dumped)" : "");
+	} else {
+		snprintf(buf, len, "status 0x%x", status);
+	}
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DPO_PRINT_H
+#define DPO_PRINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * Text and JSON output from one code path: every field is one pr_*()
+ * call. @key is its JSON name (NULL: text only), @title its text heading
+ * (NULL: derived from the key), @width its text column width (0: JSON
+ * only). Text tables right-align numbers and left-align strings.
+ */
+enum pr_layout {
+	PR_TABLE,	/* text: a header row, then one row per object */
+	PR_RECORD,	/* text: one "name value" line per field */
+};
+
+void pr_init(FILE *out, bool json);
+bool pr_json(void);
+/* @list: a JSON array of objects, else one JSON object per row and line */
+void pr_begin(enum pr_layout layout, bool list);
+void pr_end(void);
+void pr_row_begin(void);
+void pr_row_end(void);
+/* Text tables: the next row prints the header only. False in JSON mode. */
+bool pr_header_only(void);
+void pr_nest_begin(const char *key);
+void pr_nest_end(void);
+
+void pr_str(const char *key, const char *title, int width, const char *s);
+void pr_u64(const char *key, const char *title, int width, uint64_t v);
+void pr_double(const char *key, const char *title, int width, int prec,
+	       double v);
+void pr_null(const char *key, const char *title, int width);
+
+/* Like snprintf: returns the length the whole escaped text needs. */
+size_t json_escape(char *dst, size_t size, const char *src);
+void text_sanitize(char *dst, size_t size, const char *src);
+
+#endif
