@@ -1,0 +1,785 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Raw generic netlink helpers for the dpo selftests. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "dpo_nl.h"
+
+#define RBUF_SIZE	(64 * 1024)
+
+/* Receive buffers, one per open socket, indexed by fd (tests open few). */
+#define MAX_FDS		256
+static struct {
+	char *buf;
+	int len, off;
+} rbufs[MAX_FDS];
+
+static char *rbuf_of(struct nl_sock *nl)
+{
+	return rbufs[nl->fd].buf;
+}
+
+int nl_open(struct nl_sock *nl)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	socklen_t salen = sizeof(sa);
+	int one = 1;
+	struct timespec ts;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl->fd < 0)
+		return -errno;
+	if (nl->fd >= MAX_FDS) {
+		close(nl->fd);
+		nl->fd = -1;
+		return -EMFILE;
+	}
+	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
+	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) ||
+	    bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(nl->fd, (struct sockaddr *)&sa, &salen)) {
+		int err = -errno;
+
+		close(nl->fd);
+		nl->fd = -1;
+		return err;
+	}
+	nl->portid = sa.nl_pid;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	nl->seq = (__u32)ts.tv_nsec;
+	if (!rbufs[nl->fd].buf)
+		rbufs[nl->fd].buf = malloc(RBUF_SIZE);
+	if (!rbufs[nl->fd].buf) {
+		close(nl->fd);
+		nl->fd = -1;
+		return -ENOMEM;
+	}
+	rbufs[nl->fd].len = rbufs[nl->fd].off = 0;
+	return 0;
+}
+
+void nl_close(struct nl_sock *nl)
+{
+	if (nl->fd >= 0 && nl->fd < MAX_FDS) {
+		rbufs[nl->fd].len = rbufs[nl->fd].off = 0;
+		close(nl->fd);
+	}
+	nl->fd = -1;
+}
+
+int nl_set_rcvbuf(struct nl_sock *nl, int bytes)
+{
+	if (!setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+		return 0;
+	if (!setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)))
+		return 0;
+	return -errno;
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+void nlm_init(struct nl_msg *m, __u16 type, __u16 flags, __u8 cmd, __u8 ver)
+{
+	struct genlmsghdr *g;
+
+	memset(m, 0, sizeof(*m));
+	m->nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	m->nlh.nlmsg_type = type;
+	m->nlh.nlmsg_flags = NLM_F_REQUEST | flags;
+	g = NLMSG_DATA(&m->nlh);
+	g->cmd = cmd;
+	g->version = ver;
+}
+
+void nlm_dpo(struct nl_msg *m, const struct nl_sock *nl, __u8 cmd, __u16 flags)
+{
+	nlm_init(m, nl->family, flags, cmd, DPO_GENL_VERSION);
+}
+
+__u32 nlm_put(struct nl_msg *m, __u16 type, const void *data, size_t len)
+{
+	__u32 off = NLMSG_ALIGN(m->nlh.nlmsg_len);
+	struct nlattr *nla = (struct nlattr *)(m->buf + off);
+
+	if (off + NLA_HDRLEN + NLA_ALIGN(len) > sizeof(m->buf)) {
+		fprintf(stderr, "# nlm_put: message too long\n");
+		abort();
+	}
+	nla->nla_type = type;
+	nla->nla_len = NLA_HDRLEN + len;
+	if (len)
+		memcpy((char *)nla + NLA_HDRLEN, data, len);
+	memset((char *)nla + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	m->nlh.nlmsg_len = off + NLA_HDRLEN + NLA_ALIGN(len);
+	return off;
+}
+
+__u32 nlm_put_u8(struct nl_msg *m, __u16 type, __u8 v)
+{
+	return nlm_put(m, type, &v, sizeof(v));
+}
+
+__u32 nlm_put_u16(struct nl_msg *m, __u16 type, __u16 v)
+{
+	return nlm_put(m, type, &v, sizeof(v));
+}
+
+__u32 nlm_put_u32(struct nl_msg *m, __u16 type, __u32 v)
+{
+	return nlm_put(m, type, &v, sizeof(v));
+}
+
+__u32 nlm_put_u64(struct nl_msg *m, __u16 type, __u64 v)
+{
+	return nlm_put(m, type, &v, sizeof(v));
+}
+
+__u32 nlm_put_str(struct nl_msg *m, __u16 type, const char *s)
+{
+	return nlm_put(m, type, s, strlen(s) + 1);
+}
+
+void nlm_put_raw(struct nl_msg *m, const void *data, size_t len)
+{
+	__u32 off = m->nlh.nlmsg_len;
+
+	if (off + len > sizeof(m->buf))
+		abort();
+	memcpy(m->buf + off, data, len);
+	m->nlh.nlmsg_len = off + len;
+}
+
+void nlm_nest_start(struct nl_msg *m, __u16 type)
+{
+	if (m->nests >= 4)
+		abort();
+	m->nest_off[m->nests++] = nlm_put(m, type | NLA_F_NESTED, NULL, 0);
+}
+
+void nlm_nest_end(struct nl_msg *m)
+{
+	struct nlattr *nla = (struct nlattr *)(m->buf + m->nest_off[--m->nests]);
+
+	nla->nla_len = m->nlh.nlmsg_len - m->nest_off[m->nests];
+}
+
+/* ---- attribute helpers ------------------------------------------------- */
+
+#define for_each_nla(nla, head, len, rem)				\
+	for (nla = (head), rem = (len);					\
+	     rem >= (int)sizeof(*nla) && nla->nla_len >= sizeof(*nla) &&\
+	     (int)nla->nla_len <= rem;					\
+	     rem -= NLA_ALIGN(nla->nla_len),				\
+	     nla = (struct nlattr *)((char *)nla + NLA_ALIGN(nla->nla_len)))
+
+static inline void *nla_data(const struct nlattr *nla)
+{
+	return (char *)nla + NLA_HDRLEN;
+}
+
+static inline int nla_len(const struct nlattr *nla)
+{
+	return nla->nla_len - NLA_HDRLEN;
+}
+
+static int get_str(const struct nlattr *nla, char *dst, size_t size)
+{
+	int len = nla_len(nla);
+
+	if (len < 1 || ((char *)nla_data(nla))[len - 1] != '\0')
+		return -EBADMSG;
+	snprintf(dst, size, "%s", (char *)nla_data(nla));
+	return 0;
+}
+
+static int get_int(const struct nlattr *nla, void *dst, int size)
+{
+	if (nla_len(nla) != size)
+		return -EBADMSG;
+	memcpy(dst, nla_data(nla), size);
+	return 0;
+}
+
+/* ---- acks ---------------------------------------------------------------- */
+
+static void parse_ack_tlvs(const struct nlattr *head, int len, struct nl_ack *ack)
+{
+	const struct nlattr *nla;
+	int rem;
+
+	for_each_nla(nla, head, len, rem) {
+		switch (nla->nla_type & NLA_TYPE_MASK) {
+		case NLMSGERR_ATTR_MSG:
+			get_str(nla, ack->msg, sizeof(ack->msg));
+			break;
+		case NLMSGERR_ATTR_OFFS:
+			ack->has_offs = !get_int(nla, &ack->offs, 4);
+			break;
+		case NLMSGERR_ATTR_MISS_TYPE:
+			ack->has_miss_type = !get_int(nla, &ack->miss_type, 4);
+			break;
+		case NLMSGERR_ATTR_MISS_NEST:
+			ack->has_miss_nest = !get_int(nla, &ack->miss_nest, 4);
+			break;
+		}
+	}
+}
+
+static void parse_error(const struct nlmsghdr *nlh, struct nl_ack *ack)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
+	const char *tlv;
+
+	memset(ack, 0, sizeof(*ack));
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+		ack->err = EBADMSG;
+		snprintf(ack->msg, sizeof(ack->msg), "selftest: short NLMSG_ERROR");
+		return;
+	}
+	ack->err = -e->error;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (nlh->nlmsg_flags & NLM_F_CAPPED)
+		tlv = (const char *)&e->msg + sizeof(e->msg);
+	else
+		tlv = (const char *)&e->msg + NLMSG_ALIGN(e->msg.nlmsg_len);
+	if (tlv < end)
+		parse_ack_tlvs((const struct nlattr *)tlv, end - tlv, ack);
+}
+
+static void parse_done(const struct nlmsghdr *nlh, struct nl_ack *ack)
+{
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
+	const char *tlv;
+	int err = 0;
+
+	memset(ack, 0, sizeof(*ack));
+	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+		memcpy(&err, NLMSG_DATA(nlh), sizeof(int));
+	ack->err = -err;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	tlv = (const char *)NLMSG_DATA(nlh) + NLMSG_ALIGN(sizeof(int));
+	if (tlv < end)
+		parse_ack_tlvs((const struct nlattr *)tlv, end - tlv, ack);
+}
+
+/* ---- transport ----------------------------------------------------------- */
+
+static int nl_send(struct nl_sock *nl, const void *buf, size_t len)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	ssize_t ret;
+
+	ret = sendto(nl->fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa));
+	if (ret < 0)
+		return -errno;
+	if ((size_t)ret != len)
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* One datagram into the socket's buffer; -ETIMEDOUT after @timeout_ms. */
+static int nl_fill(struct nl_sock *nl, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = nl->fd, .events = POLLIN };
+	char *buf = rbuf_of(nl);
+	struct iovec iov = { buf, RBUF_SIZE };
+	struct sockaddr_nl sa;
+	struct msghdr mh = {
+		.msg_name = &sa, .msg_namelen = sizeof(sa),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		ret = poll(&pfd, 1, timeout_ms);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return -errno;
+		if (ret == 0)
+			return -ETIMEDOUT;
+		n = recvmsg(nl->fd, &mh, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				nl->overruns++;
+			return -errno;
+		}
+		if (mh.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
+		rbufs[nl->fd].len = n;
+		rbufs[nl->fd].off = 0;
+		return 0;
+	}
+}
+
+/* Next netlink message from the socket, or -errno. */
+static int nl_next(struct nl_sock *nl, struct nlmsghdr **out, int timeout_ms)
+{
+	struct nlmsghdr *nlh;
+	int left, ret;
+
+	for (;;) {
+		left = rbufs[nl->fd].len - rbufs[nl->fd].off;
+		nlh = (struct nlmsghdr *)(rbuf_of(nl) + rbufs[nl->fd].off);
+		if (left > 0 && NLMSG_OK(nlh, (unsigned int)left)) {
+			rbufs[nl->fd].off += NLMSG_ALIGN(nlh->nlmsg_len);
+			*out = nlh;
+			return 0;
+		}
+		rbufs[nl->fd].len = rbufs[nl->fd].off = 0;
+		ret = nl_fill(nl, timeout_ms);
+		if (ret)
+			return ret;
+	}
+}
+
+typedef int (*reply_cb)(const struct nlmsghdr *nlh, void *arg);
+
+#define REPLY_TIMEOUT_MS	20000
+
+/*
+ * Send and collect everything with our sequence number until the ack (doit)
+ * or NLMSG_DONE (dump). Returns the ack's -errno.
+ */
+static int nl_transact(struct nl_sock *nl, struct nl_msg *m, bool dump,
+		       struct nl_ack *ack, reply_cb cb, void *arg)
+{
+	struct nl_ack dummy;
+	struct nlmsghdr *nlh;
+	int ret, cb_err = 0;
+	__u32 seq;
+
+	if (!ack)
+		ack = &dummy;
+	memset(ack, 0, sizeof(*ack));
+	seq = ++nl->seq;
+	m->nlh.nlmsg_seq = seq;
+	m->nlh.nlmsg_pid = 0;
+	if (dump)
+		m->nlh.nlmsg_flags |= NLM_F_DUMP;
+	else
+		m->nlh.nlmsg_flags |= NLM_F_ACK;
+	rbufs[nl->fd].len = rbufs[nl->fd].off = 0;
+	ret = nl_send(nl, m->buf, m->nlh.nlmsg_len);
+	if (ret) {
+		ack->err = -ret;
+		snprintf(ack->msg, sizeof(ack->msg), "selftest: send: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	for (;;) {
+		ret = nl_next(nl, &nlh, REPLY_TIMEOUT_MS);
+		if (ret) {
+			ack->err = -ret;
+			snprintf(ack->msg, sizeof(ack->msg),
+				 "selftest: receive: %s", strerror(-ret));
+			return ret;
+		}
+		if (nlh->nlmsg_seq != seq)
+			continue;	/* stale, or a notification */
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			parse_error(nlh, ack);
+			break;
+		}
+		if (nlh->nlmsg_type == NLMSG_DONE) {
+			parse_done(nlh, ack);
+			break;
+		}
+		if (cb && !cb_err)
+			cb_err = cb(nlh, arg);
+		if (!dump && !(nlh->nlmsg_flags & NLM_F_MULTI))
+			continue;	/* wait for the ack */
+	}
+	if (!ack->err && cb_err) {
+		ack->err = -cb_err;
+		snprintf(ack->msg, sizeof(ack->msg),
+			 "selftest: malformed reply: %s", strerror(-cb_err));
+	}
+	return -ack->err;
+}
+
+struct collect {
+	struct dpo_obj *objs;
+	int max, n;
+};
+
+static int collect_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct collect *c = arg;
+	struct dpo_obj tmp;
+	int ret;
+
+	ret = dpo_parse(nlh, c->n < c->max ? &c->objs[c->n] : &tmp);
+	c->n++;
+	return ret;
+}
+
+int nl_request(struct nl_sock *nl, struct nl_msg *m, struct nl_ack *ack,
+	       struct dpo_obj *reply)
+{
+	struct collect c = { .objs = reply, .max = reply ? 1 : 0 };
+
+	if (reply)
+		memset(reply, 0, sizeof(*reply));
+	return nl_transact(nl, m, false, ack, collect_cb, &c);
+}
+
+int nl_dump(struct nl_sock *nl, struct nl_msg *m, struct nl_ack *ack,
+	    struct dpo_obj *replies, int max, int *nreplies)
+{
+	struct collect c = { .objs = replies, .max = max };
+	int ret;
+
+	ret = nl_transact(nl, m, true, ack, collect_cb, &c);
+	if (nreplies)
+		*nreplies = c.n;
+	return ret;
+}
+
+int nl_batch(struct nl_sock *nl, struct nl_msg *const *m, int n,
+	     struct nl_ack *acks)
+{
+	static char buf[256 * 1024];
+	struct nlmsghdr *nlh;
+	size_t len = 0;
+	__u32 base = nl->seq + 1;
+	int i, got = 0, ret;
+
+	for (i = 0; i < n; i++) {
+		size_t l = NLMSG_ALIGN(m[i]->nlh.nlmsg_len);
+
+		if (len + l > sizeof(buf))
+			return -EMSGSIZE;
+		m[i]->nlh.nlmsg_seq = base + i;
+		m[i]->nlh.nlmsg_pid = 0;
+		m[i]->nlh.nlmsg_flags |= NLM_F_ACK;
+		memcpy(buf + len, m[i]->buf, m[i]->nlh.nlmsg_len);
+		memset(buf + len + m[i]->nlh.nlmsg_len, 0, l - m[i]->nlh.nlmsg_len);
+		len += l;
+		memset(&acks[i], 0, sizeof(acks[i]));
+		acks[i].err = -1;
+	}
+	nl->seq += n;
+	rbufs[nl->fd].len = rbufs[nl->fd].off = 0;
+	ret = nl_send(nl, buf, len);
+	if (ret)
+		return ret;
+	while (got < n) {
+		ret = nl_next(nl, &nlh, REPLY_TIMEOUT_MS);
+		if (ret)
+			return ret;
+		if (nlh->nlmsg_type != NLMSG_ERROR ||
+		    nlh->nlmsg_seq - base >= (__u32)n)
+			continue;
+		i = nlh->nlmsg_seq - base;
+		if (acks[i].err == -1)
+			got++;
+		parse_error(nlh, &acks[i]);
+	}
+	return 0;
+}
+
+/* ---- family resolution --------------------------------------------------- */
+
+static int parse_groups(const struct nlattr *head, int len, struct nl_sock *nl)
+{
+	const struct nlattr *grp, *a;
+	int rem, rem2;
+
+	for_each_nla(grp, head, len, rem) {
+		char name[64] = "";
+		__u32 id = 0;
+
+		for_each_nla(a, (struct nlattr *)nla_data(grp), nla_len(grp), rem2) {
+			if (a->nla_type == CTRL_ATTR_MCAST_GRP_NAME)
+				get_str(a, name, sizeof(name));
+			else if (a->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+				get_int(a, &id, 4);
+		}
+		if (!strcmp(name, DPO_MCGRP_SAMPLES))
+			nl->grp_samples = id;
+		else if (!strcmp(name, DPO_MCGRP_EVENTS))
+			nl->grp_events = id;
+	}
+	return 0;
+}
+
+static int parse_ops(const struct nlattr *head, int len, struct nl_sock *nl)
+{
+	const struct nlattr *op, *a;
+	int rem, rem2;
+
+	for_each_nla(op, head, len, rem) {
+		__u32 id = 0, flags = 0;
+
+		for_each_nla(a, (struct nlattr *)nla_data(op), nla_len(op), rem2) {
+			if (a->nla_type == CTRL_ATTR_OP_ID)
+				get_int(a, &id, 4);
+			else if (a->nla_type == CTRL_ATTR_OP_FLAGS)
+				get_int(a, &flags, 4);
+		}
+		if (nl->ops_count < (int)(sizeof(nl->ops) / sizeof(nl->ops[0]))) {
+			nl->ops[nl->ops_count].id = id;
+			nl->ops[nl->ops_count].flags = flags;
+			nl->ops_count++;
+		}
+	}
+	return 0;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nl_sock *nl = arg;
+	const struct nlattr *nla;
+	int rem;
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+		return -EBADMSG;
+	for_each_nla(nla, (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN),
+		     (int)(nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)), rem) {
+		switch (nla->nla_type & NLA_TYPE_MASK) {
+		case CTRL_ATTR_FAMILY_ID:
+			get_int(nla, &nl->family, 2);
+			break;
+		case CTRL_ATTR_VERSION:
+			get_int(nla, &nl->version, 4);
+			break;
+		case CTRL_ATTR_MAXATTR:
+			get_int(nla, &nl->maxattr, 4);
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			parse_groups(nla_data(nla), nla_len(nla), nl);
+			break;
+		case CTRL_ATTR_OPS:
+			parse_ops(nla_data(nla), nla_len(nla), nl);
+			break;
+		}
+	}
+	return 0;
+}
+
+int nl_resolve(struct nl_sock *nl)
+{
+	struct nl_msg m;
+
+	nl->family = 0;
+	nl->version = nl->maxattr = 0;
+	nl->grp_samples = nl->grp_events = 0;
+	nl->ops_count = 0;
+	nlm_init(&m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, 2);
+	nlm_put_str(&m, CTRL_ATTR_FAMILY_NAME, DPO_GENL_NAME);
+	return nl_transact(nl, &m, false, NULL, family_cb, nl);
+}
+
+/* ---- groups and notifications -------------------------------------------- */
+
+int nl_join(struct nl_sock *nl, __u32 group)
+{
+	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+		       &group, sizeof(group)))
+		return -errno;
+	return 0;
+}
+
+int nl_leave(struct nl_sock *nl, __u32 group)
+{
+	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP,
+		       &group, sizeof(group)))
+		return -errno;
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int nl_recv_ntf(struct nl_sock *nl, struct dpo_obj *o, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	for (;;) {
+		long long left = deadline - now_ms();
+
+		ret = nl_next(nl, &nlh, left > 0 ? (int)left : 0);
+		if (ret)
+			return ret;
+		if (nlh->nlmsg_type != nl->family)
+			continue;
+		return dpo_parse(nlh, o);
+	}
+}
+
+/* ---- dpo messages -------------------------------------------------------- */
+
+static int parse_stats(const struct nlattr *head, int len, struct dpo_stats *s)
+{
+	const struct nlattr *nla;
+	int rem, err = 0;
+
+	for_each_nla(nla, head, len, rem) {
+		int t = nla->nla_type & NLA_TYPE_MASK;
+		__u64 *dst = NULL;
+
+		switch (t) {
+		case DPO_STATS_A_TIMESTAMP_NS: dst = &s->timestamp_ns; break;
+		case DPO_STATS_A_SEQ: dst = &s->seq; break;
+		case DPO_STATS_A_CPU_NS: dst = &s->cpu_ns; break;
+		case DPO_STATS_A_RUN_DELAY_NS: dst = &s->run_delay_ns; break;
+		case DPO_STATS_A_NVCSW: dst = &s->nvcsw; break;
+		case DPO_STATS_A_NIVCSW: dst = &s->nivcsw; break;
+		case DPO_STATS_A_MIN_FLT: dst = &s->min_flt; break;
+		case DPO_STATS_A_MAJ_FLT: dst = &s->maj_flt; break;
+		case DPO_STATS_A_RSS_BYTES: dst = &s->rss_bytes; break;
+		case DPO_STATS_A_THREADS:
+			err = err ?: get_int(nla, &s->threads, 4);
+			break;
+		default:
+			continue;
+		}
+		if (dst)
+			err = err ?: get_int(nla, dst, 8);
+		s->have |= 1ULL << t;
+	}
+	if (rem)
+		err = err ?: -EBADMSG;
+	return err;
+}
+
+int dpo_parse(const struct nlmsghdr *nlh, struct dpo_obj *o)
+{
+	const struct genlmsghdr *g = NLMSG_DATA(nlh);
+	const struct nlattr *nla;
+	int rem, err = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+		return -EBADMSG;
+	o->cmd = g->cmd;
+	for_each_nla(nla, (struct nlattr *)((char *)g + GENL_HDRLEN),
+		     (int)(nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)), rem) {
+		int t = nla->nla_type & NLA_TYPE_MASK;
+
+		switch (t) {
+		case DPO_A_VERSION:
+			err = err ?: get_str(nla, o->version, sizeof(o->version));
+			break;
+		case DPO_A_SESSIONS:
+			err = err ?: get_int(nla, &o->sessions, 4);
+			break;
+		case DPO_A_INSTANCES:
+			err = err ?: get_int(nla, &o->instances, 4);
+			break;
+		case DPO_A_SAMPLES:
+			err = err ?: get_int(nla, &o->samples, 8);
+			break;
+		case DPO_A_SAMPLE_TIME_NS:
+			err = err ?: get_int(nla, &o->sample_time_ns, 8);
+			break;
+		case DPO_A_SESSION_NAME:
+			err = err ?: get_str(nla, o->session, sizeof(o->session));
+			break;
+		case DPO_A_INTERVAL_MS:
+			err = err ?: get_int(nla, &o->interval_ms, 4);
+			break;
+		case DPO_A_PID:
+			err = err ?: get_int(nla, &o->pid, 4);
+			break;
+		case DPO_A_ROLE:
+			err = err ?: get_int(nla, &o->role, 1);
+			break;
+		case DPO_A_START_TIME_NS:
+			err = err ?: get_int(nla, &o->start_time_ns, 8);
+			break;
+		case DPO_A_EXIT_CODE:
+			err = err ?: get_int(nla, &o->exit_code, 4);
+			break;
+		case DPO_A_STATS:
+			err = err ?: parse_stats(nla_data(nla), nla_len(nla),
+						 &o->stats);
+			break;
+		case DPO_A_LISTENER_ID:
+			err = err ?: get_int(nla, &o->listener_id, 4);
+			break;
+		case DPO_A_FAMILY:
+			err = err ?: get_int(nla, &o->family, 2);
+			break;
+		case DPO_A_PORT:
+			err = err ?: get_int(nla, &o->port, 2);
+			break;
+		case DPO_A_ADDR:
+			if (nla_len(nla) != 4 && nla_len(nla) != 16) {
+				err = err ?: -EBADMSG;
+				break;
+			}
+			o->addr_len = nla_len(nla);
+			memcpy(o->addr, nla_data(nla), o->addr_len);
+			break;
+		case DPO_A_OWNER:
+			err = err ?: get_int(nla, &o->owner, 1);
+			break;
+		case DPO_A_SWITCH_TIME_NS:
+			err = err ?: get_int(nla, &o->switch_time_ns, 8);
+			break;
+		case DPO_A_ACCEPTED_ORIGINAL:
+			err = err ?: get_int(nla, &o->accepted_original, 8);
+			break;
+		case DPO_A_ACCEPTED_PATCHED:
+			err = err ?: get_int(nla, &o->accepted_patched, 8);
+			break;
+		case DPO_A_ACCEPTED_OTHER:
+			err = err ?: get_int(nla, &o->accepted_other, 8);
+			break;
+		default:
+			continue;
+		}
+		if (t < 64)
+			o->have |= 1ULL << t;
+	}
+	if (rem)
+		err = err ?: -EBADMSG;
+	return err;
+}
+
+const char *dpo_cmd_name(__u8 cmd)
+{
+	static const char *const names[] = {
+		[DPO_CMD_STATUS_GET] = "STATUS_GET",
+		[DPO_CMD_SESSION_NEW] = "SESSION_NEW",
+		[DPO_CMD_SESSION_SET] = "SESSION_SET",
+		[DPO_CMD_SESSION_DEL] = "SESSION_DEL",
+		[DPO_CMD_SESSION_GET] = "SESSION_GET",
+		[DPO_CMD_INSTANCE_ADD] = "INSTANCE_ADD",
+		[DPO_CMD_INSTANCE_DEL] = "INSTANCE_DEL",
+		[DPO_CMD_INSTANCE_GET] = "INSTANCE_GET",
+		[DPO_CMD_SAMPLE_NTF] = "SAMPLE_NTF",
+		[DPO_CMD_INSTANCE_EXIT_NTF] = "INSTANCE_EXIT_NTF",
+		[DPO_CMD_LISTENER_ADD] = "LISTENER_ADD",
+		[DPO_CMD_LISTENER_DEL] = "LISTENER_DEL",
+		[DPO_CMD_LISTENER_GET] = "LISTENER_GET",
+		[DPO_CMD_OWNER_SET] = "OWNER_SET",
+	};
+
+	if (cmd < sizeof(names) / sizeof(names[0]) && names[cmd])
+		return names[cmd];
+	return "?";
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Raw generic netlink for the dpo selftests: no libnl, so that requests can
+ * be malformed on purpose and the ack (errno, extack message, offset,
+ * missing attribute) is seen exactly as the kernel sent it.
+ */
+#ifndef DPO_SELFTEST_NL_H
+#define DPO_SELFTEST_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include <linux/netlink.h>
+#include <linux/genetlink.h>
+#include <linux/dpo.h>
+
+#define NL_MSG_MAX	4096
+
+/* A request under construction. */
+struct nl_msg {
+	union {
+		struct nlmsghdr nlh;
+		char buf[NL_MSG_MAX];
+	};
+	int nests;
+	__u32 nest_off[4];
+};
+
+/* What the kernel said about one request. */
+struct nl_ack {
+	int err;		/* positive errno, 0 on success */
+	char msg[256];		/* NLMSGERR_ATTR_MSG, "" when absent */
+	bool has_offs;
+	__u32 offs;		/* NLMSGERR_ATTR_OFFS: from the request's nlmsghdr */
+	bool has_miss_type;
+	__u32 miss_type;	/* NLMSGERR_ATTR_MISS_TYPE */
+	bool has_miss_nest;
+	__u32 miss_nest;
+};
+
+struct dpo_stats {
+	__u64 have;		/* bit n set: DPO_STATS_A_n present */
+	__u64 timestamp_ns, seq, cpu_ns, run_delay_ns, nvcsw, nivcsw;
+	__u64 min_flt, maj_flt, rss_bytes;
+	__u32 threads;
+};
+
+/* Any dpo message (reply or notification), parsed. */
+struct dpo_obj {
+	__u8 cmd;
+	__u64 have;		/* bit n set: DPO_A_n present */
+	char version[64];
+	__u32 sessions, instances;
+	__u64 samples, sample_time_ns;
+	char session[64];
+	__u32 interval_ms, pid, exit_code;
+	__u8 role;
+	__u64 start_time_ns;
+	struct dpo_stats stats;
+	/* listeners and ownership */
+	__u32 listener_id;
+	__u16 family, port;	/* DPO_A_FAMILY, DPO_A_PORT (host order) */
+	__u8 addr[16];		/* DPO_A_ADDR, network order */
+	int addr_len;
+	__u8 owner;		/* enum dpo_owner */
+	__u64 switch_time_ns;
+	__u64 accepted_original, accepted_patched, accepted_other;
+};
+
+#define DPO_HAS(o, a)		(!!((o)->have & (1ULL << (a))))
+#define DPO_STATS_HAS(s, a)	(!!((s)->have & (1ULL << (a))))
+
+struct nl_sock {
+	int fd;
+	__u32 portid;
+	__u32 seq;
+	__u16 family;		/* 0 until resolved */
+	__u32 version;
+	__u32 grp_samples, grp_events;
+	__u32 maxattr;
+	int ops_count;
+	struct { __u32 id, flags; } ops[32];
+	int overruns;		/* ENOBUFS seen while receiving */
+};
+
+/* Socket with NETLINK_EXT_ACK and NETLINK_CAP_ACK; 0 or -errno. */
+int nl_open(struct nl_sock *nl);
+void nl_close(struct nl_sock *nl);
+int nl_set_rcvbuf(struct nl_sock *nl, int bytes);
+
+/*
+ * CTRL_CMD_GETFAMILY for "dpo": fills family, version, group ids, ops.
+ * 0 or -errno (-ENOENT when the module is not loaded).
+ */
+int nl_resolve(struct nl_sock *nl);
+
+/* Request building. Offsets returned are from the start of the nlmsghdr. */
+void nlm_init(struct nl_msg *m, __u16 type, __u16 flags, __u8 cmd, __u8 ver);
+void nlm_dpo(struct nl_msg *m, const struct nl_sock *nl, __u8 cmd, __u16 flags);
+__u32 nlm_put(struct nl_msg *m, __u16 type, const void *data, size_t len);
+__u32 nlm_put_u8(struct nl_msg *m, __u16 type, __u8 v);
+__u32 nlm_put_u16(struct nl_msg *m, __u16 type, __u16 v);
+__u32 nlm_put_u32(struct nl_msg *m, __u16 type, __u32 v);
+__u32 nlm_put_u64(struct nl_msg *m, __u16 type, __u64 v);
+__u32 nlm_put_str(struct nl_msg *m, __u16 type, const char *s);
+/* Raw bytes after the last attribute (for truncated or garbage tails). */
+void nlm_put_raw(struct nl_msg *m, const void *data, size_t len);
+void nlm_nest_start(struct nl_msg *m, __u16 type);
+void nlm_nest_end(struct nl_msg *m);
+
+/*
+ * Send @m (NLM_F_ACK is added) and wait for its ack. Replies carrying the
+ * request's sequence number are parsed: the first into @reply (if not
+ * NULL), up to @max into @replies for dumps (pass @nreplies). Returns the
+ * ack's -errno (0 on success); a transport failure is returned as -errno
+ * with ack->msg naming it.
+ */
+int nl_request(struct nl_sock *nl, struct nl_msg *m, struct nl_ack *ack,
+	       struct dpo_obj *reply);
+int nl_dump(struct nl_sock *nl, struct nl_msg *m, struct nl_ack *ack,
+	    struct dpo_obj *replies, int max, int *nreplies);
+
+/*
+ * Send several requests back to back in one sendmsg() and collect one ack
+ * per request into @acks (must be @n long). 0 or -errno (transport).
+ */
+int nl_batch(struct nl_sock *nl, struct nl_msg *const *m, int n,
+	     struct nl_ack *acks);
+
+/* Join / leave a multicast group by id; 0 or -errno. */
+int nl_join(struct nl_sock *nl, __u32 group);
+int nl_leave(struct nl_sock *nl, __u32 group);
+
+/*
+ * Wait up to @timeout_ms for one dpo message on a socket that joined
+ * groups. 0 and @o filled, -ETIMEDOUT, -ENOBUFS (overrun, counted in
+ * nl->overruns; call again), or another -errno.
+ */
+int nl_recv_ntf(struct nl_sock *nl, struct dpo_obj *o, int timeout_ms);
+
+/* Parse the attributes of one generic netlink message of the dpo family. */
+int dpo_parse(const struct nlmsghdr *nlh, struct dpo_obj *o);
+
+const char *dpo_cmd_name(__u8 cmd);
+
+#endif /* DPO_SELFTEST_NL_H */

@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Workload children, /proc readers and module control for the selftests. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "proc_util.h"
+
+__u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* ---- the workload child -------------------------------------------------- */
+
+static volatile unsigned long sink;
+
+static void burn(unsigned int ms)
+{
+	__u64 end = clock_ns(CLOCK_THREAD_CPUTIME_ID) + ms * 1000000ULL;
+	unsigned long x = 1;
+
+	while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < end) {
+		int i;
+
+		for (i = 0; i < 10000; i++)
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+		sink = x;
+	}
+}
+
+static char *map_pages(unsigned int pages)
+{
+	size_t len = (size_t)(pages ? pages : 1) * getpagesize();
+	char *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Debian backs big anonymous mappings with THP: one fault per 2 MiB. */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+static void touch(char *p, unsigned int pages)
+{
+	long ps = getpagesize();
+	unsigned int i;
+
+	for (i = 0; i < pages; i++)
+		((volatile char *)p)[i * ps] = 1;
+}
+
+static const struct child_cfg *ccfg;
+static pthread_mutex_t go_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t go_cond = PTHREAD_COND_INITIALIZER;
+static int go, started;
+static __u32 ctids[8];
+
+static void *worker(void *arg)
+{
+	char *p = map_pages(ccfg->pages);
+
+	pthread_mutex_lock(&go_lock);
+	ctids[(long)arg] = syscall(SYS_gettid);
+	started++;
+	pthread_cond_broadcast(&go_cond);
+	while (!go)
+		pthread_cond_wait(&go_cond, &go_lock);
+	pthread_mutex_unlock(&go_lock);
+	burn(ccfg->burn_ms);
+	if (p) {
+		touch(p, ccfg->pages);
+		munmap(p, (size_t)ccfg->pages * getpagesize());
+	}
+	return NULL;
+}
+
+static void *sleeper(void *arg)
+{
+	pthread_mutex_lock(&go_lock);
+	ctids[(long)arg] = syscall(SYS_gettid);
+	started++;
+	pthread_cond_broadcast(&go_cond);
+	pthread_mutex_unlock(&go_lock);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static unsigned int nthreads(void)
+{
+	struct proc_stat ps;
+
+	if (proc_stat_read(getpid(), &ps))
+		return 0;
+	return ps.num_threads;
+}
+
+static int start_threads(pthread_t *th, void *(*fn)(void *))
+{
+	unsigned int i, n = ccfg->threads > 8 ? 8 : ccfg->threads;
+
+	started = 0;
+	go = 0;
+	for (i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, fn, (void *)(long)i))
+			return -1;
+	pthread_mutex_lock(&go_lock);
+	while (started < (int)n)
+		pthread_cond_wait(&go_cond, &go_lock);
+	pthread_mutex_unlock(&go_lock);
+	return n;
+}
+
+static void __attribute__((noreturn))
+child_main(const struct child_cfg *cfg, int cmd_fd, int rep_fd)
+{
+	pthread_t th[8];
+	int nth = 0, i;
+	char *p;
+
+	ccfg = cfg;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	p = map_pages(cfg->pages);
+	if (!p)
+		_exit(100);
+	for (;;) {
+		struct child_report r = { 0 };
+		struct rusage ru;
+		char c, out[1 + sizeof(r)];
+
+		if (read(cmd_fd, &c, 1) != 1)
+			_exit(0);
+		switch (c) {
+		case 'p':
+			break;
+		case 'b':
+			burn(cfg->burn_ms);
+			break;
+		case 't':
+			touch(p, cfg->pages);
+			break;
+		case 'T':
+		case 'S':
+			nth = start_threads(th, c == 'T' ? worker : sleeper);
+			if (nth < 0)
+				_exit(101);
+			memcpy(r.tids, ctids, sizeof(r.tids));
+			break;
+		case 'g':
+			pthread_mutex_lock(&go_lock);
+			go = 1;
+			pthread_cond_broadcast(&go_cond);
+			pthread_mutex_unlock(&go_lock);
+			for (i = 0; i < nth; i++)
+				pthread_join(th[i], NULL);
+			nth = 0;
+			/*
+			 * A joined thread can still be on the thread list for
+			 * a moment (the tid is cleared before it is reaped).
+			 */
+			for (i = 0; i < 1000 && nthreads() > 1; i++)
+				usleep(2000);
+			break;
+		case 'x':
+			exit(3);
+		case 'k':
+			raise(SIGKILL);
+			break;
+		default:
+			_exit(102);
+		}
+		r.cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+		getrusage(RUSAGE_SELF, &ru);
+		r.minflt = ru.ru_minflt;
+		r.threads = nthreads();
+		out[0] = c;
+		memcpy(out + 1, &r, sizeof(r));
+		if (write(rep_fd, out, sizeof(out)) != sizeof(out))
+			_exit(103);
+	}
+}
+
+static int read_full(int fd, void *buf, size_t len, int timeout_ms)
+{
+	__u64 deadline = now_ns() + (__u64)timeout_ms * 1000000;
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		__u64 now = now_ns();
+		ssize_t n;
+		int ret;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		ret = poll(&pfd, 1, (deadline - now) / 1000000 + 1);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return -errno;
+		if (ret == 0)
+			return -ETIMEDOUT;
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPIPE;
+		got += n;
+	}
+	return 0;
+}
+
+int child_start(struct child *c, const struct child_cfg *cfg)
+{
+	int cmd[2], rep[2];
+	struct child_report r;
+
+	c->pid = -1;
+	c->cmd_fd = c->rep_fd = -1;
+	if (pipe2(cmd, O_CLOEXEC))
+		return -errno;
+	if (pipe2(rep, O_CLOEXEC)) {
+		close(cmd[0]);
+		close(cmd[1]);
+		return -errno;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	c->pid = fork();
+	if (c->pid < 0) {
+		int err = -errno;
+
+		close(cmd[0]); close(cmd[1]); close(rep[0]); close(rep[1]);
+		return err;
+	}
+	if (c->pid == 0) {
+		close(cmd[1]);
+		close(rep[0]);
+		child_main(cfg, cmd[0], rep[1]);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	c->cmd_fd = cmd[1];
+	c->rep_fd = rep[0];
+	return child_cmd(c, 'p', &r, 10000);
+}
+
+int child_send(struct child *c, char cmd)
+{
+	if (write(c->cmd_fd, &cmd, 1) != 1)
+		return -errno;
+	return 0;
+}
+
+int child_cmd(struct child *c, char cmd, struct child_report *r, int timeout_ms)
+{
+	char in[1 + sizeof(*r)];
+	int ret;
+
+	ret = child_send(c, cmd);
+	if (ret)
+		return ret;
+	ret = read_full(c->rep_fd, in, sizeof(in), timeout_ms);
+	if (ret)
+		return ret;
+	if (in[0] != cmd)
+		return -EPROTO;
+	if (r)
+		memcpy(r, in + 1, sizeof(*r));
+	return 0;
+}
+
+int child_reap(struct child *c, int *status, int timeout_ms)
+{
+	__u64 deadline = now_ns() + (__u64)timeout_ms * 1000000;
+	int st;
+
+	if (c->pid <= 0)
+		return -ECHILD;
+	for (;;) {
+		pid_t ret = waitpid(c->pid, &st, WNOHANG);
+
+		if (ret == c->pid) {
+			if (status)
+				*status = st;
+			c->pid = -1;
+			return 0;
+		}
+		if (ret < 0)
+			return -errno;
+		if (now_ns() > deadline)
+			return -ETIMEDOUT;
+		sleep_ms(5);
+	}
+}
+
+void child_kill(struct child *c)
+{
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+		c->pid = -1;
+	}
+	if (c->cmd_fd >= 0)
+		close(c->cmd_fd);
+	if (c->rep_fd >= 0)
+		close(c->rep_fd);
+	c->cmd_fd = c->rep_fd = -1;
+}
+
+pid_t unused_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return pid;
+}
+
+/* ---- /proc ---------------------------------------------------------------- */
+
+int proc_stat_read(pid_t pid, struct proc_stat *ps)
+{
+	char path[64], buf[2048], *p;
+	unsigned long long v[52] = { 0 };
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EIO;
+	p += 2;
+	memset(ps, 0, sizeof(*ps));
+	ps->state = *p;
+	p++;
+	/* v[i] is field i (1-based as in proc(5)); field 3 is the state. */
+	for (i = 4; i < 52 && *p; i++) {
+		char *end;
+
+		v[i] = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		p = end;
+	}
+	ps->minflt = v[10];
+	ps->majflt = v[12];
+	ps->utime = v[14];
+	ps->stime = v[15];
+	ps->num_threads = v[20];
+	ps->starttime = v[22];
+	ps->rss_pages = v[24];
+	return 0;
+}
+
+long long slab_bytes(void)
+{
+	FILE *f = fopen("/proc/slabinfo", "re");
+	char line[512];
+	long long total = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char name[128];
+		unsigned long long active, num, size;
+
+		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
+			continue;
+		if (sscanf(line, "%127s %llu %llu %llu", name, &active, &num,
+			   &size) == 4)
+			total += (long long)(active * size);
+	}
+	fclose(f);
+	return total;
+}
+
+long long meminfo_kb(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[256];
+	size_t klen = strlen(key);
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = atoll(line + klen + 1);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/* ---- module ---------------------------------------------------------------- */
+
+const char *kmod_path(void)
+{
+	const char *p = getenv("DPO_KO");
+
+	return p && *p ? p : "/lib/dpo.ko";
+}
+
+bool kmod_loaded(void)
+{
+	struct stat st;
+
+	return !stat("/sys/module/dpo", &st);
+}
+
+int kmod_load(void)
+{
+	int fd, ret;
+
+	fd = open(kmod_path(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int kmod_unload(void)
+{
+	if (syscall(SYS_delete_module, "dpo", O_NONBLOCK))
+		return -errno;
+	return 0;
+}

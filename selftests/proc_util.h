@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the dpo selftests that do not speak netlink: workload child
+ * processes driven over pipes, /proc readers, clocks, and loading or
+ * unloading the module with the raw syscalls.
+ */
+#ifndef DPO_SELFTEST_PROC_UTIL_H
+#define DPO_SELFTEST_PROC_UTIL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+__u64 now_ns(void);		/* CLOCK_MONOTONIC, as DPO_STATS_A_TIMESTAMP_NS */
+void sleep_ms(unsigned int ms);
+
+/*
+ * A workload child. It maps @pages pages (MADV_NOHUGEPAGE) before it
+ * answers, then obeys one-byte commands on a pipe and answers each with
+ * the same byte plus a struct child_report:
+ *   'p'  ping
+ *   'b'  burn @burn_ms of CPU in the main thread
+ *   't'  touch every mapped page once (first touch: one minor fault each)
+ *   'T'  start @threads threads, which wait (answered once all run)
+ *   'g'  let them burn @burn_ms each and touch @pages pages each of their
+ *        own mapping, then exit; answered after all are joined
+ *   'S'  start @threads threads that sleep forever (answered once running)
+ *   'x'  exit(3)   'k' raise(SIGKILL)
+ * The child exits when the command pipe closes.
+ */
+struct child_cfg {
+	unsigned int pages;
+	unsigned int burn_ms;
+	unsigned int threads;
+};
+
+struct child_report {
+	__u64 cpu_ns;		/* CLOCK_PROCESS_CPUTIME_ID after the command */
+	__u64 minflt;		/* getrusage(RUSAGE_SELF).ru_minflt */
+	__u32 threads;		/* threads of the process now */
+	__u32 tids[8];		/* 'T'/'S': thread ids */
+};
+
+struct child {
+	pid_t pid;
+	int cmd_fd, rep_fd;
+};
+
+/* 0 or -errno; the child is ready (its mapping exists) on success. */
+int child_start(struct child *c, const struct child_cfg *cfg);
+/* Send @cmd and wait for its answer; 0, -ETIMEDOUT or -errno. */
+int child_cmd(struct child *c, char cmd, struct child_report *r, int timeout_ms);
+/* Send @cmd without waiting (for 'x' and 'k'). */
+int child_send(struct child *c, char cmd);
+/* SIGKILL and reap if still there; safe to call twice. */
+void child_kill(struct child *c);
+/* waitpid() with a timeout; 0 and *status, or -ETIMEDOUT. */
+int child_reap(struct child *c, int *status, int timeout_ms);
+
+/* A pid that is not in use right now (a reaped child's). */
+pid_t unused_pid(void);
+
+struct proc_stat {
+	char state;
+	__u64 minflt, majflt, utime, stime;	/* utime/stime: clock ticks */
+	__u64 num_threads, starttime, rss_pages;
+};
+int proc_stat_read(pid_t pid, struct proc_stat *ps);
+
+/* Sum of active_objs * objsize over /proc/slabinfo, or -1. */
+long long slab_bytes(void);
+/* A /proc/meminfo value in kB, or -1. */
+long long meminfo_kb(const char *key);
+
+/* Module control. */
+const char *kmod_path(void);	/* $DPO_KO, default /lib/dpo.ko */
+bool kmod_loaded(void);		/* /sys/module/dpo exists */
+int kmod_load(void);		/* finit_module(); 0 or -errno */
+int kmod_unload(void);		/* delete_module(O_NONBLOCK); 0 or -errno */
+
+#endif /* DPO_SELFTEST_PROC_UTIL_H */
