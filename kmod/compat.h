@@ -7,7 +7,12 @@
 #ifndef _DPO_COMPAT_H
 #define _DPO_COMPAT_H
 
+#include <linux/mm.h>
+#include <linux/net.h>
 #include <linux/sched.h>
+#include <linux/string.h>
+#include <net/sock.h>
+#include <net/transp_v6.h>
 #include <linux/sched/signal.h>
 #include <linux/taskstats.h>
 
@@ -34,6 +39,118 @@ static inline u64 dpo_exited_run_delay(struct signal_struct *sig)
 	return stats ? READ_ONCE(stats->cpu_delay_total) : 0;
 #else
 	return 0;
+#endif
+}
+
+/* Resident pages of @mm: the exact sum where the kernel has it (6.12). */
+static inline unsigned long dpo_mm_rss_pages(struct mm_struct *mm)
+{
+#ifdef DPO_HAVE_MM_COUNTER_SUM
+	return get_mm_counter_sum(mm, MM_FILEPAGES) +
+	       get_mm_counter_sum(mm, MM_ANONPAGES) +
+	       get_mm_counter_sum(mm, MM_SHMEMPAGES);
+#else
+	return get_mm_rss(mm);
+#endif
+}
+
+/*
+ * Resident pages a live thread counted but has not yet added to its mm:
+ * with SPLIT_RSS_COUNTING (6.1) each thread batches up to 64 events, so a
+ * process that faults little would show almost no RSS without them.
+ */
+static inline long dpo_task_rss_cached(const struct task_struct *t)
+{
+#ifdef SPLIT_RSS_COUNTING
+	return READ_ONCE(t->rss_stat.count[MM_FILEPAGES]) +
+	       READ_ONCE(t->rss_stat.count[MM_ANONPAGES]) +
+	       READ_ONCE(t->rss_stat.count[MM_SHMEMPAGES]);
+#else
+	return 0;
+#endif
+}
+
+/*
+ * proto_ops.accept takes (flags, kern) on 6.1 and a struct proto_accept_arg
+ * on 6.12. The wrapper is written once against struct dpo_accept_call, and
+ * DPO_DEFINE_ACCEPT() makes the entry point of the running kernel's shape.
+ */
+#ifdef DPO_HAVE_PROTO_ACCEPT_ARG
+struct dpo_accept_call {
+	struct proto_accept_arg *arg;
+};
+
+static inline int dpo_accept_flags(const struct dpo_accept_call *c)
+{
+	return c->arg->flags;
+}
+
+static inline int dpo_accept_orig(const struct proto_ops *ops,
+				  struct socket *sock, struct socket *newsock,
+				  struct dpo_accept_call *c, int flags)
+{
+	int saved = c->arg->flags, err;
+
+	c->arg->flags = flags;
+	err = ops->accept(sock, newsock, c->arg);
+	c->arg->flags = saved;
+	return err;
+}
+
+int dpo_listener_accept(struct socket *sock, struct socket *newsock,
+			struct dpo_accept_call *c);
+
+static inline int dpo_ops_accept(struct socket *sock, struct socket *newsock,
+				 struct proto_accept_arg *arg)
+{
+	struct dpo_accept_call c = { .arg = arg };
+
+	return dpo_listener_accept(sock, newsock, &c);
+}
+#else
+struct dpo_accept_call {
+	int flags;
+	bool kern;
+};
+
+static inline int dpo_accept_flags(const struct dpo_accept_call *c)
+{
+	return c->flags;
+}
+
+static inline int dpo_accept_orig(const struct proto_ops *ops,
+				  struct socket *sock, struct socket *newsock,
+				  struct dpo_accept_call *c, int flags)
+{
+	return ops->accept(sock, newsock, flags, c->kern);
+}
+
+int dpo_listener_accept(struct socket *sock, struct socket *newsock,
+			struct dpo_accept_call *c);
+
+static inline int dpo_ops_accept(struct socket *sock, struct socket *newsock,
+				 int flags, bool kern)
+{
+	struct dpo_accept_call c = { .flags = flags, .kern = kern };
+
+	return dpo_listener_accept(sock, newsock, &c);
+}
+#endif
+
+/* IPv6 may be a module or absent: then no socket can be IPv6. */
+static inline bool dpo_is_tcpv6_prot(const struct proto *prot)
+{
+#if IS_BUILTIN(CONFIG_IPV6)
+	return prot == &tcpv6_prot;
+#else
+	return false;
+#endif
+}
+
+static inline void dpo_copy_v6_rcv_saddr(const struct sock *sk, u8 addr[16])
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	memcpy(addr, &sk->sk_v6_rcv_saddr, 16);
 #endif
 }
 

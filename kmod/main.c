@@ -8,6 +8,7 @@
 #include <uapi/linux/dpo.h>
 
 #include "exit_watch.h"
+#include "listener.h"
 #include "netlink.h"
 #include "session.h"
 #include "version.h"
@@ -16,9 +17,12 @@ static int __init dpo_init(void)
 {
 	int err;
 
-	err = dpo_session_init();
+	err = dpo_listener_init();
 	if (err)
 		return err;
+	err = dpo_session_init();
+	if (err)
+		goto err_listener;
 	err = dpo_exit_watch_init();
 	if (err)
 		goto err_session;
@@ -32,6 +36,8 @@ err_exit_watch:
 	dpo_exit_watch_exit();
 err_session:
 	dpo_session_exit();
+err_listener:
+	dpo_listener_exit();
 	return err;
 }
 
@@ -40,6 +46,7 @@ static void __exit dpo_exit(void)
 	dpo_nl_exit();
 	dpo_exit_watch_exit();
 	dpo_session_exit();
+	dpo_listener_exit();
 	pr_info("dpo: unloaded\n");
 }
 

@@ -8,6 +8,7 @@
 #include <uapi/linux/dpo.h>
 
 #include "instance.h"
+#include "listener.h"
 #include "netlink.h"
 #include "session.h"
 #include "version.h"
@@ -54,13 +55,32 @@ static const struct nla_policy instance_pid_policy[DPO_A_MAX + 1] = {
 	[DPO_A_PID]		= DPO_POLICY_PID,
 };
 
-/* Missing attributes are reported by type (for tools) and in words. */
+static const struct nla_policy listener_add_policy[DPO_A_MAX + 1] = {
+	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
+	[DPO_A_FD]		= { .type = NLA_U32 },
+};
+
+static const struct nla_policy listener_id_policy[DPO_A_MAX + 1] = {
+	[DPO_A_LISTENER_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy owner_set_policy[DPO_A_MAX + 1] = {
+	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
+	[DPO_A_OWNER]		= NLA_POLICY_RANGE(NLA_U8, DPO_OWNER_ORIGINAL,
+						   DPO_OWNER_MAX),
+};
+
+/*
+ * Missing attributes are reported by type (for tools) and in words. The
+ * local is not named __info: GENL_REQ_ATTR_CHECK() declares that one.
+ */
 #define dpo_attr_missing(info, attr, what) ({				\
-	struct genl_info *__info = (info);				\
-	bool __missing = GENL_REQ_ATTR_CHECK(__info, attr);		\
+	struct genl_info *__dpo_info = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__dpo_info, attr);		\
 									\
 	if (__missing)							\
-		NL_SET_ERR_MSG(__info->extack, "missing attribute: " what); \
+		NL_SET_ERR_MSG(__dpo_info->extack,			\
+			       "missing attribute: " what);		\
 	__missing;							\
 })
 
@@ -80,7 +100,19 @@ static size_t session_msg_size(void)
 {
 	return nla_total_size(DPO_SESSION_NAME_MAX) +	/* SESSION_NAME */
 	       nla_total_size(sizeof(u32)) +		/* INTERVAL_MS */
-	       nla_total_size(sizeof(u32));		/* INSTANCES */
+	       nla_total_size(sizeof(u32)) +		/* INSTANCES */
+	       nla_total_size(sizeof(u8)) +		/* OWNER */
+	       nla_total_size_64bit(sizeof(u64));	/* SWITCH_TIME_NS */
+}
+
+static size_t listener_msg_size(void)
+{
+	return nla_total_size(sizeof(u32)) +		/* LISTENER_ID */
+	       nla_total_size(DPO_SESSION_NAME_MAX) +	/* SESSION_NAME */
+	       nla_total_size(sizeof(u16)) +		/* FAMILY */
+	       nla_total_size(16) +			/* ADDR */
+	       nla_total_size(sizeof(u16)) +		/* PORT */
+	       3 * nla_total_size_64bit(sizeof(u64));	/* ACCEPTED_* */
 }
 
 static int put_stats(struct sk_buff *skb, const struct dpo_stats *st)
@@ -120,13 +152,16 @@ static int fill_instance(struct sk_buff *skb, const struct dpo_instance *inst,
 			 struct netlink_callback *cb)
 {
 	void *hdr = genlmsg_put(skb, portid, seq, &dpo_family, flags, cmd);
+	/* Replies: the caller's pid namespace; notifications: the initial. */
+	pid_t nr = cmd == DPO_CMD_INSTANCE_GET ? pid_vnr(inst->pid) :
+						 pid_nr(inst->pid);
 
 	if (!hdr)
 		return -EMSGSIZE;
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_string(skb, DPO_A_SESSION_NAME, inst->session->name) ||
-	    nla_put_u32(skb, DPO_A_PID, pid_vnr(inst->pid)) ||
+	    nla_put_u32(skb, DPO_A_PID, nr) ||
 	    nla_put_u8(skb, DPO_A_ROLE, inst->role) ||
 	    nla_put_u64_64bit(skb, DPO_A_START_TIME_NS, inst->start_time_ns,
 			      DPO_A_PAD) ||
@@ -152,7 +187,44 @@ static int fill_session(struct sk_buff *skb, const struct dpo_session *s,
 		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_string(skb, DPO_A_SESSION_NAME, s->name) ||
 	    nla_put_u32(skb, DPO_A_INTERVAL_MS, s->interval_ms) ||
-	    nla_put_u32(skb, DPO_A_INSTANCES, s->ninstances)) {
+	    nla_put_u32(skb, DPO_A_INSTANCES, s->ninstances) ||
+	    nla_put_u8(skb, DPO_A_OWNER, s->owner) ||
+	    nla_put_u64_64bit(skb, DPO_A_SWITCH_TIME_NS, s->switch_time_ns,
+			      DPO_A_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int fill_listener(struct sk_buff *skb, const struct dpo_listener *l,
+			 u32 portid, u32 seq, int flags, u8 cmd,
+			 struct netlink_callback *cb)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &dpo_family, flags, cmd);
+	u16 family, port;
+	u8 addr[16];
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	dpo_listener_addr(l, &family, addr, &port);
+	if (nla_put_u32(skb, DPO_A_LISTENER_ID, l->id) ||
+	    nla_put_string(skb, DPO_A_SESSION_NAME, l->session->name) ||
+	    nla_put_u16(skb, DPO_A_FAMILY, family) ||
+	    nla_put(skb, DPO_A_ADDR, family == AF_INET ? 4 : 16, addr) ||
+	    nla_put_u16(skb, DPO_A_PORT, port) ||
+	    nla_put_u64_64bit(skb, DPO_A_ACCEPTED_ORIGINAL,
+			      atomic64_read(&l->accepted[DPO_ROLE_ORIGINAL]),
+			      DPO_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_A_ACCEPTED_PATCHED,
+			      atomic64_read(&l->accepted[DPO_ROLE_PATCHED]),
+			      DPO_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_A_ACCEPTED_OTHER,
+			      atomic64_read(&l->accepted[DPO_ROLE_UNSPEC]),
+			      DPO_A_PAD)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -199,6 +271,22 @@ void dpo_nl_notify_session(const struct dpo_session *s, u8 cmd)
 	multicast(skb, DPO_MCGRP_EVENTS_IDX);
 }
 
+static void notify_listener(const struct dpo_listener *l, u8 cmd)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&dpo_family, &init_net, DPO_MCGRP_EVENTS_IDX))
+		return;
+	skb = genlmsg_new(listener_msg_size(), GFP_KERNEL);
+	if (!skb)
+		return;
+	if (fill_listener(skb, l, 0, 0, 0, cmd, NULL)) {
+		nlmsg_free(skb);
+		return;
+	}
+	multicast(skb, DPO_MCGRP_EVENTS_IDX);
+}
+
 static int status_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -215,7 +303,8 @@ static int status_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, DPO_A_SAMPLES, dpo_samples_total(),
 			      DPO_A_PAD) ||
 	    nla_put_u64_64bit(msg, DPO_A_SAMPLE_TIME_NS,
-			      dpo_sample_time_total_ns(), DPO_A_PAD)) {
+			      dpo_sample_time_total_ns(), DPO_A_PAD) ||
+	    nla_put_u32(msg, DPO_A_LISTENERS, dpo_listener_count())) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -421,8 +510,12 @@ static int instance_del(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&dpo_lock);
 	inst = instance_from_info(info);
 	if (inst) {
+		struct dpo_session *s = inst->session;
+		enum dpo_role role = inst->role;
+
 		dpo_nl_notify_instance(inst, DPO_CMD_INSTANCE_DEL);
 		dpo_instance_del(inst);
+		dpo_session_instance_gone(s, role);
 	} else {
 		err = -ENOENT;
 	}
@@ -486,6 +579,156 @@ out:
 	return skb->len;
 }
 
+static int listener_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_listener *l;
+	struct dpo_session *s;
+	struct sk_buff *msg;
+	int err;
+
+	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name") ||
+	    dpo_attr_missing(info, DPO_A_FD, "fd"))
+		return -EINVAL;
+	msg = genlmsg_new(listener_msg_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&dpo_lock);
+	s = session_from_info(info);
+	if (IS_ERR(s)) {
+		err = PTR_ERR(s);
+		goto out;
+	}
+	err = dpo_listener_add(s, nla_get_u32(info->attrs[DPO_A_FD]),
+			       info->extack, &l);
+	if (err) {
+		NL_SET_BAD_ATTR(info->extack, info->attrs[DPO_A_FD]);
+		goto out;
+	}
+	notify_listener(l, DPO_CMD_LISTENER_ADD);
+	err = fill_listener(msg, l, info->snd_portid, info->snd_seq, 0,
+			    DPO_CMD_LISTENER_ADD, NULL);
+out:
+	mutex_unlock(&dpo_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* The listener named by DPO_A_LISTENER_ID, or NULL with the error set. */
+static struct dpo_listener *listener_from_info(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[DPO_A_LISTENER_ID];
+	struct dpo_listener *l = dpo_listener_find_id(nla_get_u32(attr));
+
+	if (!l)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such listener");
+	return l;
+}
+
+static int listener_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_listener *l;
+	int err = 0;
+
+	if (dpo_attr_missing(info, DPO_A_LISTENER_ID, "listener id"))
+		return -EINVAL;
+
+	mutex_lock(&dpo_lock);
+	l = listener_from_info(info);
+	if (l) {
+		notify_listener(l, DPO_CMD_LISTENER_DEL);
+		dpo_listener_del(l);
+	} else {
+		err = -ENOENT;
+	}
+	mutex_unlock(&dpo_lock);
+	return err;
+}
+
+static int listener_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_listener *l;
+	struct sk_buff *msg;
+	int err;
+
+	if (dpo_attr_missing(info, DPO_A_LISTENER_ID, "listener id"))
+		return -EINVAL;
+	msg = genlmsg_new(listener_msg_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&dpo_lock);
+	l = listener_from_info(info);
+	if (l)
+		err = fill_listener(msg, l, info->snd_portid, info->snd_seq, 0,
+				    DPO_CMD_LISTENER_GET, NULL);
+	else
+		err = -ENOENT;
+	mutex_unlock(&dpo_lock);
+
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int listener_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	long idx = 0, start = cb->args[0];
+	struct dpo_listener *l;
+	struct dpo_session *s;
+
+	mutex_lock(&dpo_lock);
+	cb->seq = dpo_generation;
+	list_for_each_entry(s, &dpo_sessions, node) {
+		list_for_each_entry(l, &s->listeners, node) {
+			if (idx < start) {
+				idx++;
+				continue;
+			}
+			if (fill_listener(skb, l, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					  DPO_CMD_LISTENER_GET, cb))
+				goto out;
+			idx++;
+		}
+	}
+out:
+	mutex_unlock(&dpo_lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static int owner_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dpo_session *s;
+	u8 owner;
+	int err = 0;
+
+	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name") ||
+	    dpo_attr_missing(info, DPO_A_OWNER, "owner"))
+		return -EINVAL;
+	owner = nla_get_u8(info->attrs[DPO_A_OWNER]);
+	if (owner == DPO_OWNER_CANARY) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DPO_A_OWNER],
+				    "canary ownership is not implemented yet");
+		return -EOPNOTSUPP;
+	}
+
+	mutex_lock(&dpo_lock);
+	s = session_from_info(info);
+	if (IS_ERR(s))
+		err = PTR_ERR(s);
+	else
+		dpo_session_set_owner(s, owner);
+	mutex_unlock(&dpo_lock);
+	return err;
+}
+
 static const struct genl_ops dpo_ops[] = {
 	{
 		/* No policy: any attribute is refused. Open to all users. */
@@ -533,6 +776,31 @@ static const struct genl_ops dpo_ops[] = {
 		.doit = instance_get,
 		.dumpit = instance_dump,
 		.policy = instance_pid_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_LISTENER_ADD,
+		.doit = listener_add,
+		.policy = listener_add_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_LISTENER_DEL,
+		.doit = listener_del,
+		.policy = listener_id_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_LISTENER_GET,
+		.doit = listener_get,
+		.dumpit = listener_dump,
+		.policy = listener_id_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_OWNER_SET,
+		.doit = owner_set,
+		.policy = owner_set_policy,
 		.maxattr = DPO_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -4,6 +4,7 @@
 #include <linux/string.h>
 
 #include "instance.h"
+#include "listener.h"
 #include "netlink.h"
 #include "session.h"
 
@@ -32,6 +33,7 @@ struct dpo_session *dpo_session_find(const char *name)
 static void session_sample(struct dpo_session *s)
 {
 	struct dpo_instance *inst, *tmp;
+	enum dpo_role role;
 
 	list_for_each_entry_safe(inst, tmp, &s->instances, node) {
 		/* Pairs with smp_store_release() in the exit probe. */
@@ -42,7 +44,9 @@ static void session_sample(struct dpo_session *s)
 		}
 		dpo_instance_final_sample(inst);
 		dpo_nl_notify_instance(inst, DPO_CMD_INSTANCE_EXIT_NTF);
+		role = inst->role;
 		dpo_instance_del(inst);
+		dpo_session_instance_gone(s, role);
 	}
 }
 
@@ -93,6 +97,8 @@ int dpo_session_new(const char *name, u32 interval_ms,
 	strscpy(s->name, name, sizeof(s->name));
 	s->interval_ms = interval_ms;
 	INIT_LIST_HEAD(&s->instances);
+	INIT_LIST_HEAD(&s->listeners);
+	s->owner = DPO_OWNER_BOTH;
 	INIT_WORK(&s->sample_work, session_sample_work);
 	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->timer.function = session_timer;
@@ -126,11 +132,57 @@ static void session_free_work(struct work_struct *work)
 	atomic_dec(&session_objects);
 }
 
+/*
+ * Switch every listener of @s; when this returns, each new connection goes
+ * to the new owner.
+ */
+void dpo_session_set_owner(struct dpo_session *s, enum dpo_owner owner)
+{
+	struct dpo_listener *l;
+
+	lockdep_assert_held(&dpo_lock);
+	list_for_each_entry(l, &s->listeners, node)
+		dpo_listener_set_owner(l, owner);
+	s->owner = owner;
+	s->switch_time_ns = ktime_get_ns();
+	dpo_nl_notify_session(s, DPO_CMD_OWNER_SET);
+}
+
+/*
+ * Fail-safe: when the owning instance goes away, new connections go to the
+ * other one, if there is one of that role left.
+ */
+void dpo_session_instance_gone(struct dpo_session *s, enum dpo_role role)
+{
+	enum dpo_role other = role == DPO_ROLE_ORIGINAL ? DPO_ROLE_PATCHED :
+							  DPO_ROLE_ORIGINAL;
+	struct dpo_instance *inst;
+
+	lockdep_assert_held(&dpo_lock);
+	if ((role == DPO_ROLE_ORIGINAL && s->owner != DPO_OWNER_ORIGINAL) ||
+	    (role == DPO_ROLE_PATCHED && s->owner != DPO_OWNER_PATCHED))
+		return;
+	list_for_each_entry(inst, &s->instances, node)
+		if (inst->role == role)
+			return;		/* another one of that role serves */
+	list_for_each_entry(inst, &s->instances, node) {
+		if (inst->role == other) {
+			dpo_session_set_owner(s, other == DPO_ROLE_ORIGINAL ?
+					      DPO_OWNER_ORIGINAL :
+					      DPO_OWNER_PATCHED);
+			return;
+		}
+	}
+}
+
 void dpo_session_del(struct dpo_session *s)
 {
 	struct dpo_instance *inst, *tmp;
+	struct dpo_listener *l, *ltmp;
 
 	lockdep_assert_held(&dpo_lock);
+	list_for_each_entry_safe(l, ltmp, &s->listeners, node)
+		dpo_listener_del(l);
 	list_for_each_entry_safe(inst, tmp, &s->instances, node)
 		dpo_instance_del(inst);
 	list_del(&s->node);

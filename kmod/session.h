@@ -20,6 +20,9 @@ struct dpo_session {
 	struct list_head node;		/* in dpo_sessions */
 	struct list_head instances;	/* struct dpo_instance.node */
 	unsigned int ninstances;
+	struct list_head listeners;	/* struct dpo_listener.node */
+	u8 owner;			/* enum dpo_owner */
+	u64 switch_time_ns;		/* CLOCK_MONOTONIC, 0: never */
 	char name[DPO_SESSION_NAME_MAX];
 	u32 interval_ms;
 	bool dead;
@@ -39,6 +42,8 @@ int dpo_session_new(const char *name, u32 interval_ms,
 void dpo_session_set_interval(struct dpo_session *s, u32 interval_ms);
 void dpo_session_del(struct dpo_session *s);
 void dpo_session_kick(struct dpo_session *s);
+void dpo_session_set_owner(struct dpo_session *s, enum dpo_owner owner);
+void dpo_session_instance_gone(struct dpo_session *s, enum dpo_role role);
 unsigned int dpo_session_objects(void);
 
 int dpo_session_init(void);

@@ -29,7 +29,8 @@ static struct mm_struct *thread_group_mm(struct task_struct *leader)
 }
 
 /* The totals of the exited threads plus every thread still listed. */
-static void sum_threads(struct signal_struct *sig, struct dpo_stats *st)
+static void sum_threads(struct signal_struct *sig, struct dpo_stats *st,
+			long *rss_cached)
 {
 	struct task_struct *t;
 
@@ -40,6 +41,7 @@ static void sum_threads(struct signal_struct *sig, struct dpo_stats *st)
 	st->maj_flt = sig->maj_flt;
 	st->run_delay_ns = dpo_exited_run_delay(sig);
 	st->threads = 0;
+	*rss_cached = 0;
 	__for_each_thread(sig, t) {
 		st->cpu_ns += READ_ONCE(t->se.sum_exec_runtime);
 		st->nvcsw += READ_ONCE(t->nvcsw);
@@ -51,6 +53,7 @@ static void sum_threads(struct signal_struct *sig, struct dpo_stats *st)
 			st->run_delay_ns += dpo_task_run_delay(t);
 		if (!READ_ONCE(t->exit_state))
 			st->threads++;
+		*rss_cached += dpo_task_rss_cached(t);
 	}
 }
 
@@ -65,6 +68,7 @@ int dpo_stats_read(struct pid *pid, bool allow_dead, struct dpo_stats *st)
 	struct mm_struct *mm;
 	unsigned long flags;
 	unsigned int seq;
+	long rss_cached;
 
 	rcu_read_lock();
 	task = pid_task(pid, PIDTYPE_TGID);
@@ -76,10 +80,10 @@ int dpo_stats_read(struct pid *pid, bool allow_dead, struct dpo_stats *st)
 
 	/* Lockless first; take the lock if a thread exited meanwhile. */
 	seq = read_seqbegin(&sig->stats_lock);
-	sum_threads(sig, st);
+	sum_threads(sig, st, &rss_cached);
 	if (read_seqretry(&sig->stats_lock, seq)) {
 		read_seqlock_excl_irqsave(&sig->stats_lock, flags);
-		sum_threads(sig, st);
+		sum_threads(sig, st, &rss_cached);
 		read_sequnlock_excl_irqrestore(&sig->stats_lock, flags);
 	}
 
@@ -88,7 +92,9 @@ int dpo_stats_read(struct pid *pid, bool allow_dead, struct dpo_stats *st)
 
 	st->rss_bytes = 0;
 	if (mm) {
-		st->rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
+		long pages = dpo_mm_rss_pages(mm) + rss_cached;
+
+		st->rss_bytes = (u64)max(pages, 0L) << PAGE_SHIFT;
 		mmput(mm);
 	}
 	st->timestamp_ns = ktime_get_ns();

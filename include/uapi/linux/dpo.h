@@ -25,7 +25,7 @@
  *
  *   DPO_CMD_STATUS_GET      doit; no attributes.
  *       reply: DPO_A_VERSION, DPO_A_SESSIONS, DPO_A_INSTANCES,
- *              DPO_A_SAMPLES, DPO_A_SAMPLE_TIME_NS
+ *              DPO_A_SAMPLES, DPO_A_SAMPLE_TIME_NS, DPO_A_LISTENERS
  *   DPO_CMD_SESSION_NEW     doit; DPO_A_SESSION_NAME, DPO_A_INTERVAL_MS?
  *       (default DPO_INTERVAL_MS_DEFAULT, range DPO_INTERVAL_MS_MIN..MAX)
  *       errors: EEXIST session exists, ENOSPC too many sessions
@@ -34,17 +34,47 @@
  *   DPO_CMD_SESSION_DEL     doit; DPO_A_SESSION_NAME. Untracks its instances.
  *       errors: ENOENT no such session
  *   DPO_CMD_SESSION_GET     doit (DPO_A_SESSION_NAME) or dump (no attributes)
- *       reply: DPO_A_SESSION_NAME, DPO_A_INTERVAL_MS, DPO_A_INSTANCES
+ *       reply: DPO_A_SESSION_NAME, DPO_A_INTERVAL_MS, DPO_A_INSTANCES,
+ *              DPO_A_OWNER, DPO_A_SWITCH_TIME_NS (CLOCK_MONOTONIC of the
+ *              last DPO_CMD_OWNER_SET, 0 if none)
  *   DPO_CMD_INSTANCE_ADD    doit; DPO_A_SESSION_NAME, DPO_A_PID, DPO_A_ROLE
  *       The pid is a process id (thread group id) in the caller's pid
- *       namespace. The first sample is taken at once.
+ *       namespace. The first sample is taken at once (and multicast).
  *       errors: ENOENT no such session, ESRCH no such process,
- *               EINVAL pid is a thread of another process,
+ *               EINVAL pid is a thread of another process, or a kernel
+ *               thread,
  *               EEXIST process already tracked, ENOSPC too many instances
  *   DPO_CMD_INSTANCE_DEL    doit; DPO_A_PID
  *       errors: ENOENT process not tracked
  *   DPO_CMD_INSTANCE_GET    doit (DPO_A_PID) or dump (no attributes)
  *       reply: the instance attributes below, latest sample in DPO_A_STATS
+ *   DPO_CMD_LISTENER_ADD    doit; DPO_A_SESSION_NAME, DPO_A_FD
+ *       Hands the session a listening TCP socket (IPv4 or IPv6) shared by
+ *       its instances: DPO_A_FD is a descriptor of it in the caller's file
+ *       table (e.g. taken from the database with pidfd_getfd(2)). dpo
+ *       holds the socket open until the listener is removed, and from then
+ *       on decides which instance may accept from it (DPO_CMD_OWNER_SET;
+ *       a new session's owner is DPO_OWNER_BOTH). Processes that are not
+ *       instances of the session are never restricted. Setting TCP_ULP
+ *       or IPV6_ADDRFORM on the socket fails with EBUSY meanwhile.
+ *       reply: the listener attributes below
+ *       errors: ENOENT no such session, EBADF/ENOTSOCK bad descriptor,
+ *               EINVAL not a listening TCP socket, EOPNOTSUPP socket with
+ *               a ULP (kTLS) or MPTCP, EEXIST already attached, ENOSPC
+ *   DPO_CMD_LISTENER_DEL    doit; DPO_A_LISTENER_ID. Restores the socket.
+ *       errors: ENOENT no such listener
+ *   DPO_CMD_LISTENER_GET    doit (DPO_A_LISTENER_ID) or dump
+ *       reply: DPO_A_LISTENER_ID, DPO_A_SESSION_NAME, DPO_A_FAMILY,
+ *              DPO_A_ADDR, DPO_A_PORT, DPO_A_ACCEPTED_ORIGINAL,
+ *              DPO_A_ACCEPTED_PATCHED, DPO_A_ACCEPTED_OTHER
+ *   DPO_CMD_OWNER_SET       doit; DPO_A_SESSION_NAME, DPO_A_OWNER
+ *       Switches who may accept new connections on the session's
+ *       listeners, atomically: once the reply is sent, every connection is
+ *       accepted by the new owner, and the new owner is woken for the
+ *       connections already queued (blocking accept, poll, epoll level-
+ *       and edge-triggered). Waiters of the old owner keep sleeping.
+ *       errors: ENOENT no such session, EOPNOTSUPP DPO_OWNER_CANARY (not
+ *               implemented yet)
  *
  * Notifications (kernel -> user, multicast)
  *   DPO_CMD_SAMPLE_NTF      group "samples": one per instance per interval,
@@ -54,13 +84,18 @@
  *                           sample taken before the exit was seen, plus
  *                           DPO_A_EXIT_CODE. The instance is gone afterwards.
  *   DPO_CMD_INSTANCE_ADD / DPO_CMD_INSTANCE_DEL / DPO_CMD_SESSION_NEW /
- *   DPO_CMD_SESSION_DEL     group "events": the change was made (by any
+ *   DPO_CMD_SESSION_DEL / DPO_CMD_LISTENER_ADD / DPO_CMD_LISTENER_DEL
+ *                           group "events": the change was made (by any
  *                           caller); same attributes as the GET replies.
+ *   DPO_CMD_OWNER_SET       group "events": an ownership switch; the
+ *                           session attributes, DPO_A_SWITCH_TIME_NS the
+ *                           moment it took effect.
  *
  * Instance attributes
  *   DPO_A_SESSION_NAME  string
- *   DPO_A_PID           u32   process id, in the reader's pid namespace
- *                             (0 when not visible there)
+ *   DPO_A_PID           u32   process id: in replies, in the caller's pid
+ *                             namespace (0 when not visible there); in
+ *                             notifications, in the initial namespace
  *   DPO_A_ROLE          u8    enum dpo_role
  *   DPO_A_START_TIME_NS u64   process start, CLOCK_BOOTTIME ns (guards
  *                             against pid reuse)
@@ -100,6 +135,17 @@ enum dpo_role {
 	DPO_ROLE_MAX = __DPO_ROLE_MAX - 1
 };
 
+enum dpo_owner {
+	DPO_OWNER_UNSPEC,
+	DPO_OWNER_ORIGINAL,	/* only the original instance accepts */
+	DPO_OWNER_PATCHED,	/* only the patched instance accepts */
+	DPO_OWNER_BOTH,		/* both accept, as without dpo */
+	DPO_OWNER_CANARY,	/* a share to the patched (not implemented yet) */
+
+	__DPO_OWNER_MAX,
+	DPO_OWNER_MAX = __DPO_OWNER_MAX - 1
+};
+
 enum dpo_cmd {
 	DPO_CMD_UNSPEC,
 	DPO_CMD_STATUS_GET,
@@ -112,6 +158,10 @@ enum dpo_cmd {
 	DPO_CMD_INSTANCE_GET,
 	DPO_CMD_SAMPLE_NTF,
 	DPO_CMD_INSTANCE_EXIT_NTF,
+	DPO_CMD_LISTENER_ADD,
+	DPO_CMD_LISTENER_DEL,
+	DPO_CMD_LISTENER_GET,
+	DPO_CMD_OWNER_SET,
 
 	__DPO_CMD_MAX,
 	DPO_CMD_MAX = __DPO_CMD_MAX - 1
@@ -132,6 +182,17 @@ enum dpo_attr {
 	DPO_A_START_TIME_NS,	/* u64 */
 	DPO_A_STATS,		/* nest, enum dpo_stats_attr */
 	DPO_A_EXIT_CODE,	/* u32, as in wait(2) status */
+	DPO_A_FD,		/* u32, a file descriptor of the caller */
+	DPO_A_LISTENER_ID,	/* u32 */
+	DPO_A_FAMILY,		/* u16, AF_INET or AF_INET6 */
+	DPO_A_ADDR,		/* binary, 4 or 16 bytes, network order */
+	DPO_A_PORT,		/* u16, host order */
+	DPO_A_OWNER,		/* u8, enum dpo_owner */
+	DPO_A_SWITCH_TIME_NS,	/* u64 */
+	DPO_A_ACCEPTED_ORIGINAL,	/* u64, connections accepted */
+	DPO_A_ACCEPTED_PATCHED,		/* u64 */
+	DPO_A_ACCEPTED_OTHER,		/* u64, by other processes */
+	DPO_A_LISTENERS,	/* u32 */
 
 	__DPO_A_MAX,
 	DPO_A_MAX = __DPO_A_MAX - 1

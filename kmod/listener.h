@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _DPO_LISTENER_H
+#define _DPO_LISTENER_H
+
+#include <linux/list.h>
+#include <linux/netlink.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <uapi/linux/dpo.h>
+
+#define DPO_LISTENERS_MAX	256
+
+struct dpo_session;
+struct socket;
+
+/* A listening socket shared by a session's instances, and who may accept. */
+struct dpo_listener {
+	struct hlist_node hnode;	/* in the sock hash, SRCU */
+	struct list_head node;		/* in session->listeners */
+	struct dpo_session *session;
+	struct socket *sock;		/* with a file reference */
+	u32 id;
+	u8 owner;			/* enum dpo_owner */
+	/* Held for reading across the owner check and the dequeue. */
+	struct rw_semaphore switch_sem;
+	atomic64_t accepted[DPO_ROLE_MAX + 1];	/* by enum dpo_role */
+};
+
+int dpo_listener_add(struct dpo_session *s, int fd,
+		     struct netlink_ext_ack *extack, struct dpo_listener **out);
+void dpo_listener_del(struct dpo_listener *l);
+struct dpo_listener *dpo_listener_find_id(u32 id);
+unsigned int dpo_listener_count(void);
+void dpo_listener_set_owner(struct dpo_listener *l, enum dpo_owner owner);
+void dpo_listener_addr(const struct dpo_listener *l, u16 *family,
+		       u8 addr[16], u16 *port);
+
+int dpo_listener_init(void);
+void dpo_listener_exit(void);
+
+#endif /* _DPO_LISTENER_H */
