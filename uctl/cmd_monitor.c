@@ -29,6 +29,9 @@ static const char *const event_names[] = {
 	[DPO_CMD_INSTANCE_DEL]		= "instance_del",
 	[DPO_CMD_SESSION_NEW]		= "session_new",
 	[DPO_CMD_SESSION_DEL]		= "session_del",
+	[DPO_CMD_LISTENER_ADD]		= "listener_add",
+	[DPO_CMD_LISTENER_DEL]		= "listener_del",
+	[DPO_CMD_OWNER_SET]		= "owner_set",
 };
 
 static volatile sig_atomic_t stop;
@@ -100,28 +103,65 @@ static void print_instance(int cmd, const struct dpo_instance *in,
 	pr_row_end();
 }
 
+/* The columns of events that concern no process. */
+static void print_no_process(void)
+{
+	pr_null(NULL, "PID", 7);
+	pr_str(NULL, "ROLE", 8, "-");
+}
+
 static void print_session(int cmd, const struct dpo_session *s)
 {
 	char detail[32];
 
 	pr_row_begin();
-	print_head(now_ns(), cmd);
+	/* a switch is shown at the moment it took effect */
+	print_head(cmd == DPO_CMD_OWNER_SET && s->switch_time_ns ?
+		   s->switch_time_ns : now_ns(), cmd);
 	pr_str("session", NULL, 12, s->name);
-	pr_null(NULL, "PID", 7);
-	pr_str(NULL, "ROLE", 8, "-");
+	print_no_process();
 	if (cmd == DPO_CMD_SESSION_NEW) {
 		snprintf(detail, sizeof(detail), "interval %ums",
 			 s->interval_ms);
 		pr_str(NULL, "", 1, detail);
+	} else if (cmd == DPO_CMD_OWNER_SET) {
+		snprintf(detail, sizeof(detail), "owner %s",
+			 dpo_owner_name(s->owner));
+		pr_str(NULL, "", 1, detail);
 	}
 	pr_u64("interval_ms", NULL, 0, s->interval_ms);
 	pr_u64("instances", NULL, 0, s->instances);
+	pr_str("owner", NULL, 0, dpo_owner_name(s->owner));
+	pr_u64("switch_time_ns", NULL, 0, s->switch_time_ns);
+	pr_row_end();
+}
+
+static void print_listener(int cmd, const struct dpo_listener *l)
+{
+	char addr[64], detail[96];
+
+	pr_row_begin();
+	print_head(now_ns(), cmd);
+	pr_str("session", NULL, 12, l->session);
+	print_no_process();
+	dpo_addr_port_str(addr, sizeof(addr), l->family, l->addr, l->port);
+	snprintf(detail, sizeof(detail), "listener %u %s", l->id, addr);
+	pr_str(NULL, "", 1, detail);
+	pr_u64("id", NULL, 0, l->id);
+	pr_str("family", NULL, 0, dpo_family_name(l->family));
+	dpo_addr_str(addr, sizeof(addr), l->family, l->addr);
+	pr_str("address", NULL, 0, addr);
+	pr_u64("port", NULL, 0, l->port);
+	pr_u64("accepted_original", NULL, 0, l->accepted_original);
+	pr_u64("accepted_patched", NULL, 0, l->accepted_patched);
+	pr_u64("accepted_other", NULL, 0, l->accepted_other);
 	pr_row_end();
 }
 
 static int on_notification(struct nlmsghdr *nlh, void *arg)
 {
 	struct monitor *m = arg;
+	struct dpo_listener l;
 	struct dpo_instance in;
 	struct dpo_session s;
 	struct dpo_rates r;
@@ -150,9 +190,16 @@ static int on_notification(struct nlmsghdr *nlh, void *arg)
 		break;
 	case DPO_CMD_SESSION_NEW:
 	case DPO_CMD_SESSION_DEL:
+	case DPO_CMD_OWNER_SET:
 		if (dpo_msg_session(nlh, &s))
 			goto bad;
 		print_session(cmd, &s);
+		break;
+	case DPO_CMD_LISTENER_ADD:
+	case DPO_CMD_LISTENER_DEL:
+		if (dpo_msg_listener(nlh, &l))
+			goto bad;
+		print_listener(cmd, &l);
 		break;
 	default:
 		return 0;	/* from a newer module */

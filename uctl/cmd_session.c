@@ -103,6 +103,8 @@ static int print_session(struct nlmsghdr *nlh, void *arg)
 	pr_str("name", NULL, 16, s.name);
 	pr_u64("interval_ms", NULL, 11, s.interval_ms);
 	pr_u64("instances", NULL, 9, s.instances);
+	pr_str("owner", NULL, 8, dpo_owner_name(s.owner));
+	pr_u64("switch_time_ns", NULL, 0, s.switch_time_ns);
 	pr_row_end();
 	return 0;
 }
@@ -126,6 +128,43 @@ static int session_list(struct dpo_ctx *ctx, int argc, char **argv)
 	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
 }
 
+/* NAME OWNER: who accepts on the session's listeners from now on */
+static int session_owner(struct dpo_ctx *ctx, int argc, char **argv)
+{
+	struct nl_msg *msg;
+	struct dpo_nl nl;
+	uint8_t owner;
+	uint32_t pct;
+	int ret;
+
+	if (argc < 2)
+		return dpo_usage(ctx, "missing %s", argc ? "owner" : "NAME");
+	if (argc > 2)
+		return dpo_usage(ctx, "unexpected \"%s\"", argv[2]);
+	if (check_name(ctx, argv[0]))
+		return DPO_EXIT_USAGE;
+	ret = dpo_parse_owner(argv[1], &owner, &pct);
+	if (ret == -ERANGE)
+		return dpo_usage(ctx, "canary share \"%s\" out of range (1 to 99)",
+				 argv[1]);
+	if (ret)
+		return dpo_usage(ctx, "bad owner \"%s\" (original, patched, "
+				 "both or canary[:PCT])", argv[1]);
+
+	if (dpo_nl_open(&nl, ctx->what))
+		return DPO_EXIT_ERR;
+	/* the protocol has no share yet: the module refuses canary anyway */
+	msg = dpo_nl_new(&nl, DPO_CMD_OWNER_SET, 0);
+	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
+		    nla_put_u8(msg, DPO_A_OWNER, owner) < 0)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	ret = dpo_nl_request(&nl, msg, NULL, NULL);
+	dpo_nl_close(&nl);
+	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
+}
+
 const struct dpoctl_cmd dpo_session_cmds[] = {
 	{ .name = "new", .fn = session_new, .args = "NAME [interval DUR]",
 	  .help = "create a session (default interval 100ms)" },
@@ -135,5 +174,8 @@ const struct dpoctl_cmd dpo_session_cmds[] = {
 	  .help = "delete a session, untracking its instances" },
 	{ .name = "list", .fn = session_list, .args = "",
 	  .help = "list sessions" },
+	{ .name = "owner", .fn = session_owner,
+	  .args = "NAME original|patched|both|canary[:PCT]",
+	  .help = "switch who accepts on the session's listeners" },
 	{ }
 };

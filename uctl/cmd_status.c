@@ -54,6 +54,8 @@ int dpo_cmd_status(struct dpo_ctx *ctx, int argc, char **argv)
 	pr_str("version", NULL, 1, st.version);
 	pr_u64("sessions", NULL, 1, st.sessions);
 	pr_u64("instances", NULL, 1, st.instances);
+	if (st.has_listeners)
+		pr_u64("listeners", NULL, 1, st.listeners);
 	pr_u64("samples", NULL, 1, st.samples);
 	pr_u64("sample_time_ns", NULL, 1, st.sample_time_ns);
 	if (st.samples)

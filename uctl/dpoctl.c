@@ -21,6 +21,8 @@ static const struct dpoctl_cmd top_cmds[] = {
 	  .sub = dpo_session_cmds },
 	{ .name = "instance", .args = "COMMAND", .help = "manage instances",
 	  .sub = dpo_instance_cmds },
+	{ .name = "listener", .args = "COMMAND",
+	  .help = "manage listening sockets", .sub = dpo_listener_cmds },
 	{ .name = "monitor", .fn = dpo_cmd_monitor,
 	  .args = "[samples|events|all] [count N]",
 	  .help = "print notifications as they arrive" },
@@ -39,7 +41,11 @@ static const char usage_tail[] =
 	"\n"
 	"DUR is milliseconds (100, 100ms) or seconds (1s, 1.5s), 10ms to 10s.\n"
 	"NAME and SESSION are session names of 1 to 31 bytes.\n"
-	"Every command but version and status needs CAP_NET_ADMIN.\n"
+	"FD is a descriptor number in process PID (as in /proc/PID/fd), PORT\n"
+	"1 to 65535, ID a listener id (listener list). A new session's owner\n"
+	"is both; canary (PCT 1 to 99) is not implemented by the module yet.\n"
+	"Every command but version and status needs CAP_NET_ADMIN; listener add\n"
+	"also needs the right to ptrace PID (pidfd_getfd(2)).\n"
 	"\n"
 	"Exit status: 0 success, 1 usage error, 2 kernel or netlink error.\n";
 

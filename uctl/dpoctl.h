@@ -33,6 +33,7 @@ struct dpo_ctx {
 
 extern const struct dpoctl_cmd dpo_session_cmds[];
 extern const struct dpoctl_cmd dpo_instance_cmds[];
+extern const struct dpoctl_cmd dpo_listener_cmds[];
 int dpo_cmd_version(struct dpo_ctx *ctx, int argc, char **argv);
 int dpo_cmd_status(struct dpo_ctx *ctx, int argc, char **argv);
 int dpo_cmd_monitor(struct dpo_ctx *ctx, int argc, char **argv);

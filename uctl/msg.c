@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <netlink/genl/genl.h>
 #include <linux/genetlink.h>
 
@@ -20,6 +21,17 @@ static const struct nla_policy dpo_policy[DPO_A_MAX + 1] = {
 	[DPO_A_START_TIME_NS]	= { .type = NLA_U64 },
 	[DPO_A_STATS]		= { .type = NLA_NESTED },
 	[DPO_A_EXIT_CODE]	= { .type = NLA_U32 },
+	[DPO_A_FD]		= { .type = NLA_U32 },
+	[DPO_A_LISTENER_ID]	= { .type = NLA_U32 },
+	[DPO_A_FAMILY]		= { .type = NLA_U16 },
+	[DPO_A_ADDR]		= { .type = NLA_UNSPEC, .maxlen = 16 },
+	[DPO_A_PORT]		= { .type = NLA_U16 },
+	[DPO_A_OWNER]		= { .type = NLA_U8 },
+	[DPO_A_SWITCH_TIME_NS]	= { .type = NLA_U64 },
+	[DPO_A_ACCEPTED_ORIGINAL] = { .type = NLA_U64 },
+	[DPO_A_ACCEPTED_PATCHED] = { .type = NLA_U64 },
+	[DPO_A_ACCEPTED_OTHER]	= { .type = NLA_U64 },
+	[DPO_A_LISTENERS]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy stats_policy[DPO_STATS_A_MAX + 1] = {
@@ -83,6 +95,8 @@ int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st)
 	st->instances = get_u32(tb[DPO_A_INSTANCES]);
 	st->samples = get_u64(tb[DPO_A_SAMPLES]);
 	st->sample_time_ns = get_u64(tb[DPO_A_SAMPLE_TIME_NS]);
+	st->has_listeners = tb[DPO_A_LISTENERS] != NULL;
+	st->listeners = get_u32(tb[DPO_A_LISTENERS]);
 	return 0;
 }
 
@@ -96,6 +110,37 @@ int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s)
 	get_str(s->name, sizeof(s->name), tb[DPO_A_SESSION_NAME]);
 	s->interval_ms = get_u32(tb[DPO_A_INTERVAL_MS]);
 	s->instances = get_u32(tb[DPO_A_INSTANCES]);
+	if (tb[DPO_A_OWNER])
+		s->owner = nla_get_u8(tb[DPO_A_OWNER]);
+	s->switch_time_ns = get_u64(tb[DPO_A_SWITCH_TIME_NS]);
+	return 0;
+}
+
+int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l)
+{
+	struct nlattr *tb[DPO_A_MAX + 1];
+	int alen;
+
+	memset(l, 0, sizeof(*l));
+	if (parse(nlh, tb) || !tb[DPO_A_LISTENER_ID])
+		return -EPROTO;
+	l->id = get_u32(tb[DPO_A_LISTENER_ID]);
+	get_str(l->session, sizeof(l->session), tb[DPO_A_SESSION_NAME]);
+	if (tb[DPO_A_FAMILY])
+		l->family = nla_get_u16(tb[DPO_A_FAMILY]);
+	if (tb[DPO_A_ADDR]) {
+		/* the address must be one of the family */
+		alen = nla_len(tb[DPO_A_ADDR]);
+		if ((l->family == AF_INET && alen != 4) ||
+		    (l->family == AF_INET6 && alen != 16))
+			return -EPROTO;
+		memcpy(l->addr, nla_data(tb[DPO_A_ADDR]), (size_t)alen);
+	}
+	if (tb[DPO_A_PORT])
+		l->port = nla_get_u16(tb[DPO_A_PORT]);
+	l->accepted_original = get_u64(tb[DPO_A_ACCEPTED_ORIGINAL]);
+	l->accepted_patched = get_u64(tb[DPO_A_ACCEPTED_PATCHED]);
+	l->accepted_other = get_u64(tb[DPO_A_ACCEPTED_OTHER]);
 	return 0;
 }
 

@@ -18,12 +18,27 @@ struct dpo_status {
 	uint32_t instances;
 	uint64_t samples;
 	uint64_t sample_time_ns;
+	bool has_listeners;	/* older modules do not count them */
+	uint32_t listeners;
 };
 
 struct dpo_session {
 	char name[DPO_SESSION_NAME_MAX];
 	uint32_t interval_ms;
 	uint32_t instances;
+	uint8_t owner;		/* enum dpo_owner, 0 from older modules */
+	uint64_t switch_time_ns;	/* CLOCK_MONOTONIC, 0: never switched */
+};
+
+struct dpo_listener {
+	uint32_t id;
+	char session[DPO_SESSION_NAME_MAX];
+	uint16_t family;	/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network order, 4 bytes used for AF_INET */
+	uint16_t port;
+	uint64_t accepted_original;
+	uint64_t accepted_patched;
+	uint64_t accepted_other;
 };
 
 struct dpo_stats {
@@ -60,6 +75,7 @@ int dpo_msg_cmd(struct nlmsghdr *nlh);
 int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st);
 int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s);
 int dpo_msg_instance(struct nlmsghdr *nlh, struct dpo_instance *in);
+int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l);
 int dpo_msg_family(struct nlmsghdr *nlh, struct dpo_family *f);
 
 #endif

@@ -118,6 +118,19 @@ static const struct {
 	{ DPO_CMD_INSTANCE_ADD, ENOSPC, "too many instances" },
 	{ DPO_CMD_INSTANCE_DEL, ENOENT, "process not tracked" },
 	{ DPO_CMD_INSTANCE_GET, ENOENT, "process not tracked" },
+	{ DPO_CMD_LISTENER_ADD, ENOENT, "no such session" },
+	{ DPO_CMD_LISTENER_ADD, EBADF, "bad file descriptor" },
+	{ DPO_CMD_LISTENER_ADD, ENOTSOCK, "not a socket" },
+	{ DPO_CMD_LISTENER_ADD, EINVAL, "not a listening TCP socket" },
+	{ DPO_CMD_LISTENER_ADD, EOPNOTSUPP,
+	  "socket with a ULP (kTLS) or MPTCP not supported" },
+	{ DPO_CMD_LISTENER_ADD, EEXIST, "socket already attached" },
+	{ DPO_CMD_LISTENER_ADD, ENOSPC, "too many listeners" },
+	{ DPO_CMD_LISTENER_DEL, ENOENT, "no such listener" },
+	{ DPO_CMD_LISTENER_GET, ENOENT, "no such listener" },
+	{ DPO_CMD_OWNER_SET, ENOENT, "no such session" },
+	{ DPO_CMD_OWNER_SET, EOPNOTSUPP,
+	  "canary ownership is not implemented yet" },
 };
 
 static const char *const attr_names[] = {
@@ -125,6 +138,9 @@ static const char *const attr_names[] = {
 	[DPO_A_INTERVAL_MS] = "interval",
 	[DPO_A_PID] = "pid",
 	[DPO_A_ROLE] = "role",
+	[DPO_A_FD] = "fd",
+	[DPO_A_LISTENER_ID] = "listener id",
+	[DPO_A_OWNER] = "owner",
 };
 
 /*

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <linux/dpo.h>
 
@@ -117,6 +120,76 @@ const char *dpo_role_name(uint8_t role)
 	return "unknown";
 }
 
+static const char *const owner_names[] = {
+	[DPO_OWNER_ORIGINAL] = "original",
+	[DPO_OWNER_PATCHED] = "patched",
+	[DPO_OWNER_BOTH] = "both",
+	[DPO_OWNER_CANARY] = "canary",
+};
+
+/*
+ * "canary" takes an optional share of the patched instance, "canary:10"
+ * (1 to 99 %): parsed so that scripts can be written today, although the
+ * module does not implement canaries yet (and the protocol has no
+ * attribute for the share).
+ */
+int dpo_parse_owner(const char *s, uint8_t *owner, uint32_t *pct)
+{
+	size_t n = strlen(owner_names[DPO_OWNER_CANARY]);
+	uint8_t o;
+	int ret;
+
+	*pct = 0;
+	if (!strncmp(s, owner_names[DPO_OWNER_CANARY], n) && s[n] == ':') {
+		ret = dpo_parse_u32(s + n + 1, 1, 99, pct);
+		if (!ret)
+			*owner = DPO_OWNER_CANARY;
+		return ret;
+	}
+	for (o = 1; o <= DPO_OWNER_MAX; o++) {
+		if (o < sizeof(owner_names) / sizeof(owner_names[0]) &&
+		    owner_names[o] && !strcmp(s, owner_names[o])) {
+			*owner = o;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *dpo_owner_name(uint8_t owner)
+{
+	if (owner >= 1 && owner < sizeof(owner_names) / sizeof(owner_names[0]) &&
+	    owner_names[owner])
+		return owner_names[owner];
+	return "unknown";
+}
+
+int dpo_parse_port(const char *s, uint16_t *port)
+{
+	uint32_t v;
+	int ret = dpo_parse_u32(s, 1, UINT16_MAX, &v);
+
+	if (!ret)
+		*port = (uint16_t)v;
+	return ret;
+}
+
+int dpo_parse_fd(const char *s, int *fd)
+{
+	uint32_t v;
+	int ret = dpo_parse_u32(s, 0, INT_MAX, &v);
+
+	if (!ret)
+		*fd = (int)v;
+	return ret;
+}
+
+/* Listener ids start at 1. */
+int dpo_parse_listener_id(const char *s, uint32_t *id)
+{
+	return dpo_parse_u32(s, 1, UINT32_MAX, id);
+}
+
 int dpo_check_session_name(const char *s)
 {
 	size_t len = strlen(s);
@@ -144,4 +217,32 @@ void dpo_exit_str(char *buf, size_t len, uint32_t status)
 	} else {
 		snprintf(buf, len, "status 0x%x", status);
 	}
+}
+
+const char *dpo_family_name(int family)
+{
+	return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" :
+		"unknown";
+}
+
+void dpo_addr_str(char *buf, size_t len, int family, const void *addr)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if ((family != AF_INET && family != AF_INET6) ||
+	    !inet_ntop(family, addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s", a);
+}
+
+void dpo_addr_port_str(char *buf, size_t len, int family, const void *addr,
+		       uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	dpo_addr_str(a, sizeof(a), family, addr);
+	if (family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, port);
+	else
+		snprintf(buf, len, "%s:%u", a, port);
 }

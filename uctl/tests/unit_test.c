@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +30,7 @@
 #include "nlerr.h"
 #include "parse.h"
 #include "print.h"
+#include "procnet.h"
 #include "rate.h"
 
 static int tests, failed;
@@ -225,6 +229,360 @@ static void test_exit_str(void)
 		snprintf(name, sizeof(name), "exit status 0x%x", c[i].status);
 		check_str(name, buf, c[i].want);
 	}
+}
+
+static void test_owner(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		uint8_t owner;
+		uint32_t pct;
+	} c[] = {
+		{ "original", 0, DPO_OWNER_ORIGINAL, 0 },
+		{ "patched", 0, DPO_OWNER_PATCHED, 0 },
+		{ "both", 0, DPO_OWNER_BOTH, 0 },
+		{ "canary", 0, DPO_OWNER_CANARY, 0 },
+		{ "canary:1", 0, DPO_OWNER_CANARY, 1 },
+		{ "canary:10", 0, DPO_OWNER_CANARY, 10 },
+		{ "canary:99", 0, DPO_OWNER_CANARY, 99 },
+		{ "canary:0", -ERANGE, 0, 0 },
+		{ "canary:100", -ERANGE, 0, 0 },
+		{ "canary:", -EINVAL, 0, 0 },
+		{ "canary:x", -EINVAL, 0, 0 },
+		{ "canary:-5", -EINVAL, 0, 0 },
+		{ "canary:10%", -EINVAL, 0, 0 },
+		{ "canary10", -EINVAL, 0, 0 },
+		{ "Both", -EINVAL, 0, 0 },
+		{ "all", -EINVAL, 0, 0 },
+		{ "unspec", -EINVAL, 0, 0 },
+		{ "unknown", -EINVAL, 0, 0 },
+		{ "", -EINVAL, 0, 0 },
+		{ "patched ", -EINVAL, 0, 0 },
+	};
+	uint32_t pct, id;
+	uint16_t port;
+	uint8_t o;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int ret;
+		bool ok;
+
+		o = 0;
+		pct = 77;
+		ret = dpo_parse_owner(c[i].in, &o, &pct);
+		ok = ret == c[i].ret &&
+		     (ret || (o == c[i].owner && pct == c[i].pct));
+		result(ok, "owner \"%s\" -> %s", c[i].in,
+		       c[i].ret == -EINVAL ? "bad value" :
+		       c[i].ret == -ERANGE ? "out of range" : "ok");
+		if (!ok)
+			printf("#   got %d (owner %u, %u%%)\n", ret, o, pct);
+	}
+	check_str("owner name 1", dpo_owner_name(DPO_OWNER_ORIGINAL), "original");
+	check_str("owner name 2", dpo_owner_name(DPO_OWNER_PATCHED), "patched");
+	check_str("owner name 3", dpo_owner_name(DPO_OWNER_BOTH), "both");
+	check_str("owner name 4", dpo_owner_name(DPO_OWNER_CANARY), "canary");
+	check_str("owner name 0", dpo_owner_name(DPO_OWNER_UNSPEC), "unknown");
+	check_str("owner name 200", dpo_owner_name(200), "unknown");
+
+	result(!dpo_parse_port("1", &port) && port == 1, "port \"1\"");
+	result(!dpo_parse_port("65535", &port) && port == 65535,
+	       "port \"65535\"");
+	result(dpo_parse_port("0", &port) == -ERANGE, "port \"0\" rejected");
+	result(dpo_parse_port("65536", &port) == -ERANGE,
+	       "port \"65536\" rejected");
+	result(dpo_parse_port("http", &port) == -EINVAL,
+	       "port \"http\" rejected");
+	result(!dpo_parse_fd("0", &fd) && fd == 0, "fd \"0\"");
+	result(!dpo_parse_fd("2147483647", &fd) && fd == 2147483647,
+	       "fd \"2147483647\"");
+	result(dpo_parse_fd("2147483648", &fd) == -ERANGE,
+	       "fd \"2147483648\" rejected");
+	result(dpo_parse_fd("-1", &fd) == -EINVAL, "fd \"-1\" rejected");
+	result(!dpo_parse_listener_id("4294967295", &id) && id == UINT32_MAX,
+	       "listener id \"4294967295\"");
+	result(dpo_parse_listener_id("0", &id) == -ERANGE,
+	       "listener id \"0\" rejected");
+}
+
+static void test_addr_str(void)
+{
+	static const struct {
+		int family;
+		const char *bin;	/* network order */
+		uint16_t port;
+		const char *addr, *addr_port;
+	} c[] = {
+		{ AF_INET, "\x7f\x00\x00\x01", 5432, "127.0.0.1",
+		  "127.0.0.1:5432" },
+		{ AF_INET, "\x00\x00\x00\x00", 80, "0.0.0.0", "0.0.0.0:80" },
+		{ AF_INET, "\xff\xff\xff\xff", 65535, "255.255.255.255",
+		  "255.255.255.255:65535" },
+		{ AF_INET6, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 8080, "::1",
+		  "[::1]:8080" },
+		{ AF_INET6, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 5432, "::",
+		  "[::]:5432" },
+		{ AF_INET6, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 443,
+		  "2001:db8::1", "[2001:db8::1]:443" },
+		{ AF_INET6, "\0\0\0\0\0\0\0\0\0\0\xff\xff\xc0\xa8\x01\x0a", 22,
+		  "::ffff:192.168.1.10", "[::ffff:192.168.1.10]:22" },
+		{ AF_INET6, "\xfe\x80\0\0\0\0\0\0\x12\x34\x56\xff\xfe\x78\x9a\xbc",
+		  1, "fe80::1234:56ff:fe78:9abc", "[fe80::1234:56ff:fe78:9abc]:1" },
+		{ AF_UNIX, "\0\0\0\0", 7, "?", "?:7" },
+	};
+	char buf[64], name[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		dpo_addr_str(buf, sizeof(buf), c[i].family, c[i].bin);
+		snprintf(name, sizeof(name), "address %s", c[i].addr);
+		check_str(name, buf, c[i].addr);
+		dpo_addr_port_str(buf, sizeof(buf), c[i].family, c[i].bin,
+				  c[i].port);
+		snprintf(name, sizeof(name), "address:port %s", c[i].addr_port);
+		check_str(name, buf, c[i].addr_port);
+	}
+	dpo_addr_port_str(buf, 8, AF_INET6, c[3].bin, 8080);
+	check_str("address:port truncated", buf, "[::1]:8");
+	check_str("family inet", dpo_family_name(AF_INET), "inet");
+	check_str("family inet6", dpo_family_name(AF_INET6), "inet6");
+	check_str("family other", dpo_family_name(AF_UNIX), "unknown");
+}
+
+/* ---- procnet.c ---- */
+
+/*
+ * Rows as the kernel prints them: each 32-bit word of the address is its
+ * network-order bytes read as a host integer, so the text depends on the
+ * host's byte order.
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LO4	"0100007F"			/* 127.0.0.1 */
+#define A10	"0F02000A"			/* 10.0.2.15 */
+#define G10	"0202000A"			/* 10.0.2.2 */
+#define LO6	"00000000000000000000000001000000"	/* ::1 */
+#define DOC6	"B80D0120000000000000000001000000"	/* 2001:db8::1 */
+#define MAP6	"0000000000000000FFFF00000A01A8C0"	/* ::ffff:192.168.1.10 */
+#else
+#define LO4	"7F000001"
+#define A10	"0A00020F"
+#define G10	"0A000202"
+#define LO6	"00000000000000000000000000000001"
+#define DOC6	"20010DB8000000000000000000000001"
+#define MAP6	"00000000000000000000FFFFC0A8010A"
+#endif
+#define ANY6	"00000000000000000000000000000000"
+
+static void test_tcp_rows(void)
+{
+	static const struct {
+		const char *name, *line;
+		int family, ret;
+		const char *addr;
+		uint16_t port;
+		uint8_t state;
+		uint64_t inode;
+	} c[] = {
+		{ "tcp: listening on 127.0.0.1:5432",
+		  "   0: " LO4 ":1538 00000000:0000 0A 00000000:00000000 "
+		  "00:00000000 00000000   106        0 23456 1 "
+		  "0000000000000000 100 0 0 10 0\n",
+		  AF_INET, 0, "127.0.0.1", 5432, 0x0a, 23456 },
+		{ "tcp: established 10.0.2.15:22",
+		  "  12: " A10 ":0016 " G10 ":C822 01 00000000:00000000 "
+		  "02:000A7B4C 00000000     0        0 34567 4 "
+		  "0000000000000000 20 4 31 10 -1\n",
+		  AF_INET, 0, "10.0.2.15", 22, 0x01, 34567 },
+		{ "tcp: time-wait, inode 0",
+		  "   2: " LO4 ":1538 " LO4 ":D2F0 06 00000000:00000000 "
+		  "03:00001770 00000000     0        0 0 3 0000000000000000\n",
+		  AF_INET, 0, "127.0.0.1", 5432, 0x06, 0 },
+		{ "tcp: lowercase hex, no newline",
+		  "0: 0100007f:1f90 00000000:0000 0a 00000000:00000000 "
+		  "00:00000000 00000000 0 0 99",
+		  AF_INET, 0, NULL, 8080, 0x0a, 99 },
+		{ "tcp6: listening on [::]:5432",
+		  "   0: " ANY6 ":1538 " ANY6 ":0000 0A 00000000:00000000 "
+		  "00:00000000 00000000   106        0 23457 1 "
+		  "0000000000000000 100 0 0 10 0\n",
+		  AF_INET6, 0, "::", 5432, 0x0a, 23457 },
+		{ "tcp6: listening on [::1]:8080",
+		  "   1: " LO6 ":1F90 " ANY6 ":0000 0A 00000000:00000000 "
+		  "00:00000000 00000000  1000        0 4242 1 "
+		  "0000000000000000 100 0 0 10 0\n",
+		  AF_INET6, 0, "::1", 8080, 0x0a, 4242 },
+		{ "tcp6: established [2001:db8::1]:443",
+		  "   2: " DOC6 ":01BB " LO6 ":A1B2 01 00000000:00000000 "
+		  "02:00000D05 00000000    33        0 777 2 "
+		  "0000000000000000 20 4 30 10 -1\n",
+		  AF_INET6, 0, "2001:db8::1", 443, 0x01, 777 },
+		{ "tcp6: v4-mapped, close-wait",
+		  "   3: " MAP6 ":0016 " LO6 ":A1B2 08 00000000:00000000 "
+		  "00:00000000 00000000     0        0 778 1 "
+		  "0000000000000000 20 4 30 10 -1\n",
+		  AF_INET6, 0, "::ffff:192.168.1.10", 22, 0x08, 778 },
+		{ "tcp: header line rejected",
+		  "  sl  local_address rem_address   st tx_queue rx_queue tr "
+		  "tm->when retrnsmt   uid  timeout inode\n",
+		  AF_INET, -EINVAL, NULL, 0, 0, 0 },
+		{ "tcp6: header line rejected",
+		  "  sl  local_address                         remote_address"
+		  "                        st tx_queue rx_queue tr tm->when "
+		  "retrnsmt   uid  timeout inode\n",
+		  AF_INET6, -EINVAL, NULL, 0, 0, 0 },
+		{ "tcp row read as tcp6 rejected",
+		  "   0: " LO4 ":1538 00000000:0000 0A 00000000:00000000 "
+		  "00:00000000 00000000   106        0 23456 1\n",
+		  AF_INET6, -EINVAL, NULL, 0, 0, 0 },
+		{ "tcp6 row read as tcp rejected",
+		  "   0: " LO6 ":1F90 " ANY6 ":0000 0A 00000000:00000000 "
+		  "00:00000000 00000000  1000        0 4242 1\n",
+		  AF_INET, -EINVAL, NULL, 0, 0, 0 },
+		{ "tcp: no inode column rejected",
+		  "   0: " LO4 ":1538 00000000:0000 0A 00000000:00000000 "
+		  "00:00000000 00000000   106        0\n",
+		  AF_INET, -EINVAL, NULL, 0, 0, 0 },
+		{ "tcp: bad hex rejected",
+		  "   0: 0100007G:1538 00000000:0000 0A 00000000:00000000 "
+		  "00:00000000 00000000   106        0 23456 1\n",
+		  AF_INET, -EINVAL, NULL, 0, 0, 0 },
+		{ "tcp: short port rejected",
+		  "   0: " LO4 ":153 00000000:0000 0A 00000000:00000000 "
+		  "00:00000000 00000000   106        0 23456 1\n",
+		  AF_INET, -EINVAL, NULL, 0, 0, 0 },
+		{ "tcp: bad inode rejected",
+		  "   0: " LO4 ":1538 00000000:0000 0A 00000000:00000000 "
+		  "00:00000000 00000000   106        0 23x56 1\n",
+		  AF_INET, -EINVAL, NULL, 0, 0, 0 },
+		{ "tcp: slot without colon rejected",
+		  "   0 " LO4 ":1538 00000000:0000 0A 00000000:00000000 "
+		  "00:00000000 00000000   106        0 23456 1\n",
+		  AF_INET, -EINVAL, NULL, 0, 0, 0 },
+		{ "tcp: empty line rejected", "\n", AF_INET, -EINVAL,
+		  NULL, 0, 0, 0 },
+	};
+	struct dpo_tcp_row row;
+	char addr[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int ret = dpo_tcp_parse_row(c[i].line, c[i].family, &row);
+		bool ok = ret == c[i].ret;
+
+		if (ok && !ret) {
+			dpo_addr_str(addr, sizeof(addr), row.family, row.addr);
+			ok = row.family == c[i].family &&
+			     (!c[i].addr || !strcmp(addr, c[i].addr)) &&
+			     row.port == c[i].port &&
+			     row.state == c[i].state &&
+			     row.inode == c[i].inode;
+			if (!ok)
+				printf("#   got %s port %u state %02x inode %llu\n",
+				       addr, row.port, row.state,
+				       (unsigned long long)row.inode);
+		}
+		result(ok, "%s", c[i].name);
+		if (ret != c[i].ret)
+			printf("#   got %d, want %d\n", ret, c[i].ret);
+	}
+	result(dpo_tcp_parse_row(c[0].line, AF_UNIX, &row) == -EINVAL,
+	       "tcp: unknown family rejected");
+}
+
+/* A listening socket of ours on @addr:@port (0: any), -1 if unavailable. */
+static int listen_on(int family, const char *addr, uint16_t *port,
+		     bool do_listen)
+{
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = family == AF_INET ? sizeof(*sin) : sizeof(*sin6);
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	if (family == AF_INET) {
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		sin->sin_port = htons(*port);
+	} else {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		sin6->sin6_port = htons(*port);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) ||
+	    (do_listen && listen(fd, 4)) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(family == AF_INET ? sin->sin_port : sin6->sin6_port);
+	return fd;
+}
+
+/* Against our own sockets: /proc/PID/fd and /proc/PID/net/tcp{,6}. */
+static void test_find_listeners(void)
+{
+	uint16_t port = 0, port2 = 0;
+	int fd4, fd6, dup4, bound;
+	struct dpo_sock *socks;
+	char where[64], addr[64];
+	size_t n = 99;
+	int ret;
+
+	fd4 = listen_on(AF_INET, "127.0.0.1", &port, true);
+	if (fd4 < 0) {
+		tests++;
+		printf("ok %d - find listeners # SKIP no IPv4 socket\n", tests);
+		return;
+	}
+	dup4 = dup(fd4);	/* one socket, two descriptors */
+	fd6 = listen_on(AF_INET6, "::1", &port, true);
+	bound = listen_on(AF_INET, "127.0.0.1", &port2, false);
+
+	ret = dpo_find_listeners((uint32_t)getpid(), port, &socks, &n,
+				 where, sizeof(where));
+	result(!ret && n == (fd6 < 0 ? 1u : 2u),
+	       "find listeners: IPv4%s on port %u", fd6 < 0 ? "" : " and IPv6",
+	       port);
+	if (!ret && n >= 1) {
+		dpo_addr_str(addr, sizeof(addr), socks[0].family, socks[0].addr);
+		result(socks[0].fd == fd4 && socks[0].family == AF_INET &&
+		       socks[0].port == port && !strcmp(addr, "127.0.0.1"),
+		       "find listeners: IPv4 first, lowest descriptor, once");
+	}
+	if (!ret && n >= 2) {
+		dpo_addr_str(addr, sizeof(addr), socks[1].family, socks[1].addr);
+		result(socks[1].fd == fd6 && socks[1].family == AF_INET6 &&
+		       socks[1].port == port && !strcmp(addr, "::1"),
+		       "find listeners: then IPv6");
+	}
+	if (!ret)
+		free(socks);
+
+	if (bound >= 0) {
+		ret = dpo_find_listeners((uint32_t)getpid(), port2, &socks, &n,
+					 where, sizeof(where));
+		result(!ret && n == 0 && !socks,
+		       "find listeners: bound but not listening -> none");
+	}
+	ret = dpo_find_listeners(4194304, port, &socks, &n, where,
+				 sizeof(where));
+	result(ret == -ENOENT && n == 0 && !socks &&
+	       !strcmp(where, "/proc/4194304/fd"),
+	       "find listeners: no such process -> ENOENT, file named");
+
+	close(fd4);
+	close(dup4);
+	if (fd6 >= 0)
+		close(fd6);
+	if (bound >= 0)
+		close(bound);
+	ret = dpo_find_listeners((uint32_t)getpid(), port, &socks, &n, where,
+				 sizeof(where));
+	result(!ret && n == 0, "find listeners: closed -> none");
 }
 
 /* ---- print.c ---- */
@@ -698,6 +1056,42 @@ static void test_nlerr(void)
 	e.err = EIO;
 	check_reason("reason: strerror for other errors", &e,
 		     DPO_CMD_INSTANCE_ADD, strerror(EIO));
+	e.err = EEXIST;
+	check_reason("reason: listener already attached", &e,
+		     DPO_CMD_LISTENER_ADD, "socket already attached");
+	e.err = EINVAL;
+	check_reason("reason: not a listening socket", &e,
+		     DPO_CMD_LISTENER_ADD, "not a listening TCP socket");
+	e.err = ENOENT;
+	check_reason("reason: no such listener", &e, DPO_CMD_LISTENER_DEL,
+		     "no such listener");
+	check_reason("reason: owner of no such session", &e,
+		     DPO_CMD_OWNER_SET, "no such session");
+	e.err = EOPNOTSUPP;
+	check_reason("reason: canary not implemented", &e, DPO_CMD_OWNER_SET,
+		     "canary ownership is not implemented yet");
+
+	u32 = DPO_A_FD;
+	error_msg(&b, EINVAL, NLM_F_CAPPED | NLM_F_ACK_TLVS, 40);
+	put_attr(&b, NLMSGERR_ATTR_MISS_TYPE, &u32, sizeof(u32));
+	parse_error(&b, &e, false);
+	check_reason("reason: missing attribute fd", &e, DPO_CMD_LISTENER_ADD,
+		     "missing attribute fd");
+	u32 = DPO_A_OWNER;
+	error_msg(&b, EINVAL, NLM_F_CAPPED | NLM_F_ACK_TLVS, 40);
+	put_attr(&b, NLMSGERR_ATTR_MISS_TYPE, &u32, sizeof(u32));
+	parse_error(&b, &e, false);
+	check_reason("reason: missing attribute owner", &e, DPO_CMD_OWNER_SET,
+		     "missing attribute owner");
+
+	/* what the module says about canary, as "session owner" prints it */
+	error_msg(&b, EOPNOTSUPP, NLM_F_CAPPED | NLM_F_ACK_TLVS, 44);
+	put_attr(&b, NLMSGERR_ATTR_MSG, "canary ownership is not implemented yet",
+		 40);
+	parse_error(&b, &e, false);
+	result(e.err == EOPNOTSUPP, "extack: EOPNOTSUPP of owner set");
+	check_reason("reason: the kernel's words on canary", &e,
+		     DPO_CMD_OWNER_SET, "canary ownership is not implemented yet");
 }
 
 /* ---- msg.c ---- */
@@ -712,6 +1106,7 @@ static struct nl_msg *genl_msg(uint8_t cmd)
 
 static void test_msg(void)
 {
+	struct dpo_listener l;
 	struct dpo_instance in;
 	struct dpo_session s;
 	struct dpo_status st;
@@ -816,6 +1211,80 @@ static void test_msg(void)
 	nla_nest_end(msg, nest);
 	check_int("msg: short u64 in stats -> EPROTO",
 		  dpo_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_SESSION_GET);
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	nla_put_u32(msg, DPO_A_INTERVAL_MS, 100);
+	nla_put_u32(msg, DPO_A_INSTANCES, 2);
+	nla_put_u8(msg, DPO_A_OWNER, DPO_OWNER_PATCHED);
+	nla_put_u64(msg, DPO_A_SWITCH_TIME_NS, 5000000000123ULL);
+	result(!dpo_msg_session(nlmsg_hdr(msg), &s) &&
+	       s.owner == DPO_OWNER_PATCHED &&
+	       s.switch_time_ns == 5000000000123ULL,
+	       "msg: session with owner and switch time");
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_SESSION_GET);
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	result(!dpo_msg_session(nlmsg_hdr(msg), &s) && !s.owner &&
+	       !s.switch_time_ns, "msg: session of an older module");
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_STATUS_GET);
+	nla_put_string(msg, DPO_A_VERSION, "0.2.0");
+	nla_put_u32(msg, DPO_A_LISTENERS, 3);
+	result(!dpo_msg_status(nlmsg_hdr(msg), &st) && st.has_listeners &&
+	       st.listeners == 3, "msg: status with listeners");
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_LISTENER_GET);
+	nla_put_u32(msg, DPO_A_LISTENER_ID, 7);
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	nla_put_u16(msg, DPO_A_FAMILY, AF_INET6);
+	nla_put(msg, DPO_A_ADDR, 16,
+		"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01");
+	nla_put_u16(msg, DPO_A_PORT, 5432);
+	nla_put_u64(msg, DPO_A_ACCEPTED_ORIGINAL, 10);
+	nla_put_u64(msg, DPO_A_ACCEPTED_PATCHED, 20);
+	nla_put_u64(msg, DPO_A_ACCEPTED_OTHER, 1ULL << 33);
+	result(!dpo_msg_listener(nlmsg_hdr(msg), &l) && l.id == 7 &&
+	       !strcmp(l.session, "db") && l.family == AF_INET6 &&
+	       l.addr[0] == 0x20 && l.addr[15] == 1 && l.port == 5432 &&
+	       l.accepted_original == 10 && l.accepted_patched == 20 &&
+	       l.accepted_other == 1ULL << 33, "msg: IPv6 listener");
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_LISTENER_ADD);
+	nla_put_u32(msg, DPO_A_LISTENER_ID, 8);
+	nla_put_u16(msg, DPO_A_FAMILY, AF_INET);
+	nla_put(msg, DPO_A_ADDR, 4, "\x7f\0\0\x01");
+	nla_put_u16(msg, DPO_A_PORT, 80);
+	result(!dpo_msg_listener(nlmsg_hdr(msg), &l) && l.id == 8 &&
+	       l.family == AF_INET && !memcmp(l.addr, "\x7f\0\0\x01\0", 5) &&
+	       l.port == 80 && !l.accepted_original,
+	       "msg: IPv4 listener, counters missing");
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_LISTENER_GET);
+	nla_put_u32(msg, DPO_A_LISTENER_ID, 8);
+	nla_put_u16(msg, DPO_A_FAMILY, AF_INET);
+	nla_put(msg, DPO_A_ADDR, 16, "0123456789abcdef");
+	check_int("msg: IPv4 listener with 16-byte address -> EPROTO",
+		  dpo_msg_listener(nlmsg_hdr(msg), &l), -EPROTO);
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_LISTENER_GET);
+	nla_put_u32(msg, DPO_A_LISTENER_ID, 8);
+	nla_put(msg, DPO_A_ADDR, 17, "0123456789abcdefg");
+	check_int("msg: address over 16 bytes -> EPROTO",
+		  dpo_msg_listener(nlmsg_hdr(msg), &l), -EPROTO);
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_LISTENER_GET);
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	check_int("msg: listener without id -> EPROTO",
+		  dpo_msg_listener(nlmsg_hdr(msg), &l), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(CTRL_CMD_NEWFAMILY);
@@ -991,6 +1460,14 @@ static const struct cli_case cli_cases[] = {
 	{ { "instance", "add", "x", "-h" }, 0, "original|patched", "" },
 	{ { "monitor", "--help" }, 0, "monitor [samples|events|all]", "" },
 	{ { "version", "-h" }, 0, "Usage: dpoctl [OPTIONS] version", "" },
+	{ { "help" }, 0, "listener add SESSION PID FD|port PORT", "" },
+	{ { "help", "listener" }, 0, "listener show ID", "" },
+	{ { "listener", "help" }, 0, "listener del ID", "" },
+	{ { "listener", "list", "-h" }, 0,
+	  "Usage: dpoctl [OPTIONS] listener list\n", "" },
+	{ { "session", "help" }, 0,
+	  "session owner NAME original|patched|both|canary[:PCT]", "" },
+	{ { "help", "session", "owner" }, 0, "canary (PCT 1 to 99)", "" },
 	{ { "-V" }, 0, "dpoctl 0.1.0\n", "" },
 	{ { "--version" }, 0, "dpoctl 0.1.0\n", "" },
 	/* without the module */
@@ -1002,6 +1479,18 @@ static const struct cli_case cli_cases[] = {
 	{ { "session", "new", "demo", "interval", "1.5s" }, 2, "",
 	  "dpo module not loaded" },
 	{ { "monitor", "events", "count", "1" }, 2, "",
+	  "dpo module not loaded" },
+	{ { "listener", "list" }, 2, "", "dpo module not loaded" },
+	{ { "-j", "listener", "show", "1" }, 2, "", "dpo module not loaded" },
+	{ { "listener", "del", "1" }, 2, "", "dpo module not loaded" },
+	/* nothing of the process is touched before the module is found */
+	{ { "listener", "add", "s", "1", "3" }, 2, "",
+	  "dpoctl: dpo module not loaded" },
+	{ { "listener", "add", "s", "4194304", "port", "80" }, 2, "",
+	  "dpoctl: dpo module not loaded" },
+	{ { "session", "owner", "s", "patched" }, 2, "",
+	  "dpo module not loaded" },
+	{ { "session", "owner", "s", "canary:5" }, 2, "",
 	  "dpo module not loaded" },
 	/* usage errors, before anything is sent */
 	{ { NULL }, 1, "", "dpoctl: missing OBJECT" },
@@ -1040,6 +1529,53 @@ static const struct cli_case cli_cases[] = {
 	{ { "monitor", "count" }, 1, "", "missing N after count" },
 	{ { "monitor", "bogus" }, 1, "", "unexpected \"bogus\"" },
 	{ { "monitor", "samples", "events" }, 1, "", "unexpected \"events\"" },
+	{ { "listener" }, 1, "", "dpoctl: listener: missing COMMAND" },
+	{ { "listener", "frob" }, 1, "", "unknown command \"frob\"" },
+	{ { "listener", "add" }, 1, "",
+	  "dpoctl: listener add: missing SESSION (usage: dpoctl listener add SESSION PID FD|port PORT)\n" },
+	{ { "listener", "add", "s" }, 1, "", "missing PID" },
+	{ { "listener", "add", "s", "12" }, 1, "", "missing FD or port PORT" },
+	{ { "listener", "add", name32, "12", "3" }, 1, "", "1 to 31 bytes" },
+	{ { "listener", "add", "s", "abc", "3" }, 1, "", "bad PID \"abc\"" },
+	{ { "listener", "add", "s", "0", "3" }, 1, "", "bad PID \"0\"" },
+	{ { "listener", "add", "s", "12", "x" }, 1, "", "bad FD \"x\"" },
+	{ { "listener", "add", "s", "12", "-1" }, 1, "", "bad FD \"-1\"" },
+	{ { "listener", "add", "s", "12", "2147483648" }, 1, "",
+	  "bad FD \"2147483648\"" },
+	{ { "listener", "add", "s", "12", "3", "4" }, 1, "",
+	  "unexpected \"4\"" },
+	{ { "listener", "add", "s", "12", "port" }, 1, "",
+	  "missing PORT after port" },
+	{ { "listener", "add", "s", "12", "port", "0" }, 1, "",
+	  "bad port \"0\" (1 to 65535)" },
+	{ { "listener", "add", "s", "12", "port", "65536" }, 1, "",
+	  "bad port \"65536\"" },
+	{ { "listener", "add", "s", "12", "port", "http" }, 1, "",
+	  "bad port \"http\"" },
+	{ { "listener", "add", "s", "12", "port", "80", "x" }, 1, "",
+	  "unexpected \"x\"" },
+	{ { "listener", "del" }, 1, "",
+	  "dpoctl: listener del: missing ID (usage: dpoctl listener del ID)\n" },
+	{ { "listener", "del", "0" }, 1, "", "bad ID \"0\"" },
+	{ { "listener", "del", "1", "2" }, 1, "", "unexpected \"2\"" },
+	{ { "listener", "show" }, 1, "", "missing ID" },
+	{ { "listener", "show", "x1" }, 1, "", "bad ID \"x1\"" },
+	{ { "listener", "show", "1", "2" }, 1, "", "unexpected \"2\"" },
+	{ { "listener", "list", "all" }, 1, "", "unexpected \"all\"" },
+	{ { "session", "owner" }, 1, "",
+	  "dpoctl: session owner: missing NAME (usage: dpoctl session owner NAME original|patched|both|canary[:PCT])\n" },
+	{ { "session", "owner", "s" }, 1, "", "missing owner" },
+	{ { "session", "owner", name32, "both" }, 1, "", "1 to 31 bytes" },
+	{ { "session", "owner", "s", "all" }, 1, "",
+	  "bad owner \"all\" (original, patched, both or canary[:PCT])" },
+	{ { "session", "owner", "s", "canary:" }, 1, "",
+	  "bad owner \"canary:\"" },
+	{ { "session", "owner", "s", "canary:0" }, 1, "",
+	  "canary share \"canary:0\" out of range (1 to 99)" },
+	{ { "session", "owner", "s", "canary:100" }, 1, "",
+	  "out of range (1 to 99)" },
+	{ { "session", "owner", "s", "patched", "now" }, 1, "",
+	  "unexpected \"now\"" },
 };
 
 static char *read_fd(int fd)
@@ -1137,6 +1673,10 @@ int main(int argc, char **argv)
 	test_numbers();
 	test_role_name();
 	test_exit_str();
+	test_owner();
+	test_addr_str();
+	test_tcp_rows();
+	test_find_listeners();
 	test_json_escape();
 	test_print();
 	test_rates();
