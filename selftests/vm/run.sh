@@ -280,7 +280,7 @@ shell)
 demo|bench)
 	# The console is both on the terminal and in demo.log; demo.sh writes
 	# the kernel log to ttyS1 (demo-dmesg.log) and a token when it is done.
-	echo "run.sh: booting $kver for the demo (Ctrl-A X quits QEMU)"
+	echo "run.sh: booting $kver for the $mode (Ctrl-A X quits QEMU)"
 	rm -f "$out/demo.log" "$out/demo-dmesg.log"
 	rc=0
 	timeout --foreground -k 5 "$timeout" "${qemu[@]}" \
