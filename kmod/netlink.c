@@ -64,6 +64,12 @@ static const struct nla_policy listener_id_policy[DPO_A_MAX + 1] = {
 	[DPO_A_LISTENER_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+static const struct nla_policy session_claim_policy[DPO_A_MAX + 1] = {
+	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
+	[DPO_A_OWNER]		= NLA_POLICY_RANGE(NLA_U8, DPO_OWNER_ORIGINAL,
+						   DPO_OWNER_BOTH),
+};
+
 static const struct nla_policy owner_set_policy[DPO_A_MAX + 1] = {
 	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
 	[DPO_A_OWNER]		= NLA_POLICY_RANGE(NLA_U8, DPO_OWNER_ORIGINAL,
@@ -729,6 +735,56 @@ static int owner_set(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int session_claim(struct sk_buff *skb, struct genl_info *info)
+{
+	u8 owner = DPO_OWNER_ORIGINAL;
+	struct dpo_session *s;
+	int err = 0;
+
+	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name"))
+		return -EINVAL;
+	if (info->attrs[DPO_A_OWNER])
+		owner = nla_get_u8(info->attrs[DPO_A_OWNER]);
+
+	mutex_lock(&dpo_lock);
+	s = session_from_info(info);
+	if (IS_ERR(s)) {
+		err = PTR_ERR(s);
+	} else if (s->controller_portid &&
+		   s->controller_portid != info->snd_portid) {
+		NL_SET_ERR_MSG(info->extack,
+			       "session is claimed by another controller");
+		err = -EBUSY;
+	} else {
+		s->controller_portid = info->snd_portid;
+		s->failsafe_owner = owner;
+	}
+	mutex_unlock(&dpo_lock);
+	return err;
+}
+
+/*
+ * A claiming controller's socket is released: apply the fail-safe. Called
+ * for every netlink socket released on the host; process context.
+ */
+static int controller_notify(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
+	    !net_eq(n->net, &init_net) || !n->portid)
+		return NOTIFY_DONE;
+	mutex_lock(&dpo_lock);
+	dpo_sessions_controller_lost(n->portid);
+	mutex_unlock(&dpo_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block controller_notifier = {
+	.notifier_call = controller_notify,
+};
+
 static const struct genl_ops dpo_ops[] = {
 	{
 		/* No policy: any attribute is refused. Open to all users. */
@@ -803,6 +859,12 @@ static const struct genl_ops dpo_ops[] = {
 		.policy = owner_set_policy,
 		.maxattr = DPO_A_MAX,
 		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_SESSION_CLAIM,
+		.doit = session_claim,
+		.policy = session_claim_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 
@@ -822,10 +884,18 @@ static struct genl_family dpo_family __ro_after_init = {
 
 int __init dpo_nl_init(void)
 {
-	return genl_register_family(&dpo_family);
+	int err = netlink_register_notifier(&controller_notifier);
+
+	if (err)
+		return err;
+	err = genl_register_family(&dpo_family);
+	if (err)
+		netlink_unregister_notifier(&controller_notifier);
+	return err;
 }
 
 void dpo_nl_exit(void)
 {
 	genl_unregister_family(&dpo_family);
+	netlink_unregister_notifier(&controller_notifier);
 }

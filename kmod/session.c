@@ -175,6 +175,22 @@ void dpo_session_instance_gone(struct dpo_session *s, enum dpo_role role)
 	}
 }
 
+/* Fail-safe: the controller's socket is gone while it held sessions. */
+void dpo_sessions_controller_lost(u32 portid)
+{
+	struct dpo_session *s;
+
+	lockdep_assert_held(&dpo_lock);
+	list_for_each_entry(s, &dpo_sessions, node) {
+		if (s->controller_portid != portid)
+			continue;
+		s->controller_portid = 0;
+		dpo_nl_notify_session(s, DPO_CMD_CONTROLLER_LOST_NTF);
+		if (s->owner != s->failsafe_owner)
+			dpo_session_set_owner(s, s->failsafe_owner);
+	}
+}
+
 void dpo_session_del(struct dpo_session *s)
 {
 	struct dpo_instance *inst, *tmp;

@@ -23,6 +23,8 @@ struct dpo_session {
 	struct list_head listeners;	/* struct dpo_listener.node */
 	u8 owner;			/* enum dpo_owner */
 	u64 switch_time_ns;		/* CLOCK_MONOTONIC, 0: never */
+	u32 controller_portid;		/* claimed by this socket, 0: none */
+	u8 failsafe_owner;		/* when the controller goes away */
 	char name[DPO_SESSION_NAME_MAX];
 	u32 interval_ms;
 	bool dead;
@@ -44,6 +46,7 @@ void dpo_session_del(struct dpo_session *s);
 void dpo_session_kick(struct dpo_session *s);
 void dpo_session_set_owner(struct dpo_session *s, enum dpo_owner owner);
 void dpo_session_instance_gone(struct dpo_session *s, enum dpo_role role);
+void dpo_sessions_controller_lost(u32 portid);
 unsigned int dpo_session_objects(void);
 
 int dpo_session_init(void);

@@ -206,6 +206,7 @@ static void valid_request(struct fuzz *f, struct nl_msg *m)
 		DPO_CMD_INSTANCE_DEL, DPO_CMD_INSTANCE_GET,
 		DPO_CMD_LISTENER_ADD, DPO_CMD_LISTENER_DEL,
 		DPO_CMD_LISTENER_GET, DPO_CMD_OWNER_SET,
+		DPO_CMD_SESSION_CLAIM,
 	};
 	__u8 cmd = cmds[below(f, sizeof(cmds))];
 	__u16 flags = below(f, 4) ? 0 : NLM_F_DUMP;
@@ -247,8 +248,10 @@ static void valid_request(struct fuzz *f, struct nl_msg *m)
 			nlm_put_u32(m, DPO_A_LISTENER_ID, below(f, 64));
 		break;
 	case DPO_CMD_OWNER_SET:
+	case DPO_CMD_SESSION_CLAIM:
 		nlm_put_str(m, DPO_A_SESSION_NAME, name);
-		nlm_put_u8(m, DPO_A_OWNER, below(f, DPO_OWNER_MAX + 2));
+		if (cmd == DPO_CMD_OWNER_SET || below(f, 2))
+			nlm_put_u8(m, DPO_A_OWNER, below(f, DPO_OWNER_MAX + 2));
 		break;
 	}
 }

@@ -75,6 +75,14 @@
  *       and edge-triggered). Waiters of the old owner keep sleeping.
  *       errors: ENOENT no such session, EOPNOTSUPP DPO_OWNER_CANARY (not
  *               implemented yet)
+ *   DPO_CMD_SESSION_CLAIM   doit; DPO_A_SESSION_NAME, DPO_A_OWNER?
+ *       The sending socket becomes the session's controller. When that
+ *       socket is closed (the controller exits or dies) before the session
+ *       is deleted, the session's owner is set to DPO_A_OWNER (default
+ *       DPO_OWNER_ORIGINAL; not CANARY), and DPO_CMD_CONTROLLER_LOST_NTF
+ *       and DPO_CMD_OWNER_SET events are sent. Claiming again from the
+ *       same socket updates the fail-safe owner.
+ *       errors: ENOENT no such session, EBUSY claimed by another socket
  *
  * Notifications (kernel -> user, multicast)
  *   DPO_CMD_SAMPLE_NTF      group "samples": one per instance per interval,
@@ -90,6 +98,8 @@
  *   DPO_CMD_OWNER_SET       group "events": an ownership switch; the
  *                           session attributes, DPO_A_SWITCH_TIME_NS the
  *                           moment it took effect.
+ *   DPO_CMD_CONTROLLER_LOST_NTF  group "events": the socket that claimed
+ *                           the session was closed; the session attributes.
  *
  * Instance attributes
  *   DPO_A_SESSION_NAME  string
@@ -162,6 +172,8 @@ enum dpo_cmd {
 	DPO_CMD_LISTENER_DEL,
 	DPO_CMD_LISTENER_GET,
 	DPO_CMD_OWNER_SET,
+	DPO_CMD_SESSION_CLAIM,
+	DPO_CMD_CONTROLLER_LOST_NTF,
 
 	__DPO_CMD_MAX,
 	DPO_CMD_MAX = __DPO_CMD_MAX - 1
