@@ -108,6 +108,7 @@ int dpo_instance_add(struct dpo_session *s, u32 nr, enum dpo_role role,
 	hash_add_rcu(instances_by_pid, &inst->hnode, (unsigned long)pid);
 	list_add_tail(&inst->node, &s->instances);
 	s->ninstances++;
+	WRITE_ONCE(s->nrole[role], s->nrole[role] + 1);
 	WRITE_ONCE(ninstances, ninstances + 1);
 	dpo_generation++;
 
@@ -171,6 +172,8 @@ void dpo_instance_del(struct dpo_instance *inst)
 	hash_del_rcu(&inst->hnode);
 	list_del(&inst->node);
 	inst->session->ninstances--;
+	WRITE_ONCE(inst->session->nrole[inst->role],
+		   inst->session->nrole[inst->role] - 1);
 	WRITE_ONCE(ninstances, ninstances - 1);
 	dpo_generation++;
 	call_rcu(&inst->rcu, instance_free_rcu);

@@ -83,15 +83,79 @@ static enum dpo_role caller_role(const struct dpo_listener *l)
 	return role;
 }
 
-static bool may_accept(const struct dpo_listener *l, enum dpo_role role)
+/*
+ * Canary: the head of the queue belongs to the role whose turn it is; the
+ * other role may take it once it has waited DPO_CANARY_WAIT_MS for it (the
+ * timer then wakes it), or at once if no instance has the turn's role.
+ */
+static bool canary_allows(struct dpo_listener *l, enum dpo_role role)
+{
+	enum dpo_role turn = READ_ONCE(l->turn);
+	struct sock *sk = l->sock->sk;
+	u64 now, seen;
+
+	if (role == DPO_ROLE_UNSPEC || role == turn ||
+	    !READ_ONCE(l->session->nrole[turn]))
+		return true;
+	if (reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue))
+		return false;
+	now = ktime_get_ns();
+	seen = READ_ONCE(l->head_seen_ns);
+	if (!seen) {
+		if (!cmpxchg(&l->head_seen_ns, 0, now))
+			hrtimer_start(&l->wait_timer,
+				      ms_to_ktime(DPO_CANARY_WAIT_MS),
+				      HRTIMER_MODE_REL);
+		return false;
+	}
+	return now - seen >= DPO_CANARY_WAIT_MS * NSEC_PER_MSEC;
+}
+
+static bool may_accept(struct dpo_listener *l, enum dpo_role role)
 {
 	switch (READ_ONCE(l->owner)) {
 	case DPO_OWNER_ORIGINAL:
 		return role != DPO_ROLE_PATCHED;
 	case DPO_OWNER_PATCHED:
 		return role != DPO_ROLE_ORIGINAL;
+	case DPO_OWNER_CANARY:
+		return canary_allows(l, role);
 	default:
 		return true;
+	}
+}
+
+/* Smooth weighted round robin: pct 20 gives O O O O P, again and again. */
+static void canary_next_turn(struct dpo_listener *l)
+{
+	l->credit += l->canary_pct;
+	if (l->credit >= 100) {
+		l->credit -= 100;
+		WRITE_ONCE(l->turn, DPO_ROLE_PATCHED);
+	} else {
+		WRITE_ONCE(l->turn, DPO_ROLE_ORIGINAL);
+	}
+	WRITE_ONCE(l->head_seen_ns, 0);
+	hrtimer_try_to_cancel(&l->wait_timer);
+}
+
+static enum hrtimer_restart canary_wait_over(struct hrtimer *timer)
+{
+	struct dpo_listener *l = container_of(timer, struct dpo_listener,
+					      wait_timer);
+
+	wake_up_interruptible_poll(sk_sleep(l->sock->sk), EPOLLIN | EPOLLRDNORM);
+	return HRTIMER_NORESTART;
+}
+
+static void set_owner(struct dpo_listener *l, enum dpo_owner owner,
+		      u8 canary_pct)
+{
+	WRITE_ONCE(l->owner, owner);
+	l->canary_pct = canary_pct;
+	if (owner == DPO_OWNER_CANARY) {
+		l->credit = 0;
+		canary_next_turn(l);
 	}
 }
 
@@ -104,12 +168,21 @@ static int try_accept(struct dpo_listener *l, struct socket *sock,
 {
 	int i = family_index(sock->sk);
 	enum dpo_role role = caller_role(l);
+	bool canary;
 	int err = -EAGAIN;
 
 	down_read(&l->switch_sem);
-	if (may_accept(l, role))
+	canary = READ_ONCE(l->owner) == DPO_OWNER_CANARY;
+	if (canary)
+		mutex_lock(&l->turn_lock);
+	if (may_accept(l, role)) {
 		err = dpo_accept_orig(orig_ops[i], sock, newsock, c,
 				      dpo_accept_flags(c) | O_NONBLOCK);
+		if (!err && canary)
+			canary_next_turn(l);
+	}
+	if (canary)
+		mutex_unlock(&l->turn_lock);
 	up_read(&l->switch_sem);
 
 	if (!err) {
@@ -117,6 +190,10 @@ static int try_accept(struct dpo_listener *l, struct socket *sock,
 		if (cmpxchg(&newsock->ops, &wrapped_ops[i], orig_ops[i]) ==
 		    &wrapped_ops[i])
 			module_put(THIS_MODULE);
+		/* The next one may be the other role's turn: wake it. */
+		if (canary)
+			wake_up_interruptible_poll(sk_sleep(sock->sk),
+						   EPOLLIN | EPOLLRDNORM);
 	}
 	return err;
 }
@@ -331,8 +408,11 @@ int dpo_listener_add(struct dpo_session *s, int fd,
 	}
 	l->session = s;
 	l->sock = sock;
-	l->owner = s->owner;
 	init_rwsem(&l->switch_sem);
+	mutex_init(&l->turn_lock);
+	hrtimer_init(&l->wait_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	l->wait_timer.function = canary_wait_over;
+	set_owner(l, s->owner, s->canary_pct);
 
 	lock_sock(sk);
 	err = check_socket(sock, extack);
@@ -378,6 +458,7 @@ void dpo_listener_del(struct dpo_listener *l)
 	/* Our accept loops on this socket see no listener and restart. */
 	wake_up_interruptible_all(sk_sleep(sk));
 	synchronize_srcu(&sock_srcu);
+	hrtimer_cancel(&l->wait_timer);
 	module_put(THIS_MODULE);
 	sockfd_put(l->sock);
 	kfree(l);
@@ -406,10 +487,11 @@ struct dpo_listener *dpo_listener_find_id(u32 id)
  * flight; then the new owner's waiters are woken for what is queued
  * (epoll in edge-triggered mode would otherwise wait for the next SYN).
  */
-void dpo_listener_set_owner(struct dpo_listener *l, enum dpo_owner owner)
+void dpo_listener_set_owner(struct dpo_listener *l, enum dpo_owner owner,
+			    u8 canary_pct)
 {
 	down_write(&l->switch_sem);
-	WRITE_ONCE(l->owner, owner);
+	set_owner(l, owner, canary_pct);
 	up_write(&l->switch_sem);
 	wake_up_interruptible_poll(sk_sleep(l->sock->sk), EPOLLIN | EPOLLRDNORM);
 }

@@ -2,7 +2,9 @@
 #ifndef _DPO_LISTENER_H
 #define _DPO_LISTENER_H
 
+#include <linux/hrtimer.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -21,9 +23,17 @@ struct dpo_listener {
 	struct socket *sock;		/* with a file reference */
 	u32 id;
 	u8 owner;			/* enum dpo_owner */
+	u8 canary_pct;
 	/* Held for reading across the owner check and the dequeue. */
 	struct rw_semaphore switch_sem;
 	atomic64_t accepted[DPO_ROLE_MAX + 1];	/* by enum dpo_role */
+
+	/* Canary split: whose turn the head of the queue is. */
+	struct mutex turn_lock;		/* check, dequeue, next turn */
+	u8 turn;			/* enum dpo_role */
+	u32 credit;			/* smooth weighted round robin */
+	u64 head_seen_ns;		/* the other role first waited */
+	struct hrtimer wait_timer;	/* wakes it DPO_CANARY_WAIT_MS later */
 };
 
 int dpo_listener_add(struct dpo_session *s, int fd,
@@ -31,7 +41,8 @@ int dpo_listener_add(struct dpo_session *s, int fd,
 void dpo_listener_del(struct dpo_listener *l);
 struct dpo_listener *dpo_listener_find_id(u32 id);
 unsigned int dpo_listener_count(void);
-void dpo_listener_set_owner(struct dpo_listener *l, enum dpo_owner owner);
+void dpo_listener_set_owner(struct dpo_listener *l, enum dpo_owner owner,
+			    u8 canary_pct);
 void dpo_listener_addr(const struct dpo_listener *l, u16 *family,
 		       u8 addr[16], u16 *port);
 

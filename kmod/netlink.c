@@ -74,6 +74,7 @@ static const struct nla_policy owner_set_policy[DPO_A_MAX + 1] = {
 	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
 	[DPO_A_OWNER]		= NLA_POLICY_RANGE(NLA_U8, DPO_OWNER_ORIGINAL,
 						   DPO_OWNER_MAX),
+	[DPO_A_CANARY_PCT]	= NLA_POLICY_RANGE(NLA_U8, 1, 99),
 };
 
 /*
@@ -108,6 +109,7 @@ static size_t session_msg_size(void)
 	       nla_total_size(sizeof(u32)) +		/* INTERVAL_MS */
 	       nla_total_size(sizeof(u32)) +		/* INSTANCES */
 	       nla_total_size(sizeof(u8)) +		/* OWNER */
+	       nla_total_size(sizeof(u8)) +		/* CANARY_PCT */
 	       nla_total_size_64bit(sizeof(u64));	/* SWITCH_TIME_NS */
 }
 
@@ -195,6 +197,7 @@ static int fill_session(struct sk_buff *skb, const struct dpo_session *s,
 	    nla_put_u32(skb, DPO_A_INTERVAL_MS, s->interval_ms) ||
 	    nla_put_u32(skb, DPO_A_INSTANCES, s->ninstances) ||
 	    nla_put_u8(skb, DPO_A_OWNER, s->owner) ||
+	    nla_put_u8(skb, DPO_A_CANARY_PCT, s->canary_pct) ||
 	    nla_put_u64_64bit(skb, DPO_A_SWITCH_TIME_NS, s->switch_time_ns,
 			      DPO_A_PAD)) {
 		genlmsg_cancel(skb, hdr);
@@ -711,18 +714,22 @@ out:
 
 static int owner_set(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *pct = info->attrs[DPO_A_CANARY_PCT];
 	struct dpo_session *s;
-	u8 owner;
 	int err = 0;
+	u8 owner;
 
 	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name") ||
 	    dpo_attr_missing(info, DPO_A_OWNER, "owner"))
 		return -EINVAL;
 	owner = nla_get_u8(info->attrs[DPO_A_OWNER]);
-	if (owner == DPO_OWNER_CANARY) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DPO_A_OWNER],
-				    "canary ownership is not implemented yet");
-		return -EOPNOTSUPP;
+	if (owner == DPO_OWNER_CANARY &&
+	    dpo_attr_missing(info, DPO_A_CANARY_PCT, "canary percentage"))
+		return -EINVAL;
+	if (owner != DPO_OWNER_CANARY && pct) {
+		NL_SET_ERR_MSG_ATTR(info->extack, pct,
+				    "a percentage is only for canary ownership");
+		return -EINVAL;
 	}
 
 	mutex_lock(&dpo_lock);
@@ -730,7 +737,7 @@ static int owner_set(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(s))
 		err = PTR_ERR(s);
 	else
-		dpo_session_set_owner(s, owner);
+		dpo_session_set_owner(s, owner, pct ? nla_get_u8(pct) : 0);
 	mutex_unlock(&dpo_lock);
 	return err;
 }

@@ -136,43 +136,41 @@ static void session_free_work(struct work_struct *work)
  * Switch every listener of @s; when this returns, each new connection goes
  * to the new owner.
  */
-void dpo_session_set_owner(struct dpo_session *s, enum dpo_owner owner)
+void dpo_session_set_owner(struct dpo_session *s, enum dpo_owner owner,
+			   u8 canary_pct)
 {
 	struct dpo_listener *l;
 
 	lockdep_assert_held(&dpo_lock);
+	if (owner != DPO_OWNER_CANARY)
+		canary_pct = 0;
 	list_for_each_entry(l, &s->listeners, node)
-		dpo_listener_set_owner(l, owner);
+		dpo_listener_set_owner(l, owner, canary_pct);
 	s->owner = owner;
+	s->canary_pct = canary_pct;
 	s->switch_time_ns = ktime_get_ns();
 	dpo_nl_notify_session(s, DPO_CMD_OWNER_SET);
 }
 
 /*
- * Fail-safe: when the owning instance goes away, new connections go to the
- * other one, if there is one of that role left.
+ * Fail-safe: when an instance that takes new connections (as the owner, or
+ * in a canary split) goes away and no other of its role is left, the
+ * other role gets them all, if it is there.
  */
 void dpo_session_instance_gone(struct dpo_session *s, enum dpo_role role)
 {
 	enum dpo_role other = role == DPO_ROLE_ORIGINAL ? DPO_ROLE_PATCHED :
 							  DPO_ROLE_ORIGINAL;
-	struct dpo_instance *inst;
+	enum dpo_owner mine = role == DPO_ROLE_ORIGINAL ? DPO_OWNER_ORIGINAL :
+							  DPO_OWNER_PATCHED;
 
 	lockdep_assert_held(&dpo_lock);
-	if ((role == DPO_ROLE_ORIGINAL && s->owner != DPO_OWNER_ORIGINAL) ||
-	    (role == DPO_ROLE_PATCHED && s->owner != DPO_OWNER_PATCHED))
+	if (s->owner != mine && s->owner != DPO_OWNER_CANARY)
 		return;
-	list_for_each_entry(inst, &s->instances, node)
-		if (inst->role == role)
-			return;		/* another one of that role serves */
-	list_for_each_entry(inst, &s->instances, node) {
-		if (inst->role == other) {
-			dpo_session_set_owner(s, other == DPO_ROLE_ORIGINAL ?
-					      DPO_OWNER_ORIGINAL :
-					      DPO_OWNER_PATCHED);
-			return;
-		}
-	}
+	if (s->nrole[role] || !s->nrole[other])
+		return;
+	dpo_session_set_owner(s, other == DPO_ROLE_ORIGINAL ?
+			      DPO_OWNER_ORIGINAL : DPO_OWNER_PATCHED, 0);
 }
 
 /* Fail-safe: the controller's socket is gone while it held sessions. */
@@ -187,7 +185,7 @@ void dpo_sessions_controller_lost(u32 portid)
 		s->controller_portid = 0;
 		dpo_nl_notify_session(s, DPO_CMD_CONTROLLER_LOST_NTF);
 		if (s->owner != s->failsafe_owner)
-			dpo_session_set_owner(s, s->failsafe_owner);
+			dpo_session_set_owner(s, s->failsafe_owner, 0);
 	}
 }
 

@@ -20,8 +20,10 @@ struct dpo_session {
 	struct list_head node;		/* in dpo_sessions */
 	struct list_head instances;	/* struct dpo_instance.node */
 	unsigned int ninstances;
+	unsigned int nrole[DPO_ROLE_MAX + 1];	/* instances by role */
 	struct list_head listeners;	/* struct dpo_listener.node */
 	u8 owner;			/* enum dpo_owner */
+	u8 canary_pct;			/* with DPO_OWNER_CANARY */
 	u64 switch_time_ns;		/* CLOCK_MONOTONIC, 0: never */
 	u32 controller_portid;		/* claimed by this socket, 0: none */
 	u8 failsafe_owner;		/* when the controller goes away */
@@ -44,7 +46,8 @@ int dpo_session_new(const char *name, u32 interval_ms,
 void dpo_session_set_interval(struct dpo_session *s, u32 interval_ms);
 void dpo_session_del(struct dpo_session *s);
 void dpo_session_kick(struct dpo_session *s);
-void dpo_session_set_owner(struct dpo_session *s, enum dpo_owner owner);
+void dpo_session_set_owner(struct dpo_session *s, enum dpo_owner owner,
+			   u8 canary_pct);
 void dpo_session_instance_gone(struct dpo_session *s, enum dpo_role role);
 void dpo_sessions_controller_lost(u32 portid);
 unsigned int dpo_session_objects(void);

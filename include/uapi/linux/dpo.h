@@ -35,8 +35,9 @@
  *       errors: ENOENT no such session
  *   DPO_CMD_SESSION_GET     doit (DPO_A_SESSION_NAME) or dump (no attributes)
  *       reply: DPO_A_SESSION_NAME, DPO_A_INTERVAL_MS, DPO_A_INSTANCES,
- *              DPO_A_OWNER, DPO_A_SWITCH_TIME_NS (CLOCK_MONOTONIC of the
- *              last DPO_CMD_OWNER_SET, 0 if none)
+ *              DPO_A_OWNER, DPO_A_CANARY_PCT (0 unless canary),
+ *              DPO_A_SWITCH_TIME_NS (CLOCK_MONOTONIC of the last
+ *              ownership switch, 0 if none)
  *   DPO_CMD_INSTANCE_ADD    doit; DPO_A_SESSION_NAME, DPO_A_PID, DPO_A_ROLE
  *       The pid is a process id (thread group id) in the caller's pid
  *       namespace. The first sample is taken at once (and multicast).
@@ -67,14 +68,22 @@
  *       reply: DPO_A_LISTENER_ID, DPO_A_SESSION_NAME, DPO_A_FAMILY,
  *              DPO_A_ADDR, DPO_A_PORT, DPO_A_ACCEPTED_ORIGINAL,
  *              DPO_A_ACCEPTED_PATCHED, DPO_A_ACCEPTED_OTHER
- *   DPO_CMD_OWNER_SET       doit; DPO_A_SESSION_NAME, DPO_A_OWNER
+ *   DPO_CMD_OWNER_SET       doit; DPO_A_SESSION_NAME, DPO_A_OWNER,
+ *                           DPO_A_CANARY_PCT (with DPO_OWNER_CANARY only)
  *       Switches who may accept new connections on the session's
  *       listeners, atomically: once the reply is sent, every connection is
  *       accepted by the new owner, and the new owner is woken for the
  *       connections already queued (blocking accept, poll, epoll level-
  *       and edge-triggered). Waiters of the old owner keep sleeping.
- *       errors: ENOENT no such session, EOPNOTSUPP DPO_OWNER_CANARY (not
- *               implemented yet)
+ *       DPO_OWNER_CANARY gives DPO_A_CANARY_PCT percent (1..99) of the new
+ *       connections of each listener to the patched instance and the rest
+ *       to the original, in a fixed interleaving (smooth weighted round
+ *       robin: 20 gives every fifth one). The connection at the head of
+ *       the queue waits for the instance whose turn it is for at most
+ *       DPO_CANARY_WAIT_MS; then either may take it. With only one of the
+ *       two roles present, that one takes everything.
+ *       errors: ENOENT no such session, EINVAL canary without percentage
+ *               or percentage without canary
  *   DPO_CMD_SESSION_CLAIM   doit; DPO_A_SESSION_NAME, DPO_A_OWNER?
  *       The sending socket becomes the session's controller. When that
  *       socket is closed (the controller exits or dies) before the session
@@ -135,6 +144,7 @@
 #define DPO_INTERVAL_MS_MIN	10
 #define DPO_INTERVAL_MS_MAX	10000
 #define DPO_INTERVAL_MS_DEFAULT	100
+#define DPO_CANARY_WAIT_MS	20	/* longest wait for the turn's owner */
 
 enum dpo_role {
 	DPO_ROLE_UNSPEC,
@@ -150,7 +160,7 @@ enum dpo_owner {
 	DPO_OWNER_ORIGINAL,	/* only the original instance accepts */
 	DPO_OWNER_PATCHED,	/* only the patched instance accepts */
 	DPO_OWNER_BOTH,		/* both accept, as without dpo */
-	DPO_OWNER_CANARY,	/* a share to the patched (not implemented yet) */
+	DPO_OWNER_CANARY,	/* DPO_A_CANARY_PCT percent to the patched */
 
 	__DPO_OWNER_MAX,
 	DPO_OWNER_MAX = __DPO_OWNER_MAX - 1
@@ -205,6 +215,7 @@ enum dpo_attr {
 	DPO_A_ACCEPTED_PATCHED,		/* u64 */
 	DPO_A_ACCEPTED_OTHER,		/* u64, by other processes */
 	DPO_A_LISTENERS,	/* u32 */
+	DPO_A_CANARY_PCT,	/* u8, 1..99 */
 
 	__DPO_A_MAX,
 	DPO_A_MAX = __DPO_A_MAX - 1
