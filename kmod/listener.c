@@ -9,14 +9,16 @@
  * make it sound (see shared/design/KERNEL.md, section 1):
  *
  * - The copies live as long as the module; every wrapper runs inside an
- *   SRCU read section and works on sockets it does not know (any socket
- *   may have loaded our ops just before they were restored).
+ *   SRCU read section, or for the accept loop's sleep, holds a count on
+ *   the listener that detach waits for; wrappers work on sockets they do
+ *   not know (any socket may have loaded our ops just before they were
+ *   restored).
  * - The original accept is only ever called non-blocking: waiting is a
  *   loop of ours on the socket's wait queue, woken on detach, so that
  *   detach and module unload are bounded.
  * - dpo holds the listener's file while attached, so the socket cannot be
- *   released under it, and a module reference, so rmmod fails with EBUSY
- *   until every listener is detached.
+ *   released under it, and a module reference, so the module is in use
+ *   (delete_module fails) until every listener is detached.
  * - Accepted sockets inherit the listener's ops (and a module reference)
  *   in do_accept(); the accept wrapper gives them the original ops back.
  */
@@ -198,29 +200,25 @@ static int try_accept(struct dpo_listener *l, struct socket *sock,
 	return err;
 }
 
-int dpo_listener_accept(struct socket *sock, struct socket *newsock,
-			struct dpo_accept_call *c)
+/*
+ * Accept for a listener of ours: a loop around the non-blocking original.
+ * While it sleeps it holds no SRCU read section (that would hold up every
+ * detach on the host) but a count on the listener, which detach wakes and
+ * waits for.
+ */
+static int accept_loop(struct dpo_listener *l, struct socket *sock,
+		       struct socket *newsock, struct dpo_accept_call *c)
 {
 	struct sock *sk = sock->sk;
 	long timeo = sock_rcvtimeo(sk, dpo_accept_flags(c) & O_NONBLOCK);
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	int i = family_index(sk);
-	struct dpo_listener *l;
-	int idx, err;
+	int err;
 
-	idx = srcu_read_lock(&sock_srcu);
 	add_wait_queue(sk_sleep(sk), &wait);
 	for (;;) {
-		l = listener_find(sk);
-		if (!l && READ_ONCE(sock->ops) != &wrapped_ops[i]) {
-			/* Detached: enter again, through the restored ops. */
+		if (READ_ONCE(l->detached)) {
+			/* Enter again, through the restored ops. */
 			err = restart_syscall();
-			break;
-		}
-		if (!l) {
-			/* Not a listener: an accepted socket that kept our ops. */
-			err = dpo_accept_orig(orig_ops[i], sock, newsock, c,
-					      dpo_accept_flags(c));
 			break;
 		}
 		err = try_accept(l, sock, newsock, c);
@@ -239,7 +237,33 @@ int dpo_listener_accept(struct socket *sock, struct socket *newsock,
 		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+int dpo_listener_accept(struct socket *sock, struct socket *newsock,
+			struct dpo_accept_call *c)
+{
+	int i = family_index(sock->sk);
+	struct dpo_listener *l;
+	int idx, err;
+
+	idx = srcu_read_lock(&sock_srcu);
+	l = listener_find(sock->sk);
+	if (l)
+		atomic_inc(&l->waiters);
+	else if (READ_ONCE(sock->ops) != &wrapped_ops[i])
+		err = restart_syscall();	/* detached meanwhile */
+	else	/* not a listener: an accepted socket that kept our ops */
+		err = dpo_accept_orig(orig_ops[i], sock, newsock, c,
+				      dpo_accept_flags(c));
 	srcu_read_unlock(&sock_srcu, idx);
+	if (!l)
+		return err;
+
+	err = accept_loop(l, sock, newsock, c);
+	/* Last use of @l: detach may free it from here on. */
+	if (atomic_dec_and_test(&l->waiters))
+		wake_up_var(&l->waiters);
 	return err;
 }
 
@@ -455,9 +479,12 @@ void dpo_listener_del(struct dpo_listener *l)
 	WRITE_ONCE(nlisteners, nlisteners - 1);
 	dpo_generation++;
 
-	/* Our accept loops on this socket see no listener and restart. */
+	/* Our accept loops on this socket see it and restart. */
+	WRITE_ONCE(l->detached, true);
 	wake_up_interruptible_all(sk_sleep(sk));
-	synchronize_srcu(&sock_srcu);
+	wait_var_event(&l->waiters, !atomic_read(&l->waiters));
+	/* Then the short wrapper sections (lookups, poll, setsockopt). */
+	synchronize_srcu_expedited(&sock_srcu);
 	hrtimer_cancel(&l->wait_timer);
 	module_put(THIS_MODULE);
 	sockfd_put(l->sock);

@@ -27,6 +27,8 @@ struct dpo_listener {
 	/* Held for reading across the owner check and the dequeue. */
 	struct rw_semaphore switch_sem;
 	atomic64_t accepted[DPO_ROLE_MAX + 1];	/* by enum dpo_role */
+	atomic_t waiters;		/* in the accept loop; detach waits */
+	bool detached;
 
 	/* Canary split: whose turn the head of the queue is. */
 	struct mutex turn_lock;		/* check, dequeue, next turn */

@@ -389,6 +389,7 @@ static int session_set(struct sk_buff *skb, struct genl_info *info)
 static int session_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dpo_instance *inst;
+	struct dpo_listener *l;
 	struct dpo_session *s;
 	int err = 0;
 
@@ -400,6 +401,8 @@ static int session_del(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);
 	} else {
+		list_for_each_entry(l, &s->listeners, node)
+			notify_listener(l, DPO_CMD_LISTENER_DEL);
 		list_for_each_entry(inst, &s->instances, node)
 			dpo_nl_notify_instance(inst, DPO_CMD_INSTANCE_DEL);
 		dpo_nl_notify_session(s, DPO_CMD_SESSION_DEL);

@@ -106,8 +106,9 @@ static int make_socket(struct fuzz *f)
 	struct sockaddr_in a4 = { .sin_family = AF_INET,
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
+	/* Non-blocking: the fuzzer's accepts must never wait (it may not own). */
 	fd = socket(kind == 1 ? AF_INET6 : AF_INET,
-		    kind == 2 ? SOCK_DGRAM : SOCK_STREAM, 0);
+		    (kind == 2 ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK, 0);
 	if (fd < 0 || kind >= 2)
 		return fd;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

@@ -31,7 +31,9 @@
  *       errors: EEXIST session exists, ENOSPC too many sessions
  *   DPO_CMD_SESSION_SET     doit; DPO_A_SESSION_NAME, DPO_A_INTERVAL_MS
  *       errors: ENOENT no such session
- *   DPO_CMD_SESSION_DEL     doit; DPO_A_SESSION_NAME. Untracks its instances.
+ *   DPO_CMD_SESSION_DEL     doit; DPO_A_SESSION_NAME. Detaches its listeners
+ *       and untracks its instances (with their LISTENER_DEL and
+ *       INSTANCE_DEL events).
  *       errors: ENOENT no such session
  *   DPO_CMD_SESSION_GET     doit (DPO_A_SESSION_NAME) or dump (no attributes)
  *       reply: DPO_A_SESSION_NAME, DPO_A_INTERVAL_MS, DPO_A_INSTANCES,
@@ -53,7 +55,8 @@
  *       Hands the session a listening TCP socket (IPv4 or IPv6) shared by
  *       its instances: DPO_A_FD is a descriptor of it in the caller's file
  *       table (e.g. taken from the database with pidfd_getfd(2)). dpo
- *       holds the socket open until the listener is removed, and from then
+ *       holds the socket open until the listener is removed (and the
+ *       module stays in use: delete_module(2) fails), and from then
  *       on decides which instance may accept from it (DPO_CMD_OWNER_SET;
  *       a new session's owner is DPO_OWNER_BOTH). Processes that are not
  *       instances of the session are never restricted. Setting TCP_ULP
