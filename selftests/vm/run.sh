@@ -20,7 +20,7 @@
 # Environment:
 #   VM_KMODS           extra kernel modules to load before dpo.ko (names as
 #                      in modules.dep, e.g. "veth"); dependencies are added
-#   VM_TEST_TIMEOUT    per test binary timeout in seconds (default 600)
+#   VM_TEST_TIMEOUT    per test binary timeout in seconds (default 1200)
 #   VM_ACCEL=kvm       use KVM instead of TCG (nested KVM hangs here)
 #   VM_MEM, VM_SMP     guest memory (1G) and vCPUs (2)
 #   VM_PANIC_ON_WARN=1 add panic_on_warn=1 (a WARN then ends the run)
@@ -61,7 +61,7 @@ if [ -z "$build" ] || [ -z "$kver" ] || [ -z "$mode" ]; then
 	usage
 fi
 case "$mode" in
-test)	timeout=${timeout:-1800} ;;
+test)	timeout=${timeout:-2700} ;;
 demo|bench)	timeout=${timeout:-300} ;;
 shell)	timeout=${timeout:-0} ;;
 *)	die "unknown mode '$mode' (test, shell, demo or bench)" ;;
@@ -69,7 +69,7 @@ esac
 case "$timeout" in
 ''|*[!0-9]*) die "--timeout wants whole seconds, got '$timeout'" ;;
 esac
-test_timeout=${VM_TEST_TIMEOUT:-600}
+test_timeout=${VM_TEST_TIMEOUT:-1200}
 case "$test_timeout" in
 ''|*[!0-9]*|0) die "VM_TEST_TIMEOUT wants whole seconds, got '$test_timeout'" ;;
 esac
