@@ -149,14 +149,16 @@ static int session_owner(struct dpo_ctx *ctx, int argc, char **argv)
 				 argv[1]);
 	if (ret)
 		return dpo_usage(ctx, "bad owner \"%s\" (original, patched, "
-				 "both or canary[:PCT])", argv[1]);
+				 "both or canary:PCT)", argv[1]);
+	if (owner == DPO_OWNER_CANARY && !pct)
+		return dpo_usage(ctx, "canary needs a share: canary:PCT (1 to 99)");
 
 	if (dpo_nl_open(&nl, ctx->what))
 		return DPO_EXIT_ERR;
-	/* the protocol has no share yet: the module refuses canary anyway */
 	msg = dpo_nl_new(&nl, DPO_CMD_OWNER_SET, 0);
 	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
-		    nla_put_u8(msg, DPO_A_OWNER, owner) < 0)) {
+		    nla_put_u8(msg, DPO_A_OWNER, owner) < 0 ||
+		    (pct && nla_put_u8(msg, DPO_A_CANARY_PCT, pct) < 0))) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
@@ -175,7 +177,7 @@ const struct dpoctl_cmd dpo_session_cmds[] = {
 	{ .name = "list", .fn = session_list, .args = "",
 	  .help = "list sessions" },
 	{ .name = "owner", .fn = session_owner,
-	  .args = "NAME original|patched|both|canary[:PCT]",
+	  .args = "NAME original|patched|both|canary:PCT",
 	  .help = "switch who accepts on the session's listeners" },
 	{ }
 };
