@@ -71,6 +71,26 @@ static struct dpo_listener *listener_find(const struct sock *sk)
 	return NULL;
 }
 
+/*
+ * A socket with our ops that is not an attached listener: on 6.1,
+ * do_accept() reads the listener's ops twice, so a detach between the two
+ * reads leaves the new socket with our ops and a module reference, while
+ * the original accept, not ours, ran. Give it back the original ops, on
+ * its first call through a wrapper. Called in an SRCU read section, which
+ * module unload waits for, so dropping what may be the last module
+ * reference here is safe. Returns true if it repaired @sock.
+ */
+static bool repair_straggler(struct socket *sock)
+{
+	int i = family_index(sock->sk);
+
+	if (cmpxchg(&sock->ops, &wrapped_ops[i], orig_ops[i]) !=
+	    &wrapped_ops[i])
+		return false;
+	module_put(THIS_MODULE);
+	return true;
+}
+
 /* The caller's role in the listener's session (UNSPEC: not an instance). */
 static enum dpo_role caller_role(const struct dpo_listener *l)
 {
@@ -243,7 +263,6 @@ static int accept_loop(struct dpo_listener *l, struct socket *sock,
 int dpo_listener_accept(struct socket *sock, struct socket *newsock,
 			struct dpo_accept_call *c)
 {
-	int i = family_index(sock->sk);
 	struct dpo_listener *l;
 	int idx, err;
 
@@ -251,14 +270,12 @@ int dpo_listener_accept(struct socket *sock, struct socket *newsock,
 	l = listener_find(sock->sk);
 	if (l)
 		atomic_inc(&l->waiters);
-	else if (READ_ONCE(sock->ops) != &wrapped_ops[i])
-		err = restart_syscall();	/* detached meanwhile */
-	else	/* not a listener: an accepted socket that kept our ops */
-		err = dpo_accept_orig(orig_ops[i], sock, newsock, c,
-				      dpo_accept_flags(c));
+	else
+		repair_straggler(sock);
 	srcu_read_unlock(&sock_srcu, idx);
+	/* Detached meanwhile, or repaired: enter again, through the ops. */
 	if (!l)
-		return err;
+		return restart_syscall();
 
 	err = accept_loop(l, sock, newsock, c);
 	/* Last use of @l: detach may free it from here on. */
@@ -278,11 +295,12 @@ static __poll_t wrapped_poll(struct file *file, struct socket *sock,
 
 	idx = srcu_read_lock(&sock_srcu);
 	mask = orig_ops[family_index(sk)]->poll(file, sock, wait);
-	if (mask & (EPOLLIN | EPOLLRDNORM)) {
-		l = listener_find(sk);
-		if (l && !may_accept(l, caller_role(l)))
-			mask &= ~(EPOLLIN | EPOLLRDNORM);
-	}
+	l = listener_find(sk);
+	if (!l)
+		repair_straggler(sock);
+	else if ((mask & (EPOLLIN | EPOLLRDNORM)) &&
+		 !may_accept(l, caller_role(l)))
+		mask &= ~(EPOLLIN | EPOLLRDNORM);
 	srcu_read_unlock(&sock_srcu, idx);
 	return mask;
 }
@@ -291,14 +309,18 @@ static __poll_t wrapped_poll(struct file *file, struct socket *sock,
 static int wrapped_setsockopt(struct socket *sock, int level, int optname,
 			      sockptr_t optval, unsigned int optlen)
 {
-	int idx, err;
+	bool blocked = (level == SOL_TCP && optname == TCP_ULP) ||
+		       (level == SOL_IPV6 && optname == IPV6_ADDRFORM);
+	int idx, err = -EBUSY;
 
-	if ((level == SOL_TCP && optname == TCP_ULP) ||
-	    (level == SOL_IPV6 && optname == IPV6_ADDRFORM))
-		return -EBUSY;
 	idx = srcu_read_lock(&sock_srcu);
-	err = orig_ops[family_index(sock->sk)]->setsockopt(sock, level, optname,
-							  optval, optlen);
+	if (!listener_find(sock->sk) && repair_straggler(sock))
+		blocked = false;	/* the original ops from now on */
+	if (!blocked)
+		err = orig_ops[family_index(sock->sk)]->setsockopt(sock, level,
+								  optname,
+								  optval,
+								  optlen);
 	srcu_read_unlock(&sock_srcu, idx);
 	return err;
 }
@@ -346,10 +368,11 @@ static int check_socket(struct socket *sock, struct netlink_ext_ack *extack)
 		return -EINVAL;
 	}
 	i = family_index(sk);
-	if (sock->ops == &wrapped_ops[i]) {
+	if (listener_find(sk)) {
 		NL_SET_ERR_MSG(extack, "listener already attached");
 		return -EEXIST;
 	}
+	repair_straggler(sock);	/* our ops, not ours to manage (6.1 race) */
 	if (!orig_ops[i] || sock->ops != orig_ops[i]) {
 		NL_SET_ERR_MSG(extack, "socket operations are already replaced by another module");
 		return -EOPNOTSUPP;
