@@ -221,6 +221,24 @@ static int try_accept(struct dpo_listener *l, struct socket *sock,
 }
 
 /*
+ * The listener was detached (or the socket repaired) under the caller:
+ * enter again through the original ops. A blocking syscall restarts
+ * transparently. io_uring has no restart (it would pass -ERESTARTNOINTR
+ * on): its worker threads get -EINTR, as for a signal; non-blocking
+ * callers get -EAGAIN and a wakeup, so that poll, epoll (edge-triggered
+ * too) and io_uring's poll retry come back for what is queued.
+ */
+static int restart_accept(struct socket *sock, const struct dpo_accept_call *c)
+{
+	bool io_worker = current->flags & PF_IO_WORKER;
+
+	if (!(dpo_accept_flags(c) & O_NONBLOCK) && !io_worker)
+		return restart_syscall();
+	wake_up_interruptible_poll(sk_sleep(sock->sk), EPOLLIN | EPOLLRDNORM);
+	return io_worker ? -EINTR : -EAGAIN;
+}
+
+/*
  * Accept for a listener of ours: a loop around the non-blocking original.
  * While it sleeps it holds no SRCU read section (that would hold up every
  * detach on the host) but a count on the listener, which detach wakes and
@@ -237,8 +255,7 @@ static int accept_loop(struct dpo_listener *l, struct socket *sock,
 	add_wait_queue(sk_sleep(sk), &wait);
 	for (;;) {
 		if (READ_ONCE(l->detached)) {
-			/* Enter again, through the restored ops. */
-			err = restart_syscall();
+			err = restart_accept(sock, c);
 			break;
 		}
 		err = try_accept(l, sock, newsock, c);
@@ -275,7 +292,7 @@ int dpo_listener_accept(struct socket *sock, struct socket *newsock,
 	srcu_read_unlock(&sock_srcu, idx);
 	/* Detached meanwhile, or repaired: enter again, through the ops. */
 	if (!l)
-		return restart_syscall();
+		return restart_accept(sock, c);
 
 	err = accept_loop(l, sock, newsock, c);
 	/* Last use of @l: detach may free it from here on. */

@@ -25,6 +25,12 @@ src=$out/linux-source-6.1
 obj=$out/obj
 log=$out/build.log
 
+# One build at a time per cache (parallel runs, or build dirs whose
+# debug-kernel is a link to the same cache, share it).
+mkdir -p "$1"
+exec 9>"$(realpath -m "$top").lock"
+flock 9
+
 if [ -f "$out/.done" ]; then
 	echo "$obj"
 	exit 0
