@@ -296,6 +296,16 @@ static void notify_listener(const struct dpo_listener *l, u8 cmd)
 	multicast(skb, DPO_MCGRP_EVENTS_IDX);
 }
 
+/* Send the reply built in @msg, or drop it and return the error. */
+static int reply_or_free(struct sk_buff *msg, struct genl_info *info, int err)
+{
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
 static int status_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -433,11 +443,7 @@ static int session_get(struct sk_buff *skb, struct genl_info *info)
 				   DPO_CMD_SESSION_GET, NULL);
 	mutex_unlock(&dpo_lock);
 
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return reply_or_free(msg, info, err);
 }
 
 static int session_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -556,11 +562,7 @@ static int instance_get(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 	mutex_unlock(&dpo_lock);
 
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return reply_or_free(msg, info, err);
 }
 
 static int instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -622,11 +624,7 @@ static int listener_add(struct sk_buff *skb, struct genl_info *info)
 			    DPO_CMD_LISTENER_ADD, NULL);
 out:
 	mutex_unlock(&dpo_lock);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return reply_or_free(msg, info, err);
 }
 
 /* The listener named by DPO_A_LISTENER_ID, or NULL with the error set. */
@@ -681,11 +679,7 @@ static int listener_get(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 	mutex_unlock(&dpo_lock);
 
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return reply_or_free(msg, info, err);
 }
 
 static int listener_dump(struct sk_buff *skb, struct netlink_callback *cb)
