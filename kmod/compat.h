@@ -11,6 +11,7 @@
 #include <linux/net.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <net/genetlink.h>
 #include <net/sock.h>
 #include <net/transp_v6.h>
 #include <linux/sched/signal.h>
@@ -137,6 +138,16 @@ static inline int dpo_ops_accept(struct socket *sock, struct socket *newsock,
 }
 #endif
 
+/* A dump's request attributes, parsed by the family's policy. */
+static inline struct nlattr **dpo_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef DPO_HAVE_DUMPIT_INFO_INFO
+	return genl_dumpit_info(cb)->info.attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
 /* IPv6 may be a module or absent: then no socket can be IPv6. */
 static inline bool dpo_is_tcpv6_prot(const struct proto *prot)
 {
@@ -153,5 +164,49 @@ static inline void dpo_copy_v6_rcv_saddr(const struct sock *sk, u8 addr[16])
 	memcpy(addr, &sk->sk_v6_rcv_saddr, 16);
 #endif
 }
+
+static inline void dpo_copy_v6_daddr(const struct sock *sk, u8 addr[16])
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	memcpy(addr, &sk->sk_v6_daddr, 16);
+#endif
+}
+
+/*
+ * sendfile() reaches TCP through proto_ops.sendpage on 6.1, and through
+ * sendmsg (MSG_SPLICE_PAGES) on 6.12, which has no sendpage.
+ */
+struct dpo_conn;
+struct dpo_conn *dpo_conn_get(const struct sock *sk);
+void dpo_conn_wrote(struct dpo_conn *c, int n, bool more);
+void dpo_conn_put(struct dpo_conn *c);
+const struct proto_ops *dpo_listener_orig_ops(int ipv6);
+
+#ifdef DPO_HAVE_OPS_SENDPAGE
+static inline ssize_t dpo_conn_sendpage(struct socket *sock, struct page *page,
+					int offset, size_t size, int flags)
+{
+	const struct proto_ops *orig =
+		dpo_listener_orig_ops(READ_ONCE(sock->ops)->family == PF_INET6);
+	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	ssize_t ret = orig->sendpage(sock, page, offset, size, flags);
+
+	if (c) {
+		if (ret > 0)
+			dpo_conn_wrote(c, ret, flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST));
+		dpo_conn_put(c);
+	}
+	return ret;
+}
+
+static inline void dpo_conn_wrap_sendpage(struct proto_ops *ops)
+{
+	ops->sendpage = dpo_conn_sendpage;
+}
+#else
+static inline void dpo_conn_wrap_sendpage(struct proto_ops *ops)
+{
+}
+#endif
 
 #endif /* _DPO_COMPAT_H */

@@ -100,6 +100,12 @@ int dpo_instance_add(struct dpo_session *s, u32 nr, enum dpo_role role,
 		err = -ENOMEM;
 		goto err_put;
 	}
+	inst->traffic = dpo_traffic_new();
+	if (!inst->traffic) {
+		kfree(inst);
+		err = -ENOMEM;
+		goto err_put;
+	}
 	atomic_inc(&instance_objects);
 	inst->session = s;
 	inst->pid = pid;
@@ -122,6 +128,19 @@ err_put:
 	return err;
 }
 
+/* Totals of its connections, and rates since the previous sample. */
+static void sample_traffic(struct dpo_instance *inst)
+{
+	struct dpo_traffic_counters now;
+	u64 t = ktime_get_ns();
+
+	dpo_traffic_sum(inst->traffic, &now);
+	dpo_traffic_sample(inst->traffic_prev_ns ? &inst->traffic_prev : NULL,
+			   &now, t - inst->traffic_prev_ns, &inst->traffic_last);
+	inst->traffic_prev = now;
+	inst->traffic_prev_ns = t;
+}
+
 /* Take a sample; -ESRCH when the process has exited. */
 int dpo_instance_sample(struct dpo_instance *inst)
 {
@@ -135,6 +154,7 @@ int dpo_instance_sample(struct dpo_instance *inst)
 	if (err)
 		return err;
 	dpo_stats_merge(&inst->last, &now);
+	sample_traffic(inst);
 	return 0;
 }
 
@@ -146,6 +166,7 @@ void dpo_instance_final_sample(struct dpo_instance *inst)
 
 	if (!dpo_stats_read(inst->pid, true, &now))
 		dpo_stats_merge(&inst->last, &now);
+	sample_traffic(inst);
 
 	/* Pairs with smp_store_release() in the exit probe. */
 	if (smp_load_acquire(&inst->exited))
@@ -162,6 +183,7 @@ static void instance_free_rcu(struct rcu_head *rcu)
 	struct dpo_instance *inst = container_of(rcu, struct dpo_instance, rcu);
 
 	put_pid(inst->pid);
+	dpo_traffic_put(inst->traffic);
 	kfree(inst);
 	atomic_dec(&instance_objects);
 }

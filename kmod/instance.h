@@ -9,6 +9,7 @@
 #include <uapi/linux/dpo.h>
 
 #include "stats.h"
+#include "traffic.h"
 
 #define DPO_INSTANCES_MAX	1024
 
@@ -24,6 +25,10 @@ struct dpo_instance {
 	enum dpo_role role;
 	u64 start_time_ns;		/* CLOCK_BOOTTIME */
 	struct dpo_stats last;		/* latest sample */
+	struct dpo_traffic *traffic;	/* of its connections */
+	struct dpo_traffic_counters traffic_prev;	/* at the latest sample */
+	u64 traffic_prev_ns;		/* when, 0: none yet */
+	struct dpo_traffic_sample traffic_last;
 	bool exited;			/* set by the exit probe */
 	int exit_code;
 	struct rcu_head rcu;

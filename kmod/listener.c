@@ -20,7 +20,8 @@
  *   released under it, and a module reference, so the module is in use
  *   (delete_module fails) until every listener is detached.
  * - Accepted sockets inherit the listener's ops (and a module reference)
- *   in do_accept(); the accept wrapper gives them the original ops back.
+ *   in do_accept(); the accept wrapper hands an instance's connection to
+ *   the registry (conn.c) and gives any other the original ops back.
  */
 #include <linux/file.h>
 #include <linux/hashtable.h>
@@ -37,6 +38,7 @@
 #include <net/tcp.h>
 #include <net/transp_v6.h>
 
+#include "conn.h"
 #include "instance.h"
 #include "listener.h"
 #include "session.h"
@@ -181,9 +183,19 @@ static void set_owner(struct dpo_listener *l, enum dpo_owner owner,
 	}
 }
 
+/* A new socket that is not registered gets the original ops back. */
+static void give_back_ops(struct socket *newsock, int i)
+{
+	if (cmpxchg(&newsock->ops, &wrapped_ops[i], orig_ops[i]) ==
+	    &wrapped_ops[i])
+		module_put(THIS_MODULE);
+}
+
 /*
  * Take one connection if the caller may. A new socket comes with our ops
- * and a module reference from do_accept(): give back the original ops.
+ * and a module reference from do_accept(): an instance's connection is
+ * registered (and keeps both, with the registry's ops), any other gets
+ * the original ops back.
  */
 static int try_accept(struct dpo_listener *l, struct socket *sock,
 		      struct socket *newsock, struct dpo_accept_call *c)
@@ -209,9 +221,9 @@ static int try_accept(struct dpo_listener *l, struct socket *sock,
 
 	if (!err) {
 		atomic64_inc(&l->accepted[role]);
-		if (cmpxchg(&newsock->ops, &wrapped_ops[i], orig_ops[i]) ==
-		    &wrapped_ops[i])
-			module_put(THIS_MODULE);
+		if (role == DPO_ROLE_UNSPEC ||
+		    !dpo_conn_adopt(l->session, newsock, &wrapped_ops[i]))
+			give_back_ops(newsock, i);
 		/* The next one may be the other role's turn: wake it. */
 		if (canary)
 			wake_up_interruptible_poll(sk_sleep(sock->sk),
@@ -323,11 +335,16 @@ static __poll_t wrapped_poll(struct file *file, struct socket *sock,
 }
 
 /* A ULP or an address-family change would replace our ops (R9). */
+bool dpo_sockopt_replaces_ops(int level, int optname)
+{
+	return (level == SOL_TCP && optname == TCP_ULP) ||
+	       (level == SOL_IPV6 && optname == IPV6_ADDRFORM);
+}
+
 static int wrapped_setsockopt(struct socket *sock, int level, int optname,
 			      sockptr_t optval, unsigned int optlen)
 {
-	bool blocked = (level == SOL_TCP && optname == TCP_ULP) ||
-		       (level == SOL_IPV6 && optname == IPV6_ADDRFORM);
+	bool blocked = dpo_sockopt_replaces_ops(level, optname);
 	int idx, err = -EBUSY;
 
 	idx = srcu_read_lock(&sock_srcu);
@@ -529,6 +546,11 @@ void dpo_listener_del(struct dpo_listener *l)
 	module_put(THIS_MODULE);
 	sockfd_put(l->sock);
 	kfree(l);
+}
+
+const struct proto_ops *dpo_listener_orig_ops(int ipv6)
+{
+	return orig_ops[ipv6];
 }
 
 unsigned int dpo_listener_count(void)

@@ -13,6 +13,7 @@
 #define DPO_LISTENERS_MAX	256
 
 struct dpo_session;
+struct proto_ops;
 struct socket;
 
 /* A listening socket shared by a session's instances, and who may accept. */
@@ -47,6 +48,9 @@ void dpo_listener_set_owner(struct dpo_listener *l, enum dpo_owner owner,
 			    u8 canary_pct);
 void dpo_listener_addr(const struct dpo_listener *l, u16 *family,
 		       u8 addr[16], u16 *port);
+
+const struct proto_ops *dpo_listener_orig_ops(int ipv6);
+bool dpo_sockopt_replaces_ops(int level, int optname);
 
 int dpo_listener_init(void);
 void dpo_listener_exit(void);

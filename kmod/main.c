@@ -7,6 +7,7 @@
 #include <net/genetlink.h>
 #include <uapi/linux/dpo.h>
 
+#include "conn.h"
 #include "exit_watch.h"
 #include "listener.h"
 #include "netlink.h"
@@ -20,9 +21,12 @@ static int __init dpo_init(void)
 	err = dpo_listener_init();
 	if (err)
 		return err;
-	err = dpo_session_init();
+	err = dpo_conn_init();
 	if (err)
 		goto err_listener;
+	err = dpo_session_init();
+	if (err)
+		goto err_conn;
 	err = dpo_exit_watch_init();
 	if (err)
 		goto err_session;
@@ -36,6 +40,8 @@ err_exit_watch:
 	dpo_exit_watch_exit();
 err_session:
 	dpo_session_exit();
+err_conn:
+	dpo_conn_exit();
 err_listener:
 	dpo_listener_exit();
 	return err;
@@ -46,6 +52,7 @@ static void __exit dpo_exit(void)
 	dpo_nl_exit();
 	dpo_exit_watch_exit();
 	dpo_session_exit();
+	dpo_conn_exit();
 	dpo_listener_exit();
 	pr_info("dpo: unloaded\n");
 }

@@ -7,6 +7,8 @@
 #include <net/genetlink.h>
 #include <uapi/linux/dpo.h>
 
+#include "conn.h"
+#include "drain.h"
 #include "instance.h"
 #include "listener.h"
 #include "netlink.h"
@@ -77,6 +79,25 @@ static const struct nla_policy owner_set_policy[DPO_A_MAX + 1] = {
 	[DPO_A_CANARY_PCT]	= NLA_POLICY_RANGE(NLA_U8, 1, 99),
 };
 
+static const struct nla_policy conn_get_policy[DPO_A_MAX + 1] = {
+	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
+	[DPO_A_PID]		= DPO_POLICY_PID,
+};
+
+/* Not const: 6.1 points at it without const. */
+static struct netlink_range_validation drain_deadline_range = {
+	.min = 1,
+	.max = DPO_DRAIN_DEADLINE_MS_MAX,
+};
+
+static const struct nla_policy drain_policy[DPO_A_MAX + 1] = {
+	[DPO_A_SESSION_NAME]	= DPO_POLICY_SESSION_NAME,
+	[DPO_A_ROLE]		= NLA_POLICY_RANGE(NLA_U8, DPO_ROLE_ORIGINAL,
+						   DPO_ROLE_MAX),
+	[DPO_A_DEADLINE_MS]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&drain_deadline_range),
+};
+
 /*
  * Missing attributes are reported by type (for tools) and in words. The
  * local is not named __info: GENL_REQ_ATTR_CHECK() declares that one.
@@ -100,7 +121,18 @@ static size_t instance_msg_size(void)
 	       nla_total_size(sizeof(u32)) +		/* EXIT_CODE */
 	       nla_total_size(0) +			/* STATS */
 	       9 * nla_total_size_64bit(sizeof(u64)) +	/* STATS_A_* u64 */
-	       nla_total_size(sizeof(u32));		/* STATS_A_THREADS */
+	       nla_total_size(sizeof(u32)) +		/* STATS_A_THREADS */
+	       12 * nla_total_size_64bit(sizeof(u64)) +	/* traffic */
+	       nla_total_size(0) +			/* LAT_HIST */
+	       DPO_LAT_BUCKETS * nla_total_size_64bit(sizeof(u64));
+}
+
+static size_t drain_msg_size(void)
+{
+	return nla_total_size(DPO_SESSION_NAME_MAX) +	/* SESSION_NAME */
+	       nla_total_size(sizeof(u8)) +		/* ROLE */
+	       6 * nla_total_size(sizeof(u32)) +	/* DEADLINE, counts */
+	       nla_total_size_64bit(sizeof(u64));	/* ELAPSED_NS */
 }
 
 static size_t session_msg_size(void)
@@ -123,7 +155,77 @@ static size_t listener_msg_size(void)
 	       3 * nla_total_size_64bit(sizeof(u64));	/* ACCEPTED_* */
 }
 
-static int put_stats(struct sk_buff *skb, const struct dpo_stats *st)
+static int put_u64s(struct sk_buff *skb, const int *types, const u64 *vals,
+		    int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (nla_put_u64_64bit(skb, types[i], vals[i], DPO_STATS_A_PAD))
+			return -EMSGSIZE;
+	return 0;
+}
+
+/* Non-empty buckets only: attribute type B + 1 is bucket B. */
+static int put_lat_hist(struct sk_buff *skb, const u64 *hist)
+{
+	struct nlattr *nest = nla_nest_start(skb, DPO_STATS_A_LAT_HIST);
+	int b;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (b = 0; b < DPO_LAT_BUCKETS; b++) {
+		if (hist[b] && nla_put_u64_64bit(skb, b + 1, hist[b], 0)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int put_traffic(struct sk_buff *skb, const struct dpo_traffic_sample *tr)
+{
+	static const int total_types[] = {
+		DPO_STATS_A_CONNS_ACCEPTED, DPO_STATS_A_CONNS_ACTIVE,
+		DPO_STATS_A_REQUESTS, DPO_STATS_A_BYTES_IN,
+		DPO_STATS_A_BYTES_OUT,
+	};
+	static const int rate_types[] = {
+		DPO_STATS_A_ACCEPTED_PER_S, DPO_STATS_A_REQUESTS_PER_S,
+		DPO_STATS_A_BYTES_IN_PER_S, DPO_STATS_A_BYTES_OUT_PER_S,
+	};
+	static const int lat_types[] = {
+		DPO_STATS_A_LAT_P50_US, DPO_STATS_A_LAT_P99_US,
+		DPO_STATS_A_LAT_MEAN_US,
+	};
+	const u64 totals[] = {
+		tr->accepted, tr->active, tr->requests, tr->bytes_in,
+		tr->bytes_out,
+	};
+	const u64 rates[] = {
+		tr->accepted_per_s, tr->requests_per_s, tr->bytes_in_per_s,
+		tr->bytes_out_per_s,
+	};
+	const u64 lat[] = { tr->lat_p50_us, tr->lat_p99_us, tr->lat_mean_us };
+
+	if (!tr->valid)
+		return 0;
+	if (put_u64s(skb, total_types, totals, ARRAY_SIZE(totals)))
+		return -EMSGSIZE;
+	if (!tr->have_interval)
+		return 0;
+	if (put_u64s(skb, rate_types, rates, ARRAY_SIZE(rates)) ||
+	    put_lat_hist(skb, tr->lat_hist))
+		return -EMSGSIZE;
+	if (tr->interval_requests &&
+	    put_u64s(skb, lat_types, lat, ARRAY_SIZE(lat)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int put_stats(struct sk_buff *skb, const struct dpo_stats *st,
+		     const struct dpo_traffic_sample *tr)
 {
 	struct nlattr *nest = nla_nest_start(skb, DPO_A_STATS);
 
@@ -147,7 +249,8 @@ static int put_stats(struct sk_buff *skb, const struct dpo_stats *st)
 			      DPO_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, DPO_STATS_A_RSS_BYTES, st->rss_bytes,
 			      DPO_STATS_A_PAD) ||
-	    nla_put_u32(skb, DPO_STATS_A_THREADS, st->threads)) {
+	    nla_put_u32(skb, DPO_STATS_A_THREADS, st->threads) ||
+	    put_traffic(skb, tr)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -173,7 +276,7 @@ static int fill_instance(struct sk_buff *skb, const struct dpo_instance *inst,
 	    nla_put_u8(skb, DPO_A_ROLE, inst->role) ||
 	    nla_put_u64_64bit(skb, DPO_A_START_TIME_NS, inst->start_time_ns,
 			      DPO_A_PAD) ||
-	    put_stats(skb, &inst->last) ||
+	    put_stats(skb, &inst->last, &inst->traffic_last) ||
 	    (cmd == DPO_CMD_INSTANCE_EXIT_NTF &&
 	     nla_put_u32(skb, DPO_A_EXIT_CODE, inst->exit_code))) {
 		genlmsg_cancel(skb, hdr);
@@ -241,6 +344,76 @@ static int fill_listener(struct sk_buff *skb, const struct dpo_listener *l,
 	return 0;
 }
 
+static int put_addr(struct sk_buff *skb, int type, u16 family, const u8 *addr)
+{
+	return nla_put(skb, type, family == AF_INET ? 4 : 16, addr);
+}
+
+struct conn_dump {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	const char *session;
+};
+
+static int fill_conn(const struct dpo_conn_info *ci, void *arg)
+{
+	struct conn_dump *d = arg;
+	struct sk_buff *skb = d->skb;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(d->cb->skb).portid,
+			  d->cb->nlh->nlmsg_seq, &dpo_family, NLM_F_MULTI,
+			  DPO_CMD_CONN_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, DPO_A_SESSION_NAME, d->session) ||
+	    nla_put_u32(skb, DPO_A_PID, pid_vnr(ci->pid)) ||
+	    nla_put_u8(skb, DPO_A_ROLE, ci->role) ||
+	    nla_put_u16(skb, DPO_A_FAMILY, ci->family) ||
+	    put_addr(skb, DPO_A_ADDR, ci->family, ci->addr) ||
+	    nla_put_u16(skb, DPO_A_PORT, ci->port) ||
+	    put_addr(skb, DPO_A_PEER_ADDR, ci->family, ci->peer_addr) ||
+	    nla_put_u16(skb, DPO_A_PEER_PORT, ci->peer_port) ||
+	    nla_put_u8(skb, DPO_A_CONN_STATE, ci->state) ||
+	    nla_put_u64_64bit(skb, DPO_A_ACCEPT_TIME_NS, ci->accept_ns,
+			      DPO_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_A_LAST_ACTIVITY_NS,
+			      ci->last_activity_ns, DPO_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_A_BYTES_IN, ci->bytes_in, DPO_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_A_BYTES_OUT, ci->bytes_out,
+			      DPO_A_PAD) ||
+	    nla_put_u64_64bit(skb, DPO_A_REQUESTS, ci->requests, DPO_A_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int fill_drain(struct sk_buff *skb, const struct dpo_drain_info *di,
+		      u32 portid, u32 seq, u8 cmd)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &dpo_family, 0, cmd);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, DPO_A_SESSION_NAME, di->session) ||
+	    nla_put_u8(skb, DPO_A_ROLE, di->role) ||
+	    nla_put_u32(skb, DPO_A_DEADLINE_MS, di->deadline_ms) ||
+	    nla_put_u32(skb, DPO_A_DRAIN_REMAINING, di->remaining) ||
+	    nla_put_u32(skb, DPO_A_DRAIN_CLOSED_IDLE, di->closed_idle) ||
+	    nla_put_u32(skb, DPO_A_DRAIN_CLOSED_BUSY, di->closed_busy) ||
+	    nla_put_u32(skb, DPO_A_DRAIN_RESET, di->reset) ||
+	    nla_put_u32(skb, DPO_A_DRAIN_GONE, di->gone) ||
+	    nla_put_u64_64bit(skb, DPO_A_DRAIN_ELAPSED_NS, di->elapsed_ns,
+			      DPO_A_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
 static void multicast(struct sk_buff *skb, enum dpo_mcgrp_index group)
 {
 	genlmsg_multicast(&dpo_family, skb, 0, group, GFP_KERNEL);
@@ -274,6 +447,22 @@ void dpo_nl_notify_session(const struct dpo_session *s, u8 cmd)
 	if (!skb)
 		return;
 	if (fill_session(skb, s, 0, 0, 0, cmd, NULL)) {
+		nlmsg_free(skb);
+		return;
+	}
+	multicast(skb, DPO_MCGRP_EVENTS_IDX);
+}
+
+void dpo_nl_notify_drain(const struct dpo_drain_info *di, u8 cmd)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&dpo_family, &init_net, DPO_MCGRP_EVENTS_IDX))
+		return;
+	skb = genlmsg_new(drain_msg_size(), GFP_KERNEL);
+	if (!skb)
+		return;
+	if (fill_drain(skb, di, 0, 0, cmd)) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -768,6 +957,96 @@ static int session_claim(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
+ * cb->args: [0] the session to resume in (by position), [1] the position
+ * in its connection list.
+ */
+static int conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr **attrs = dpo_dump_attrs(cb);
+	struct nlattr *name = attrs[DPO_A_SESSION_NAME];
+	struct pid *pid = NULL;
+	struct dpo_session *s;
+	struct conn_dump d = { .skb = skb, .cb = cb };
+	unsigned long idx = 0, pos;
+	int err = 0;
+
+	if (attrs[DPO_A_PID]) {
+		pid = find_get_pid(nla_get_u32(attrs[DPO_A_PID]));
+		if (!pid)
+			return skb->len;	/* nobody: an empty list */
+	}
+	mutex_lock(&dpo_lock);
+	list_for_each_entry(s, &dpo_sessions, node) {
+		if (idx++ < cb->args[0])
+			continue;
+		if (name && strcmp(s->name, nla_data(name)))
+			goto next;
+		d.session = s->name;
+		pos = cb->args[1];
+		err = dpo_conn_walk(s, pid, &pos, fill_conn, &d);
+		cb->args[1] = pos;
+		if (err)
+			break;
+next:
+		cb->args[0] = idx;
+		cb->args[1] = 0;
+	}
+	mutex_unlock(&dpo_lock);
+	put_pid(pid);
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+static int conn_get_start(struct netlink_callback *cb)
+{
+	struct nlattr *name = dpo_dump_attrs(cb)[DPO_A_SESSION_NAME];
+	int err = 0;
+
+	if (!name)
+		return 0;
+	mutex_lock(&dpo_lock);
+	if (!dpo_session_find(nla_data(name))) {
+		NL_SET_ERR_MSG(cb->extack, "no such session");
+		err = -ENOENT;
+	}
+	mutex_unlock(&dpo_lock);
+	return err;
+}
+
+static int drain(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 deadline_ms = DPO_DRAIN_DEADLINE_MS_DEFAULT;
+	struct dpo_drain_info di;
+	struct dpo_session *s;
+	struct sk_buff *msg;
+	int err;
+
+	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name") ||
+	    dpo_attr_missing(info, DPO_A_ROLE, "role"))
+		return -EINVAL;
+	if (info->attrs[DPO_A_DEADLINE_MS])
+		deadline_ms = nla_get_u32(info->attrs[DPO_A_DEADLINE_MS]);
+	msg = genlmsg_new(drain_msg_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&dpo_lock);
+	s = session_from_info(info);
+	if (IS_ERR(s))
+		err = PTR_ERR(s);
+	else
+		err = dpo_drain_start(s, nla_get_u8(info->attrs[DPO_A_ROLE]),
+				      deadline_ms, info->extack, &di);
+	if (!err)
+		err = fill_drain(msg, &di, info->snd_portid, info->snd_seq,
+				 DPO_CMD_DRAIN);
+	mutex_unlock(&dpo_lock);
+
+	return reply_or_free(msg, info, err);
+}
+
+/*
  * A claiming controller's socket is released: apply the fail-safe. Called
  * for every netlink socket released on the host; process context.
  */
@@ -867,6 +1146,19 @@ static const struct genl_ops dpo_ops[] = {
 		.cmd = DPO_CMD_SESSION_CLAIM,
 		.doit = session_claim,
 		.policy = session_claim_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_CONN_GET,
+		.start = conn_get_start,
+		.dumpit = conn_dump,
+		.policy = conn_get_policy,
+		.maxattr = DPO_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = DPO_CMD_DRAIN,
+		.doit = drain,
+		.policy = drain_policy,
 		.maxattr = DPO_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -3,6 +3,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "conn.h"
+#include "drain.h"
 #include "instance.h"
 #include "listener.h"
 #include "netlink.h"
@@ -98,6 +100,8 @@ int dpo_session_new(const char *name, u32 interval_ms,
 	s->interval_ms = interval_ms;
 	INIT_LIST_HEAD(&s->instances);
 	INIT_LIST_HEAD(&s->listeners);
+	INIT_LIST_HEAD(&s->conns);
+	dpo_drain_init(s);
 	s->owner = DPO_OWNER_BOTH;
 	INIT_WORK(&s->sample_work, session_sample_work);
 	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
@@ -197,6 +201,9 @@ void dpo_session_del(struct dpo_session *s)
 	lockdep_assert_held(&dpo_lock);
 	list_for_each_entry_safe(l, ltmp, &s->listeners, node)
 		dpo_listener_del(l);
+	/* No connection is accepted any more: let go of the open ones. */
+	dpo_drain_cancel(s);
+	dpo_conn_session_end(s);
 	list_for_each_entry_safe(inst, tmp, &s->instances, node)
 		dpo_instance_del(inst);
 	list_del(&s->node);

@@ -9,6 +9,8 @@
 #include <linux/workqueue.h>
 #include <uapi/linux/dpo.h>
 
+#include "drain.h"
+
 #define DPO_SESSIONS_MAX	64
 
 /*
@@ -22,6 +24,9 @@ struct dpo_session {
 	unsigned int ninstances;
 	unsigned int nrole[DPO_ROLE_MAX + 1];	/* instances by role */
 	struct list_head listeners;	/* struct dpo_listener.node */
+	struct list_head conns;		/* struct dpo_conn.node, dpo_conn_lock */
+	struct dpo_drain *drain;	/* &drain_obj while one runs, or NULL */
+	struct dpo_drain drain_obj;
 	u8 owner;			/* enum dpo_owner */
 	u8 canary_pct;			/* with DPO_OWNER_CANARY */
 	u64 switch_time_ns;		/* CLOCK_MONOTONIC, 0: never */

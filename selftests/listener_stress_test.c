@@ -33,8 +33,11 @@
  * and the module is loaded again from $DPO_KO. The second variant also
  * tries to unload the module every UNLOAD_EVERY_MS while the listener is
  * attached under load: that must fail (EWOULDBLOCK or EBUSY) and change
- * nothing. Accepted sockets must come out of the accept with the kernel's
- * own ops (checked with an empty TCP_ULP: dpo's ops say EBUSY).
+ * nothing. Sockets the instances accept through the attached listener are
+ * registered connections and carry dpo's ops (checked with an empty
+ * TCP_ULP: dpo's ops say EBUSY); every fourth one stays open until the
+ * end, so that the session's deletion has live connections to give their
+ * original ops back before the unload.
  *
  * A third test (race.accept_vs_detach) aims at the moment between
  * accept(2) giving the new socket the listener's ops and calling the
@@ -126,10 +129,11 @@ static void a_report(int kind, __u32 seq, int style, int err)
 }
 
 /*
- * Whether an accepted socket still has dpo's proto_ops: those refuse
- * TCP_ULP with EBUSY before looking at the value, where TCP's own
- * setsockopt() says EINVAL to an empty name. The accept wrapper gives new
- * sockets the original ops back, so this must never be true.
+ * Whether an accepted socket has dpo's proto_ops: those refuse TCP_ULP
+ * with EBUSY before looking at the value, where TCP's own setsockopt()
+ * says EINVAL to an empty name. An instance's connection is registered
+ * (dpo's connection ops) unless the listener was detached at the time;
+ * any other process's gets the original ops back.
  */
 static int kept_dpo_ops(int fd)
 {
@@ -158,7 +162,9 @@ static void a_take(int cfd, int style)
 			break;
 		}
 	}
-	close(cfd);
+	/* Every fourth stays open: registered connections at the end. */
+	if (got != sizeof(seq) || seq % 4)
+		close(cfd);
 	if (got == sizeof(seq))
 		a_report(K_ACCEPT, seq, style, kept);
 	else
@@ -900,7 +906,7 @@ TEST_F_TIMEOUT(stress, run, 300)
 		       T.per_style[role][S_BLOCK], T.per_style[role][S_EPOLL_LT],
 		       T.per_style[role][S_EPOLL_ET], T.idle[role][S_EPOLL_LT],
 		       T.idle[role][S_EPOLL_ET]);
-	TH_LOG("accepted %d in all, drained in %.0f ms after the stop; lost %d, duplicated %d, unknown %d, unreadable %d, accept errors %d, kept dpo's ops %d",
+	TH_LOG("accepted %d in all, drained in %.0f ms after the stop; lost %d, duplicated %d, unknown %d, unreadable %d, accept errors %d, registered %d",
 	       T.accepts, drain_ns / 1e6, lost, dup, beyond + T.out_of_range,
 	       T.badread, T.errs, T.kept);
 	if (ghost)
@@ -925,9 +931,9 @@ TEST_F_TIMEOUT(stress, run, 300)
 		TH_LOG("last unreadable connection: %s",
 		       strerror(T.last_bad_err));
 	}
-	EXPECT_EQ(0, T.kept) {
-		TH_LOG("%d accepted sockets kept dpo's proto_ops (TCP_ULP gave EBUSY)",
-		       T.kept);
+	EXPECT_LT(T.accepts / 2, T.kept) {
+		TH_LOG("only %d of %d accepted sockets were registered (dpo's ops)",
+		       T.kept, T.accepts);
 	}
 	EXPECT_EQ(0, T.errs) {
 		TH_LOG("last accept error: %s (%s, %s thread)",
@@ -980,8 +986,17 @@ TEST_F_TIMEOUT(stress, run, 300)
 		     self->ack);
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 
-	/* Tear down under the module's feet: then it must unload. */
+	/* The open registered connections hold the module too. */
+	EXPECT_LT(1, dpo_refcnt());
+
+	/*
+	 * Tear down under the module's feet: the open connections get their
+	 * ops back, and then the module must unload.
+	 */
+	t0 = now_ns();
 	ASSERT_NL_OK(dpo_session_del(&self->nl, SESS, &self->ack), self->ack);
+	TH_LOG("SESSION_DEL with ~%d open connections: %.1f ms", T.kept / 4,
+	       (now_ns() - t0) / 1e6);
 	for (i = 0; i < 2; i++) {
 		kill(self->inst[i], SIGKILL);
 		waitpid(self->inst[i], NULL, 0);

@@ -1967,14 +1967,14 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	sleep_ms(50);
 	EXPECT_EQ(0, cmd_accept(_metadata, &c->kid[0]));
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[1]));
-	/* An accepted socket holds no module reference. */
-	EXPECT_EQ(ref, dpo_refcnt());
+	/* The instance's connection is registered: it holds one. */
+	EXPECT_EQ(ref + 1, dpo_refcnt());
 
-	/* Detach: no restriction any more. */
+	/* Detach: no restriction any more; the connection stays registered. */
 	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
 	EXPECT_NL_ERR(dpo_listener_get(&c->nl, c->lid[0], NULL, &c->ack),
 		      c->ack, ENOENT, "no such listener");
-	EXPECT_EQ(base, dpo_refcnt());
+	EXPECT_EQ(base + 1, dpo_refcnt());
 	EXPECT_NE(0, cmd_poll(_metadata, &c->kid[1]) & POLLIN);
 	EXPECT_EQ(1, cmd_accept(_metadata, &c->kid[1]));
 	expect_pong(_metadata, &c->kid[0], 1, c->cfd[0]);
@@ -1991,7 +1991,10 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[1]));
 	EXPECT_EQ(0, cmd_poll(_metadata, &c->kid[1]) & POLLIN);
 
-	/* SESSION_DEL detaches; then the module can go. */
+	/*
+	 * SESSION_DEL detaches and gives the registered connection its
+	 * original ops back; then the module can go.
+	 */
 	ASSERT_NL_OK(dpo_session_del(&c->nl, SESS, &c->ack), c->ack);
 	EXPECT_EQ(0, dpo_wait_idle(&c->nl, 3000, NULL));
 	EXPECT_EQ(base, dpo_refcnt());

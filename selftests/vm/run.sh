@@ -166,6 +166,12 @@ copy_module() { # relative path from modules.dep
 	esac
 }
 
+# The suite cross-checks dpo's connection registry with sock_diag (what
+# ss(8) reads): Debian builds tcp_diag as a module, the debug kernel in.
+if [ -r "$moddir/modules.dep" ]; then
+	VM_KMODS="tcp_diag${VM_KMODS:+ $VM_KMODS}"
+fi
+
 # VM_KMODS plus their dependencies from modules.dep, dependencies first.
 if [ -n "$VM_KMODS" ]; then
 	[ -r "$moddir/modules.dep" ] || die "no $moddir/modules.dep"

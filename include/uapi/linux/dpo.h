@@ -95,6 +95,38 @@
  *       and DPO_CMD_OWNER_SET events are sent. Claiming again from the
  *       same socket updates the fail-safe owner.
  *       errors: ENOENT no such session, EBUSY claimed by another socket
+ *   DPO_CMD_CONN_GET        dump; DPO_A_SESSION_NAME?, DPO_A_PID? (filters)
+ *       One message per registered connection: every connection accepted
+ *       by an instance through one of the session's listeners, from the
+ *       accept until its socket is closed (or the session is deleted).
+ *       reply: DPO_A_SESSION_NAME, DPO_A_PID (the accepting process),
+ *              DPO_A_ROLE, DPO_A_FAMILY, DPO_A_ADDR + DPO_A_PORT (local),
+ *              DPO_A_PEER_ADDR + DPO_A_PEER_PORT, DPO_A_CONN_STATE,
+ *              DPO_A_ACCEPT_TIME_NS, DPO_A_LAST_ACTIVITY_NS,
+ *              DPO_A_BYTES_IN, DPO_A_BYTES_OUT, DPO_A_REQUESTS
+ *       A connection is busy from the first byte the server reads after
+ *       being idle until a write that leaves nothing unread; then idle,
+ *       and one request (its latency: that first read to that write) is
+ *       counted. Writes with MSG_MORE do not end a request. Pipelined
+ *       requests answered together count as one.
+ *   DPO_CMD_DRAIN           doit; DPO_A_SESSION_NAME, DPO_A_ROLE,
+ *                           DPO_A_DEADLINE_MS? (default
+ *                           DPO_DRAIN_DEADLINE_MS_DEFAULT)
+ *       Drains every instance of the role (phase 2 of a rollback, or of a
+ *       promotion): new connections go to the other role from now on
+ *       (DPO_CMD_OWNER_SET event); its idle connections are shut down
+ *       (FIN, both directions) at once, busy ones at the write that makes
+ *       them idle; at the deadline the rest are reset (RST). The shutdown
+ *       is decided under the socket lock with nothing unread, so a request
+ *       arriving afterwards is refused by TCP (RST) before the server can
+ *       read it: a drained connection never carries a request the server
+ *       read and did not answer. Progress: DPO_CMD_DRAIN_PROGRESS_NTF when
+ *       the number of remaining connections changes (at most every
+ *       DPO_DRAIN_TICK_MS), DPO_CMD_DRAIN_DONE_NTF at the end.
+ *       reply: the drain attributes below (the state at the start)
+ *       errors: ENOENT no such session, EINVAL no instance of the other
+ *               role to take new connections, EBUSY a drain of this
+ *               session is running
  *
  * Notifications (kernel -> user, multicast)
  *   DPO_CMD_SAMPLE_NTF      group "samples": one per instance per interval,
@@ -112,6 +144,17 @@
  *                           moment it took effect.
  *   DPO_CMD_CONTROLLER_LOST_NTF  group "events": the socket that claimed
  *                           the session was closed; the session attributes.
+ *   DPO_CMD_DRAIN_PROGRESS_NTF / DPO_CMD_DRAIN_DONE_NTF  group "events":
+ *                           the drain attributes below.
+ *
+ * Drain attributes
+ *   DPO_A_SESSION_NAME, DPO_A_ROLE (the role drained), DPO_A_DEADLINE_MS,
+ *   DPO_A_DRAIN_REMAINING      u32  connections not closed yet
+ *   DPO_A_DRAIN_CLOSED_IDLE    u32  shut down while idle
+ *   DPO_A_DRAIN_CLOSED_BUSY    u32  shut down after their response
+ *   DPO_A_DRAIN_RESET          u32  reset at the deadline
+ *   DPO_A_DRAIN_GONE           u32  closed by the server or the client first
+ *   DPO_A_DRAIN_ELAPSED_NS     u64  since the drain started
  *
  * Instance attributes
  *   DPO_A_SESSION_NAME  string
@@ -130,6 +173,20 @@
  *       MIN_FLT, MAJ_FLT  minor / major page faults
  *       RSS_BYTES      resident set size
  *       THREADS  (u32) live threads
+ *     Traffic of the connections the process accepted through the
+ *     session's listeners (see DPO_CMD_CONN_GET):
+ *       CONNS_ACCEPTED, CONNS_ACTIVE, REQUESTS, BYTES_IN, BYTES_OUT  totals
+ *       ACCEPTED_PER_S, REQUESTS_PER_S, BYTES_IN_PER_S, BYTES_OUT_PER_S
+ *                      rates over the interval since the previous sample
+ *                      (absent in the first sample)
+ *       LAT_HIST       nest: the latencies of the requests completed in
+ *                      that interval, a log2 histogram; attribute type
+ *                      B + 1 holds (u64) the count of bucket B, which is
+ *                      [2^B, 2^(B+1)) microseconds (bucket 0: [0, 2));
+ *                      empty buckets are left out
+ *       LAT_P50_US, LAT_P99_US, LAT_MEAN_US  of that interval, when it
+ *                      completed requests; percentiles are interpolated
+ *                      linearly inside their bucket, the mean is exact
  *   Counters are summed over every thread of the process, including threads
  *   that already exited, and never decrease between samples.
  *
@@ -148,6 +205,10 @@
 #define DPO_INTERVAL_MS_MAX	10000
 #define DPO_INTERVAL_MS_DEFAULT	100
 #define DPO_CANARY_WAIT_MS	20	/* longest wait for the turn's owner */
+#define DPO_LAT_BUCKETS		32	/* log2 latency histogram, microseconds */
+#define DPO_DRAIN_DEADLINE_MS_DEFAULT	30000
+#define DPO_DRAIN_DEADLINE_MS_MAX	3600000
+#define DPO_DRAIN_TICK_MS	20	/* progress events at most this often */
 
 enum dpo_role {
 	DPO_ROLE_UNSPEC,
@@ -169,6 +230,18 @@ enum dpo_owner {
 	DPO_OWNER_MAX = __DPO_OWNER_MAX - 1
 };
 
+enum dpo_conn_state {
+	DPO_CONN_UNSPEC,
+	DPO_CONN_IDLE,		/* answered everything it read, nothing unread */
+	DPO_CONN_BUSY,		/* a request is being read or answered */
+	DPO_CONN_DRAINING,	/* to be shut down at its next idle moment */
+	DPO_CONN_CLOSED,	/* shut down by a drain (FIN), not yet closed */
+	DPO_CONN_RESET,		/* reset by a drain at its deadline */
+
+	__DPO_CONN_MAX,
+	DPO_CONN_MAX = __DPO_CONN_MAX - 1
+};
+
 enum dpo_cmd {
 	DPO_CMD_UNSPEC,
 	DPO_CMD_STATUS_GET,
@@ -187,6 +260,10 @@ enum dpo_cmd {
 	DPO_CMD_OWNER_SET,
 	DPO_CMD_SESSION_CLAIM,
 	DPO_CMD_CONTROLLER_LOST_NTF,
+	DPO_CMD_CONN_GET,
+	DPO_CMD_DRAIN,
+	DPO_CMD_DRAIN_PROGRESS_NTF,
+	DPO_CMD_DRAIN_DONE_NTF,
 
 	__DPO_CMD_MAX,
 	DPO_CMD_MAX = __DPO_CMD_MAX - 1
@@ -219,6 +296,21 @@ enum dpo_attr {
 	DPO_A_ACCEPTED_OTHER,		/* u64, by other processes */
 	DPO_A_LISTENERS,	/* u32 */
 	DPO_A_CANARY_PCT,	/* u8, 1..99 */
+	DPO_A_PEER_ADDR,	/* binary, 4 or 16 bytes, network order */
+	DPO_A_PEER_PORT,	/* u16, host order */
+	DPO_A_CONN_STATE,	/* u8, enum dpo_conn_state */
+	DPO_A_ACCEPT_TIME_NS,	/* u64, CLOCK_MONOTONIC */
+	DPO_A_LAST_ACTIVITY_NS,	/* u64, CLOCK_MONOTONIC: last read or write */
+	DPO_A_BYTES_IN,		/* u64, read by the server */
+	DPO_A_BYTES_OUT,	/* u64, written by the server */
+	DPO_A_REQUESTS,		/* u64, requests answered */
+	DPO_A_DEADLINE_MS,	/* u32, 1..DPO_DRAIN_DEADLINE_MS_MAX */
+	DPO_A_DRAIN_REMAINING,	/* u32 */
+	DPO_A_DRAIN_CLOSED_IDLE,	/* u32 */
+	DPO_A_DRAIN_CLOSED_BUSY,	/* u32 */
+	DPO_A_DRAIN_RESET,	/* u32 */
+	DPO_A_DRAIN_GONE,	/* u32 */
+	DPO_A_DRAIN_ELAPSED_NS,	/* u64 */
 
 	__DPO_A_MAX,
 	DPO_A_MAX = __DPO_A_MAX - 1
@@ -237,6 +329,19 @@ enum dpo_stats_attr {
 	DPO_STATS_A_MAJ_FLT,
 	DPO_STATS_A_RSS_BYTES,
 	DPO_STATS_A_THREADS,	/* u32 */
+	DPO_STATS_A_CONNS_ACCEPTED,
+	DPO_STATS_A_CONNS_ACTIVE,
+	DPO_STATS_A_REQUESTS,
+	DPO_STATS_A_BYTES_IN,
+	DPO_STATS_A_BYTES_OUT,
+	DPO_STATS_A_ACCEPTED_PER_S,
+	DPO_STATS_A_REQUESTS_PER_S,
+	DPO_STATS_A_BYTES_IN_PER_S,
+	DPO_STATS_A_BYTES_OUT_PER_S,
+	DPO_STATS_A_LAT_HIST,	/* nest, see above */
+	DPO_STATS_A_LAT_P50_US,
+	DPO_STATS_A_LAT_P99_US,
+	DPO_STATS_A_LAT_MEAN_US,
 
 	__DPO_STATS_A_MAX,
 	DPO_STATS_A_MAX = __DPO_STATS_A_MAX - 1

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The connection registry: every connection an instance accepts through a
+ * session's listener, with what it read and wrote, whether it is busy with
+ * a request, and the latency of each request.
+ *
+ * The accept wrapper gives the new socket a copy of the original proto_ops
+ * with recvmsg, sendmsg, splice_read (and sendpage on 6.1), setsockopt and
+ * release wrapped. do_accept() took a module reference for the listener's
+ * ops the socket inherited; it stays with the socket and __sock_release()
+ * drops it. Lifetime rules (shared/design/KERNEL.md section 1.2):
+ *
+ * - A wrapper call holds a reference on its entry: the entry, and when the
+ *   ops were put back the module, live until the last call returns.
+ * - Putting the ops back (the session ends) pins the file first, so that
+ *   release cannot run meanwhile (R4), then waits for RCU-tasks, so that
+ *   every task that loaded our ops has entered the wrapper and holds its
+ *   entry; only then is the entry unhashed, and the last reference drops
+ *   the socket's module reference (module_exit waits for RCU-tasks, which
+ *   covers the return after that put).
+ */
+#include <linux/file.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "conn.h"
+#include "drain.h"
+#include "instance.h"
+#include "listener.h"
+#include "session.h"
+#include "traffic.h"
+
+DEFINE_SPINLOCK(dpo_conn_lock);
+
+static DEFINE_HASHTABLE(conns_by_sk, 10);	/* dpo_conn_lock, RCU */
+static unsigned int nconns;			/* hashed, dpo_conn_lock */
+static atomic_t conn_objects;			/* allocated, until freed */
+
+/* Index 0: IPv4, 1: IPv6. Read-only after init. */
+static struct proto_ops conn_ops[2] __ro_after_init;
+
+static int ops_index(const struct socket *sock)
+{
+	return READ_ONCE(sock->ops)->family == PF_INET6;
+}
+
+static const struct proto_ops *orig_ops(const struct socket *sock)
+{
+	return dpo_listener_orig_ops(ops_index(sock));
+}
+
+static struct dpo_conn *conn_find(const struct sock *sk)
+{
+	struct dpo_conn *c;
+
+	hash_for_each_possible_rcu(conns_by_sk, c, hnode, (unsigned long)sk)
+		if (c->sk == sk)
+			return c;
+	return NULL;
+}
+
+struct dpo_conn *dpo_conn_get(const struct sock *sk)
+{
+	struct dpo_conn *c;
+
+	rcu_read_lock();
+	c = conn_find(sk);
+	if (c && !refcount_inc_not_zero(&c->ref))
+		c = NULL;
+	rcu_read_unlock();
+	return c;
+}
+
+void dpo_conn_put(struct dpo_conn *c)
+{
+	bool put_module;
+
+	if (!refcount_dec_and_test(&c->ref))
+		return;
+	put_module = c->owns_module_ref;
+	dpo_traffic_put(c->traffic);
+	put_pid(c->pid);
+	sock_put(c->sk);
+	kfree_rcu(c, rcu);
+	atomic_dec(&conn_objects);
+	/* Last: module_exit() waits for RCU-tasks, so our return is safe. */
+	if (put_module)
+		module_put(THIS_MODULE);
+}
+
+void dpo_conn_read(struct dpo_conn *c, int n)
+{
+	u64 now = ktime_get_ns();
+
+	this_cpu_add(c->traffic->pcpu->bytes_in, n);
+	spin_lock(&c->lock);
+	c->bytes_in += n;
+	c->last_activity_ns = now;
+	if (!c->busy) {
+		c->busy = true;
+		c->first_read_ns = now;
+	}
+	spin_unlock(&c->lock);
+}
+
+/*
+ * A write that leaves nothing unread ends the request: the connection is
+ * idle, its latency is counted, and a pending drain shuts it down now.
+ */
+void dpo_conn_wrote(struct dpo_conn *c, int n, bool more)
+{
+	u64 now = ktime_get_ns(), latency = 0;
+	bool done = false, close = false;
+
+	this_cpu_add(c->traffic->pcpu->bytes_out, n);
+	spin_lock(&c->lock);
+	c->bytes_out += n;
+	c->last_activity_ns = now;
+	if (c->busy && !more && !tcp_inq(c->sk)) {
+		c->busy = false;
+		c->requests++;
+		latency = now - c->first_read_ns;
+		done = true;
+		if (c->drain == DPO_DRAIN_PENDING) {
+			c->drain = DPO_DRAIN_CLOSING;
+			close = true;
+		}
+	}
+	spin_unlock(&c->lock);
+	if (done)
+		dpo_traffic_request_done(c->traffic, latency);
+	if (close)
+		dpo_conn_close_idle(c, DPO_DRAIN_CLOSED_BUSY);
+}
+
+/* Take a pending connection for shutting down or resetting it. */
+bool dpo_conn_claim(struct dpo_conn *c)
+{
+	bool mine;
+
+	spin_lock(&c->lock);
+	mine = c->drain == DPO_DRAIN_PENDING;
+	if (mine)
+		c->drain = DPO_DRAIN_CLOSING;
+	spin_unlock(&c->lock);
+	return mine;
+}
+
+/*
+ * The drain is over for @c: whoever moves it out of PENDING or CLOSING
+ * counts it, exactly once (a release may overtake a shutdown).
+ */
+static bool conn_finish(struct dpo_conn *c, enum dpo_conn_drain result)
+{
+	bool mine;
+
+	spin_lock(&c->lock);
+	mine = c->drain == DPO_DRAIN_PENDING || c->drain == DPO_DRAIN_CLOSING;
+	if (mine)
+		c->drain = result;
+	spin_unlock(&c->lock);
+	return mine;
+}
+
+static void conn_unclaim(struct dpo_conn *c)
+{
+	spin_lock(&c->lock);
+	if (c->drain == DPO_DRAIN_CLOSING)
+		c->drain = DPO_DRAIN_PENDING;
+	spin_unlock(&c->lock);
+}
+
+/*
+ * Shut a claimed connection down (FIN both ways) if nothing is unread and
+ * the server is not answering a request. Decided under the socket lock:
+ * data that arrives later finds RCV_SHUTDOWN and TCP answers it with a
+ * RST (tcp_rcv_state_process()), so the server can never read a request
+ * it is not allowed to answer. This is inet_shutdown() with that check.
+ * Returns false if the connection is not idle (it stays pending).
+ */
+bool dpo_conn_close_idle(struct dpo_conn *c, enum dpo_conn_drain closed_as)
+{
+	struct sock *sk = c->sk;
+	enum dpo_conn_drain result;
+
+	lock_sock(sk);
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
+		result = DPO_DRAIN_GONE;
+	} else if (READ_ONCE(c->busy) || tcp_inq(sk)) {
+		result = DPO_DRAIN_PENDING;
+	} else {
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SHUTDOWN_MASK);
+		sk->sk_prot->shutdown(sk, SHUTDOWN_MASK);
+		sk->sk_state_change(sk);
+		result = closed_as;
+	}
+	release_sock(sk);
+	if (result == DPO_DRAIN_PENDING) {
+		conn_unclaim(c);
+		return false;
+	}
+	if (conn_finish(c, result))
+		dpo_drain_note(c, result);
+	return true;
+}
+
+/* The deadline: reset a claimed connection (RST), as `ss -K` does. */
+void dpo_conn_reset(struct dpo_conn *c)
+{
+	tcp_abort(c->sk, ECONNABORTED);
+	if (conn_finish(c, DPO_DRAIN_RESET))
+		dpo_drain_note(c, DPO_DRAIN_RESET);
+}
+
+/* Unhash and unlist; the caller owns the registry's reference after. */
+static void conn_unlink(struct dpo_conn *c)
+{
+	lockdep_assert_held(&dpo_conn_lock);
+	hash_del_rcu(&c->hnode);
+	list_del_init(&c->node);
+	c->session = NULL;
+	nconns--;
+	this_cpu_add(c->traffic->pcpu->closed, 1);
+}
+
+bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock,
+		    const struct proto_ops *listener_ops)
+{
+	struct dpo_instance *inst;
+	struct dpo_conn *c;
+	int i = ops_index(newsock);
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return false;
+	rcu_read_lock();
+	inst = dpo_instance_find_rcu(task_tgid(current));
+	if (!inst || inst->session != s) {
+		rcu_read_unlock();
+		kfree(c);
+		return false;
+	}
+	/* The instance drops its reference only after a grace period. */
+	c->traffic = dpo_traffic_get(inst->traffic);
+	c->pid = get_pid(inst->pid);
+	c->role = inst->role;
+	rcu_read_unlock();
+
+	atomic_inc(&conn_objects);
+	c->sock = newsock;
+	c->sk = newsock->sk;
+	sock_hold(c->sk);
+	refcount_set(&c->ref, 1);
+	spin_lock_init(&c->lock);
+	c->accept_ns = ktime_get_ns();
+	c->last_activity_ns = c->accept_ns;
+	INIT_LIST_HEAD(&c->node);
+	this_cpu_add(c->traffic->pcpu->accepted, 1);
+
+	spin_lock(&dpo_conn_lock);
+	hash_add_rcu(conns_by_sk, &c->hnode, (unsigned long)c->sk);
+	list_add_tail(&c->node, &s->conns);
+	c->session = s;
+	nconns++;
+	dpo_drain_conn_added(s, c);
+	spin_unlock(&dpo_conn_lock);
+
+	/* Nobody else can see the new socket yet: do_accept() installs it. */
+	WRITE_ONCE(newsock->ops, &conn_ops[i]);
+	return true;
+}
+
+/*
+ * The session ends: every connection still open gets its original ops
+ * back, and dpo lets go of it (see the rules at the top).
+ */
+void dpo_conn_session_end(struct dpo_session *s)
+{
+	struct dpo_conn *c, *tmp;
+	LIST_HEAD(restore);
+
+	spin_lock(&dpo_conn_lock);
+	list_for_each_entry_safe(c, tmp, &s->conns, node) {
+		c->session = NULL;
+		/* Count 0: release is on its way; our wrapper unhashes it. */
+		if (!atomic_long_inc_not_zero(&c->sock->file->f_count)) {
+			list_del_init(&c->node);
+			continue;
+		}
+		c->file = c->sock->file;
+		list_move_tail(&c->node, &restore);
+	}
+	spin_unlock(&dpo_conn_lock);
+	if (list_empty(&restore))
+		return;
+
+	list_for_each_entry(c, &restore, node) {
+		int i = ops_index(c->sock);
+
+		if (cmpxchg(&c->sock->ops, &conn_ops[i],
+			    dpo_listener_orig_ops(i)) == &conn_ops[i])
+			c->owns_module_ref = true;
+	}
+	/* Every task that loaded our ops now holds its entry (see top). */
+	synchronize_rcu_tasks();
+
+	list_for_each_entry_safe(c, tmp, &restore, node) {
+		spin_lock(&dpo_conn_lock);
+		list_del_init(&c->node);
+		hash_del_rcu(&c->hnode);
+		nconns--;
+		spin_unlock(&dpo_conn_lock);
+		this_cpu_add(c->traffic->pcpu->closed, 1);
+		fput(c->file);
+		dpo_conn_put(c);
+	}
+}
+
+static enum dpo_conn_state conn_state(const struct dpo_conn *c)
+{
+	switch (c->drain) {
+	case DPO_DRAIN_PENDING:
+	case DPO_DRAIN_CLOSING:
+		return DPO_CONN_DRAINING;
+	case DPO_DRAIN_CLOSED_IDLE:
+	case DPO_DRAIN_CLOSED_BUSY:
+	case DPO_DRAIN_GONE:
+		return DPO_CONN_CLOSED;
+	case DPO_DRAIN_RESET:
+		return DPO_CONN_RESET;
+	default:
+		return c->busy ? DPO_CONN_BUSY : DPO_CONN_IDLE;
+	}
+}
+
+static void conn_info(struct dpo_conn *c, struct dpo_conn_info *ci)
+{
+	const struct sock *sk = c->sk;
+	const struct inet_sock *inet = inet_sk(sk);
+
+	memset(ci, 0, sizeof(*ci));
+	ci->pid = c->pid;
+	ci->role = c->role;
+	ci->family = sk->sk_family;
+	ci->port = ntohs(inet->inet_sport);
+	ci->peer_port = ntohs(inet->inet_dport);
+	if (sk->sk_family == AF_INET) {
+		memcpy(ci->addr, &inet->inet_rcv_saddr, 4);
+		memcpy(ci->peer_addr, &inet->inet_daddr, 4);
+	} else {
+		dpo_copy_v6_rcv_saddr(sk, ci->addr);
+		dpo_copy_v6_daddr(sk, ci->peer_addr);
+	}
+	spin_lock(&c->lock);
+	ci->state = conn_state(c);
+	ci->accept_ns = c->accept_ns;
+	ci->last_activity_ns = c->last_activity_ns;
+	ci->bytes_in = c->bytes_in;
+	ci->bytes_out = c->bytes_out;
+	ci->requests = c->requests;
+	spin_unlock(&c->lock);
+}
+
+/*
+ * Call @fn for the connections of @s (of @pid if not NULL) from position
+ * *@pos on, until it returns non-zero; *@pos is where to resume. Runs
+ * under a spinlock: @fn must not sleep.
+ */
+int dpo_conn_walk(struct dpo_session *s, struct pid *pid, unsigned long *pos,
+		  int (*fn)(const struct dpo_conn_info *ci, void *arg),
+		  void *arg)
+{
+	struct dpo_conn_info ci;
+	struct dpo_conn *c;
+	unsigned long idx = 0;
+	int err = 0;
+
+	spin_lock(&dpo_conn_lock);
+	list_for_each_entry(c, &s->conns, node) {
+		if (pid && c->pid != pid)
+			continue;
+		if (idx++ < *pos)
+			continue;
+		conn_info(c, &ci);
+		err = fn(&ci, arg);
+		if (err)
+			break;
+		(*pos)++;
+	}
+	spin_unlock(&dpo_conn_lock);
+	return err;
+}
+
+unsigned int dpo_conn_count(void)
+{
+	return READ_ONCE(nconns);
+}
+
+unsigned int dpo_conn_objects(void)
+{
+	return atomic_read(&conn_objects);
+}
+
+/* The wrappers. A socket we do not know is passed through. */
+
+static int conn_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
+			int flags)
+{
+	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	int ret = orig_ops(sock)->recvmsg(sock, msg, size, flags);
+
+	if (c) {
+		if (ret > 0 && !(flags & MSG_PEEK))
+			dpo_conn_read(c, ret);
+		dpo_conn_put(c);
+	}
+	return ret;
+}
+
+static ssize_t conn_splice_read(struct socket *sock, loff_t *ppos,
+				struct pipe_inode_info *pipe, size_t len,
+				unsigned int flags)
+{
+	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	ssize_t ret = orig_ops(sock)->splice_read(sock, ppos, pipe, len, flags);
+
+	if (c) {
+		if (ret > 0)
+			dpo_conn_read(c, ret);
+		dpo_conn_put(c);
+	}
+	return ret;
+}
+
+static int conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	int ret = orig_ops(sock)->sendmsg(sock, msg, size);
+
+	if (c) {
+		if (ret > 0)
+			dpo_conn_wrote(c, ret, msg->msg_flags & MSG_MORE);
+		dpo_conn_put(c);
+	}
+	return ret;
+}
+
+/* A ULP or an address-family change would replace our ops (R9). */
+static int conn_setsockopt(struct socket *sock, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	if (dpo_sockopt_replaces_ops(level, optname))
+		return -EBUSY;
+	return orig_ops(sock)->setsockopt(sock, level, optname, optval, optlen);
+}
+
+static int conn_release(struct socket *sock)
+{
+	const struct proto_ops *orig = orig_ops(sock);
+	struct dpo_conn *c = NULL;
+	int err;
+
+	if (sock->sk) {
+		spin_lock(&dpo_conn_lock);
+		c = conn_find(sock->sk);
+		if (c) {
+			if (conn_finish(c, DPO_DRAIN_GONE))
+				dpo_drain_note_locked(c, DPO_DRAIN_GONE);
+			conn_unlink(c);
+		}
+		spin_unlock(&dpo_conn_lock);
+	}
+	err = orig->release(sock);
+	/* __sock_release() drops the socket's module reference after us. */
+	if (c)
+		dpo_conn_put(c);
+	return err;
+}
+
+int __init dpo_conn_init(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct proto_ops *orig = dpo_listener_orig_ops(i);
+
+		if (!orig)
+			continue;
+		conn_ops[i] = *orig;
+		conn_ops[i].owner = THIS_MODULE;
+		conn_ops[i].recvmsg = conn_recvmsg;
+		conn_ops[i].sendmsg = conn_sendmsg;
+		conn_ops[i].splice_read = conn_splice_read;
+		conn_ops[i].setsockopt = conn_setsockopt;
+		conn_ops[i].release = conn_release;
+		dpo_conn_wrap_sendpage(&conn_ops[i]);
+	}
+	return 0;
+}
+
+void dpo_conn_exit(void)
+{
+	/* Every connection holds a module reference: none is left here. */
+	WARN_ON(dpo_conn_objects());
+}

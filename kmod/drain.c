@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Drain (phase 2 of a rollback or a promotion): the drained role gets no
+ * new connections; its idle connections are shut down at once, busy ones
+ * at the write that makes them idle (in the registry's sendmsg wrapper),
+ * and what is left at the deadline is reset. A work item sweeps every
+ * DPO_DRAIN_TICK_MS: it closes connections that went idle without a write
+ * (a request whose answer was written before the drain, say), sends
+ * progress events, and applies the deadline.
+ */
+#include <linux/jiffies.h>
+
+#include "conn.h"
+#include "drain.h"
+#include "netlink.h"
+#include "session.h"
+
+#define SWEEP_BATCH	64
+
+static void drain_info(struct dpo_drain *d, struct dpo_drain_info *info)
+{
+	lockdep_assert_held(&dpo_conn_lock);
+	info->session = d->session->name;
+	info->role = d->role;
+	info->deadline_ms = d->deadline_ms;
+	info->remaining = d->remaining;
+	info->closed_idle = d->closed_idle;
+	info->closed_busy = d->closed_busy;
+	info->reset = d->reset;
+	info->gone = d->gone;
+	info->elapsed_ns = ktime_get_ns() - d->start_ns;
+}
+
+void dpo_drain_conn_added(struct dpo_session *s, struct dpo_conn *c)
+{
+	struct dpo_drain *d = s->drain;
+
+	lockdep_assert_held(&dpo_conn_lock);
+	if (!d || d->role != c->role)
+		return;
+	spin_lock(&c->lock);
+	if (c->drain == DPO_DRAIN_NONE) {
+		c->drain = DPO_DRAIN_PENDING;
+		d->remaining++;
+	}
+	spin_unlock(&c->lock);
+}
+
+void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result)
+{
+	struct dpo_drain *d = c->session ? c->session->drain : NULL;
+
+	lockdep_assert_held(&dpo_conn_lock);
+	if (!d || d->role != c->role || !d->remaining)
+		return;
+	d->remaining--;
+	switch (result) {
+	case DPO_DRAIN_CLOSED_IDLE:
+		d->closed_idle++;
+		break;
+	case DPO_DRAIN_CLOSED_BUSY:
+		d->closed_busy++;
+		break;
+	case DPO_DRAIN_RESET:
+		d->reset++;
+		break;
+	default:
+		d->gone++;
+		break;
+	}
+}
+
+void dpo_drain_note(struct dpo_conn *c, enum dpo_conn_drain result)
+{
+	spin_lock(&dpo_conn_lock);
+	dpo_drain_note_locked(c, result);
+	spin_unlock(&dpo_conn_lock);
+}
+
+/*
+ * Claim up to SWEEP_BATCH pending connections that are idle (all of them
+ * past the deadline), with a reference each. Returns how many.
+ */
+static int collect(struct dpo_drain *d, bool all, struct dpo_conn **batch)
+{
+	struct dpo_conn *c;
+	int n = 0;
+
+	spin_lock(&dpo_conn_lock);
+	list_for_each_entry(c, &d->session->conns, node) {
+		if (c->role != d->role || (!all && READ_ONCE(c->busy)))
+			continue;
+		if (!dpo_conn_claim(c))
+			continue;
+		refcount_inc(&c->ref);
+		batch[n++] = c;
+		if (n == SWEEP_BATCH)
+			break;
+	}
+	spin_unlock(&dpo_conn_lock);
+	return n;
+}
+
+static void sweep(struct dpo_drain *d, bool deadline)
+{
+	struct dpo_conn *batch[SWEEP_BATCH];
+	int n, i;
+
+	do {
+		n = collect(d, deadline, batch);
+		for (i = 0; i < n; i++) {
+			if (!dpo_conn_close_idle(batch[i], DPO_DRAIN_CLOSED_IDLE) &&
+			    deadline) {
+				dpo_conn_claim(batch[i]);
+				dpo_conn_reset(batch[i]);
+			}
+			dpo_conn_put(batch[i]);
+		}
+		/* Not idle ones went back to pending: don't loop on them. */
+	} while (n == SWEEP_BATCH && deadline);
+}
+
+static void drain_work(struct work_struct *work)
+{
+	struct dpo_drain *d = container_of(to_delayed_work(work),
+					   struct dpo_drain, work);
+	bool deadline = ktime_get_ns() >= d->deadline_ns;
+	struct dpo_drain_info info;
+	bool done;
+
+	sweep(d, deadline);
+
+	spin_lock(&dpo_conn_lock);
+	drain_info(d, &info);
+	done = !d->remaining || deadline;
+	if (done)
+		d->session->drain = NULL;
+	spin_unlock(&dpo_conn_lock);
+
+	if (done) {
+		dpo_nl_notify_drain(&info, DPO_CMD_DRAIN_DONE_NTF);
+		return;
+	}
+	if (info.remaining != d->reported) {
+		d->reported = info.remaining;
+		dpo_nl_notify_drain(&info, DPO_CMD_DRAIN_PROGRESS_NTF);
+	}
+	schedule_delayed_work(&d->work, msecs_to_jiffies(DPO_DRAIN_TICK_MS));
+}
+
+int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
+		    u32 deadline_ms, struct netlink_ext_ack *extack,
+		    struct dpo_drain_info *info)
+{
+	enum dpo_role other = role == DPO_ROLE_ORIGINAL ? DPO_ROLE_PATCHED :
+							  DPO_ROLE_ORIGINAL;
+	enum dpo_owner owner = other == DPO_ROLE_ORIGINAL ? DPO_OWNER_ORIGINAL :
+							    DPO_OWNER_PATCHED;
+	struct dpo_drain *d;
+	struct dpo_conn *c;
+
+	lockdep_assert_held(&dpo_lock);
+	if (!s->nrole[other]) {
+		if (other == DPO_ROLE_ORIGINAL)
+			NL_SET_ERR_MSG(extack, "no original instance to take new connections");
+		else
+			NL_SET_ERR_MSG(extack, "no patched instance to take new connections");
+		return -EINVAL;
+	}
+	if (READ_ONCE(s->drain)) {
+		NL_SET_ERR_MSG(extack, "a drain of this session is running");
+		return -EBUSY;
+	}
+	/* The session's one drain: its work is idle (s->drain was NULL). */
+	d = &s->drain_obj;
+	d->session = s;
+	d->role = role;
+	d->deadline_ms = deadline_ms;
+	d->remaining = 0;
+	d->closed_idle = 0;
+	d->closed_busy = 0;
+	d->reset = 0;
+	d->gone = 0;
+	d->start_ns = ktime_get_ns();
+	d->deadline_ns = d->start_ns + (u64)deadline_ms * NSEC_PER_MSEC;
+
+	/* First no new connection for the drained role, then mark the rest. */
+	if (s->owner != owner)
+		dpo_session_set_owner(s, owner, 0);
+	spin_lock(&dpo_conn_lock);
+	s->drain = d;
+	list_for_each_entry(c, &s->conns, node)
+		dpo_drain_conn_added(s, c);
+	d->reported = d->remaining;
+	drain_info(d, info);
+	spin_unlock(&dpo_conn_lock);
+	schedule_delayed_work(&d->work, 0);
+	return 0;
+}
+
+void dpo_drain_init(struct dpo_session *s)
+{
+	INIT_DELAYED_WORK(&s->drain_obj.work, drain_work);
+}
+
+/* The session ends: stop its drain, telling who waits for the end. */
+void dpo_drain_cancel(struct dpo_session *s)
+{
+	struct dpo_drain_info info;
+	bool running;
+
+	lockdep_assert_held(&dpo_lock);
+	cancel_delayed_work_sync(&s->drain_obj.work);
+	spin_lock(&dpo_conn_lock);
+	running = s->drain;
+	if (running) {
+		drain_info(s->drain, &info);
+		s->drain = NULL;
+	}
+	spin_unlock(&dpo_conn_lock);
+	if (running)
+		dpo_nl_notify_drain(&info, DPO_CMD_DRAIN_DONE_NTF);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _DPO_DRAIN_H
+#define _DPO_DRAIN_H
+
+#include <linux/netlink.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/dpo.h>
+
+#include "conn.h"
+
+struct dpo_session;
+
+/* A drain of one role of a session (one at a time); counts under dpo_conn_lock. */
+struct dpo_drain {
+	struct dpo_session *session;
+	enum dpo_role role;
+	u32 deadline_ms;
+	u64 start_ns, deadline_ns;	/* CLOCK_MONOTONIC */
+	u32 remaining, closed_idle, closed_busy, reset, gone;
+	u32 reported;			/* remaining in the last event */
+	struct delayed_work work;
+};
+
+/* What an event or the reply says. */
+struct dpo_drain_info {
+	const char *session;
+	enum dpo_role role;
+	u32 deadline_ms;
+	u32 remaining, closed_idle, closed_busy, reset, gone;
+	u64 elapsed_ns;
+};
+
+int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
+		    u32 deadline_ms, struct netlink_ext_ack *extack,
+		    struct dpo_drain_info *info);
+void dpo_drain_init(struct dpo_session *s);
+void dpo_drain_cancel(struct dpo_session *s);
+
+/* From the registry, under dpo_conn_lock. */
+void dpo_drain_conn_added(struct dpo_session *s, struct dpo_conn *c);
+void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result);
+void dpo_drain_note(struct dpo_conn *c, enum dpo_conn_drain result);
+
+#endif /* _DPO_DRAIN_H */
