@@ -13,6 +13,7 @@
 #include <linux/string.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include <net/transp_v6.h>
 #include <linux/sched/signal.h>
 #include <linux/taskstats.h>
@@ -178,7 +179,9 @@ static inline void dpo_copy_v6_daddr(const struct sock *sk, u8 addr[16])
  */
 struct dpo_conn;
 struct dpo_conn *dpo_conn_get(const struct sock *sk);
-void dpo_conn_wrote(struct dpo_conn *c, int n, bool more);
+void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
+		    u32 seq);
+int dpo_conn_unread(const struct sock *sk, u32 *seq);
 void dpo_conn_put(struct dpo_conn *c);
 const struct proto_ops *dpo_listener_orig_ops(int ipv6);
 
@@ -189,11 +192,15 @@ static inline ssize_t dpo_conn_sendpage(struct socket *sock, struct page *page,
 	const struct proto_ops *orig =
 		dpo_listener_orig_ops(READ_ONCE(sock->ops)->family == PF_INET6);
 	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	u32 seq = 0;
+	int unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
 	ssize_t ret = orig->sendpage(sock, page, offset, size, flags);
 
 	if (c) {
 		if (ret > 0)
-			dpo_conn_wrote(c, ret, flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST));
+			dpo_conn_wrote(c, ret,
+				       flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST),
+				       unread, seq);
 		dpo_conn_put(c);
 	}
 	return ret;

@@ -111,10 +111,36 @@ void dpo_conn_read(struct dpo_conn *c, int n)
 }
 
 /*
- * A write that leaves nothing unread ends the request: the connection is
- * idle, its latency is counted, and a pending drain shuts it down now.
+ * Bytes received and not read yet, and in *@seq how far the server has
+ * read (copied_seq first: a read in between only makes it look busier).
  */
-void dpo_conn_wrote(struct dpo_conn *c, int n, bool more)
+int dpo_conn_unread(const struct sock *sk, u32 *seq)
+{
+	*seq = READ_ONCE(tcp_sk(sk)->copied_seq);
+	return tcp_inq((struct sock *)sk);
+}
+
+/*
+ * Whether the server is in the middle of a request: it said so (a read
+ * returned data, no answer yet), or it has read bytes since it last went
+ * idle (a read that is still running, MSG_WAITALL say), or bytes wait.
+ */
+static bool conn_busy(const struct dpo_conn *c)
+{
+	u32 seq;
+
+	return READ_ONCE(c->busy) || dpo_conn_unread(c->sk, &seq) ||
+	       seq != READ_ONCE(c->idle_seq);
+}
+
+/*
+ * A write that starts with nothing unread ends the request: the
+ * connection is idle, its latency is counted, and a pending drain shuts
+ * it down now. Unread data is looked at before the write, not after: by
+ * then a fast client may already have sent its next request.
+ */
+void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
+		    u32 seq)
 {
 	u64 now = ktime_get_ns(), latency = 0;
 	bool done = false, close = false;
@@ -123,8 +149,9 @@ void dpo_conn_wrote(struct dpo_conn *c, int n, bool more)
 	spin_lock(&c->lock);
 	c->bytes_out += n;
 	c->last_activity_ns = now;
-	if (c->busy && !more && !tcp_inq(c->sk)) {
+	if (c->busy && !more && !unread) {
 		c->busy = false;
+		WRITE_ONCE(c->idle_seq, seq);
 		c->requests++;
 		latency = now - c->first_read_ns;
 		done = true;
@@ -193,7 +220,7 @@ bool dpo_conn_close_idle(struct dpo_conn *c, enum dpo_conn_drain closed_as)
 	lock_sock(sk);
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
 		result = DPO_DRAIN_GONE;
-	} else if (READ_ONCE(c->busy) || tcp_inq(sk)) {
+	} else if (conn_busy(c)) {
 		result = DPO_DRAIN_PENDING;
 	} else {
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SHUTDOWN_MASK);
@@ -259,6 +286,7 @@ bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock,
 	sock_hold(c->sk);
 	refcount_set(&c->ref, 1);
 	spin_lock_init(&c->lock);
+	c->idle_seq = READ_ONCE(tcp_sk(c->sk)->copied_seq);
 	c->accept_ns = ktime_get_ns();
 	c->last_activity_ns = c->accept_ns;
 	INIT_LIST_HEAD(&c->node);
@@ -288,13 +316,15 @@ void dpo_conn_session_end(struct dpo_session *s)
 
 	spin_lock(&dpo_conn_lock);
 	list_for_each_entry_safe(c, tmp, &s->conns, node) {
+		struct file *file = READ_ONCE(c->sock->file);
+
 		c->session = NULL;
 		/* Count 0: release is on its way; our wrapper unhashes it. */
-		if (!atomic_long_inc_not_zero(&c->sock->file->f_count)) {
+		if (!file || !atomic_long_inc_not_zero(&file->f_count)) {
 			list_del_init(&c->node);
 			continue;
 		}
-		c->file = c->sock->file;
+		c->file = file;
 		list_move_tail(&c->node, &restore);
 	}
 	spin_unlock(&dpo_conn_lock);
@@ -336,7 +366,7 @@ static enum dpo_conn_state conn_state(const struct dpo_conn *c)
 	case DPO_DRAIN_RESET:
 		return DPO_CONN_RESET;
 	default:
-		return c->busy ? DPO_CONN_BUSY : DPO_CONN_IDLE;
+		return conn_busy(c) ? DPO_CONN_BUSY : DPO_CONN_IDLE;
 	}
 }
 
@@ -442,11 +472,14 @@ static ssize_t conn_splice_read(struct socket *sock, loff_t *ppos,
 static int conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	u32 seq = 0;
+	int unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
 	int ret = orig_ops(sock)->sendmsg(sock, msg, size);
 
 	if (c) {
 		if (ret > 0)
-			dpo_conn_wrote(c, ret, msg->msg_flags & MSG_MORE);
+			dpo_conn_wrote(c, ret, msg->msg_flags & MSG_MORE,
+				       unread, seq);
 		dpo_conn_put(c);
 	}
 	return ret;

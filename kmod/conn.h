@@ -47,6 +47,7 @@ struct dpo_conn {
 
 	spinlock_t lock;		/* the fields below */
 	bool busy;			/* a request is being read or answered */
+	u32 idle_seq;			/* copied_seq when it last went idle */
 	u8 drain;			/* enum dpo_conn_drain */
 	u64 accept_ns, first_read_ns, last_activity_ns;	/* CLOCK_MONOTONIC */
 	u64 bytes_in, bytes_out, requests;
@@ -84,7 +85,9 @@ void dpo_conn_reset(struct dpo_conn *c);
 /* For the wrappers of compat.h. */
 struct dpo_conn *dpo_conn_get(const struct sock *sk);
 void dpo_conn_read(struct dpo_conn *c, int n);
-void dpo_conn_wrote(struct dpo_conn *c, int n, bool more);
+void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
+		    u32 seq);
+int dpo_conn_unread(const struct sock *sk, u32 *seq);
 
 int dpo_conn_init(void);
 void dpo_conn_exit(void);

@@ -88,6 +88,7 @@ static int collect(struct dpo_drain *d, bool all, struct dpo_conn **batch)
 
 	spin_lock(&dpo_conn_lock);
 	list_for_each_entry(c, &d->session->conns, node) {
+		/* A hint only: dpo_conn_close_idle() decides, locked. */
 		if (c->role != d->role || (!all && READ_ONCE(c->busy)))
 			continue;
 		if (!dpo_conn_claim(c))

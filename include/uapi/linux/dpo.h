@@ -95,7 +95,9 @@
  *       and DPO_CMD_OWNER_SET events are sent. Claiming again from the
  *       same socket updates the fail-safe owner.
  *       errors: ENOENT no such session, EBUSY claimed by another socket
- *   DPO_CMD_CONN_GET        dump; DPO_A_SESSION_NAME?, DPO_A_PID? (filters)
+ *   DPO_CMD_CONN_GET        dump; DPO_A_SESSION_NAME?, DPO_A_PID? (filters;
+ *                           an unknown session is ENOENT, a pid that names
+ *                           no process gives an empty list)
  *       One message per registered connection: every connection accepted
  *       by an instance through one of the session's listeners, from the
  *       accept until its socket is closed (or the session is deleted).
@@ -105,10 +107,10 @@
  *              DPO_A_ACCEPT_TIME_NS, DPO_A_LAST_ACTIVITY_NS,
  *              DPO_A_BYTES_IN, DPO_A_BYTES_OUT, DPO_A_REQUESTS
  *       A connection is busy from the first byte the server reads after
- *       being idle until a write that leaves nothing unread; then idle,
- *       and one request (its latency: that first read to that write) is
- *       counted. Writes with MSG_MORE do not end a request. Pipelined
- *       requests answered together count as one.
+ *       being idle until a write that starts with nothing unread; then
+ *       idle, and one request (its latency: that first read to the end of
+ *       that write) is counted. Writes with MSG_MORE do not end a request.
+ *       Pipelined requests answered together count as one.
  *   DPO_CMD_DRAIN           doit; DPO_A_SESSION_NAME, DPO_A_ROLE,
  *                           DPO_A_DEADLINE_MS? (default
  *                           DPO_DRAIN_DEADLINE_MS_DEFAULT)
@@ -145,7 +147,9 @@
  *   DPO_CMD_CONTROLLER_LOST_NTF  group "events": the socket that claimed
  *                           the session was closed; the session attributes.
  *   DPO_CMD_DRAIN_PROGRESS_NTF / DPO_CMD_DRAIN_DONE_NTF  group "events":
- *                           the drain attributes below.
+ *                           the drain attributes below. DONE is also sent
+ *                           when the session is deleted during a drain
+ *                           (DPO_A_DRAIN_REMAINING may then be non-zero).
  *
  * Drain attributes
  *   DPO_A_SESSION_NAME, DPO_A_ROLE (the role drained), DPO_A_DEADLINE_MS,
@@ -183,7 +187,7 @@
  *                      that interval, a log2 histogram; attribute type
  *                      B + 1 holds (u64) the count of bucket B, which is
  *                      [2^B, 2^(B+1)) microseconds (bucket 0: [0, 2));
- *                      empty buckets are left out
+ *                      empty buckets are left out; type 0 is padding
  *       LAT_P50_US, LAT_P99_US, LAT_MEAN_US  of that interval, when it
  *                      completed requests; percentiles are interpolated
  *                      linearly inside their bucket, the mean is exact
@@ -233,7 +237,7 @@ enum dpo_owner {
 enum dpo_conn_state {
 	DPO_CONN_UNSPEC,
 	DPO_CONN_IDLE,		/* answered everything it read, nothing unread */
-	DPO_CONN_BUSY,		/* a request is being read or answered */
+	DPO_CONN_BUSY,		/* a request is being read, waits or is answered */
 	DPO_CONN_DRAINING,	/* to be shut down at its next idle moment */
 	DPO_CONN_CLOSED,	/* shut down by a drain (FIN), not yet closed */
 	DPO_CONN_RESET,		/* reset by a drain at its deadline */
