@@ -39,7 +39,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..24"
+echo "1..47"
 
 sleep 1000 &
 orig=$!
@@ -98,6 +98,90 @@ expect "listener del again" 2 "no such listener" dpoctl listener del "${id:-0}"
 expect "session del" 0 "" dpoctl session del e2e
 sleep 0.5	# sessions are freed after an RCU grace period
 expect "status: nothing left" 0 "^sessions  *0" dpoctl status
-
 kill "$orig" "$server" 2>/dev/null
+
+# ---- connections and drains ----
+# An echo server: with -ll -e, busybox nc runs cat on each connection and
+# goes back to accept(), through dpo once the listener is attached.
+setsid nc -ll -p 5556 -e cat </dev/null >/dev/null 2>&1 &
+echo_srv=$!
+sleep 1000 &
+other=$!
+sleep 0.3
+
+expect "conn list: empty" 0 "^\[\]$" dpoctl --json conn list
+expect "conn list: no such session" 2 "no such session" \
+	dpoctl conn list nosuch
+expect "conn list: bad pid" 1 "bad PID \"0\"" dpoctl conn list --pid 0
+expect "drain: no such session" 2 "no such session" \
+	dpoctl drain nosuch original
+expect "drain: bad role" 1 "bad role \"both\"" dpoctl drain e2ec both
+expect "drain: deadline out of range" 1 "deadline \"61m\" out of range" \
+	dpoctl drain e2ec original --deadline 61m
+expect "drain: deadline not a duration" 1 "bad deadline \"soon\"" \
+	dpoctl drain e2ec original --deadline soon
+expect "session end: no such session" 2 "no such session" \
+	dpoctl session end nosuch
+dpoctl session new e2ec >/dev/null 2>&1
+dpoctl instance add e2ec "$echo_srv" original >/dev/null 2>&1
+expect "drain: no instance of the other role" 2 \
+	"instance to take new connections" dpoctl drain e2ec original
+dpoctl instance add e2ec "$other" patched >/dev/null 2>&1
+expect "listener add: echo server" 0 ":5556" \
+	dpoctl listener add e2ec "$echo_srv" port 5556
+# A throwaway connection first: the accept() that nc entered before the
+# attach need not go through dpo.
+echo kick | timeout 5 nc 127.0.0.1 5556 >/dev/null 2>&1
+# A client that stays connected, idle after one request and its answer.
+rm -f /tmp/e2e.in
+mkfifo /tmp/e2e.in
+nc 127.0.0.1 5556 </tmp/e2e.in >/tmp/e2e.echo 2>/dev/null &
+client=$!
+exec 7>/tmp/e2e.in
+echo hello >&7
+sleep 0.5
+expect "conn list: header" 0 "^SESSION .*LOCAL .*PEER .*STATE .*IDLE" \
+	dpoctl conn list
+expect "conn list SESSION: the client, idle" 0 "^e2ec .*:5556 .*idle" \
+	dpoctl conn list e2ec
+expect "conn list --pid: the server's" 0 "^e2ec  *$echo_srv " \
+	dpoctl conn list --pid "$echo_srv"
+expect "conn list --pid: none of another's" 0 "^\[\]$" \
+	dpoctl --json conn list e2ec --pid "$other"
+expect "conn list --json: one request, six bytes each way" 0 \
+	"\"bytes_in\":6,\"bytes_out\":6,\"requests\":1," \
+	dpoctl --json conn list e2ec
+expect "instance show: traffic" 0 "\"conns_active\":1," \
+	dpoctl --json instance show "$echo_srv"
+
+dpoctl monitor events >/tmp/e2e.events 2>&1 &
+mon=$!
+sleep 0.3
+expect "drain --wait: the idle client closed at once" 0 \
+	"\"event\":\"done\".*\"remaining\":0,\"closed_idle\":1," \
+	timeout 20 dpoctl --json drain e2ec original --deadline 5s --wait
+sleep 0.3
+kill "$mon"
+wait "$mon"
+cp /tmp/e2e.events "$out"
+: >"$err"
+if grep -q "drain_done  *e2ec .*original .*remaining 0 closed_idle 1" "$out"
+then
+	ok "monitor: drain done event"
+else
+	not_ok "monitor: drain done event"
+fi
+expect "drain: new connections go to patched" 0 "patched" \
+	dpoctl session list
+expect "drain without --wait: the state at the start" 0 \
+	"^start  *e2ec  *patched " dpoctl drain e2ec patched --deadline 1s
+exec 7>&-
+expect "session end" 0 "" dpoctl session end e2ec
+expect "session end again: gone" 2 "no such session" \
+	dpoctl session end e2ec
+sleep 0.5	# sessions are freed after an RCU grace period
+expect "status: nothing left after the drains" 0 "^sessions  *0" \
+	dpoctl status
+
+kill "$echo_srv" "$other" "$client" 2>/dev/null
 [ "$failed" = 0 ]

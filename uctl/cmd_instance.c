@@ -9,6 +9,7 @@
 #include "nl.h"
 #include "parse.h"
 #include "print.h"
+#include "traffic.h"
 
 static int parse_pid(struct dpo_ctx *ctx, const char *s, uint32_t *pid)
 {
@@ -108,6 +109,7 @@ void dpo_print_stats(const struct dpo_instance *in, bool text)
 	stat(in, "rss_bytes", 11 * t, s->rss_bytes);
 	stat(in, "seq", 6 * t, s->seq);
 	stat(in, "timestamp_ns", 16 * t, s->timestamp_ns);
+	dpo_print_traffic(in, text);
 	pr_nest_end();
 }
 

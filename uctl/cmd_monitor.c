@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <linux/dpo.h>
 
 #include "dpoctl.h"
@@ -12,6 +11,7 @@
 #include "parse.h"
 #include "print.h"
 #include "rate.h"
+#include "traffic.h"
 
 struct monitor {
 	int family;
@@ -32,6 +32,8 @@ static const char *const event_names[] = {
 	[DPO_CMD_LISTENER_ADD]		= "listener_add",
 	[DPO_CMD_LISTENER_DEL]		= "listener_del",
 	[DPO_CMD_OWNER_SET]		= "owner_set",
+	[DPO_CMD_DRAIN_PROGRESS_NTF]	= "drain_progress",
+	[DPO_CMD_DRAIN_DONE_NTF]	= "drain_done",
 };
 
 static volatile sig_atomic_t stop;
@@ -43,19 +45,40 @@ static void on_signal(int sig)
 }
 
 /* Samples carry their CLOCK_MONOTONIC time; events get the local one. */
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void print_head(uint64_t time_ns, int cmd)
 {
 	pr_double(NULL, "TIME", 12, 3, (double)time_ns / 1e9);
 	pr_u64("time_ns", NULL, 0, time_ns);
-	pr_str("event", NULL, 13, event_names[cmd]);
+	pr_str("event", NULL, 14, event_names[cmd]);
+}
+
+/* A traffic value of the sample, "-" when it had none. */
+static void traffic(const struct dpo_stats *s, int attr, const char *title,
+		    int width, int prec, double v)
+{
+	if (DPO_STAT_HAS(s, attr))
+		pr_double(NULL, title, width, prec, v);
+	else
+		pr_null(NULL, title, width);
+}
+
+/* Text only: the module's own rates and latencies (JSON: in "stats"). */
+static void print_traffic(const struct dpo_stats *s)
+{
+	traffic(s, DPO_STATS_A_CONNS_ACTIVE, "ACTIVE", 6, 0,
+		(double)s->conns_active);
+	traffic(s, DPO_STATS_A_REQUESTS_PER_S, "REQ/S", 7, 0,
+		(double)s->requests_per_s);
+	traffic(s, DPO_STATS_A_BYTES_IN_PER_S, "IN_KIB/S", 9, 1,
+		(double)s->bytes_in_per_s / 1024);
+	traffic(s, DPO_STATS_A_BYTES_OUT_PER_S, "OUT_KIB/S", 9, 1,
+		(double)s->bytes_out_per_s / 1024);
+	traffic(s, DPO_STATS_A_LAT_P50_US, "P50_US", 7, 0,
+		(double)s->lat_p50_us);
+	traffic(s, DPO_STATS_A_LAT_P99_US, "P99_US", 7, 0,
+		(double)s->lat_p99_us);
+	traffic(s, DPO_STATS_A_LAT_MEAN_US, "MEAN_US", 7, 0,
+		(double)s->lat_mean_us);
 }
 
 static void print_rates(const struct dpo_instance *in,
@@ -78,6 +101,7 @@ static void print_rates(const struct dpo_instance *in,
 	/* raw values are in "stats" for JSON */
 	pr_double(NULL, "RSS_MIB", 8, 1, (double)in->stats.rss_bytes / 1048576);
 	pr_u64(NULL, "THR", 4, in->stats.threads);
+	print_traffic(&in->stats);
 }
 
 static void print_instance(int cmd, const struct dpo_instance *in,
@@ -87,7 +111,7 @@ static void print_instance(int cmd, const struct dpo_instance *in,
 
 	pr_row_begin();
 	print_head(cmd == DPO_CMD_SAMPLE_NTF ? in->stats.timestamp_ns :
-		   now_ns(), cmd);
+		   dpo_now_ns(), cmd);
 	pr_str("session", NULL, 12, in->session);
 	pr_u64("pid", NULL, 7, in->pid);
 	pr_str("role", NULL, 8, dpo_role_name(in->role));
@@ -117,7 +141,7 @@ static void print_session(int cmd, const struct dpo_session *s)
 	pr_row_begin();
 	/* a switch is shown at the moment it took effect */
 	print_head(cmd == DPO_CMD_OWNER_SET && s->switch_time_ns ?
-		   s->switch_time_ns : now_ns(), cmd);
+		   s->switch_time_ns : dpo_now_ns(), cmd);
 	pr_str("session", NULL, 12, s->name);
 	print_no_process();
 	if (cmd == DPO_CMD_SESSION_NEW) {
@@ -141,7 +165,7 @@ static void print_listener(int cmd, const struct dpo_listener *l)
 	char addr[64], detail[96];
 
 	pr_row_begin();
-	print_head(now_ns(), cmd);
+	print_head(dpo_now_ns(), cmd);
 	pr_str("session", NULL, 12, l->session);
 	print_no_process();
 	dpo_addr_port_str(addr, sizeof(addr), l->family, l->addr, l->port);
@@ -158,11 +182,37 @@ static void print_listener(int cmd, const struct dpo_listener *l)
 	pr_row_end();
 }
 
+static void print_drain(int cmd, const struct dpo_drain *d)
+{
+	char detail[160], elapsed[32];
+
+	pr_row_begin();
+	print_head(dpo_now_ns(), cmd);
+	pr_str("session", NULL, 12, d->session);
+	pr_null(NULL, "PID", 7);
+	pr_str("role", NULL, 8, dpo_role_name(d->role));
+	dpo_duration_str(elapsed, sizeof(elapsed), d->elapsed_ns);
+	snprintf(detail, sizeof(detail),
+		 "remaining %u closed_idle %u closed_busy %u reset %u gone %u "
+		 "after %s", d->remaining, d->closed_idle, d->closed_busy,
+		 d->reset, d->gone, elapsed);
+	pr_str(NULL, "", 1, detail);
+	pr_u64("deadline_ms", NULL, 0, d->deadline_ms);
+	pr_u64("remaining", NULL, 0, d->remaining);
+	pr_u64("closed_idle", NULL, 0, d->closed_idle);
+	pr_u64("closed_busy", NULL, 0, d->closed_busy);
+	pr_u64("reset", NULL, 0, d->reset);
+	pr_u64("gone", NULL, 0, d->gone);
+	pr_u64("elapsed_ns", NULL, 0, d->elapsed_ns);
+	pr_row_end();
+}
+
 static int on_notification(struct nlmsghdr *nlh, void *arg)
 {
 	struct monitor *m = arg;
 	struct dpo_listener l;
 	struct dpo_instance in;
+	struct dpo_drain d;
 	struct dpo_session s;
 	struct dpo_rates r;
 	int cmd, ret = 0;
@@ -200,6 +250,12 @@ static int on_notification(struct nlmsghdr *nlh, void *arg)
 		if (dpo_msg_listener(nlh, &l))
 			goto bad;
 		print_listener(cmd, &l);
+		break;
+	case DPO_CMD_DRAIN_PROGRESS_NTF:
+	case DPO_CMD_DRAIN_DONE_NTF:
+		if (dpo_msg_drain(nlh, &d))
+			goto bad;
+		print_drain(cmd, &d);
 		break;
 	default:
 		return 0;	/* from a newer module */

@@ -174,6 +174,8 @@ const struct dpoctl_cmd dpo_session_cmds[] = {
 	  .help = "change the sampling interval of a session" },
 	{ .name = "del", .fn = session_del, .args = "NAME",
 	  .help = "delete a session, untracking its instances" },
+	{ .name = "end", .fn = session_del, .args = "NAME",
+	  .help = "end a session (the same as del)" },
 	{ .name = "list", .fn = session_list, .args = "",
 	  .help = "list sessions" },
 	{ .name = "owner", .fn = session_owner,

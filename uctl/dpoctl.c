@@ -23,6 +23,11 @@ static const struct dpoctl_cmd top_cmds[] = {
 	  .sub = dpo_instance_cmds },
 	{ .name = "listener", .args = "COMMAND",
 	  .help = "manage listening sockets", .sub = dpo_listener_cmds },
+	{ .name = "conn", .args = "COMMAND",
+	  .help = "inspect accepted connections", .sub = dpo_conn_cmds },
+	{ .name = "drain", .fn = dpo_cmd_drain,
+	  .args = "SESSION original|patched [--deadline DUR] [--wait]",
+	  .help = "close a role's connections between requests" },
 	{ .name = "monitor", .fn = dpo_cmd_monitor,
 	  .args = "[samples|events|all] [count N]",
 	  .help = "print notifications as they arrive" },
@@ -35,16 +40,30 @@ static const char usage_tail[] =
 	"\n"
 	"Options:\n"
 	"  -j, --json      JSON output: an array for lists, an object for single\n"
-	"                  results; monitor prints one object per line\n"
+	"                  results; monitor and drain --wait print one object\n"
+	"                  per line\n"
 	"  -h, --help      show this help (also: help, OBJECT help, ... --help)\n"
 	"  -V, --version   show dpoctl's version\n"
 	"\n"
-	"DUR is milliseconds (100, 100ms) or seconds (1s, 1.5s), 10ms to 10s.\n"
+	"DUR is milliseconds (100, 100ms) or seconds (1s, 1.5s), 10ms to 10s;\n"
+	"a drain's --deadline DUR also takes minutes (2m), 1ms to 60m (default\n"
+	"30s).\n"
 	"NAME and SESSION are session names of 1 to 31 bytes.\n"
 	"FD is a descriptor number in process PID (as in /proc/PID/fd), PORT\n"
 	"1 to 65535, ID a listener id (listener list). A new session's owner\n"
 	"is both; canary:PCT (PCT 1 to 99) gives PCT percent of new connections\n"
 	"to the patched instance.\n"
+	"drain gives new connections to the other role at once, shuts the\n"
+	"role's idle connections down at once, busy ones after their response,\n"
+	"and resets what is left at the deadline. It prints the state at the\n"
+	"start; --wait then prints each progress event and the end, and exits 0\n"
+	"at the end. Counts: closed_idle (shut down while idle), closed_busy\n"
+	"(after their response), reset (at the deadline), gone (closed by the\n"
+	"server or the client first).\n"
+	"conn list shows ages: AGE since the accept, IDLE since the last read or\n"
+	"write; JSON has them in ns with the raw CLOCK_MONOTONIC times.\n"
+	"In samples, lat_hist counts the requests of the interval by latency:\n"
+	"key K holds [K, 2K) microseconds (key 0: [0, 2)).\n"
 	"Every command but version and status needs CAP_NET_ADMIN; listener add\n"
 	"also needs the right to ptrace PID (pidfd_getfd(2)).\n"
 	"\n"

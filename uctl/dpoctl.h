@@ -34,9 +34,11 @@ struct dpo_ctx {
 extern const struct dpoctl_cmd dpo_session_cmds[];
 extern const struct dpoctl_cmd dpo_instance_cmds[];
 extern const struct dpoctl_cmd dpo_listener_cmds[];
+extern const struct dpoctl_cmd dpo_conn_cmds[];
 int dpo_cmd_version(struct dpo_ctx *ctx, int argc, char **argv);
 int dpo_cmd_status(struct dpo_ctx *ctx, int argc, char **argv);
 int dpo_cmd_monitor(struct dpo_ctx *ctx, int argc, char **argv);
+int dpo_cmd_drain(struct dpo_ctx *ctx, int argc, char **argv);
 
 /* "dpoctl: ..." on stderr */
 void dpo_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

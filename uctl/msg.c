@@ -8,6 +8,8 @@
 
 #include "msg.h"
 
+_Static_assert(DPO_STATS_A_MAX < 64, "struct dpo_stats.present is 64 bits");
+
 static const struct nla_policy dpo_policy[DPO_A_MAX + 1] = {
 	[DPO_A_VERSION]		= { .type = NLA_STRING },
 	[DPO_A_SESSIONS]	= { .type = NLA_U32 },
@@ -32,6 +34,22 @@ static const struct nla_policy dpo_policy[DPO_A_MAX + 1] = {
 	[DPO_A_ACCEPTED_PATCHED] = { .type = NLA_U64 },
 	[DPO_A_ACCEPTED_OTHER]	= { .type = NLA_U64 },
 	[DPO_A_LISTENERS]	= { .type = NLA_U32 },
+	[DPO_A_CANARY_PCT]	= { .type = NLA_U8 },
+	[DPO_A_PEER_ADDR]	= { .type = NLA_UNSPEC, .maxlen = 16 },
+	[DPO_A_PEER_PORT]	= { .type = NLA_U16 },
+	[DPO_A_CONN_STATE]	= { .type = NLA_U8 },
+	[DPO_A_ACCEPT_TIME_NS]	= { .type = NLA_U64 },
+	[DPO_A_LAST_ACTIVITY_NS] = { .type = NLA_U64 },
+	[DPO_A_BYTES_IN]	= { .type = NLA_U64 },
+	[DPO_A_BYTES_OUT]	= { .type = NLA_U64 },
+	[DPO_A_REQUESTS]	= { .type = NLA_U64 },
+	[DPO_A_DEADLINE_MS]	= { .type = NLA_U32 },
+	[DPO_A_DRAIN_REMAINING]	= { .type = NLA_U32 },
+	[DPO_A_DRAIN_CLOSED_IDLE] = { .type = NLA_U32 },
+	[DPO_A_DRAIN_CLOSED_BUSY] = { .type = NLA_U32 },
+	[DPO_A_DRAIN_RESET]	= { .type = NLA_U32 },
+	[DPO_A_DRAIN_GONE]	= { .type = NLA_U32 },
+	[DPO_A_DRAIN_ELAPSED_NS] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy stats_policy[DPO_STATS_A_MAX + 1] = {
@@ -45,6 +63,19 @@ static const struct nla_policy stats_policy[DPO_STATS_A_MAX + 1] = {
 	[DPO_STATS_A_MAJ_FLT]		= { .type = NLA_U64 },
 	[DPO_STATS_A_RSS_BYTES]		= { .type = NLA_U64 },
 	[DPO_STATS_A_THREADS]		= { .type = NLA_U32 },
+	[DPO_STATS_A_CONNS_ACCEPTED]	= { .type = NLA_U64 },
+	[DPO_STATS_A_CONNS_ACTIVE]	= { .type = NLA_U64 },
+	[DPO_STATS_A_REQUESTS]		= { .type = NLA_U64 },
+	[DPO_STATS_A_BYTES_IN]		= { .type = NLA_U64 },
+	[DPO_STATS_A_BYTES_OUT]		= { .type = NLA_U64 },
+	[DPO_STATS_A_ACCEPTED_PER_S]	= { .type = NLA_U64 },
+	[DPO_STATS_A_REQUESTS_PER_S]	= { .type = NLA_U64 },
+	[DPO_STATS_A_BYTES_IN_PER_S]	= { .type = NLA_U64 },
+	[DPO_STATS_A_BYTES_OUT_PER_S]	= { .type = NLA_U64 },
+	[DPO_STATS_A_LAT_HIST]		= { .type = NLA_NESTED },
+	[DPO_STATS_A_LAT_P50_US]	= { .type = NLA_U64 },
+	[DPO_STATS_A_LAT_P99_US]	= { .type = NLA_U64 },
+	[DPO_STATS_A_LAT_MEAN_US]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
@@ -116,10 +147,25 @@ int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s)
 	return 0;
 }
 
+/* An address attribute: it must be one of the family. */
+static int get_addr(uint8_t dst[16], const struct nlattr *nla,
+		    uint16_t family)
+{
+	int alen;
+
+	if (!nla)
+		return 0;
+	alen = nla_len(nla);
+	if ((family == AF_INET && alen != 4) ||
+	    (family == AF_INET6 && alen != 16))
+		return -EPROTO;
+	memcpy(dst, nla_data(nla), (size_t)alen);
+	return 0;
+}
+
 int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
-	int alen;
 
 	memset(l, 0, sizeof(*l));
 	if (parse(nlh, tb) || !tb[DPO_A_LISTENER_ID])
@@ -128,14 +174,8 @@ int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l)
 	get_str(l->session, sizeof(l->session), tb[DPO_A_SESSION_NAME]);
 	if (tb[DPO_A_FAMILY])
 		l->family = nla_get_u16(tb[DPO_A_FAMILY]);
-	if (tb[DPO_A_ADDR]) {
-		/* the address must be one of the family */
-		alen = nla_len(tb[DPO_A_ADDR]);
-		if ((l->family == AF_INET && alen != 4) ||
-		    (l->family == AF_INET6 && alen != 16))
-			return -EPROTO;
-		memcpy(l->addr, nla_data(tb[DPO_A_ADDR]), (size_t)alen);
-	}
+	if (get_addr(l->addr, tb[DPO_A_ADDR], l->family))
+		return -EPROTO;
 	if (tb[DPO_A_PORT])
 		l->port = nla_get_u16(tb[DPO_A_PORT]);
 	l->accepted_original = get_u64(tb[DPO_A_ACCEPTED_ORIGINAL]);
@@ -144,9 +184,102 @@ int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l)
 	return 0;
 }
 
+int dpo_msg_conn(struct nlmsghdr *nlh, struct dpo_conn *c)
+{
+	struct nlattr *tb[DPO_A_MAX + 1];
+
+	memset(c, 0, sizeof(*c));
+	if (parse(nlh, tb) || !tb[DPO_A_SESSION_NAME] || !tb[DPO_A_PID])
+		return -EPROTO;
+	get_str(c->session, sizeof(c->session), tb[DPO_A_SESSION_NAME]);
+	c->pid = get_u32(tb[DPO_A_PID]);
+	if (tb[DPO_A_ROLE])
+		c->role = nla_get_u8(tb[DPO_A_ROLE]);
+	if (tb[DPO_A_CONN_STATE])
+		c->state = nla_get_u8(tb[DPO_A_CONN_STATE]);
+	if (tb[DPO_A_FAMILY])
+		c->family = nla_get_u16(tb[DPO_A_FAMILY]);
+	if (get_addr(c->addr, tb[DPO_A_ADDR], c->family) ||
+	    get_addr(c->peer_addr, tb[DPO_A_PEER_ADDR], c->family))
+		return -EPROTO;
+	if (tb[DPO_A_PORT])
+		c->port = nla_get_u16(tb[DPO_A_PORT]);
+	if (tb[DPO_A_PEER_PORT])
+		c->peer_port = nla_get_u16(tb[DPO_A_PEER_PORT]);
+	c->accept_time_ns = get_u64(tb[DPO_A_ACCEPT_TIME_NS]);
+	c->last_activity_ns = get_u64(tb[DPO_A_LAST_ACTIVITY_NS]);
+	c->bytes_in = get_u64(tb[DPO_A_BYTES_IN]);
+	c->bytes_out = get_u64(tb[DPO_A_BYTES_OUT]);
+	c->requests = get_u64(tb[DPO_A_REQUESTS]);
+	return 0;
+}
+
+int dpo_msg_drain(struct nlmsghdr *nlh, struct dpo_drain *d)
+{
+	struct nlattr *tb[DPO_A_MAX + 1];
+
+	memset(d, 0, sizeof(*d));
+	if (parse(nlh, tb) || !tb[DPO_A_SESSION_NAME])
+		return -EPROTO;
+	get_str(d->session, sizeof(d->session), tb[DPO_A_SESSION_NAME]);
+	if (tb[DPO_A_ROLE])
+		d->role = nla_get_u8(tb[DPO_A_ROLE]);
+	d->deadline_ms = get_u32(tb[DPO_A_DEADLINE_MS]);
+	d->remaining = get_u32(tb[DPO_A_DRAIN_REMAINING]);
+	d->closed_idle = get_u32(tb[DPO_A_DRAIN_CLOSED_IDLE]);
+	d->closed_busy = get_u32(tb[DPO_A_DRAIN_CLOSED_BUSY]);
+	d->reset = get_u32(tb[DPO_A_DRAIN_RESET]);
+	d->gone = get_u32(tb[DPO_A_DRAIN_GONE]);
+	d->elapsed_ns = get_u64(tb[DPO_A_DRAIN_ELAPSED_NS]);
+	return 0;
+}
+
+/*
+ * LAT_HIST: type B + 1 holds the count of bucket B. Empty attributes are
+ * skipped rather than refused: where 64-bit values need alignment, the
+ * kernel pads with zero-length attributes, whose type dpo.h leaves open.
+ */
+static int parse_lat_hist(struct nlattr *nest, uint64_t *hist)
+{
+	struct nlattr *nla;
+	int rem, type;
+
+	nla_for_each_nested(nla, nest, rem) {
+		type = nla_type(nla);
+		if (!nla_len(nla) || type < 1 || type > DPO_LAT_BUCKETS)
+			continue;
+		if (nla_len(nla) < (int)sizeof(uint64_t))
+			return -EPROTO;
+		hist[type - 1] = nla_get_u64(nla);
+	}
+	return 0;
+}
+
+/* The u64 traffic attributes and where they go. */
+static uint64_t *traffic_field(struct dpo_stats *s, int attr)
+{
+	switch (attr) {
+	case DPO_STATS_A_CONNS_ACCEPTED:	return &s->conns_accepted;
+	case DPO_STATS_A_CONNS_ACTIVE:		return &s->conns_active;
+	case DPO_STATS_A_REQUESTS:		return &s->requests;
+	case DPO_STATS_A_BYTES_IN:		return &s->bytes_in;
+	case DPO_STATS_A_BYTES_OUT:		return &s->bytes_out;
+	case DPO_STATS_A_ACCEPTED_PER_S:	return &s->accepted_per_s;
+	case DPO_STATS_A_REQUESTS_PER_S:	return &s->requests_per_s;
+	case DPO_STATS_A_BYTES_IN_PER_S:	return &s->bytes_in_per_s;
+	case DPO_STATS_A_BYTES_OUT_PER_S:	return &s->bytes_out_per_s;
+	case DPO_STATS_A_LAT_P50_US:		return &s->lat_p50_us;
+	case DPO_STATS_A_LAT_P99_US:		return &s->lat_p99_us;
+	case DPO_STATS_A_LAT_MEAN_US:		return &s->lat_mean_us;
+	}
+	return NULL;
+}
+
 static int parse_stats(struct nlattr *nest, struct dpo_stats *s)
 {
 	struct nlattr *tb[DPO_STATS_A_MAX + 1];
+	uint64_t *field;
+	int i;
 
 	if (nla_parse_nested(tb, DPO_STATS_A_MAX, nest, stats_policy) < 0)
 		return -EPROTO;
@@ -160,6 +293,17 @@ static int parse_stats(struct nlattr *nest, struct dpo_stats *s)
 	s->maj_flt = get_u64(tb[DPO_STATS_A_MAJ_FLT]);
 	s->rss_bytes = get_u64(tb[DPO_STATS_A_RSS_BYTES]);
 	s->threads = get_u32(tb[DPO_STATS_A_THREADS]);
+	for (i = 1; i <= DPO_STATS_A_MAX; i++) {
+		if (!tb[i])
+			continue;
+		s->present |= DPO_STAT_BIT(i);
+		field = traffic_field(s, i);
+		if (field)
+			*field = nla_get_u64(tb[i]);
+	}
+	if (tb[DPO_STATS_A_LAT_HIST] &&
+	    parse_lat_hist(tb[DPO_STATS_A_LAT_HIST], s->lat_hist))
+		return -EPROTO;
 	return 0;
 }
 

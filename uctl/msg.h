@@ -52,7 +52,30 @@ struct dpo_stats {
 	uint64_t maj_flt;
 	uint64_t rss_bytes;
 	uint32_t threads;
+	/*
+	 * Traffic of the connections accepted through the session's
+	 * listeners: newer modules only, and the rates and latencies only
+	 * from the second sample on, hence the presence bits.
+	 */
+	uint64_t present;	/* DPO_STAT_HAS(attr): the sample had it */
+	uint64_t conns_accepted;
+	uint64_t conns_active;
+	uint64_t requests;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint64_t accepted_per_s;
+	uint64_t requests_per_s;
+	uint64_t bytes_in_per_s;
+	uint64_t bytes_out_per_s;
+	uint64_t lat_p50_us;
+	uint64_t lat_p99_us;
+	uint64_t lat_mean_us;
+	uint64_t lat_hist[DPO_LAT_BUCKETS];	/* counts of bucket B */
 };
+
+/* The presence bit of DPO_STATS_A_<attr> in struct dpo_stats.present */
+#define DPO_STAT_BIT(attr)	(1ULL << (attr))
+#define DPO_STAT_HAS(s, attr)	(((s)->present & DPO_STAT_BIT(attr)) != 0)
 
 struct dpo_instance {
 	char session[DPO_SESSION_NAME_MAX];
@@ -63,6 +86,37 @@ struct dpo_instance {
 	struct dpo_stats stats;
 	bool has_exit_code;
 	uint32_t exit_code;
+};
+
+/* A connection of the registry (DPO_CMD_CONN_GET). */
+struct dpo_conn {
+	char session[DPO_SESSION_NAME_MAX];
+	uint32_t pid;		/* the accepting process, 0: not visible */
+	uint8_t role;
+	uint8_t state;		/* enum dpo_conn_state */
+	uint16_t family;	/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* local, network order */
+	uint16_t port;
+	uint8_t peer_addr[16];
+	uint16_t peer_port;
+	uint64_t accept_time_ns;	/* CLOCK_MONOTONIC */
+	uint64_t last_activity_ns;	/* CLOCK_MONOTONIC */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint64_t requests;
+};
+
+/* The DRAIN reply and the DRAIN_PROGRESS / DRAIN_DONE notifications. */
+struct dpo_drain {
+	char session[DPO_SESSION_NAME_MAX];
+	uint8_t role;		/* the role drained */
+	uint32_t deadline_ms;
+	uint32_t remaining;
+	uint32_t closed_idle;
+	uint32_t closed_busy;	/* shut down after their response */
+	uint32_t reset;
+	uint32_t gone;
+	uint64_t elapsed_ns;
 };
 
 struct dpo_family {
@@ -76,6 +130,8 @@ int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st);
 int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s);
 int dpo_msg_instance(struct nlmsghdr *nlh, struct dpo_instance *in);
 int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l);
+int dpo_msg_conn(struct nlmsghdr *nlh, struct dpo_conn *c);
+int dpo_msg_drain(struct nlmsghdr *nlh, struct dpo_drain *d);
 int dpo_msg_family(struct nlmsghdr *nlh, struct dpo_family *f);
 
 #endif

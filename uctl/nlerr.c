@@ -129,8 +129,11 @@ static const struct {
 	{ DPO_CMD_LISTENER_DEL, ENOENT, "no such listener" },
 	{ DPO_CMD_LISTENER_GET, ENOENT, "no such listener" },
 	{ DPO_CMD_OWNER_SET, ENOENT, "no such session" },
-	{ DPO_CMD_OWNER_SET, EOPNOTSUPP,
-	  "canary ownership is not implemented yet" },
+	{ DPO_CMD_CONN_GET, ENOENT, "no such session" },
+	{ DPO_CMD_DRAIN, ENOENT, "no such session" },
+	{ DPO_CMD_DRAIN, EINVAL,
+	  "no instance of the other role to take new connections" },
+	{ DPO_CMD_DRAIN, EBUSY, "a drain of this session is running" },
 };
 
 static const char *const attr_names[] = {
@@ -141,6 +144,7 @@ static const char *const attr_names[] = {
 	[DPO_A_FD] = "fd",
 	[DPO_A_LISTENER_ID] = "listener id",
 	[DPO_A_OWNER] = "owner",
+	[DPO_A_DEADLINE_MS] = "deadline",
 };
 
 /*

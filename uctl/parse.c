@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,10 +49,11 @@ int dpo_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 }
 
 /*
- * "100" and "100ms" are milliseconds, "1s" and "1.5s" seconds. The result
- * must be a whole number of milliseconds (the unit of the protocol).
+ * "100" and "100ms" are milliseconds, "1s" and "1.5s" seconds, and with
+ * @minutes "2m" and "1.5m" minutes. The result must be a whole number of
+ * milliseconds (the unit of the protocol); the caller checks the range.
  */
-int dpo_parse_interval(const char *s, uint32_t *ms)
+static int parse_ms(const char *s, bool minutes, uint64_t *ms)
 {
 	uint64_t whole, frac = 0, scale = 1, mult;
 	bool nonzero_tail = false;
@@ -77,16 +79,41 @@ int dpo_parse_interval(const char *s, uint32_t *ms)
 		mult = 1;
 	else if (!strcmp(s, "s"))
 		mult = 1000;
+	else if (minutes && !strcmp(s, "m"))
+		mult = 60000;
 	else
 		return -EINVAL;
 
 	/* the fraction in milliseconds: frac / scale * mult */
 	if (nonzero_tail || (frac * mult) % scale)
 		return -EINVAL;
-	whole = whole * mult + frac * mult / scale;
-	if (whole < DPO_INTERVAL_MS_MIN || whole > DPO_INTERVAL_MS_MAX)
+	/* parse_digits() saturates: this cannot overflow */
+	*ms = whole * mult + frac * mult / scale;
+	return 0;
+}
+
+int dpo_parse_interval(const char *s, uint32_t *ms)
+{
+	uint64_t v;
+
+	if (parse_ms(s, false, &v))
+		return -EINVAL;
+	if (v < DPO_INTERVAL_MS_MIN || v > DPO_INTERVAL_MS_MAX)
 		return -ERANGE;
-	*ms = (uint32_t)whole;
+	*ms = (uint32_t)v;
+	return 0;
+}
+
+/* A drain's deadline: minutes too, it may be up to an hour. */
+int dpo_parse_deadline(const char *s, uint32_t *ms)
+{
+	uint64_t v;
+
+	if (parse_ms(s, true, &v))
+		return -EINVAL;
+	if (v < 1 || v > DPO_DRAIN_DEADLINE_MS_MAX)
+		return -ERANGE;
+	*ms = (uint32_t)v;
 	return 0;
 }
 
@@ -154,6 +181,23 @@ int dpo_parse_owner(const char *s, uint8_t *owner, uint32_t *pct)
 		}
 	}
 	return -EINVAL;
+}
+
+static const char *const conn_state_names[] = {
+	[DPO_CONN_IDLE] = "idle",
+	[DPO_CONN_BUSY] = "busy",
+	[DPO_CONN_DRAINING] = "draining",
+	[DPO_CONN_CLOSED] = "closed",
+	[DPO_CONN_RESET] = "reset",
+};
+
+const char *dpo_conn_state_name(uint8_t state)
+{
+	if (state >= 1 &&
+	    state < sizeof(conn_state_names) / sizeof(conn_state_names[0]) &&
+	    conn_state_names[state])
+		return conn_state_names[state];
+	return "unknown";
 }
 
 const char *dpo_owner_name(uint8_t owner)
@@ -245,4 +289,31 @@ void dpo_addr_port_str(char *buf, size_t len, int family, const void *addr,
 		snprintf(buf, len, "[%s]:%u", a, port);
 	else
 		snprintf(buf, len, "%s:%u", a, port);
+}
+
+/*
+ * An age for people: two significant units at most, never rounded up
+ * (a connection 59.99 s old is "59.9s", not "1m00s").
+ */
+void dpo_duration_str(char *buf, size_t len, uint64_t ns)
+{
+	uint64_t ms = ns / 1000000, s = ms / 1000;
+
+	if (ms < 1000)
+		snprintf(buf, len, "%" PRIu64 "ms", ms);
+	else if (s < 60)
+		snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "s", s, ms % 1000 / 100);
+	else if (s < 3600)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600,
+			 s % 3600 / 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400,
+			 s % 86400 / 3600);
+}
+
+uint64_t dpo_lat_bucket_lo_us(unsigned int bucket)
+{
+	return bucket ? 1ULL << bucket : 0;
 }

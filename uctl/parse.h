@@ -10,7 +10,10 @@
  * text is not a value of the kind, -ERANGE when it is one out of range.
  */
 int dpo_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v);
+/* DUR: 100, 100ms, 1.5s: DPO_INTERVAL_MS_MIN..MAX */
 int dpo_parse_interval(const char *s, uint32_t *ms);
+/* ... and 2m, 1.5m too: 1..DPO_DRAIN_DEADLINE_MS_MAX */
+int dpo_parse_deadline(const char *s, uint32_t *ms);
 int dpo_parse_pid(const char *s, uint32_t *pid);
 int dpo_parse_role(const char *s, uint8_t *role);
 /* original, patched, both or canary[:PCT] (*pct 0 when not given) */
@@ -23,6 +26,12 @@ int dpo_check_session_name(const char *s);
 /* ... and back to text. */
 const char *dpo_role_name(uint8_t role);
 const char *dpo_owner_name(uint8_t owner);
+/* enum dpo_conn_state: "idle", "busy", ...; "unknown" */
+const char *dpo_conn_state_name(uint8_t state);
+/* "850ms", "12.3s", "5m03s", "2h01m", "3d04h" */
+void dpo_duration_str(char *buf, size_t len, uint64_t ns);
+/* LAT_HIST bucket B holds [2^B, 2^(B+1)) us, bucket 0 [0, 2) */
+uint64_t dpo_lat_bucket_lo_us(unsigned int bucket);
 void dpo_exit_str(char *buf, size_t len, uint32_t status);
 /* "inet", "inet6" (as ip(8) -j), else "unknown" */
 const char *dpo_family_name(int family);

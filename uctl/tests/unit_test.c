@@ -32,6 +32,7 @@
 #include "print.h"
 #include "procnet.h"
 #include "rate.h"
+#include "traffic.h"
 
 static int tests, failed;
 
@@ -127,6 +128,95 @@ static void test_interval(void)
 			printf("#   got %d (%u ms), want %d (%u ms)\n", ret, ms,
 			       c[i].ret, c[i].ms);
 	}
+}
+
+static void test_deadline(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		uint32_t ms;
+	} c[] = {
+		{ "1", 0, 1 }, { "1ms", 0, 1 }, { "500ms", 0, 500 },
+		{ "30s", 0, 30000 }, { "0.5s", 0, 500 }, { "1.5s", 0, 1500 },
+		{ "0.001s", 0, 1 }, { "2m", 0, 120000 }, { "1.5m", 0, 90000 },
+		{ "0.001m", 0, 60 }, { "60m", 0, 3600000 },
+		{ "3600000", 0, 3600000 }, { "3600s", 0, 3600000 },
+		{ "0", -ERANGE, 0 }, { "0ms", -ERANGE, 0 }, { "0m", -ERANGE, 0 },
+		{ "0.0s", -ERANGE, 0 }, { "3600001", -ERANGE, 0 },
+		{ "60.001m", -ERANGE, 0 }, { "61m", -ERANGE, 0 },
+		{ "3601s", -ERANGE, 0 }, { "99999999999999999999m", -ERANGE, 0 },
+		{ "", -EINVAL, 0 }, { "m", -EINVAL, 0 }, { "1h", -EINVAL, 0 },
+		{ "1M", -EINVAL, 0 }, { "1min", -EINVAL, 0 }, { "0.0001s", -EINVAL, 0 },
+		{ "0.5ms", -EINVAL, 0 }, { "0.00001m", -EINVAL, 0 },
+		{ "-1s", -EINVAL, 0 }, { "1 s", -EINVAL, 0 }, { "1ms ", -EINVAL, 0 },
+		{ "1.m", -EINVAL, 0 }, { "1us", -EINVAL, 0 }, { "1e3", -EINVAL, 0 },
+	};
+	uint32_t ms;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int ret;
+		int ok;
+
+		ms = 0;
+		ret = dpo_parse_deadline(c[i].in, &ms);
+		ok = ret == c[i].ret && (ret || ms == c[i].ms);
+		result(ok, "deadline \"%s\" -> %s", c[i].in,
+		       c[i].ret == -EINVAL ? "bad value" :
+		       c[i].ret == -ERANGE ? "out of range" : "ok");
+		if (!ok)
+			printf("#   got %d (%u ms), want %d (%u ms)\n", ret, ms,
+			       c[i].ret, c[i].ms);
+	}
+	/* minutes are for deadlines only: intervals stay as they were */
+	result(dpo_parse_interval("1m", &ms) == -EINVAL,
+	       "interval \"1m\" still a bad value");
+}
+
+static void test_conn_words(void)
+{
+	static const struct {
+		uint64_t ns;
+		const char *want;
+	} d[] = {
+		{ 0, "0ms" }, { 999999, "0ms" }, { 1000000, "1ms" },
+		{ 999999999ULL, "999ms" }, { 1000000000ULL, "1.0s" },
+		{ 12345000000ULL, "12.3s" }, { 59999999999ULL, "59.9s" },
+		{ 60000000000ULL, "1m00s" }, { 303000000000ULL, "5m03s" },
+		{ 3599999999999ULL, "59m59s" }, { 3600000000000ULL, "1h00m" },
+		{ 7260000000000ULL, "2h01m" }, { 86399000000000ULL, "23h59m" },
+		{ 86400000000000ULL, "1d00h" }, { 273600000000000ULL, "3d04h" },
+		{ UINT64_MAX, "213503d23h" },
+	};
+	static const char *const states[] = {
+		"unknown", "idle", "busy", "draining", "closed", "reset",
+	};
+	char buf[32], name[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		snprintf(name, sizeof(name), "conn state %zu", i);
+		check_str(name, dpo_conn_state_name((uint8_t)i), states[i]);
+	}
+	check_str("conn state past the enum", dpo_conn_state_name(DPO_CONN_MAX + 1),
+		  "unknown");
+	check_str("conn state 255", dpo_conn_state_name(255), "unknown");
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		dpo_duration_str(buf, sizeof(buf), d[i].ns);
+		snprintf(name, sizeof(name), "duration %lluns",
+			 (unsigned long long)d[i].ns);
+		check_str(name, buf, d[i].want);
+	}
+	dpo_duration_str(buf, 4, 12345000000ULL);
+	check_str("duration truncated", buf, "12.");
+	check_int("latency bucket 0 from 0us", (long long)dpo_lat_bucket_lo_us(0), 0);
+	check_int("latency bucket 1 from 2us", (long long)dpo_lat_bucket_lo_us(1), 2);
+	check_int("latency bucket 10 from 1024us",
+		  (long long)dpo_lat_bucket_lo_us(10), 1024);
+	check_int("latency bucket 31 from 2^31us",
+		  (long long)dpo_lat_bucket_lo_us(DPO_LAT_BUCKETS - 1),
+		  1LL << 31);
 }
 
 static void test_numbers(void)
@@ -1067,9 +1157,6 @@ static void test_nlerr(void)
 		     "no such listener");
 	check_reason("reason: owner of no such session", &e,
 		     DPO_CMD_OWNER_SET, "no such session");
-	e.err = EOPNOTSUPP;
-	check_reason("reason: canary not implemented", &e, DPO_CMD_OWNER_SET,
-		     "canary ownership is not implemented yet");
 
 	u32 = DPO_A_FD;
 	error_msg(&b, EINVAL, NLM_F_CAPPED | NLM_F_ACK_TLVS, 40);
@@ -1084,7 +1171,7 @@ static void test_nlerr(void)
 	check_reason("reason: missing attribute owner", &e, DPO_CMD_OWNER_SET,
 		     "missing attribute owner");
 
-	/* what the module says about canary, as "session owner" prints it */
+	/* the module's own words win over the table, whatever they are */
 	error_msg(&b, EOPNOTSUPP, NLM_F_CAPPED | NLM_F_ACK_TLVS, 44);
 	put_attr(&b, NLMSGERR_ATTR_MSG, "canary ownership is not implemented yet",
 		 40);
@@ -1092,6 +1179,31 @@ static void test_nlerr(void)
 	result(e.err == EOPNOTSUPP, "extack: EOPNOTSUPP of owner set");
 	check_reason("reason: the kernel's words on canary", &e,
 		     DPO_CMD_OWNER_SET, "canary ownership is not implemented yet");
+
+	dpo_nlerr_clear(&e);
+	e.err = ENOENT;
+	check_reason("reason: drain of no such session", &e, DPO_CMD_DRAIN,
+		     "no such session");
+	check_reason("reason: conn list of no such session", &e,
+		     DPO_CMD_CONN_GET, "no such session");
+	e.err = EINVAL;
+	check_reason("reason: drain without the other role", &e, DPO_CMD_DRAIN,
+		     "no instance of the other role to take new connections");
+	e.err = EBUSY;
+	check_reason("reason: drain already running", &e, DPO_CMD_DRAIN,
+		     "a drain of this session is running");
+	u32 = DPO_A_ROLE;
+	error_msg(&b, EINVAL, NLM_F_CAPPED | NLM_F_ACK_TLVS, 40);
+	put_attr(&b, NLMSGERR_ATTR_MISS_TYPE, &u32, sizeof(u32));
+	parse_error(&b, &e, false);
+	check_reason("reason: drain without a role", &e, DPO_CMD_DRAIN,
+		     "missing attribute role");
+	u32 = DPO_A_DEADLINE_MS;
+	error_msg(&b, EINVAL, NLM_F_CAPPED | NLM_F_ACK_TLVS, 40);
+	put_attr(&b, NLMSGERR_ATTR_MISS_TYPE, &u32, sizeof(u32));
+	parse_error(&b, &e, false);
+	check_reason("reason: missing attribute deadline", &e, DPO_CMD_DRAIN,
+		     "missing attribute deadline");
 }
 
 /* ---- msg.c ---- */
@@ -1296,6 +1408,403 @@ static void test_msg(void)
 	nlmsg_free(msg);
 }
 
+/* ---- msg.c and traffic.c: connections, drains, traffic ---- */
+
+static const uint8_t lo4[4] = { 127, 0, 0, 1 };
+static const uint8_t lo6[16] = { [15] = 1 };
+static const uint8_t doc6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+/* A CONN_GET reply as the module sends it. */
+static struct nl_msg *conn_msg(int family, const void *addr,
+			       const void *peer, uint8_t state)
+{
+	struct nl_msg *msg = genl_msg(DPO_CMD_CONN_GET);
+	int alen = family == AF_INET ? 4 : 16;
+
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	nla_put_u32(msg, DPO_A_PID, 4242);
+	nla_put_u8(msg, DPO_A_ROLE, DPO_ROLE_ORIGINAL);
+	nla_put_u16(msg, DPO_A_FAMILY, family);
+	nla_put(msg, DPO_A_ADDR, alen, addr);
+	nla_put_u16(msg, DPO_A_PORT, family == AF_INET ? 5432 : 8080);
+	nla_put(msg, DPO_A_PEER_ADDR, alen, peer);
+	nla_put_u16(msg, DPO_A_PEER_PORT, family == AF_INET ? 40000 : 55555);
+	nla_put_u8(msg, DPO_A_CONN_STATE, state);
+	nla_put_u64(msg, DPO_A_ACCEPT_TIME_NS, 1000000000ULL);
+	nla_put_u64(msg, DPO_A_LAST_ACTIVITY_NS, 3000000000ULL);
+	nla_put_u64(msg, DPO_A_BYTES_IN, 100);
+	nla_put_u64(msg, DPO_A_BYTES_OUT, 1ULL << 32);
+	nla_put_u64(msg, DPO_A_REQUESTS, 3);
+	return msg;
+}
+
+static struct nl_msg *drain_msg(uint8_t cmd)
+{
+	struct nl_msg *msg = genl_msg(cmd);
+
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	nla_put_u8(msg, DPO_A_ROLE, DPO_ROLE_ORIGINAL);
+	nla_put_u32(msg, DPO_A_DEADLINE_MS, 30000);
+	nla_put_u32(msg, DPO_A_DRAIN_REMAINING, 3);
+	nla_put_u32(msg, DPO_A_DRAIN_CLOSED_IDLE, 2);
+	nla_put_u32(msg, DPO_A_DRAIN_CLOSED_BUSY, 1);
+	nla_put_u32(msg, DPO_A_DRAIN_RESET, 0);
+	nla_put_u32(msg, DPO_A_DRAIN_GONE, 4);
+	nla_put_u64(msg, DPO_A_DRAIN_ELAPSED_NS, 1500000000ULL);
+	return msg;
+}
+
+/*
+ * A sample: @level 0 as an older module sends it, 1 the first sample
+ * with traffic (totals only), 2 a later one with rates and latencies.
+ */
+static struct nl_msg *traffic_msg(int level)
+{
+	struct nl_msg *msg = genl_msg(DPO_CMD_SAMPLE_NTF);
+	struct nlattr *nest, *hist;
+
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	nla_put_u32(msg, DPO_A_PID, 4242);
+	nest = nla_nest_start(msg, DPO_A_STATS);
+	nla_put_u64(msg, DPO_STATS_A_SEQ, 2);
+	nla_put_u32(msg, DPO_STATS_A_THREADS, 4);
+	if (level >= 1) {
+		nla_put_u64(msg, DPO_STATS_A_CONNS_ACCEPTED, 10);
+		nla_put_u64(msg, DPO_STATS_A_CONNS_ACTIVE, 2);
+		nla_put_u64(msg, DPO_STATS_A_REQUESTS, 500);
+		nla_put_u64(msg, DPO_STATS_A_BYTES_IN, 1000000);
+		nla_put_u64(msg, DPO_STATS_A_BYTES_OUT, 2000000);
+	}
+	if (level >= 2) {
+		nla_put_u64(msg, DPO_STATS_A_ACCEPTED_PER_S, 1);
+		nla_put_u64(msg, DPO_STATS_A_REQUESTS_PER_S, 50);
+		nla_put_u64(msg, DPO_STATS_A_BYTES_IN_PER_S, 2048);
+		nla_put_u64(msg, DPO_STATS_A_BYTES_OUT_PER_S, 4096);
+		hist = nla_nest_start(msg, DPO_STATS_A_LAT_HIST);
+		nla_put(msg, 1, 0, NULL);	/* padding, if the type is 1 */
+		nla_put_u64(msg, 1, 7);		/* bucket 0: [0, 2) us */
+		nla_put(msg, 0, 0, NULL);	/* padding of type 0 */
+		nla_put_u64(msg, 4, 5);		/* bucket 3: [8, 16) us */
+		nla_put_u64(msg, DPO_LAT_BUCKETS, 1);	/* the last */
+		nla_put_u64(msg, DPO_LAT_BUCKETS + 1, 9);	/* newer: ignored */
+		nla_nest_end(msg, hist);
+		nla_put_u64(msg, DPO_STATS_A_LAT_P50_US, 12);
+		nla_put_u64(msg, DPO_STATS_A_LAT_P99_US, 900);
+		nla_put_u64(msg, DPO_STATS_A_LAT_MEAN_US, 40);
+	}
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+static void test_msg_traffic(void)
+{
+	struct dpo_instance in;
+	struct dpo_drain d;
+	struct dpo_conn c;
+	struct nlattr *nest, *hist;
+	struct nl_msg *msg;
+
+	msg = conn_msg(AF_INET, lo4, lo4, DPO_CONN_BUSY);
+	result(!dpo_msg_conn(nlmsg_hdr(msg), &c) && !strcmp(c.session, "db") &&
+	       c.pid == 4242 && c.role == DPO_ROLE_ORIGINAL &&
+	       c.family == AF_INET && !memcmp(c.addr, lo4, 4) &&
+	       c.port == 5432 && !memcmp(c.peer_addr, lo4, 4) &&
+	       c.peer_port == 40000 && c.state == DPO_CONN_BUSY &&
+	       c.accept_time_ns == 1000000000ULL &&
+	       c.last_activity_ns == 3000000000ULL && c.bytes_in == 100 &&
+	       c.bytes_out == 1ULL << 32 && c.requests == 3,
+	       "msg: IPv4 connection");
+	nlmsg_free(msg);
+
+	msg = conn_msg(AF_INET6, lo6, doc6, DPO_CONN_DRAINING);
+	result(!dpo_msg_conn(nlmsg_hdr(msg), &c) && c.family == AF_INET6 &&
+	       !memcmp(c.addr, lo6, 16) && !memcmp(c.peer_addr, doc6, 16) &&
+	       c.port == 8080 && c.peer_port == 55555 &&
+	       c.state == DPO_CONN_DRAINING, "msg: IPv6 connection");
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_CONN_GET);
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	nla_put_u32(msg, DPO_A_PID, 1);
+	nla_put_u16(msg, DPO_A_FAMILY, AF_INET);
+	nla_put(msg, DPO_A_PEER_ADDR, 16, doc6);
+	check_int("msg: IPv4 connection with a 16-byte peer -> EPROTO",
+		  dpo_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_CONN_GET);
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	check_int("msg: connection without pid -> EPROTO",
+		  dpo_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_CONN_GET);
+	nla_put_u32(msg, DPO_A_PID, 1);
+	check_int("msg: connection without session -> EPROTO",
+		  dpo_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_CONN_GET);
+	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
+	nla_put_u32(msg, DPO_A_PID, 1);
+	nla_put_u32(msg, DPO_A_BYTES_IN, 1);
+	check_int("msg: short u64 in a connection -> EPROTO",
+		  dpo_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
+	nlmsg_free(msg);
+
+	msg = drain_msg(DPO_CMD_DRAIN_DONE_NTF);
+	result(!dpo_msg_drain(nlmsg_hdr(msg), &d) && !strcmp(d.session, "db") &&
+	       d.role == DPO_ROLE_ORIGINAL && d.deadline_ms == 30000 &&
+	       d.remaining == 3 && d.closed_idle == 2 && d.closed_busy == 1 &&
+	       d.reset == 0 && d.gone == 4 && d.elapsed_ns == 1500000000ULL,
+	       "msg: drain");
+	check_int("msg: drain done command", dpo_msg_cmd(nlmsg_hdr(msg)),
+		  DPO_CMD_DRAIN_DONE_NTF);
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_DRAIN_PROGRESS_NTF);
+	nla_put_u32(msg, DPO_A_DRAIN_REMAINING, 1);
+	check_int("msg: drain without session -> EPROTO",
+		  dpo_msg_drain(nlmsg_hdr(msg), &d), -EPROTO);
+	nlmsg_free(msg);
+
+	msg = traffic_msg(0);
+	result(!dpo_msg_instance(nlmsg_hdr(msg), &in) && in.has_stats &&
+	       in.stats.present == (DPO_STAT_BIT(DPO_STATS_A_SEQ) |
+				    DPO_STAT_BIT(DPO_STATS_A_THREADS)) &&
+	       !in.stats.conns_accepted,
+	       "msg: sample of an older module: no traffic");
+	nlmsg_free(msg);
+
+	msg = traffic_msg(1);
+	result(!dpo_msg_instance(nlmsg_hdr(msg), &in) &&
+	       DPO_STAT_HAS(&in.stats, DPO_STATS_A_CONNS_ACCEPTED) &&
+	       DPO_STAT_HAS(&in.stats, DPO_STATS_A_BYTES_OUT) &&
+	       !DPO_STAT_HAS(&in.stats, DPO_STATS_A_REQUESTS_PER_S) &&
+	       !DPO_STAT_HAS(&in.stats, DPO_STATS_A_LAT_HIST) &&
+	       in.stats.conns_accepted == 10 && in.stats.conns_active == 2 &&
+	       in.stats.requests == 500 && in.stats.bytes_in == 1000000 &&
+	       in.stats.bytes_out == 2000000,
+	       "msg: first sample: traffic totals, no rates");
+	nlmsg_free(msg);
+
+	msg = traffic_msg(2);
+	result(!dpo_msg_instance(nlmsg_hdr(msg), &in) &&
+	       in.stats.accepted_per_s == 1 && in.stats.requests_per_s == 50 &&
+	       in.stats.bytes_in_per_s == 2048 &&
+	       in.stats.bytes_out_per_s == 4096 &&
+	       in.stats.lat_p50_us == 12 && in.stats.lat_p99_us == 900 &&
+	       in.stats.lat_mean_us == 40 &&
+	       DPO_STAT_HAS(&in.stats, DPO_STATS_A_LAT_HIST),
+	       "msg: later sample: rates and latencies");
+	result(in.stats.lat_hist[0] == 7 && in.stats.lat_hist[1] == 0 &&
+	       in.stats.lat_hist[3] == 5 &&
+	       in.stats.lat_hist[DPO_LAT_BUCKETS - 1] == 1,
+	       "msg: histogram buckets, padding and newer types skipped");
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_SAMPLE_NTF);
+	nla_put_u32(msg, DPO_A_PID, 1);
+	nest = nla_nest_start(msg, DPO_A_STATS);
+	hist = nla_nest_start(msg, DPO_STATS_A_LAT_HIST);
+	nla_put_u32(msg, 3, 5);
+	nla_nest_end(msg, hist);
+	nla_nest_end(msg, nest);
+	check_int("msg: 4-byte histogram bucket -> EPROTO",
+		  dpo_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
+	nlmsg_free(msg);
+
+	msg = genl_msg(DPO_CMD_SAMPLE_NTF);
+	nla_put_u32(msg, DPO_A_PID, 1);
+	nest = nla_nest_start(msg, DPO_A_STATS);
+	nla_put_u32(msg, DPO_STATS_A_REQUESTS_PER_S, 5);
+	nla_nest_end(msg, nest);
+	check_int("msg: 4-byte rate -> EPROTO",
+		  dpo_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
+	nlmsg_free(msg);
+}
+
+static struct dpo_conn pc;
+static struct dpo_drain pd;
+static struct dpo_instance pi;
+
+/* 65 s after the accept, 63 s after the last activity */
+static void conn_rows(void)
+{
+	pr_begin(PR_TABLE, true);
+	dpo_print_conn(&pc, 66000000000ULL);
+	pc.accept_time_ns = 70000000000ULL;	/* accepted during the dump */
+	dpo_print_conn(&pc, 66000000000ULL);
+	pc.accept_time_ns = 1000000000ULL;
+	pr_end();
+}
+
+static void drain_rows(void)
+{
+	pr_begin(PR_TABLE, false);
+	dpo_print_drain("start", &pd);
+	dpo_print_drain("done", &pd);
+	pr_end();
+}
+
+static void traffic_row(void)
+{
+	pr_begin(PR_TABLE, false);
+	pr_row_begin();
+	pr_nest_begin("stats");
+	dpo_print_traffic(&pi, true);
+	pr_nest_end();
+	pr_row_end();
+	pr_end();
+}
+
+static void parse_into(struct nl_msg *msg, int (*fn)(struct nlmsghdr *, void *),
+		       void *obj)
+{
+	if (fn(nlmsg_hdr(msg), obj))
+		printf("# cannot parse the fake message\n");
+	nlmsg_free(msg);
+}
+
+static int conn_fn(struct nlmsghdr *nlh, void *obj)
+{
+	return dpo_msg_conn(nlh, obj);
+}
+
+static int drain_fn(struct nlmsghdr *nlh, void *obj)
+{
+	return dpo_msg_drain(nlh, obj);
+}
+
+static int instance_fn(struct nlmsghdr *nlh, void *obj)
+{
+	return dpo_msg_instance(nlh, obj);
+}
+
+static void test_print_traffic(void)
+{
+	char *s;
+
+	parse_into(conn_msg(AF_INET, lo4, lo4, DPO_CONN_BUSY), conn_fn, &pc);
+	s = capture(true, conn_rows);
+	check_str("json conn list: raw values, addresses as strings", s,
+		  "[{\"session\":\"db\",\"pid\":4242,\"role\":\"original\","
+		  "\"family\":\"inet\",\"address\":\"127.0.0.1\",\"port\":5432,"
+		  "\"peer_address\":\"127.0.0.1\",\"peer_port\":40000,"
+		  "\"state\":\"busy\",\"age_ns\":65000000000,"
+		  "\"bytes_in\":100,\"bytes_out\":4294967296,\"requests\":3,"
+		  "\"idle_ns\":63000000000,\"accept_time_ns\":1000000000,"
+		  "\"last_activity_ns\":3000000000},"
+		  "{\"session\":\"db\",\"pid\":4242,\"role\":\"original\","
+		  "\"family\":\"inet\",\"address\":\"127.0.0.1\",\"port\":5432,"
+		  "\"peer_address\":\"127.0.0.1\",\"peer_port\":40000,"
+		  "\"state\":\"busy\",\"age_ns\":0,"
+		  "\"bytes_in\":100,\"bytes_out\":4294967296,\"requests\":3,"
+		  "\"idle_ns\":0,\"accept_time_ns\":70000000000,"
+		  "\"last_activity_ns\":3000000000}]\n");
+	free(s);
+	s = capture(false, conn_rows);
+	check_str("text conn list: header, ages, one line per connection", s,
+		  "SESSION           PID  ROLE      LOCAL                    "
+		  "PEER                       STATE     AGE         BYTES_IN"
+		  "     BYTES_OUT  REQUESTS  IDLE\n"
+		  "db               4242  original  127.0.0.1:5432           "
+		  "127.0.0.1:40000            busy      1m05s            100"
+		  "    4294967296         3  1m03s\n"
+		  "db               4242  original  127.0.0.1:5432           "
+		  "127.0.0.1:40000            busy      0ms              100"
+		  "    4294967296         3  0ms\n");
+	free(s);
+
+	parse_into(conn_msg(AF_INET6, lo6, doc6, DPO_CONN_DRAINING), conn_fn,
+		   &pc);
+	s = capture(false, conn_rows);
+	result(strstr(s, "[::1]:8080") && strstr(s, "[2001:db8::1]:55555") &&
+	       strstr(s, "draining"), "text conn list: IPv6 in brackets");
+	free(s);
+	s = capture(true, conn_rows);
+	result(strstr(s, "\"family\":\"inet6\",\"address\":\"::1\",\"port\":8080,"
+		      "\"peer_address\":\"2001:db8::1\",\"peer_port\":55555,"
+		      "\"state\":\"draining\"") != NULL,
+	       "json conn list: IPv6 addresses without brackets");
+	free(s);
+
+	parse_into(drain_msg(DPO_CMD_DRAIN), drain_fn, &pd);
+	s = capture(true, drain_rows);
+	check_str("json drain: one object per line", s,
+		  "{\"event\":\"start\",\"session\":\"db\",\"role\":\"original\","
+		  "\"elapsed_ns\":1500000000,\"remaining\":3,\"closed_idle\":2,"
+		  "\"closed_busy\":1,\"reset\":0,\"gone\":4,"
+		  "\"deadline_ms\":30000}\n"
+		  "{\"event\":\"done\",\"session\":\"db\",\"role\":\"original\","
+		  "\"elapsed_ns\":1500000000,\"remaining\":3,\"closed_idle\":2,"
+		  "\"closed_busy\":1,\"reset\":0,\"gone\":4,"
+		  "\"deadline_ms\":30000}\n");
+	free(s);
+	s = capture(false, drain_rows);
+	check_str("text drain: a table of events", s,
+		  "EVENT     SESSION       ROLE      ELAPSED  REMAINING  "
+		  "CLOSED_IDLE  CLOSED_BUSY  RESET   GONE  DEADLINE\n"
+		  "start     db            original  1.5s             3  "
+		  "          2            1      0      4  30.0s\n"
+		  "done      db            original  1.5s             3  "
+		  "          2            1      0      4  30.0s\n");
+	free(s);
+
+	parse_into(traffic_msg(2), instance_fn, &pi);
+	s = capture(true, traffic_row);
+	check_str("json sample traffic: values and non-empty buckets", s,
+		  "{\"stats\":{\"conns_accepted\":10,\"conns_active\":2,"
+		  "\"requests\":500,\"bytes_in\":1000000,\"bytes_out\":2000000,"
+		  "\"accepted_per_s\":1,\"requests_per_s\":50,"
+		  "\"bytes_in_per_s\":2048,\"bytes_out_per_s\":4096,"
+		  "\"lat_p50_us\":12,\"lat_p99_us\":900,\"lat_mean_us\":40,"
+		  "\"lat_hist\":{\"0\":7,\"8\":5,\"2147483648\":1}}}\n");
+	free(s);
+	s = capture(false, traffic_row);
+	check_str("text sample traffic: instance show columns", s,
+		  "  CONNS  ACTIVE    REQ/S      IN_B/S     OUT_B/S   P50_US"
+		  "   P99_US  MEAN_US\n"
+		  "     10       2       50        2048        4096       12"
+		  "      900       40\n");
+	free(s);
+
+	parse_into(traffic_msg(1), instance_fn, &pi);
+	s = capture(true, traffic_row);
+	check_str("json first sample: rates and histogram null", s,
+		  "{\"stats\":{\"conns_accepted\":10,\"conns_active\":2,"
+		  "\"requests\":500,\"bytes_in\":1000000,\"bytes_out\":2000000,"
+		  "\"accepted_per_s\":null,\"requests_per_s\":null,"
+		  "\"bytes_in_per_s\":null,\"bytes_out_per_s\":null,"
+		  "\"lat_p50_us\":null,\"lat_p99_us\":null,\"lat_mean_us\":null,"
+		  "\"lat_hist\":null}}\n");
+	free(s);
+
+	/* an interval without requests: rates, but no latency */
+	pi.stats.present |= DPO_STAT_BIT(DPO_STATS_A_REQUESTS_PER_S);
+	s = capture(true, traffic_row);
+	result(strstr(s, "\"requests_per_s\":0,") &&
+	       strstr(s, "\"lat_p50_us\":null,") &&
+	       strstr(s, "\"lat_hist\":{}}"),
+	       "json idle interval: empty histogram, no percentiles");
+	free(s);
+
+	parse_into(traffic_msg(0), instance_fn, &pi);
+	s = capture(false, traffic_row);
+	check_str("text sample of an older module: dashes", s,
+		  "  CONNS  ACTIVE    REQ/S      IN_B/S     OUT_B/S   P50_US"
+		  "   P99_US  MEAN_US\n"
+		  "      -       -        -           -           -        -"
+		  "        -        -\n");
+	free(s);
+	pi.has_stats = false;
+	s = capture(true, traffic_row);
+	result(strstr(s, "\"conns_accepted\":null,") &&
+	       strstr(s, "\"lat_hist\":null}"),
+	       "json instance without a sample: nulls");
+	free(s);
+}
+
 /* ---- nl.c, against the host's genetlink controller ---- */
 
 static int count_families(struct nlmsghdr *nlh, void *arg)
@@ -1468,6 +1977,18 @@ static const struct cli_case cli_cases[] = {
 	{ { "session", "help" }, 0,
 	  "session owner NAME original|patched|both|canary:PCT", "" },
 	{ { "help", "session", "owner" }, 0, "canary:PCT (PCT 1 to 99)", "" },
+	{ { "help" }, 0, "conn list [SESSION] [--pid PID]", "" },
+	{ { "help" }, 0,
+	  "drain SESSION original|patched [--deadline DUR] [--wait]", "" },
+	{ { "session", "help" }, 0, "session end NAME", "" },
+	{ { "help", "session", "end" }, 0, "the same as del", "" },
+	{ { "conn", "--help" }, 0, "conn list [SESSION]", "" },
+	{ { "conn", "list", "-h" }, 0,
+	  "Usage: dpoctl [OPTIONS] conn list [SESSION] [--pid PID]\n", "" },
+	{ { "drain", "-h" }, 0, "Usage: dpoctl [OPTIONS] drain SESSION", "" },
+	{ { "help", "drain" }, 0, "1ms to 60m", "" },
+	{ { "drain", "s", "original", "--help" }, 0, "drain --wait print one",
+	  "" },
 	{ { "-V" }, 0, "dpoctl 0.1.0\n", "" },
 	{ { "--version" }, 0, "dpoctl 0.1.0\n", "" },
 	/* without the module */
@@ -1492,6 +2013,17 @@ static const struct cli_case cli_cases[] = {
 	  "dpo module not loaded" },
 	{ { "session", "owner", "s", "canary:5" }, 2, "",
 	  "dpo module not loaded" },
+	{ { "conn", "list" }, 2, "", "dpo module not loaded" },
+	{ { "-j", "conn", "list", "s", "--pid", "1" }, 2, "",
+	  "dpo module not loaded" },
+	{ { "conn", "list", "--pid=7", "s" }, 2, "", "dpo module not loaded" },
+	{ { "drain", "s", "original" }, 2, "", "dpo module not loaded" },
+	{ { "drain", "s", "patched", "--deadline", "2m", "--wait" }, 2, "",
+	  "dpo module not loaded" },
+	{ { "-j", "drain", "--wait", "s", "original", "--deadline=1" }, 2, "",
+	  "dpo module not loaded" },
+	{ { "drain", "--", "-s", "original" }, 2, "", "dpo module not loaded" },
+	{ { "session", "end", "s" }, 2, "", "dpo module not loaded" },
 	/* usage errors, before anything is sent */
 	{ { NULL }, 1, "", "dpoctl: missing OBJECT" },
 	{ { "bogus" }, 1, "", "dpoctl: unknown object \"bogus\"" },
@@ -1578,6 +2110,39 @@ static const struct cli_case cli_cases[] = {
 	  "out of range (1 to 99)" },
 	{ { "session", "owner", "s", "patched", "now" }, 1, "",
 	  "unexpected \"now\"" },
+	{ { "session", "end" }, 1, "",
+	  "dpoctl: session end: missing NAME (usage: dpoctl session end NAME)\n" },
+	{ { "session", "end", "a", "b" }, 1, "", "unexpected \"b\"" },
+	{ { "conn" }, 1, "", "dpoctl: conn: missing COMMAND" },
+	{ { "conn", "frob" }, 1, "", "unknown command \"frob\"" },
+	{ { "conn", "list", "a", "b" }, 1, "", "unexpected \"b\"" },
+	{ { "conn", "list", "--pid" }, 1, "",
+	  "dpoctl: conn list: missing PID after --pid (usage: dpoctl conn list [SESSION] [--pid PID])\n" },
+	{ { "conn", "list", "--pid", "0" }, 1, "", "bad PID \"0\"" },
+	{ { "conn", "list", "--pid=x" }, 1, "", "bad PID \"x\"" },
+	{ { "conn", "list", "--pid", "1", "--pid", "2" }, 1, "",
+	  "--pid given twice" },
+	{ { "conn", "list", "--bogus" }, 1, "", "unknown option \"--bogus\"" },
+	{ { "conn", "list", name32 }, 1, "", "1 to 31 bytes" },
+	{ { "drain" }, 1, "",
+	  "dpoctl: drain: missing SESSION (usage: dpoctl drain SESSION original|patched [--deadline DUR] [--wait])\n" },
+	{ { "drain", "s" }, 1, "", "missing role" },
+	{ { "drain", "s", "both" }, 1, "",
+	  "bad role \"both\" (original or patched)" },
+	{ { "drain", name32, "original" }, 1, "", "1 to 31 bytes" },
+	{ { "drain", "s", "original", "--deadline" }, 1, "",
+	  "missing DUR after --deadline" },
+	{ { "drain", "s", "original", "--deadline", "0" }, 1, "",
+	  "deadline \"0\" out of range (1ms to 60m)" },
+	{ { "drain", "s", "original", "--deadline", "61m" }, 1, "",
+	  "deadline \"61m\" out of range" },
+	{ { "drain", "s", "original", "--deadline=1h" }, 1, "",
+	  "bad deadline \"1h\" (e.g. 500ms, 30s, 2m)" },
+	{ { "drain", "s", "original", "--deadline", "1s", "--deadline", "2s" },
+	  1, "", "--deadline given twice" },
+	{ { "drain", "s", "original", "now" }, 1, "", "unexpected \"now\"" },
+	{ { "drain", "s", "original", "--now" }, 1, "",
+	  "unknown option \"--now\"" },
 };
 
 static char *read_fd(int fd)
@@ -1672,10 +2237,12 @@ static void test_cli(char **cmd, int ncmd)
 int main(int argc, char **argv)
 {
 	test_interval();
+	test_deadline();
 	test_numbers();
 	test_role_name();
 	test_exit_str();
 	test_owner();
+	test_conn_words();
 	test_addr_str();
 	test_tcp_rows();
 	test_find_listeners();
@@ -1685,6 +2252,8 @@ int main(int argc, char **argv)
 	test_tracker();
 	test_nlerr();
 	test_msg();
+	test_msg_traffic();
+	test_print_traffic();
 	test_nl();
 	test_listen();
 	if (argc > 1)
