@@ -182,18 +182,29 @@ bool dpo_conn_claim(struct dpo_conn *c)
 
 /*
  * The drain is over for @c: whoever moves it out of PENDING or CLOSING
- * counts it, exactly once (a release may overtake a shutdown).
+ * counts it, exactly once. Under dpo_conn_lock, so that the count reaches
+ * the session's drain even if the socket is released right after.
  */
-static bool conn_finish(struct dpo_conn *c, enum dpo_conn_drain result)
+static void conn_finish_locked(struct dpo_conn *c,
+			       enum dpo_conn_drain result)
 {
 	bool mine;
 
+	lockdep_assert_held(&dpo_conn_lock);
 	spin_lock(&c->lock);
 	mine = c->drain == DPO_DRAIN_PENDING || c->drain == DPO_DRAIN_CLOSING;
 	if (mine)
 		c->drain = result;
 	spin_unlock(&c->lock);
-	return mine;
+	if (mine)
+		dpo_drain_note_locked(c, result);
+}
+
+static void conn_finish(struct dpo_conn *c, enum dpo_conn_drain result)
+{
+	spin_lock(&dpo_conn_lock);
+	conn_finish_locked(c, result);
+	spin_unlock(&dpo_conn_lock);
 }
 
 static void conn_unclaim(struct dpo_conn *c)
@@ -223,27 +234,28 @@ bool dpo_conn_close_idle(struct dpo_conn *c, enum dpo_conn_drain closed_as)
 	} else if (conn_busy(c)) {
 		result = DPO_DRAIN_PENDING;
 	} else {
+		/* Counted first: the server may close as soon as it sees EOF. */
+		result = closed_as;
+		conn_finish(c, result);
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SHUTDOWN_MASK);
 		sk->sk_prot->shutdown(sk, SHUTDOWN_MASK);
 		sk->sk_state_change(sk);
-		result = closed_as;
 	}
 	release_sock(sk);
 	if (result == DPO_DRAIN_PENDING) {
 		conn_unclaim(c);
 		return false;
 	}
-	if (conn_finish(c, result))
-		dpo_drain_note(c, result);
+	if (result == DPO_DRAIN_GONE)
+		conn_finish(c, result);
 	return true;
 }
 
 /* The deadline: reset a claimed connection (RST), as `ss -K` does. */
 void dpo_conn_reset(struct dpo_conn *c)
 {
+	conn_finish(c, DPO_DRAIN_RESET);
 	tcp_abort(c->sk, ECONNABORTED);
-	if (conn_finish(c, DPO_DRAIN_RESET))
-		dpo_drain_note(c, DPO_DRAIN_RESET);
 }
 
 /* Unhash and unlist; the caller owns the registry's reference after. */
@@ -504,8 +516,7 @@ static int conn_release(struct socket *sock)
 		spin_lock(&dpo_conn_lock);
 		c = conn_find(sock->sk);
 		if (c) {
-			if (conn_finish(c, DPO_DRAIN_GONE))
-				dpo_drain_note_locked(c, DPO_DRAIN_GONE);
+			conn_finish_locked(c, DPO_DRAIN_GONE);
 			conn_unlink(c);
 		}
 		spin_unlock(&dpo_conn_lock);

@@ -70,13 +70,6 @@ void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result)
 	}
 }
 
-void dpo_drain_note(struct dpo_conn *c, enum dpo_conn_drain result)
-{
-	spin_lock(&dpo_conn_lock);
-	dpo_drain_note_locked(c, result);
-	spin_unlock(&dpo_conn_lock);
-}
-
 /*
  * Claim up to SWEEP_BATCH pending connections that are idle (all of them
  * past the deadline), with a reference each. Returns how many.
@@ -110,11 +103,10 @@ static void sweep(struct dpo_drain *d, bool deadline)
 	do {
 		n = collect(d, deadline, batch);
 		for (i = 0; i < n; i++) {
+			/* Past the deadline, what is still busy is reset. */
 			if (!dpo_conn_close_idle(batch[i], DPO_DRAIN_CLOSED_IDLE) &&
-			    deadline) {
-				dpo_conn_claim(batch[i]);
+			    deadline && dpo_conn_claim(batch[i]))
 				dpo_conn_reset(batch[i]);
-			}
 			dpo_conn_put(batch[i]);
 		}
 		/* Not idle ones went back to pending: don't loop on them. */

@@ -40,6 +40,5 @@ void dpo_drain_cancel(struct dpo_session *s);
 /* From the registry, under dpo_conn_lock. */
 void dpo_drain_conn_added(struct dpo_session *s, struct dpo_conn *c);
 void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result);
-void dpo_drain_note(struct dpo_conn *c, enum dpo_conn_drain result);
 
 #endif /* _DPO_DRAIN_H */
