@@ -481,29 +481,53 @@ static ssize_t conn_splice_read(struct socket *sock, loff_t *ppos,
 	return ret;
 }
 
+/* TCP_CORK set: the server says more of its answer is coming. */
+static bool conn_corked(const struct sock *sk)
+{
+	return tcp_sk(sk)->nonagle & TCP_NAGLE_CORK;
+}
+
 static int conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct dpo_conn *c = dpo_conn_get(sock->sk);
 	u32 seq = 0;
 	int unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
+	bool more = (msg->msg_flags & MSG_MORE) || conn_corked(sock->sk);
 	int ret = orig_ops(sock)->sendmsg(sock, msg, size);
 
 	if (c) {
 		if (ret > 0)
-			dpo_conn_wrote(c, ret, msg->msg_flags & MSG_MORE,
-				       unread, seq);
+			dpo_conn_wrote(c, ret, more, unread, seq);
 		dpo_conn_put(c);
 	}
 	return ret;
 }
 
-/* A ULP or an address-family change would replace our ops (R9). */
+/*
+ * A ULP or an address-family change would replace our ops (R9). Taking
+ * TCP_CORK off ends a corked answer, as a last write would.
+ */
 static int conn_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
+	struct dpo_conn *c = NULL;
+	int unread = 0, err;
+	u32 seq = 0;
+
 	if (dpo_sockopt_replaces_ops(level, optname))
 		return -EBUSY;
-	return orig_ops(sock)->setsockopt(sock, level, optname, optval, optlen);
+	if (level == SOL_TCP && optname == TCP_CORK &&
+	    conn_corked(sock->sk)) {
+		c = dpo_conn_get(sock->sk);
+		unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
+	}
+	err = orig_ops(sock)->setsockopt(sock, level, optname, optval, optlen);
+	if (c) {
+		if (!err && !conn_corked(sock->sk))
+			dpo_conn_wrote(c, 0, false, unread, seq);
+		dpo_conn_put(c);
+	}
+	return err;
 }
 
 static int conn_release(struct socket *sock)

@@ -998,22 +998,6 @@ next:
 	return skb->len;
 }
 
-static int conn_get_start(struct netlink_callback *cb)
-{
-	struct nlattr *name = dpo_dump_attrs(cb)[DPO_A_SESSION_NAME];
-	int err = 0;
-
-	if (!name)
-		return 0;
-	mutex_lock(&dpo_lock);
-	if (!dpo_session_find(nla_data(name))) {
-		NL_SET_ERR_MSG(cb->extack, "no such session");
-		err = -ENOENT;
-	}
-	mutex_unlock(&dpo_lock);
-	return err;
-}
-
 static int drain(struct sk_buff *skb, struct genl_info *info)
 {
 	u32 deadline_ms = DPO_DRAIN_DEADLINE_MS_DEFAULT;
@@ -1150,7 +1134,6 @@ static const struct genl_ops dpo_ops[] = {
 		.flags = GENL_ADMIN_PERM,
 	}, {
 		.cmd = DPO_CMD_CONN_GET,
-		.start = conn_get_start,
 		.dumpit = conn_dump,
 		.policy = conn_get_policy,
 		.maxattr = DPO_A_MAX,

@@ -631,6 +631,30 @@ int nl_recv_ntf(struct nl_sock *nl, struct dpo_obj *o, int timeout_ms)
 
 /* ---- dpo messages -------------------------------------------------------- */
 
+/* DPO_STATS_A_LAT_HIST: attribute type B + 1 holds the u64 count of bucket B. */
+static int parse_lat_hist(const struct nlattr *head, int len,
+			  struct dpo_stats *s)
+{
+	const struct nlattr *nla;
+	int rem, err = 0;
+
+	for_each_nla(nla, head, len, rem) {
+		int t = nla->nla_type & NLA_TYPE_MASK;
+
+		/* An unknown or repeated bucket. */
+		if (t < 1 || t > DPO_LAT_BUCKETS ||
+		    (s->lat_have & (1U << (t - 1)))) {
+			err = err ?: -EBADMSG;
+			continue;
+		}
+		err = err ?: get_int(nla, &s->lat_hist[t - 1], 8);
+		s->lat_have |= 1U << (t - 1);
+	}
+	if (rem)
+		err = err ?: -EBADMSG;
+	return err;
+}
+
 static int parse_stats(const struct nlattr *head, int len, struct dpo_stats *s)
 {
 	const struct nlattr *nla;
@@ -653,6 +677,22 @@ static int parse_stats(const struct nlattr *head, int len, struct dpo_stats *s)
 		case DPO_STATS_A_THREADS:
 			err = err ?: get_int(nla, &s->threads, 4);
 			break;
+		case DPO_STATS_A_CONNS_ACCEPTED: dst = &s->conns_accepted; break;
+		case DPO_STATS_A_CONNS_ACTIVE: dst = &s->conns_active; break;
+		case DPO_STATS_A_REQUESTS: dst = &s->requests; break;
+		case DPO_STATS_A_BYTES_IN: dst = &s->bytes_in; break;
+		case DPO_STATS_A_BYTES_OUT: dst = &s->bytes_out; break;
+		case DPO_STATS_A_ACCEPTED_PER_S: dst = &s->accepted_per_s; break;
+		case DPO_STATS_A_REQUESTS_PER_S: dst = &s->requests_per_s; break;
+		case DPO_STATS_A_BYTES_IN_PER_S: dst = &s->bytes_in_per_s; break;
+		case DPO_STATS_A_BYTES_OUT_PER_S: dst = &s->bytes_out_per_s; break;
+		case DPO_STATS_A_LAT_HIST:
+			err = err ?: parse_lat_hist(nla_data(nla),
+						    nla_len(nla), s);
+			break;
+		case DPO_STATS_A_LAT_P50_US: dst = &s->lat_p50_us; break;
+		case DPO_STATS_A_LAT_P99_US: dst = &s->lat_p99_us; break;
+		case DPO_STATS_A_LAT_MEAN_US: dst = &s->lat_mean_us; break;
 		default:
 			continue;
 		}
@@ -749,11 +789,60 @@ int dpo_parse(const struct nlmsghdr *nlh, struct dpo_obj *o)
 		case DPO_A_ACCEPTED_OTHER:
 			err = err ?: get_int(nla, &o->accepted_other, 8);
 			break;
+		case DPO_A_PEER_ADDR:
+			if (nla_len(nla) != 4 && nla_len(nla) != 16) {
+				err = err ?: -EBADMSG;
+				break;
+			}
+			o->peer_addr_len = nla_len(nla);
+			memcpy(o->peer_addr, nla_data(nla), o->peer_addr_len);
+			break;
+		case DPO_A_PEER_PORT:
+			err = err ?: get_int(nla, &o->peer_port, 2);
+			break;
+		case DPO_A_CONN_STATE:
+			err = err ?: get_int(nla, &o->conn_state, 1);
+			break;
+		case DPO_A_ACCEPT_TIME_NS:
+			err = err ?: get_int(nla, &o->accept_time_ns, 8);
+			break;
+		case DPO_A_LAST_ACTIVITY_NS:
+			err = err ?: get_int(nla, &o->last_activity_ns, 8);
+			break;
+		case DPO_A_BYTES_IN:
+			err = err ?: get_int(nla, &o->bytes_in, 8);
+			break;
+		case DPO_A_BYTES_OUT:
+			err = err ?: get_int(nla, &o->bytes_out, 8);
+			break;
+		case DPO_A_REQUESTS:
+			err = err ?: get_int(nla, &o->requests, 8);
+			break;
+		case DPO_A_DEADLINE_MS:
+			err = err ?: get_int(nla, &o->deadline_ms, 4);
+			break;
+		case DPO_A_DRAIN_REMAINING:
+			err = err ?: get_int(nla, &o->drain_remaining, 4);
+			break;
+		case DPO_A_DRAIN_CLOSED_IDLE:
+			err = err ?: get_int(nla, &o->drain_closed_idle, 4);
+			break;
+		case DPO_A_DRAIN_CLOSED_BUSY:
+			err = err ?: get_int(nla, &o->drain_closed_busy, 4);
+			break;
+		case DPO_A_DRAIN_RESET:
+			err = err ?: get_int(nla, &o->drain_reset, 4);
+			break;
+		case DPO_A_DRAIN_GONE:
+			err = err ?: get_int(nla, &o->drain_gone, 4);
+			break;
+		case DPO_A_DRAIN_ELAPSED_NS:
+			err = err ?: get_int(nla, &o->drain_elapsed_ns, 8);
+			break;
 		default:
 			continue;
 		}
-		if (t < 64)
-			o->have |= 1ULL << t;
+		o->have |= 1ULL << t;	/* t <= DPO_A_MAX < 64 */
 	}
 	if (rem)
 		err = err ?: -EBADMSG;
@@ -777,6 +866,12 @@ const char *dpo_cmd_name(__u8 cmd)
 		[DPO_CMD_LISTENER_DEL] = "LISTENER_DEL",
 		[DPO_CMD_LISTENER_GET] = "LISTENER_GET",
 		[DPO_CMD_OWNER_SET] = "OWNER_SET",
+		[DPO_CMD_SESSION_CLAIM] = "SESSION_CLAIM",
+		[DPO_CMD_CONTROLLER_LOST_NTF] = "CONTROLLER_LOST_NTF",
+		[DPO_CMD_CONN_GET] = "CONN_GET",
+		[DPO_CMD_DRAIN] = "DRAIN",
+		[DPO_CMD_DRAIN_PROGRESS_NTF] = "DRAIN_PROGRESS_NTF",
+		[DPO_CMD_DRAIN_DONE_NTF] = "DRAIN_DONE_NTF",
 	};
 
 	if (cmd < sizeof(names) / sizeof(names[0]) && names[cmd])

@@ -43,6 +43,16 @@ struct dpo_stats {
 	__u64 timestamp_ns, seq, cpu_ns, run_delay_ns, nvcsw, nivcsw;
 	__u64 min_flt, maj_flt, rss_bytes;
 	__u32 threads;
+	/* traffic of the connections accepted through the listeners */
+	__u64 conns_accepted, conns_active, requests, bytes_in, bytes_out;
+	__u64 accepted_per_s, requests_per_s, bytes_in_per_s, bytes_out_per_s;
+	/*
+	 * DPO_STATS_A_LAT_HIST: lat_hist[B] = count of bucket B (attribute
+	 * type B + 1); bit B of lat_have set when the kernel sent bucket B.
+	 */
+	__u64 lat_hist[DPO_LAT_BUCKETS];
+	__u32 lat_have;
+	__u64 lat_p50_us, lat_p99_us, lat_mean_us;
 };
 
 /* Any dpo message (reply or notification), parsed. */
@@ -65,7 +75,26 @@ struct dpo_obj {
 	__u8 owner;		/* enum dpo_owner */
 	__u64 switch_time_ns;
 	__u64 accepted_original, accepted_patched, accepted_other;
+	/* connections (DPO_CMD_CONN_GET) */
+	__u8 peer_addr[16];	/* DPO_A_PEER_ADDR, network order */
+	int peer_addr_len;
+	__u16 peer_port;	/* host order */
+	__u8 conn_state;	/* enum dpo_conn_state */
+	__u64 accept_time_ns, last_activity_ns;
+	__u64 bytes_in, bytes_out, requests;
+	/* drains */
+	__u32 deadline_ms;
+	__u32 drain_remaining, drain_closed_idle, drain_closed_busy;
+	__u32 drain_reset, drain_gone;
+	__u64 drain_elapsed_ns;
 };
+
+/* The presence bitmasks hold one bit per attribute type. */
+_Static_assert(DPO_A_MAX < 64, "struct dpo_obj.have: DPO_A_MAX >= 64");
+_Static_assert(DPO_STATS_A_MAX < 64,
+	       "struct dpo_stats.have: DPO_STATS_A_MAX >= 64");
+_Static_assert(DPO_LAT_BUCKETS <= 32,
+	       "struct dpo_stats.lat_have: DPO_LAT_BUCKETS > 32");
 
 #define DPO_HAS(o, a)		(!!((o)->have & (1ULL << (a))))
 #define DPO_STATS_HAS(s, a)	(!!((s)->have & (1ULL << (a))))

@@ -2,7 +2,8 @@
 /*
  * Netlink fuzzer for the dpo family: seeded, reproducible. It throws valid
  * requests in random order (sessions, instances, listeners handed over
- * and taken back, ownership switches), random and malformed ones (unknown commands,
+ * and taken back, ownership switches, connection dumps, drains of
+ * connections it keeps open and talks on), random and malformed ones (unknown commands,
  * random, missing, duplicated, oversized and wrongly nested attributes,
  * wrong header flags, bad lengths, several messages per send) at the
  * module, while the processes it tracks exit and its sockets close with
@@ -35,6 +36,7 @@
 #define NTARGETS	6
 #define NNAMES		5
 #define NFDS		6	/* sockets offered to LISTENER_ADD */
+#define NCONNS		8	/* accepted connections kept open */
 
 struct fuzz {
 	__u64 rng;
@@ -42,6 +44,7 @@ struct fuzz {
 	struct nl_sock ref;		/* resolved copy: family id, groups */
 	pid_t targets[NTARGETS];
 	int fds[NFDS];
+	int conns[NCONNS][2];		/* client, accepted; -1 when free */
 	bool priv;
 	unsigned long sent, replies, acks, errors, dump_parts, closes, exits;
 	char bad[256];			/* first malformed reply, if any */
@@ -142,9 +145,53 @@ static void poke_listener(struct fuzz *f)
 		return;
 	connect(c, (struct sockaddr *)&ss, len);
 	a = accept4(fd, NULL, NULL, SOCK_NONBLOCK);
+	if (a >= 0 && below(f, 2)) {
+		/* Keep it (registered if we are an instance): talk on it. */
+		int k = below(f, NCONNS);
+
+		if (f->conns[k][0] >= 0) {
+			close(f->conns[k][0]);
+			close(f->conns[k][1]);
+		}
+		f->conns[k][0] = c;
+		f->conns[k][1] = a;
+		return;
+	}
 	if (a >= 0)
 		close(a);
 	close(c);
+}
+
+/* A request and maybe its answer on a kept connection, or a close. */
+static void talk(struct fuzz *f)
+{
+	int k = below(f, NCONNS), *p = f->conns[k];
+	char buf[64] = "q";
+
+	if (p[0] < 0)
+		return;
+	switch (below(f, 6)) {
+	case 0:
+		/* Either side first: server close, or client close first. */
+		k = below(f, 2);
+		close(p[k]);
+		close(p[!k]);
+		p[0] = p[1] = -1;
+		return;
+	case 1:
+		send(p[0], buf, 1 + below(f, 63), MSG_DONTWAIT | MSG_NOSIGNAL);
+		break;
+	case 2:
+		recv(p[1], buf, below(f, 64), MSG_DONTWAIT);
+		break;
+	case 3:
+		send(p[1], buf, 1 + below(f, 63), MSG_DONTWAIT | MSG_NOSIGNAL |
+		     (below(f, 4) ? 0 : MSG_MORE));
+		break;
+	default:
+		recv(p[0], buf, sizeof(buf), MSG_DONTWAIT);
+		break;
+	}
 }
 
 static __u32 some_pid(struct fuzz *f)
@@ -207,7 +254,7 @@ static void valid_request(struct fuzz *f, struct nl_msg *m)
 		DPO_CMD_INSTANCE_DEL, DPO_CMD_INSTANCE_GET,
 		DPO_CMD_LISTENER_ADD, DPO_CMD_LISTENER_DEL,
 		DPO_CMD_LISTENER_GET, DPO_CMD_OWNER_SET,
-		DPO_CMD_SESSION_CLAIM,
+		DPO_CMD_SESSION_CLAIM, DPO_CMD_CONN_GET, DPO_CMD_DRAIN,
 	};
 	__u8 cmd = cmds[below(f, sizeof(cmds))];
 	__u16 flags = below(f, 4) ? 0 : NLM_F_DUMP;
@@ -253,6 +300,19 @@ static void valid_request(struct fuzz *f, struct nl_msg *m)
 		nlm_put_str(m, DPO_A_SESSION_NAME, name);
 		if (cmd == DPO_CMD_OWNER_SET || below(f, 2))
 			nlm_put_u8(m, DPO_A_OWNER, below(f, DPO_OWNER_MAX + 2));
+		break;
+	case DPO_CMD_CONN_GET:
+		if (below(f, 2))
+			nlm_put_str(m, DPO_A_SESSION_NAME, name);
+		if (!below(f, 4))
+			nlm_put_u32(m, DPO_A_PID, some_pid(f));
+		break;
+	case DPO_CMD_DRAIN:
+		nlm_put_str(m, DPO_A_SESSION_NAME, name);
+		nlm_put_u8(m, DPO_A_ROLE, below(f, 4));
+		if (below(f, 2))
+			nlm_put_u32(m, DPO_A_DEADLINE_MS,
+				    below(f, 4) ? below(f, 300) : rnd(f));
 		break;
 	}
 }
@@ -393,6 +453,8 @@ static void fuzz_one(struct fuzz *f)
 		churn_fds(f);
 	if (!below(f, 8))
 		poke_listener(f);
+	if (!below(f, 2))
+		talk(f);
 }
 
 static int count_objects(struct nl_sock *nl, __u32 *sessions, __u32 *instances)
@@ -466,6 +528,7 @@ static void run_fuzz(struct __test_metadata *_metadata, bool priv)
 		f->targets[k] = spawn_target();
 	for (k = 0; k < NFDS; k++)
 		f->fds[k] = make_socket(f);
+	memset(f->conns, -1, sizeof(f->conns));
 
 	TH_LOG("seed %lu, %lu messages, %s", seed, count,
 	       priv ? "root" : "uid 65534");
@@ -494,6 +557,12 @@ static void run_fuzz(struct __test_metadata *_metadata, bool priv)
 	for (k = 0; k < NFDS; k++)
 		if (f->fds[k] >= 0)
 			close(f->fds[k]);
+	for (k = 0; k < NCONNS; k++) {
+		if (f->conns[k][0] >= 0) {
+			close(f->conns[k][0]);
+			close(f->conns[k][1]);
+		}
+	}
 	nl_close(&f->ref);
 	free(f);
 }

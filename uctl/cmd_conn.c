@@ -84,6 +84,18 @@ static int conn_list(struct dpo_ctx *ctx, int argc, char **argv)
 		return DPO_EXIT_USAGE;
 	if (dpo_nl_open(&nl, ctx->what))
 		return DPO_EXIT_ERR;
+	/* The dump filters silently: a misspelt session is an error here. */
+	if (session) {
+		msg = dpo_nl_new(&nl, DPO_CMD_SESSION_GET, 0);
+		if (msg && nla_put_string(msg, DPO_A_SESSION_NAME, session) < 0) {
+			nlmsg_free(msg);
+			msg = NULL;
+		}
+		if (dpo_nl_request(&nl, msg, NULL, NULL)) {
+			dpo_nl_close(&nl);
+			return DPO_EXIT_ERR;
+		}
+	}
 	msg = dpo_nl_new(&nl, DPO_CMD_CONN_GET, NLM_F_DUMP);
 	/* the filters travel with the dump request */
 	if (msg && ((session &&

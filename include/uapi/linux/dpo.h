@@ -95,9 +95,9 @@
  *       and DPO_CMD_OWNER_SET events are sent. Claiming again from the
  *       same socket updates the fail-safe owner.
  *       errors: ENOENT no such session, EBUSY claimed by another socket
- *   DPO_CMD_CONN_GET        dump; DPO_A_SESSION_NAME?, DPO_A_PID? (filters;
- *                           an unknown session is ENOENT, a pid that names
- *                           no process gives an empty list)
+ *   DPO_CMD_CONN_GET        dump; DPO_A_SESSION_NAME?, DPO_A_PID? (filters:
+ *                           an unknown session or a pid that names no
+ *                           process gives an empty list)
  *       One message per registered connection: every connection accepted
  *       by an instance through one of the session's listeners, from the
  *       accept until its socket is closed (or the session is deleted).
@@ -106,11 +106,16 @@
  *              DPO_A_PEER_ADDR + DPO_A_PEER_PORT, DPO_A_CONN_STATE,
  *              DPO_A_ACCEPT_TIME_NS, DPO_A_LAST_ACTIVITY_NS,
  *              DPO_A_BYTES_IN, DPO_A_BYTES_OUT, DPO_A_REQUESTS
- *       A connection is busy from the first byte the server reads after
- *       being idle until a write that starts with nothing unread; then
- *       idle, and one request (its latency: that first read to the end of
- *       that write) is counted. Writes with MSG_MORE do not end a request.
- *       Pipelined requests answered together count as one.
+ *       A connection is busy while bytes wait unread, and from the first
+ *       byte the server reads after being idle until a write that starts
+ *       with nothing unread; then idle, and one request (its latency: that
+ *       first read to the end of that write) is counted. Writes with
+ *       MSG_MORE or under TCP_CORK do not end a request (taking the cork
+ *       off does), but a response written in several plain writes ends it
+ *       at the first (a drain may then cut the rest: use MSG_MORE or
+ *       TCP_CORK). Pipelined requests answered together count as one.
+ *       A connection reset by a drain stays listed (DPO_CONN_RESET) until
+ *       the server closes it.
  *   DPO_CMD_DRAIN           doit; DPO_A_SESSION_NAME, DPO_A_ROLE,
  *                           DPO_A_DEADLINE_MS? (default
  *                           DPO_DRAIN_DEADLINE_MS_DEFAULT)
@@ -125,10 +130,12 @@
  *       read and did not answer. Progress: DPO_CMD_DRAIN_PROGRESS_NTF when
  *       the number of remaining connections changes (at most every
  *       DPO_DRAIN_TICK_MS), DPO_CMD_DRAIN_DONE_NTF at the end.
- *       reply: the drain attributes below (the state at the start)
+ *       reply: the drain attributes below (the state at the start:
+ *              DPO_A_DRAIN_REMAINING counts the idle connections too,
+ *              shut down right after the reply)
  *       errors: ENOENT no such session, EINVAL no instance of the other
  *               role to take new connections, EBUSY a drain of this
- *               session is running
+ *               session is running, ERANGE role or deadline out of range
  *
  * Notifications (kernel -> user, multicast)
  *   DPO_CMD_SAMPLE_NTF      group "samples": one per instance per interval,
