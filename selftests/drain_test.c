@@ -126,10 +126,13 @@ static void cclose(FIXTURE_DATA(dr) *self, int fd)
 }
 
 /* @n clients, each accepted by @s and answered once (idle). */
+static int conns_of(struct nl_sock *nl, __u32 pid, int *states);
+
 static void idle_clients(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(dr) *self, struct srv *s, int *fd, int n)
 {
-	int i, before = s->naccepted;
+	int i, before = s->naccepted, states[DPO_CONN_MAX + 1] = { 0 };
+	__u64 end;
 
 	for (i = 0; i < n; i++) {
 		fd[i] = cconnect(self);
@@ -141,6 +144,15 @@ static void idle_clients(struct __test_metadata *_metadata,
 	ASSERT_EQ(before + n, s->naccepted);
 	for (i = 0; i < n; i++)
 		ASSERT_TRUE(srv_took(s, sock_port(fd[i])));
+	/*
+	 * Idle in the registry too: the client can have the answer before
+	 * the server's send() has returned (slow kernels show it).
+	 */
+	for (end = now_ns() + 2000 * MS; now_ns() < end; sleep_ms(2))
+		if (conns_of(&self->nl, s->pid, states) >= 0 &&
+		    !states[DPO_CONN_BUSY])
+			break;
+	EXPECT_EQ(0, states[DPO_CONN_BUSY]);
 }
 
 /* Registered connections of @pid (states counted into @states if not NULL). */
