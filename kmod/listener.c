@@ -81,16 +81,32 @@ static struct dpo_listener *listener_find(const struct sock *sk)
  * its first call through a wrapper. Called in an SRCU read section, which
  * module unload waits for, so dropping what may be the last module
  * reference here is safe. Returns true if it repaired @sock.
+ *
+ * Under the socket lock, which attach and detach hold while they change
+ * the hash and the ops: a wrapper's lookup that just failed (a detach)
+ * may be followed by a new attach of the very same socket, whose ops and
+ * module reference belong to that listener, not to a straggler.
  */
-static bool repair_straggler(struct socket *sock)
+static bool repair_straggler_locked(struct socket *sock)
 {
 	int i = family_index(sock->sk);
 
-	if (cmpxchg(&sock->ops, &wrapped_ops[i], orig_ops[i]) !=
+	if (listener_find(sock->sk) ||
+	    cmpxchg(&sock->ops, &wrapped_ops[i], orig_ops[i]) !=
 	    &wrapped_ops[i])
 		return false;
 	module_put(THIS_MODULE);
 	return true;
+}
+
+static bool repair_straggler(struct socket *sock)
+{
+	bool repaired;
+
+	lock_sock(sock->sk);
+	repaired = repair_straggler_locked(sock);
+	release_sock(sock->sk);
+	return repaired;
 }
 
 /* The caller's role in the listener's session (UNSPEC: not an instance). */
@@ -406,7 +422,7 @@ static int check_socket(struct socket *sock, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "listener already attached");
 		return -EEXIST;
 	}
-	repair_straggler(sock);	/* our ops, not ours to manage (6.1 race) */
+	repair_straggler_locked(sock);	/* our ops, not ours (6.1 race) */
 	if (!orig_ops[i] || sock->ops != orig_ops[i]) {
 		NL_SET_ERR_MSG(extack, "socket operations are already replaced by another module");
 		return -EOPNOTSUPP;
