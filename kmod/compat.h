@@ -206,14 +206,10 @@ static inline ssize_t dpo_conn_sendpage(struct socket *sock, struct page *page,
 	return ret;
 }
 
-static inline void dpo_conn_wrap_sendpage(struct proto_ops *ops)
-{
-	ops->sendpage = dpo_conn_sendpage;
-}
+/* A macro: the copy it fills is the one non-const proto_ops there is. */
+#define dpo_conn_wrap_sendpage(ops)	((ops)->sendpage = dpo_conn_sendpage)
 #else
-static inline void dpo_conn_wrap_sendpage(struct proto_ops *ops)
-{
-}
+#define dpo_conn_wrap_sendpage(ops)	do { } while (0)
 #endif
 
 #endif /* _DPO_COMPAT_H */

@@ -5,6 +5,7 @@
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/net.h>
 #include <linux/netlink.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -13,7 +14,6 @@
 #define DPO_LISTENERS_MAX	256
 
 struct dpo_session;
-struct proto_ops;
 struct socket;
 
 /* A listening socket shared by a session's instances, and who may accept. */
