@@ -7,8 +7,9 @@
  * The accept wrapper gives the new socket a copy of the original proto_ops
  * with recvmsg, sendmsg, splice_read (and sendpage on 6.1), setsockopt and
  * release wrapped. do_accept() took a module reference for the listener's
- * ops the socket inherited; it stays with the socket and __sock_release()
- * drops it. Lifetime rules (shared/design/KERNEL.md section 1.2):
+ * ops the socket inherited (on 6.1 it may not have: see dpo_conn_adopt());
+ * it stays with the socket and __sock_release() drops it. Lifetime rules
+ * (shared/design/KERNEL.md section 1.2):
  *
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
@@ -312,7 +313,15 @@ bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock,
 	dpo_drain_conn_added(s, c);
 	spin_unlock(&dpo_conn_lock);
 
-	/* Nobody else can see the new socket yet: do_accept() installs it. */
+	/*
+	 * Nobody else can see the new socket yet: do_accept() installs it.
+	 * Our ops come with the module reference do_accept() took for the
+	 * listener's, except on 6.1 when the listener was attached between
+	 * its two reads of them: then the socket has the original ops and
+	 * no reference, and its release will put one for ours.
+	 */
+	if (READ_ONCE(newsock->ops) != listener_ops)
+		__module_get(THIS_MODULE);
 	WRITE_ONCE(newsock->ops, &conn_ops[i]);
 	return true;
 }

@@ -1050,6 +1050,7 @@ TEST_F_TIMEOUT(stress, run, 300)
  */
 #define RACE_SESS	"st-race"
 #define RACE_SESS2	"st-race-2"
+#define RACE_OPEN_MAX	256
 
 struct race {
 	int lfd;
@@ -1058,6 +1059,10 @@ struct race {
 	long accepted, kept, eagain, errs;
 	int kept_fd;			/* the first such socket, kept open */
 	int first_err;
+	/* race.instance_accept_vs_attach: the acceptor is an instance */
+	long registered;		/* accepted sockets with the registry's ops */
+	int keep_every;			/* keep every Nth registered one open */
+	int open_fds[RACE_OPEN_MAX], nopen;
 };
 
 static void *race_acceptor(void *arg)
@@ -1075,7 +1080,17 @@ static void *race_acceptor(void *arg)
 			continue;
 		}
 		r->accepted++;
-		if (kept_dpo_ops(fd)) {
+		if (r->keep_every) {
+			/* An instance's connection: registered, dpo's ops. */
+			int registered = kept_dpo_ops(fd);
+
+			r->registered += registered;
+			if (registered && r->registered % r->keep_every == 0 &&
+			    r->nopen < RACE_OPEN_MAX) {
+				r->open_fds[r->nopen++] = fd;
+				continue;
+			}
+		} else if (kept_dpo_ops(fd)) {
 			r->kept++;
 			if (r->kept_fd < 0) {
 				r->kept_fd = fd;
@@ -1142,6 +1157,7 @@ FIXTURE(race) {
 	struct nl_ack ack;
 	struct race r;
 	pid_t client;
+	__u32 lid;
 	int lfd2;
 };
 
@@ -1179,6 +1195,8 @@ FIXTURE_TEARDOWN(race)
 	}
 	if (self->r.kept_fd >= 0)
 		close(self->r.kept_fd);
+	while (self->r.nopen > 0)
+		close(self->r.open_fds[--self->r.nopen]);
 	if (self->lfd2 >= 0)
 		close(self->lfd2);
 	if (!kmod_loaded())
@@ -1193,47 +1211,56 @@ FIXTURE_TEARDOWN(race)
 		close(self->r.lfd);
 }
 
-TEST_F_TIMEOUT(race, accept_vs_detach, 120)
+/*
+ * Attach the listener to RACE_SESS (with the test process as an instance
+ * if @instance), start the client and the acceptor thread.
+ */
+static void race_start(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(race) *self, bool instance, pthread_t *th)
 {
-	struct race *r = &self->r;
-	bool debug;
-	unsigned int seconds = stress_seconds(&debug) / 2 + 1;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	struct sockaddr sa_unspec = { .sa_family = AF_UNSPEC };
-	socklen_t len = sizeof(sin);
-	long cycles = 0, ref, base = dpo_refcnt();
-	__u64 end, t0;
-	struct del_call d = { .ret = 0 };
-	pthread_t th, acc_th, del_th;
 	struct dpo_obj o;
-	__u32 lid;
-	int ret, i;
 
-	ASSERT_LE(0, base);
 	ASSERT_NL_OK(dpo_session_new(&self->nl, RACE_SESS, 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, RACE_SESS, r->lfd, &o,
+	if (instance)
+		ASSERT_NL_OK(dpo_instance_add(&self->nl, RACE_SESS, getpid(),
+					      ORIG, &self->ack), self->ack);
+	ASSERT_NL_OK(dpo_listener_add(&self->nl, RACE_SESS, self->r.lfd, &o,
 				      &self->ack), self->ack);
-	lid = o.listener_id;
+	self->lid = o.listener_id;
 	fflush(stdout);
 	fflush(stderr);
 	self->client = fork();
 	ASSERT_LE(0, self->client);
 	if (self->client == 0)
-		race_client(r->port);
-	ASSERT_EQ(0, pthread_create(&th, NULL, race_acceptor, r));
+		race_client(self->r.port);
+	ASSERT_EQ(0, pthread_create(th, NULL, race_acceptor, &self->r));
+}
 
-	/* Until the time is up, or soon after the first hit. */
-	end = now_ns() + seconds * 1000000000ULL;
-	while (now_ns() < end) {
-		ret = dpo_listener_del(&self->nl, lid, &self->ack);
+/*
+ * Detach and attach again as fast as possible for @seconds, or 200 ms
+ * after the acceptor saw a socket keep dpo's ops; then stop the acceptor
+ * and the client. The number of cycles.
+ */
+static long race_cycles(struct __test_metadata *_metadata,
+			FIXTURE_DATA(race) *self, unsigned int seconds,
+			pthread_t th)
+{
+	struct race *r = &self->r;
+	__u64 end = now_ns() + seconds * 1000000000ULL;
+	struct dpo_obj o;
+	long cycles = 0;
+	int ret = 0;
+
+	while (!ret && now_ns() < end) {
+		ret = dpo_listener_del(&self->nl, self->lid, &self->ack);
 		if (ret)
 			break;
 		ret = dpo_listener_add(&self->nl, RACE_SESS, r->lfd, &o,
 				       &self->ack);
 		if (ret)
 			break;
-		lid = o.listener_id;
+		self->lid = o.listener_id;
 		cycles++;
 		if (r->kept && end > now_ns() + 200000000ULL)
 			end = now_ns() + 200000000ULL;
@@ -1247,6 +1274,27 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 	kill(self->client, SIGKILL);
 	waitpid(self->client, NULL, 0);
 	self->client = -1;
+	return cycles;
+}
+
+TEST_F_TIMEOUT(race, accept_vs_detach, 120)
+{
+	struct race *r = &self->r;
+	bool debug;
+	unsigned int seconds = stress_seconds(&debug) / 2 + 1;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr sa_unspec = { .sa_family = AF_UNSPEC };
+	socklen_t len = sizeof(sin);
+	long cycles, ref, base = dpo_refcnt();
+	__u64 t0;
+	struct del_call d = { .ret = 0 };
+	pthread_t th, acc_th, del_th;
+	struct dpo_obj o;
+	int ret, i;
+
+	ASSERT_LE(0, base);
+	race_start(_metadata, self, false, &th);
+	cycles = race_cycles(_metadata, self, seconds, th);
 	TH_LOG("%ld detach/attach cycles in %u s; %ld accepted, %ld EAGAIN, %ld other errors (first %d); %ld accepted sockets kept dpo's ops",
 	       cycles, seconds, r->accepted, r->eagain, r->errs, r->first_err,
 	       r->kept);
@@ -1325,6 +1373,47 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 	TH_LOG("LISTENER_DEL returned %d after %.0f ms, once the accept returned",
 	       d.ret, d.took_ns / 1e6);
 	nl_close(&d.nl);
+}
+
+/*
+ * The other side of that moment, on 6.1 (do_accept() reads the ops
+ * twice): an attach between the two reads gives the new socket the
+ * original ops, and no module reference, while dpo's accept runs. For an
+ * instance, that accept registers the connection, whose ops are dpo's from
+ * then on: the registry must take the module reference do_accept() did
+ * not, or the socket's release (or SESSION_DEL) puts one that was never
+ * taken; the module's count underflows, later genetlink dumps fail with
+ * EPROTONOSUPPORT and delete_module() hits a BUG. Here the acceptor is an
+ * instance, and some connections stay open through SESSION_DEL.
+ */
+TEST_F_TIMEOUT(race, instance_accept_vs_attach, 120)
+{
+	struct race *r = &self->r;
+	bool debug;
+	unsigned int seconds = stress_seconds(&debug) / 2 + 1;
+	long cycles, base = dpo_refcnt();
+	pthread_t th;
+	int i;
+
+	ASSERT_LE(0, base);
+	r->keep_every = 4;
+	race_start(_metadata, self, true, &th);
+	cycles = race_cycles(_metadata, self, seconds, th);
+	TH_LOG("%ld detach/attach cycles in %u s; %ld accepted by an instance, %ld registered, %d of them kept open; %ld EAGAIN, %ld other errors (first %d)",
+	       cycles, seconds, r->accepted, r->registered, r->nopen,
+	       r->eagain, r->errs, r->first_err);
+	EXPECT_LT(0, r->registered);
+	/* One per attached listener and open registered connection. */
+	EXPECT_EQ(base + 1 + r->nopen, dpo_refcnt());
+
+	ASSERT_NL_OK(dpo_session_del(&self->nl, RACE_SESS, &self->ack),
+		     self->ack);
+	EXPECT_EQ(0, listeners_attached(&self->nl));
+	for (i = 0; i < r->nopen; i++)
+		close(r->open_fds[i]);
+	r->nopen = 0;
+	/* Closed (or given back by SESSION_DEL): every reference returned. */
+	EXPECT_EQ(base, dpo_refcnt());
 }
 
 TEST_HARNESS_MAIN
