@@ -75,7 +75,7 @@ static inline long dpo_task_rss_cached(const struct task_struct *t)
 /*
  * proto_ops.accept takes (flags, kern) on 6.1 and a struct proto_accept_arg
  * on 6.12. The wrapper is written once against struct dpo_accept_call, and
- * DPO_DEFINE_ACCEPT() makes the entry point of the running kernel's shape.
+ * dpo_ops_accept() is the entry point of the running kernel's shape.
  */
 #ifdef DPO_HAVE_PROTO_ACCEPT_ARG
 struct dpo_accept_call {
@@ -99,15 +99,15 @@ static inline int dpo_accept_orig(const struct proto_ops *ops,
 	return err;
 }
 
-int dpo_listener_accept(struct socket *sock, struct socket *newsock,
-			struct dpo_accept_call *c);
+int dpo_accept(struct socket *sock, struct socket *newsock,
+	       struct dpo_accept_call *c);
 
 static inline int dpo_ops_accept(struct socket *sock, struct socket *newsock,
 				 struct proto_accept_arg *arg)
 {
 	struct dpo_accept_call c = { .arg = arg };
 
-	return dpo_listener_accept(sock, newsock, &c);
+	return dpo_accept(sock, newsock, &c);
 }
 #else
 struct dpo_accept_call {
@@ -127,15 +127,15 @@ static inline int dpo_accept_orig(const struct proto_ops *ops,
 	return ops->accept(sock, newsock, flags, c->kern);
 }
 
-int dpo_listener_accept(struct socket *sock, struct socket *newsock,
-			struct dpo_accept_call *c);
+int dpo_accept(struct socket *sock, struct socket *newsock,
+	       struct dpo_accept_call *c);
 
 static inline int dpo_ops_accept(struct socket *sock, struct socket *newsock,
 				 int flags, bool kern)
 {
 	struct dpo_accept_call c = { .flags = flags, .kern = kern };
 
-	return dpo_listener_accept(sock, newsock, &c);
+	return dpo_accept(sock, newsock, &c);
 }
 #endif
 

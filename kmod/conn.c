@@ -5,11 +5,11 @@
  * a request, and the latency of each request.
  *
  * The accept wrapper gives the new socket a copy of the original proto_ops
- * with recvmsg, sendmsg, splice_read (and sendpage on 6.1), setsockopt and
- * release wrapped. do_accept() took a module reference for the listener's
- * ops the socket inherited (on 6.1 it may not have: see dpo_conn_adopt());
- * it stays with the socket and __sock_release() drops it. Lifetime rules
- * (shared/design/KERNEL.md section 1.2):
+ * with recvmsg, sendmsg, splice_read (and sendpage on 6.1), setsockopt,
+ * release and accept wrapped. do_accept() took a module reference for the
+ * listener's ops the socket inherited (on 6.1 it may not have: see
+ * dpo_conn_adopt()); it stays with the socket and __sock_release() drops
+ * it. Lifetime rules (shared/design/KERNEL.md section 1.2):
  *
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
@@ -270,8 +270,7 @@ static void conn_unlink(struct dpo_conn *c)
 	this_cpu_add(c->traffic->pcpu->closed, 1);
 }
 
-bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock,
-		    const struct proto_ops *listener_ops)
+bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock)
 {
 	struct dpo_instance *inst;
 	struct dpo_conn *c;
@@ -318,9 +317,10 @@ bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock,
 	 * Our ops come with the module reference do_accept() took for the
 	 * listener's, except on 6.1 when the listener was attached between
 	 * its two reads of them: then the socket has the original ops and
-	 * no reference, and its release will put one for ours.
+	 * no reference, and its release will put one for ours. (Ops of ours
+	 * of any kind come with exactly one.)
 	 */
-	if (READ_ONCE(newsock->ops) != listener_ops)
+	if (READ_ONCE(newsock->ops)->owner != THIS_MODULE)
 		__module_get(THIS_MODULE);
 	WRITE_ONCE(newsock->ops, &conn_ops[i]);
 	return true;
@@ -539,6 +539,32 @@ static int conn_setsockopt(struct socket *sock, int level, int optname,
 	return err;
 }
 
+/*
+ * A registered connection made a listener of its own (connect(AF_UNSPEC),
+ * listen()): its connections inherit these ops and a module reference in
+ * do_accept(). They are nobody's: give them the original ops back.
+ */
+int dpo_conn_accept(struct socket *sock, struct socket *newsock,
+		    struct dpo_accept_call *call)
+{
+	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	int i = ops_index(sock);
+	int err = dpo_accept_orig(orig_ops(sock), sock, newsock, call,
+				  dpo_accept_flags(call));
+
+	if (!err && cmpxchg(&newsock->ops, &conn_ops[i],
+			    dpo_listener_orig_ops(i)) == &conn_ops[i])
+		module_put(THIS_MODULE);
+	if (c)
+		dpo_conn_put(c);
+	return err;
+}
+
+bool dpo_conn_ops(const struct proto_ops *ops)
+{
+	return ops == &conn_ops[0] || ops == &conn_ops[1];
+}
+
 static int conn_release(struct socket *sock)
 {
 	const struct proto_ops *orig = orig_ops(sock);
@@ -576,6 +602,7 @@ int __init dpo_conn_init(void)
 		conn_ops[i].sendmsg = conn_sendmsg;
 		conn_ops[i].splice_read = conn_splice_read;
 		conn_ops[i].setsockopt = conn_setsockopt;
+		conn_ops[i].accept = dpo_ops_accept;
 		conn_ops[i].release = conn_release;
 		dpo_conn_wrap_sendpage(&conn_ops[i]);
 	}

@@ -8,10 +8,12 @@
 #include <linux/types.h>
 #include <uapi/linux/dpo.h>
 
+struct dpo_accept_call;
 struct dpo_session;
 struct dpo_traffic;
 struct file;
 struct pid;
+struct proto_ops;
 struct sock;
 struct socket;
 
@@ -67,9 +69,11 @@ struct dpo_conn_info {
 /* Session conn lists, the sock hash and drain bookkeeping. */
 extern spinlock_t dpo_conn_lock;
 
-bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock,
-		    const struct proto_ops *listener_ops);
+bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock);
 void dpo_conn_session_end(struct dpo_session *s);
+bool dpo_conn_ops(const struct proto_ops *ops);
+int dpo_conn_accept(struct socket *sock, struct socket *newsock,
+		    struct dpo_accept_call *call);
 int dpo_conn_walk(struct dpo_session *s, struct pid *pid, unsigned long *pos,
 		  int (*fn)(const struct dpo_conn_info *ci, void *arg),
 		  void *arg);

@@ -238,7 +238,7 @@ static int try_accept(struct dpo_listener *l, struct socket *sock,
 	if (!err) {
 		atomic64_inc(&l->accepted[role]);
 		if (role == DPO_ROLE_UNSPEC ||
-		    !dpo_conn_adopt(l->session, newsock, &wrapped_ops[i]))
+		    !dpo_conn_adopt(l->session, newsock))
 			give_back_ops(newsock, i);
 		/* The next one may be the other role's turn: wake it. */
 		if (canary)
@@ -305,8 +305,8 @@ static int accept_loop(struct dpo_listener *l, struct socket *sock,
 	return err;
 }
 
-int dpo_listener_accept(struct socket *sock, struct socket *newsock,
-			struct dpo_accept_call *c)
+static int listener_accept(struct socket *sock, struct socket *newsock,
+			   struct dpo_accept_call *c)
 {
 	struct dpo_listener *l;
 	int idx, err;
@@ -327,6 +327,18 @@ int dpo_listener_accept(struct socket *sock, struct socket *newsock,
 	if (atomic_dec_and_test(&l->waiters))
 		wake_up_var(&l->waiters);
 	return err;
+}
+
+/*
+ * The accept of both copies of ours: a listener's, or a registered
+ * connection's that was made a listener of its own (see conn.c).
+ */
+int dpo_accept(struct socket *sock, struct socket *newsock,
+	       struct dpo_accept_call *c)
+{
+	if (dpo_conn_ops(READ_ONCE(sock->ops)))
+		return dpo_conn_accept(sock, newsock, c);
+	return listener_accept(sock, newsock, c);
 }
 
 /* A listener is readable only for the processes that may accept. */
@@ -537,6 +549,22 @@ err_put:
 	return err;
 }
 
+/*
+ * The listener's module reference goes one RCU-tasks grace period after
+ * its ops were put back: a task may have copied our ops in do_accept()
+ * and not yet taken its own reference for them, or may be about to enter
+ * a wrapper; neither sleeps before it has (KERNEL.md R4). module_exit()
+ * waits for this callback to return.
+ */
+static atomic_t listeners_releasing;
+
+static void listener_free(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct dpo_listener, rcu));
+	module_put(THIS_MODULE);
+	atomic_dec(&listeners_releasing);
+}
+
 void dpo_listener_del(struct dpo_listener *l)
 {
 	struct sock *sk = l->sock->sk;
@@ -555,13 +583,24 @@ void dpo_listener_del(struct dpo_listener *l)
 	/* Our accept loops on this socket see it and restart. */
 	WRITE_ONCE(l->detached, true);
 	wake_up_interruptible_all(sk_sleep(sk));
-	wait_var_event(&l->waiters, !atomic_read(&l->waiters));
-	/* Then the short wrapper sections (lookups, poll, setsockopt). */
+	/*
+	 * The short wrapper sections first (lookups, poll, setsockopt): an
+	 * accept that found @l counts itself in @l->waiters inside its
+	 * section, so only after this is the count complete.
+	 */
 	synchronize_srcu_expedited(&sock_srcu);
+	wait_var_event(&l->waiters, !atomic_read(&l->waiters));
 	hrtimer_cancel(&l->wait_timer);
-	module_put(THIS_MODULE);
 	sockfd_put(l->sock);
-	kfree(l);
+	atomic_inc(&listeners_releasing);
+	call_rcu_tasks(&l->rcu, listener_free);
+}
+
+/* For SESSION_DEL: the module can be unloaded as soon as it returns. */
+void dpo_listener_wait_released(void)
+{
+	if (atomic_read(&listeners_releasing))
+		rcu_barrier_tasks();
 }
 
 const struct proto_ops *dpo_listener_orig_ops(int ipv6)
@@ -640,6 +679,8 @@ int __init dpo_listener_init(void)
 
 void dpo_listener_exit(void)
 {
+	/* listener_free() returning (it held a module reference till then). */
+	rcu_barrier_tasks();
 	/* Wrappers still returning, and task works queued by kicks. */
 	synchronize_srcu(&sock_srcu);
 	synchronize_rcu_tasks();

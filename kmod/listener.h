@@ -37,11 +37,14 @@ struct dpo_listener {
 	u32 credit;			/* smooth weighted round robin */
 	u64 head_seen_ns;		/* the other role first waited */
 	struct hrtimer wait_timer;	/* wakes it DPO_CANARY_WAIT_MS later */
+
+	struct rcu_head rcu;		/* frees it, puts its module reference */
 };
 
 int dpo_listener_add(struct dpo_session *s, int fd,
 		     struct netlink_ext_ack *extack, struct dpo_listener **out);
 void dpo_listener_del(struct dpo_listener *l);
+void dpo_listener_wait_released(void);
 struct dpo_listener *dpo_listener_find_id(u32 id);
 unsigned int dpo_listener_count(void);
 void dpo_listener_set_owner(struct dpo_listener *l, enum dpo_owner owner,

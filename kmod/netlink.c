@@ -608,6 +608,8 @@ static int session_del(struct sk_buff *skb, struct genl_info *info)
 		dpo_session_del(s);
 	}
 	mutex_unlock(&dpo_lock);
+	/* Documented: the module can go once the sessions are gone. */
+	dpo_listener_wait_released();
 	return err;
 }
 

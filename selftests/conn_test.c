@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -504,6 +505,77 @@ TEST_F(ct, session_del_unregisters)
 				   &self->ack), self->ack);
 	EXPECT_EQ(0, n);
 	EXPECT_EQ(0, cli_exchange(c, self->next_id++, 30, 40, 0, NULL, 3000));
+}
+
+/* TCP_ULP is refused (EBUSY) only on a socket with dpo's ops. */
+static bool has_dpo_ops(int fd)
+{
+	return setsockopt(fd, SOL_TCP, TCP_ULP, "", 0) && errno == EBUSY;
+}
+
+static int accept_wait(int lfd)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+	if (poll(&p, 1, 3000) != 1)
+		return -1;
+	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+}
+
+/*
+ * A registered connection made a listener of its own (connect(AF_UNSPEC),
+ * listen()): the connections it accepts inherit its ops, and would keep
+ * them, and a module reference, invisible to the registry. They get the
+ * original ops back; every reference returns after SESSION_DEL.
+ */
+TEST_F(ct, relistened_connection)
+{
+	struct sockaddr sa_unspec = { .sa_family = AF_UNSPEC };
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	long base = kmod_refcnt();
+	int lfd, cfd, afd, c2, a2, n;
+	__u16 port;
+
+	ASSERT_LE(0, base);
+	lfd = tcp_listener(AF_INET, &port);
+	ASSERT_LE(0, lfd);
+	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS2, 100, &self->ack),
+		     self->ack);
+	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS2, getpid(), ORIG,
+				      &self->ack), self->ack);
+	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS2, lfd, NULL,
+				      &self->ack), self->ack);
+	cfd = cli_connect(AF_INET, port);
+	ASSERT_LE(0, cfd);
+	afd = accept_wait(lfd);
+	ASSERT_LE(0, afd);
+	EXPECT_TRUE(has_dpo_ops(afd));
+	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS2, 0, objs, MAXOBJ, &n,
+				   &self->ack), self->ack);
+	EXPECT_EQ(1, n);
+
+	ASSERT_EQ(0, connect(afd, &sa_unspec, sizeof(sa_unspec)));
+	ASSERT_EQ(0, listen(afd, 4));
+	ASSERT_EQ(0, getsockname(afd, (struct sockaddr *)&sin, &len));
+	c2 = cli_connect(AF_INET, ntohs(sin.sin_port));
+	ASSERT_LE(0, c2);
+	a2 = accept_wait(afd);
+	ASSERT_LE(0, a2);
+	EXPECT_FALSE(has_dpo_ops(a2)) {
+		TH_LOG("a connection of the re-listened socket kept dpo's ops");
+	}
+	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS2, 0, objs, MAXOBJ, &n,
+				   &self->ack), self->ack);
+	EXPECT_EQ(1, n);
+
+	close(a2);
+	close(c2);
+	close(cfd);
+	ASSERT_NL_OK(dpo_session_del(&self->nl, SESS2, &self->ack), self->ack);
+	close(afd);
+	close(lfd);
+	EXPECT_EQ(base, kmod_refcnt_settle(base, 2000));
 }
 
 /* ---- 3. the registry against the kernel's socket table ----------------------------- */

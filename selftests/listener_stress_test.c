@@ -567,19 +567,6 @@ static unsigned int stress_seconds(bool *debug_kernel)
 	return *debug_kernel ? 5 : 10;
 }
 
-static long dpo_refcnt(void)
-{
-	char buf[32] = "";
-	int fd = open("/sys/module/dpo/refcnt", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atol(buf) : -1;
-}
-
 /* Listeners attached anywhere, or -errno. */
 static int listeners_attached(struct nl_sock *nl)
 {
@@ -987,7 +974,7 @@ TEST_F_TIMEOUT(stress, run, 300)
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 
 	/* The open registered connections hold the module too. */
-	EXPECT_LT(1, dpo_refcnt());
+	EXPECT_LT(1, kmod_refcnt());
 
 	/*
 	 * Tear down under the module's feet: the open connections get their
@@ -1004,10 +991,10 @@ TEST_F_TIMEOUT(stress, run, 300)
 	}
 	EXPECT_EQ(0, dpo_wait_idle(&self->nl, 3000, NULL));
 	EXPECT_EQ(0, listeners_attached(&self->nl));
-	ref_before = dpo_refcnt();
+	ref_before = kmod_refcnt();
 	t0 = now_ns();
 	ret = unload_retry(1000, &tries);
-	ref_after = dpo_refcnt();
+	ref_after = kmod_refcnt();
 	TH_LOG("delete_module: %s after %d tries, %.0f ms (refcnt %ld before)",
 	       ret ? strerror(-ret) : "ok", tries, (now_ns() - t0) / 1e6,
 	       ref_before);
@@ -1285,7 +1272,7 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr sa_unspec = { .sa_family = AF_UNSPEC };
 	socklen_t len = sizeof(sin);
-	long cycles, ref, base = dpo_refcnt();
+	long cycles, ref, base = kmod_refcnt();
 	__u64 t0;
 	struct del_call d = { .ret = 0 };
 	pthread_t th, acc_th, del_th;
@@ -1311,12 +1298,12 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 		 * whose lookup failed must not take an attach's for a
 		 * straggler's when the same socket is attached again.
 		 */
-		EXPECT_EQ(base, dpo_refcnt());
+		EXPECT_EQ(base, kmod_refcnt());
 		return;
 	}
 
 	/* 1. It pins the module although no listener is attached. */
-	ref = dpo_refcnt();
+	ref = kmod_refcnt();
 	ret = kmod_unload();
 	TH_LOG("no listener attached, one such connection open: refcnt %ld, delete_module: %s",
 	       ref, ret ? strerror(-ret) : "ok");
@@ -1391,7 +1378,7 @@ TEST_F_TIMEOUT(race, instance_accept_vs_attach, 120)
 	struct race *r = &self->r;
 	bool debug;
 	unsigned int seconds = stress_seconds(&debug) / 2 + 1;
-	long cycles, base = dpo_refcnt();
+	long cycles, base = kmod_refcnt();
 	pthread_t th;
 	int i;
 
@@ -1404,7 +1391,8 @@ TEST_F_TIMEOUT(race, instance_accept_vs_attach, 120)
 	       r->eagain, r->errs, r->first_err);
 	EXPECT_LT(0, r->registered);
 	/* One per attached listener and open registered connection. */
-	EXPECT_EQ(base + 1 + r->nopen, dpo_refcnt());
+	EXPECT_EQ(base + 1 + r->nopen, kmod_refcnt_settle(base + 1 + r->nopen,
+							 2000));
 
 	ASSERT_NL_OK(dpo_session_del(&self->nl, RACE_SESS, &self->ack),
 		     self->ack);
@@ -1413,7 +1401,7 @@ TEST_F_TIMEOUT(race, instance_accept_vs_attach, 120)
 		close(r->open_fds[i]);
 	r->nopen = 0;
 	/* Closed (or given back by SESSION_DEL): every reference returned. */
-	EXPECT_EQ(base, dpo_refcnt());
+	EXPECT_EQ(base, kmod_refcnt());
 }
 
 TEST_HARNESS_MAIN

@@ -155,19 +155,6 @@ static int read_within(int fd, void *buf, size_t len, int ms)
 	return 0;
 }
 
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atol(buf) : -1;
-}
-
 /* ---- acceptor children ----------------------------------------------------- */
 
 enum style {
@@ -1916,11 +1903,6 @@ TEST_F_TIMEOUT(lt, shutdown_wakes_non_owner, 30)
 
 /* ---- 6. detach, module pinning, the socket held open ------------------------------------------- */
 
-static long dpo_refcnt(void)
-{
-	return read_long("/sys/module/dpo/refcnt");
-}
-
 static void expect_pong(struct __test_metadata *_metadata, struct acc *a,
 			int conns, int cfd)
 {
@@ -1943,10 +1925,10 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	int ret, fd;
 
 	ASSERT_TRUE(kmod_loaded());
-	base = dpo_refcnt();
+	base = kmod_refcnt();
 	ASSERT_LE(0, base);
 	ctx_pair(_metadata, c, AF_INET, ST_CMD, DPO_OWNER_ORIGINAL);
-	ref = dpo_refcnt();
+	ref = kmod_refcnt();
 	EXPECT_LT(base, ref) {
 		TH_LOG("refcnt %ld with a listener attached, %ld before", ref,
 		       base);
@@ -1968,13 +1950,13 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	EXPECT_EQ(0, cmd_accept(_metadata, &c->kid[0]));
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[1]));
 	/* The instance's connection is registered: it holds one. */
-	EXPECT_EQ(ref + 1, dpo_refcnt());
+	EXPECT_EQ(ref + 1, kmod_refcnt());
 
 	/* Detach: no restriction any more; the connection stays registered. */
 	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
 	EXPECT_NL_ERR(dpo_listener_get(&c->nl, c->lid[0], NULL, &c->ack),
 		      c->ack, ENOENT, "no such listener");
-	EXPECT_EQ(base + 1, dpo_refcnt());
+	EXPECT_EQ(base + 1, kmod_refcnt_settle(base + 1, 2000));
 	EXPECT_NE(0, cmd_poll(_metadata, &c->kid[1]) & POLLIN);
 	EXPECT_EQ(1, cmd_accept(_metadata, &c->kid[1]));
 	expect_pong(_metadata, &c->kid[0], 1, c->cfd[0]);
@@ -1997,7 +1979,7 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	 */
 	ASSERT_NL_OK(dpo_session_del(&c->nl, SESS, &c->ack), c->ack);
 	EXPECT_EQ(0, dpo_wait_idle(&c->nl, 3000, NULL));
-	EXPECT_EQ(base, dpo_refcnt());
+	EXPECT_EQ(base, kmod_refcnt());
 	ret = kmod_unload();
 	EXPECT_EQ(0, ret) {
 		TH_LOG("delete_module after SESSION_DEL: %s", strerror(-ret));

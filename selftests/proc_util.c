@@ -457,6 +457,36 @@ bool kmod_loaded(void)
 	return !stat("/sys/module/dpo", &st);
 }
 
+long read_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? atol(buf) : -1;
+}
+
+long kmod_refcnt(void)
+{
+	return read_long("/sys/module/dpo/refcnt");
+}
+
+long kmod_refcnt_settle(long want, int timeout_ms)
+{
+	long ref = kmod_refcnt();
+	int waited;
+
+	for (waited = 0; ref != want && waited < timeout_ms; waited += 10) {
+		usleep(10000);
+		ref = kmod_refcnt();
+	}
+	return ref;
+}
+
 int kmod_load(void)
 {
 	int fd, ret;

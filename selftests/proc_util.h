@@ -67,6 +67,8 @@ struct proc_stat {
 };
 int proc_stat_read(pid_t pid, struct proc_stat *ps);
 
+/* The number a file (of /proc or /sys) starts with, or -1. */
+long read_long(const char *path);
 /* Sum of active_objs * objsize over /proc/slabinfo, or -1. */
 long long slab_bytes(void);
 /* A /proc/meminfo value in kB, or -1. */
@@ -77,5 +79,11 @@ const char *kmod_path(void);	/* $DPO_KO, default /lib/dpo.ko */
 bool kmod_loaded(void);		/* /sys/module/dpo exists */
 int kmod_load(void);		/* finit_module(); 0 or -errno */
 int kmod_unload(void);		/* delete_module(O_NONBLOCK); 0 or -errno */
+long kmod_refcnt(void);		/* /sys/module/dpo/refcnt, or -1 */
+/*
+ * The refcnt once it is @want, or what it is after @timeout_ms: a detached
+ * listener's reference goes one RCU-tasks grace period after LISTENER_DEL.
+ */
+long kmod_refcnt_settle(long want, int timeout_ms);
 
 #endif /* DPO_SELFTEST_PROC_UTIL_H */
