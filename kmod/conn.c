@@ -210,10 +210,12 @@ static void conn_finish(struct dpo_conn *c, enum dpo_conn_drain result)
 
 static void conn_unclaim(struct dpo_conn *c)
 {
+	spin_lock(&dpo_conn_lock);
 	spin_lock(&c->lock);
 	if (c->drain == DPO_DRAIN_CLOSING)
-		c->drain = DPO_DRAIN_PENDING;
+		c->drain = dpo_drain_unclaimed_locked(c);
 	spin_unlock(&c->lock);
+	spin_unlock(&dpo_conn_lock);
 }
 
 /*
@@ -519,20 +521,20 @@ static int conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 static int conn_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
-	struct dpo_conn *c = NULL;
-	int unread = 0, err;
+	/* Held across the original, which may sleep (see the top). */
+	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	bool uncork = level == SOL_TCP && optname == TCP_CORK &&
+		      conn_corked(sock->sk);
+	int unread = 0, err = -EBUSY;
 	u32 seq = 0;
 
-	if (dpo_sockopt_replaces_ops(level, optname))
-		return -EBUSY;
-	if (level == SOL_TCP && optname == TCP_CORK &&
-	    conn_corked(sock->sk)) {
-		c = dpo_conn_get(sock->sk);
-		unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
-	}
-	err = orig_ops(sock)->setsockopt(sock, level, optname, optval, optlen);
+	if (c && uncork)
+		unread = dpo_conn_unread(sock->sk, &seq);
+	if (!dpo_sockopt_replaces_ops(level, optname))
+		err = orig_ops(sock)->setsockopt(sock, level, optname, optval,
+						 optlen);
 	if (c) {
-		if (!err && !conn_corked(sock->sk))
+		if (!err && uncork && !conn_corked(sock->sk))
 			dpo_conn_wrote(c, 0, false, unread, seq);
 		dpo_conn_put(c);
 	}

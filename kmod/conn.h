@@ -46,6 +46,10 @@ struct dpo_conn {
 	struct dpo_traffic *traffic;	/* the accepting instance's */
 	refcount_t ref;			/* the registry's, and calls in flight */
 	bool owns_module_ref;		/* ops put back: the last put drops it */
+	/* Under dpo_conn_lock: the drain (dpo_drain.seq) counting it, and
+	 * the last sweep of it that looked at it.
+	 */
+	u32 drain_seq, swept;
 
 	spinlock_t lock;		/* the fields below */
 	bool busy;			/* a request is being read or answered */

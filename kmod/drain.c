@@ -16,6 +16,8 @@
 #include "session.h"
 
 #define SWEEP_BATCH	64
+/* Past the deadline, how long connections being closed may take. */
+#define LATE_NS		(1000 * NSEC_PER_MSEC)
 
 static void drain_info(struct dpo_drain *d, struct dpo_drain_info *info)
 {
@@ -31,6 +33,15 @@ static void drain_info(struct dpo_drain *d, struct dpo_drain_info *info)
 	info->elapsed_ns = ktime_get_ns() - d->start_ns;
 }
 
+/* The running drain of @c's session that is about @c, if any. */
+static struct dpo_drain *drain_of(const struct dpo_conn *c)
+{
+	struct dpo_drain *d = c->session ? c->session->drain : NULL;
+
+	lockdep_assert_held(&dpo_conn_lock);
+	return d && d->role == c->role ? d : NULL;
+}
+
 void dpo_drain_conn_added(struct dpo_session *s, struct dpo_conn *c)
 {
 	struct dpo_drain *d = s->drain;
@@ -41,17 +52,35 @@ void dpo_drain_conn_added(struct dpo_session *s, struct dpo_conn *c)
 	spin_lock(&c->lock);
 	if (c->drain == DPO_DRAIN_NONE) {
 		c->drain = DPO_DRAIN_PENDING;
+		c->drain_seq = d->seq;
 		d->remaining++;
 	}
 	spin_unlock(&c->lock);
 }
 
+/*
+ * A claimed connection was not idle after all: pending again for the
+ * drain that runs now (counted in it if it is a newer one), or left
+ * alone if the drain is over.
+ */
+enum dpo_conn_drain dpo_drain_unclaimed_locked(struct dpo_conn *c)
+{
+	struct dpo_drain *d = drain_of(c);
+
+	if (!d)
+		return DPO_DRAIN_NONE;
+	if (c->drain_seq != d->seq) {
+		c->drain_seq = d->seq;
+		d->remaining++;
+	}
+	return DPO_DRAIN_PENDING;
+}
+
 void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result)
 {
-	struct dpo_drain *d = c->session ? c->session->drain : NULL;
+	struct dpo_drain *d = drain_of(c);
 
-	lockdep_assert_held(&dpo_conn_lock);
-	if (!d || d->role != c->role || !d->remaining)
+	if (!d || c->drain_seq != d->seq || !d->remaining)
 		return;
 	d->remaining--;
 	switch (result) {
@@ -81,11 +110,13 @@ static int collect(struct dpo_drain *d, bool all, struct dpo_conn **batch)
 
 	spin_lock(&dpo_conn_lock);
 	list_for_each_entry(c, &d->session->conns, node) {
-		/* A hint only: dpo_conn_close_idle() decides, locked. */
-		if (c->role != d->role || (!all && READ_ONCE(c->busy)))
+		/* Busy: a hint only; dpo_conn_close_idle() decides, locked. */
+		if (c->role != d->role || c->swept == d->sweep ||
+		    (!all && READ_ONCE(c->busy)))
 			continue;
 		if (!dpo_conn_claim(c))
 			continue;
+		c->swept = d->sweep;	/* once per sweep */
 		refcount_inc(&c->ref);
 		batch[n++] = c;
 		if (n == SWEEP_BATCH)
@@ -100,6 +131,7 @@ static void sweep(struct dpo_drain *d, bool deadline)
 	struct dpo_conn *batch[SWEEP_BATCH];
 	int n, i;
 
+	d->sweep++;
 	do {
 		n = collect(d, deadline, batch);
 		for (i = 0; i < n; i++) {
@@ -109,25 +141,51 @@ static void sweep(struct dpo_drain *d, bool deadline)
 				dpo_conn_reset(batch[i]);
 			dpo_conn_put(batch[i]);
 		}
-		/* Not idle ones went back to pending: don't loop on them. */
-	} while (n == SWEEP_BATCH && deadline);
+	} while (n == SWEEP_BATCH);
+}
+
+/*
+ * The drain is over (done or cancelled): connections still pending go
+ * back to normal; one being closed right now is left to its closer
+ * (dpo_drain_unclaimed_locked() tells it there is no drain any more).
+ */
+static void drain_end_locked(struct dpo_drain *d, struct dpo_drain_info *info)
+{
+	struct dpo_conn *c;
+
+	lockdep_assert_held(&dpo_conn_lock);
+	drain_info(d, info);
+	d->session->drain = NULL;
+	list_for_each_entry(c, &d->session->conns, node) {
+		spin_lock(&c->lock);
+		if (c->drain == DPO_DRAIN_PENDING)
+			c->drain = DPO_DRAIN_NONE;
+		spin_unlock(&c->lock);
+	}
 }
 
 static void drain_work(struct work_struct *work)
 {
 	struct dpo_drain *d = container_of(to_delayed_work(work),
 					   struct dpo_drain, work);
-	bool deadline = ktime_get_ns() >= d->deadline_ns;
+	u64 now = ktime_get_ns();
+	bool deadline = now >= d->deadline_ns;
 	struct dpo_drain_info info;
 	bool done;
 
 	sweep(d, deadline);
 
+	/*
+	 * Past the deadline, what is left is being closed by a server's
+	 * write right now (or went back to pending meanwhile, for the next
+	 * tick to reset): wait for those, for a second at most.
+	 */
 	spin_lock(&dpo_conn_lock);
-	drain_info(d, &info);
-	done = !d->remaining || deadline;
+	done = !d->remaining || (deadline && now >= d->deadline_ns + LATE_NS);
 	if (done)
-		d->session->drain = NULL;
+		drain_end_locked(d, &info);
+	else
+		drain_info(d, &info);
 	spin_unlock(&dpo_conn_lock);
 
 	if (done) {
@@ -176,6 +234,7 @@ int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
 	d->gone = 0;
 	d->start_ns = ktime_get_ns();
 	d->deadline_ns = d->start_ns + (u64)deadline_ms * NSEC_PER_MSEC;
+	d->seq++;
 
 	/* First no new connection for the drained role, then mark the rest. */
 	if (s->owner != owner)
@@ -206,10 +265,8 @@ void dpo_drain_cancel(struct dpo_session *s)
 	cancel_delayed_work_sync(&s->drain_obj.work);
 	spin_lock(&dpo_conn_lock);
 	running = s->drain;
-	if (running) {
-		drain_info(s->drain, &info);
-		s->drain = NULL;
-	}
+	if (running)
+		drain_end_locked(s->drain, &info);
 	spin_unlock(&dpo_conn_lock);
 	if (running)
 		dpo_nl_notify_drain(&info, DPO_CMD_DRAIN_DONE_NTF);

@@ -19,6 +19,8 @@ struct dpo_drain {
 	u64 start_ns, deadline_ns;	/* CLOCK_MONOTONIC */
 	u32 remaining, closed_idle, closed_busy, reset, gone;
 	u32 reported;			/* remaining in the last event */
+	u32 seq;			/* this drain's number in the session */
+	u32 sweep;			/* the current sweep's number */
 	struct delayed_work work;
 };
 
@@ -40,5 +42,6 @@ void dpo_drain_cancel(struct dpo_session *s);
 /* From the registry, under dpo_conn_lock. */
 void dpo_drain_conn_added(struct dpo_session *s, struct dpo_conn *c);
 void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result);
+enum dpo_conn_drain dpo_drain_unclaimed_locked(struct dpo_conn *c);
 
 #endif /* _DPO_DRAIN_H */

@@ -118,6 +118,8 @@ void dpo_session_set_interval(struct dpo_session *s, u32 interval_ms)
 {
 	lockdep_assert_held(&dpo_lock);
 	WRITE_ONCE(s->interval_ms, interval_ms);
+	/* Not while its callback forwards it on another CPU. */
+	hrtimer_cancel(&s->timer);
 	hrtimer_start(&s->timer, ms_to_ktime(interval_ms), HRTIMER_MODE_REL);
 }
 

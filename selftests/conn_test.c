@@ -11,6 +11,7 @@
  * session, and a process that is not an instance.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,11 +22,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
+#include <linux/userfaultfd.h>
 
 #include "dpo_harness.h"
 #include "conn_util.h"
@@ -507,19 +511,30 @@ TEST_F(ct, session_del_unregisters)
 	EXPECT_EQ(0, cli_exchange(c, self->next_id++, 30, 40, 0, NULL, 3000));
 }
 
+/*
+ * A listener of SESS2, whose original is the test process, and one
+ * connection to it: the listener, the client's and the accepted fd.
+ */
+static void own_connection(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(ct) *self, int *lfd, int *cfd,
+			   int *afd)
+{
+	__u16 port;
+
+	*lfd = tcp_listener(AF_INET, &port);
+	ASSERT_LE(0, *lfd);
+	ASSERT_NL_OK(own_session(&self->nl, SESS2, *lfd, 0, &self->ack),
+		     self->ack);
+	*cfd = cli_connect(AF_INET, port);
+	ASSERT_LE(0, *cfd);
+	*afd = accept_wait(*lfd, 3000);
+	ASSERT_LE(0, *afd);
+}
+
 /* TCP_ULP is refused (EBUSY) only on a socket with dpo's ops. */
 static bool has_dpo_ops(int fd)
 {
 	return setsockopt(fd, SOL_TCP, TCP_ULP, "", 0) && errno == EBUSY;
-}
-
-static int accept_wait(int lfd)
-{
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
-
-	if (poll(&p, 1, 3000) != 1)
-		return -1;
-	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 }
 
 /*
@@ -535,21 +550,9 @@ TEST_F(ct, relistened_connection)
 	socklen_t len = sizeof(sin);
 	long base = kmod_refcnt();
 	int lfd, cfd, afd, c2, a2, n;
-	__u16 port;
 
 	ASSERT_LE(0, base);
-	lfd = tcp_listener(AF_INET, &port);
-	ASSERT_LE(0, lfd);
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS2, 100, &self->ack),
-		     self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS2, getpid(), ORIG,
-				      &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS2, lfd, NULL,
-				      &self->ack), self->ack);
-	cfd = cli_connect(AF_INET, port);
-	ASSERT_LE(0, cfd);
-	afd = accept_wait(lfd);
-	ASSERT_LE(0, afd);
+	own_connection(_metadata, self, &lfd, &cfd, &afd);
 	EXPECT_TRUE(has_dpo_ops(afd));
 	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS2, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
@@ -560,7 +563,7 @@ TEST_F(ct, relistened_connection)
 	ASSERT_EQ(0, getsockname(afd, (struct sockaddr *)&sin, &len));
 	c2 = cli_connect(AF_INET, ntohs(sin.sin_port));
 	ASSERT_LE(0, c2);
-	a2 = accept_wait(afd);
+	a2 = accept_wait(afd, 3000);
 	ASSERT_LE(0, a2);
 	EXPECT_FALSE(has_dpo_ops(a2)) {
 		TH_LOG("a connection of the re-listened socket kept dpo's ops");
@@ -576,6 +579,95 @@ TEST_F(ct, relistened_connection)
 	close(afd);
 	close(lfd);
 	EXPECT_EQ(base, kmod_refcnt_settle(base, 2000));
+}
+
+struct sockopt_call {
+	int fd;
+	void *optval;
+	int ret;
+};
+
+static void *sockopt_thread(void *arg)
+{
+	struct sockopt_call *sc = arg;
+
+	sc->ret = setsockopt(sc->fd, IPPROTO_TCP, TCP_NODELAY, sc->optval,
+			     sizeof(int));
+	return NULL;
+}
+
+/*
+ * A setsockopt() in flight on a registered connection runs in dpo's
+ * wrapper: SESSION_DEL gives the connection its original ops back, but
+ * the module must stay until that call has returned. The call is held in
+ * the kernel by a userfaultfd page as its option value.
+ */
+TEST_F_TIMEOUT(ct, setsockopt_in_flight_holds_module, 60)
+{
+	struct sockopt_call sc = { .ret = -1 };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_zeropage zp = { 0 };
+	struct pollfd p = { .events = POLLIN };
+	struct uffd_msg msg;
+	long pg = sysconf(_SC_PAGESIZE);
+	int lfd, cfd, uffd, ret, i;
+	void *page;
+	pthread_t th;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	reg.range.start = (unsigned long)page;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	own_connection(_metadata, self, &lfd, &cfd, &sc.fd);
+	sc.optval = page;
+
+	/* In flight: the kernel waits for the option's page. */
+	ASSERT_EQ(0, pthread_create(&th, NULL, sockopt_thread, &sc));
+	p.fd = uffd;
+	ASSERT_EQ(1, poll(&p, 1, 3000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* Every session gone: only that call can hold the module now. */
+	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ret = kmod_unload();
+	EXPECT_EQ(-EWOULDBLOCK, ret) {
+		TH_LOG("delete_module with a setsockopt() in dpo's wrapper: %s",
+		       ret ? strerror(-ret) : "unloaded");
+	}
+
+	zp.range.start = (unsigned long)page;
+	zp.range.len = pg;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zp));
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, sc.ret);
+	/* Returned: the module can go (and comes back for the rest). */
+	for (i = 0; i < 100 && ret; i++) {
+		ret = kmod_unload();
+		if (ret)
+			sleep_ms(10);
+	}
+	EXPECT_EQ(0, ret);
+	if (!kmod_loaded())
+		ASSERT_EQ(0, kmod_load());
+	ASSERT_EQ(0, nl_resolve(&self->nl));
+	/* The connection, restored, still carries data. */
+	EXPECT_EQ(1, write(cfd, "x", 1));
+	EXPECT_EQ(1, recv(sc.fd, &msg, 1, 0));
+	close(sc.fd);
+	close(cfd);
+	close(lfd);
+	close(uffd);
+	munmap(page, pg);
 }
 
 /* ---- 3. the registry against the kernel's socket table ----------------------------- */

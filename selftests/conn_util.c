@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "conn_util.h"
+#include "dpo_req.h"
 #include "proc_util.h"
 
 struct srv_log *srv_log;
@@ -700,6 +701,36 @@ int cli_exchange(int fd, __u32 id, __u32 req_len, __u32 resp_len,
 	if (!ret && r->id != id)
 		return -EPROTO;
 	return ret;
+}
+
+int own_session(struct nl_sock *nl, const char *name, int lfd, pid_t patched,
+		struct nl_ack *ack)
+{
+	int ret = dpo_session_new(nl, name, 100, ack);
+
+	if (!ret)
+		ret = dpo_instance_add(nl, name, getpid(), DPO_ROLE_ORIGINAL,
+				       ack);
+	if (!ret && patched)
+		ret = dpo_instance_add(nl, name, patched, DPO_ROLE_PATCHED,
+				       ack);
+	if (!ret)
+		ret = dpo_listener_add(nl, name, lfd, NULL, ack);
+	return ret;
+}
+
+int accept_wait(int lfd, int ms)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	int ret, fd;
+
+	do {
+		ret = poll(&p, 1, ms);
+	} while (ret < 0 && errno == EINTR);
+	if (ret <= 0)
+		return ret ? -errno : -ETIMEDOUT;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 int cli_wait_eof(int fd, int ms)

@@ -144,6 +144,8 @@ int cli_exchange(int fd, __u32 id, __u32 req_len, __u32 resp_len,
  * error (-ECONNRESET), -EPROTO if data came, -ETIMEDOUT.
  */
 int cli_wait_eof(int fd, int ms);
+/* Accept on the (non-blocking) listener within @ms: fd or -errno. */
+int accept_wait(int lfd, int ms);
 /* SO_ERROR of a socket (0 if none). */
 int sock_error(int fd);
 
@@ -160,6 +162,14 @@ int dpo_drain(struct nl_sock *nl, const char *session, __u8 role,
 	      __u32 deadline_ms, struct dpo_obj *o, struct nl_ack *ack);
 /* Next notification @cmd within @ms, others skipped; 0 or -errno. */
 int wait_ntf(struct nl_sock *ev, __u8 cmd, struct dpo_obj *o, int ms);
+
+/*
+ * A session @name of the calling process as its original (and @patched as
+ * its patched instance, if not 0), with the IPv4 listener @lfd attached.
+ * 0 or -errno, with @ack filled in.
+ */
+int own_session(struct nl_sock *nl, const char *name, int lfd, pid_t patched,
+		struct nl_ack *ack);
 
 /* The registry entry whose peer port is @port, or NULL. */
 const struct dpo_obj *conn_find(const struct dpo_obj *objs, int n,

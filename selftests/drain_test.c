@@ -15,11 +15,13 @@
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "dpo_harness.h"
@@ -266,11 +268,13 @@ static void expect_decreasing(struct __test_metadata *_metadata,
 	int k;
 
 	EXPECT_FALSE(de->prog_bad);
-	for (k = 1; k < de->nprog; k++)
+	/* Braces: the harness runs an EXPECT's block after its statement. */
+	for (k = 1; k < de->nprog; k++) {
 		EXPECT_GT(de->prog[k - 1], de->prog[k]) {
 			TH_LOG("progress #%d: remaining %u after %u", k,
 			       de->prog[k], de->prog[k - 1]);
 		}
+	}
 }
 
 /* ---- 1. validation and permissions ------------------------------------------ */
@@ -1011,6 +1015,73 @@ TEST_F(dr, one_drain_at_a_time)
 	ASSERT_TRUE(de.done);
 	EXPECT_EQ(0, de.d.drain_reset + de.d.drain_closed_idle +
 		     de.d.drain_closed_busy + de.d.drain_gone);
+}
+
+/*
+ * A sweep looks at every pending connection once per tick: connections
+ * with a request nobody has read (claimed, found busy, pending again)
+ * that come first in the registry must not hide the idle ones behind
+ * them until the deadline. Here the test process is the original of a
+ * session of its own, and never reads.
+ */
+#define SESS_SWEEP	"st-drain-sweep"
+#define NUNREAD		70	/* more than a sweep's batch (64) */
+#define NIDLE		4
+
+TEST_F_TIMEOUT(dr, sweep_reaches_every_connection, 60)
+{
+	int cfd[NUNREAD + NIDLE], afd[NUNREAD + NIDLE], lfd, i;
+	struct drain_ev de;
+	pid_t other;
+	__u16 port;
+	__u64 t0;
+
+	lfd = tcp_listener(AF_INET, &port);
+	ASSERT_LE(0, lfd);
+	other = fork();
+	ASSERT_LE(0, other);
+	if (other == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	ASSERT_NL_OK(own_session(&self->nl, SESS_SWEEP, lfd, other,
+				 &self->ack), self->ack);
+	for (i = 0; i < NUNREAD + NIDLE; i++) {
+		cfd[i] = cli_connect(AF_INET, port);
+		ASSERT_LE(0, cfd[i]);
+		if (i < NUNREAD)
+			ASSERT_EQ(1, write(cfd[i], "q", 1));
+		afd[i] = accept_wait(lfd, 3000);
+		ASSERT_LE(0, afd[i]);
+	}
+	sleep_ms(50);
+
+	flush_events(&self->ev);
+	t0 = now_ns();
+	ASSERT_NL_OK(dpo_drain(&self->nl, SESS_SWEEP, ORIG, 3000, NULL,
+			       &self->ack), self->ack);
+	/* The idle ones at once, long before the deadline. */
+	for (i = NUNREAD; i < NUNREAD + NIDLE; i++) {
+		EXPECT_EQ(0, cli_wait_eof(cfd[i], 1500)) {
+			TH_LOG("idle client %d: no EOF %.0f ms into the drain",
+			       i - NUNREAD, (now_ns() - t0) / 1e6);
+		}
+	}
+	drain_events(&self->ev, SESS_SWEEP, ORIG, &de, 6000);
+	log_done(_metadata, "drain", &de);
+	ASSERT_TRUE(de.done);
+	EXPECT_EQ(NIDLE, de.d.drain_closed_idle);
+	EXPECT_EQ(NUNREAD, de.d.drain_reset);
+	EXPECT_EQ(0, de.d.drain_remaining);
+
+	for (i = 0; i < NUNREAD + NIDLE; i++) {
+		close(afd[i]);
+		close(cfd[i]);
+	}
+	close(lfd);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
 }
 
 TEST_HARNESS_MAIN
