@@ -39,7 +39,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..47"
+echo "1..49"
 
 sleep 1000 &
 orig=$!
@@ -76,6 +76,10 @@ id=$(dpoctl --json listener list | sed -n 's/.*"id":\([0-9]*\).*/\1/p' | head -n
 expect "owner patched" 0 "" dpoctl session owner e2e patched
 expect "session list shows the owner" 0 "patched" dpoctl session list
 expect "owner canary:20" 0 "" dpoctl session owner e2e canary:20
+expect "session list shows the canary share" 0 "^e2e .* canary:20$" \
+	dpoctl session list
+expect "session list --json: numeric canary_pct" 0 \
+	"\"owner\":\"canary\",\"canary_pct\":20," dpoctl --json session list
 expect "canary without a share" 1 "canary needs a share" \
 	dpoctl session owner e2e canary
 

@@ -32,6 +32,7 @@ static const char *const event_names[] = {
 	[DPO_CMD_LISTENER_ADD]		= "listener_add",
 	[DPO_CMD_LISTENER_DEL]		= "listener_del",
 	[DPO_CMD_OWNER_SET]		= "owner_set",
+	[DPO_CMD_CONTROLLER_LOST_NTF]	= "controller_lost",
 	[DPO_CMD_DRAIN_PROGRESS_NTF]	= "drain_progress",
 	[DPO_CMD_DRAIN_DONE_NTF]	= "drain_done",
 };
@@ -49,7 +50,7 @@ static void print_head(uint64_t time_ns, int cmd)
 {
 	pr_double(NULL, "TIME", 12, 3, (double)time_ns / 1e9);
 	pr_u64("time_ns", NULL, 0, time_ns);
-	pr_str("event", NULL, 14, event_names[cmd]);
+	pr_str("event", NULL, 15, event_names[cmd]);
 }
 
 /* A traffic value of the sample, "-" when it had none. */
@@ -136,7 +137,7 @@ static void print_no_process(void)
 
 static void print_session(int cmd, const struct dpo_session *s)
 {
-	char detail[32];
+	char detail[32], owner[16];
 
 	pr_row_begin();
 	/* a switch is shown at the moment it took effect */
@@ -148,14 +149,17 @@ static void print_session(int cmd, const struct dpo_session *s)
 		snprintf(detail, sizeof(detail), "interval %ums",
 			 s->interval_ms);
 		pr_str(NULL, "", 1, detail);
-	} else if (cmd == DPO_CMD_OWNER_SET) {
+	} else if (cmd == DPO_CMD_OWNER_SET ||
+		   cmd == DPO_CMD_CONTROLLER_LOST_NTF) {
+		/* lost: the owner then; the fail-safe's owner_set follows */
 		snprintf(detail, sizeof(detail), "owner %s",
-			 dpo_owner_name(s->owner));
+			 dpo_session_owner_str(owner, sizeof(owner), s));
 		pr_str(NULL, "", 1, detail);
 	}
 	pr_u64("interval_ms", NULL, 0, s->interval_ms);
 	pr_u64("instances", NULL, 0, s->instances);
 	pr_str("owner", NULL, 0, dpo_owner_name(s->owner));
+	pr_u64("canary_pct", NULL, 0, s->canary_pct);
 	pr_u64("switch_time_ns", NULL, 0, s->switch_time_ns);
 	pr_row_end();
 }
@@ -241,6 +245,7 @@ static int on_notification(struct nlmsghdr *nlh, void *arg)
 	case DPO_CMD_SESSION_NEW:
 	case DPO_CMD_SESSION_DEL:
 	case DPO_CMD_OWNER_SET:
+	case DPO_CMD_CONTROLLER_LOST_NTF:
 		if (dpo_msg_session(nlh, &s))
 			goto bad;
 		print_session(cmd, &s);
@@ -271,8 +276,16 @@ bad:
 	return 0;
 }
 
+/* For the unit tests: the row dpoctl monitor prints for one message. */
+void dpo_monitor_print(struct nlmsghdr *nlh, int family)
+{
+	struct monitor m = { .family = family };
+
+	on_notification(nlh, &m);
+}
+
 /* The text header comes from a sample row, the widest kind. */
-static void print_header(void)
+void dpo_monitor_print_header(void)
 {
 	struct dpo_instance in = { .has_stats = true };
 	struct dpo_rates r = { 0 };
@@ -349,7 +362,7 @@ int dpo_cmd_monitor(struct dpo_ctx *ctx, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	pr_begin(PR_TABLE, false);
-	print_header();
+	dpo_monitor_print_header();
 	while (!stop && !m.done) {
 		pfd = (struct pollfd){ .fd = dpo_nl_fd(&nl), .events = POLLIN };
 		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {

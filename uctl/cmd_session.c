@@ -92,9 +92,10 @@ static int session_del(struct dpo_ctx *ctx, int argc, char **argv)
 	return name_interval_cmd(ctx, argc, argv, DPO_CMD_SESSION_DEL, false);
 }
 
-static int print_session(struct nlmsghdr *nlh, void *arg)
+int dpo_session_print_row(struct nlmsghdr *nlh, void *arg)
 {
 	struct dpo_session s;
+	char owner[16];
 
 	(void)arg;
 	if (dpo_msg_session(nlh, &s))
@@ -103,7 +104,11 @@ static int print_session(struct nlmsghdr *nlh, void *arg)
 	pr_str("name", NULL, 16, s.name);
 	pr_u64("interval_ms", NULL, 11, s.interval_ms);
 	pr_u64("instances", NULL, 9, s.instances);
-	pr_str("owner", NULL, 8, dpo_owner_name(s.owner));
+	/* text: "canary:20"; JSON: "owner":"canary","canary_pct":20 */
+	dpo_session_owner_str(owner, sizeof(owner), &s);
+	pr_str(NULL, "OWNER", 9, owner);
+	pr_str("owner", NULL, 0, dpo_owner_name(s.owner));
+	pr_u64("canary_pct", NULL, 0, s.canary_pct);
 	pr_u64("switch_time_ns", NULL, 0, s.switch_time_ns);
 	pr_row_end();
 	return 0;
@@ -121,7 +126,7 @@ static int session_list(struct dpo_ctx *ctx, int argc, char **argv)
 	pr_begin(PR_TABLE, true);
 	ret = dpo_nl_request(&nl, dpo_nl_new(&nl, DPO_CMD_SESSION_GET,
 					     NLM_F_DUMP),
-			     print_session, NULL);
+			     dpo_session_print_row, NULL);
 	if (!ret)
 		pr_end();
 	dpo_nl_close(&nl);

@@ -43,6 +43,11 @@ int dpo_cmd_drain(struct dpo_ctx *ctx, int argc, char **argv);
 /* "dpoctl: ..." on stderr */
 void dpo_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "dpoctl: <what>: ... (usage: ...)"; returns DPO_EXIT_USAGE */
+/* A session's row of `session list`, a callback of dpo_nl_dump(). */
+int dpo_session_print_row(struct nlmsghdr *nlh, void *arg);
+/* dpoctl monitor's header, and its row for one notification. */
+void dpo_monitor_print_header(void);
+void dpo_monitor_print(struct nlmsghdr *nlh, int family);
 int dpo_usage(struct dpo_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

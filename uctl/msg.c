@@ -7,6 +7,7 @@
 #include <linux/genetlink.h>
 
 #include "msg.h"
+#include "parse.h"
 
 _Static_assert(DPO_STATS_A_MAX < 64, "struct dpo_stats.present is 64 bits");
 
@@ -143,8 +144,21 @@ int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s)
 	s->instances = get_u32(tb[DPO_A_INSTANCES]);
 	if (tb[DPO_A_OWNER])
 		s->owner = nla_get_u8(tb[DPO_A_OWNER]);
+	if (tb[DPO_A_CANARY_PCT])
+		s->canary_pct = nla_get_u8(tb[DPO_A_CANARY_PCT]);
 	s->switch_time_ns = get_u64(tb[DPO_A_SWITCH_TIME_NS]);
 	return 0;
+}
+
+const char *dpo_session_owner_str(char *buf, size_t len,
+				  const struct dpo_session *s)
+{
+	if (s->owner == DPO_OWNER_CANARY && s->canary_pct)
+		snprintf(buf, len, "%s:%u", dpo_owner_name(s->owner),
+			 s->canary_pct);
+	else
+		snprintf(buf, len, "%s", dpo_owner_name(s->owner));
+	return buf;
 }
 
 /* An address attribute: it must be one of the family. */

@@ -3,6 +3,7 @@
 #define DPO_MSG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/netlink.h>
 #include <linux/dpo.h>
@@ -27,6 +28,7 @@ struct dpo_session {
 	uint32_t interval_ms;
 	uint32_t instances;
 	uint8_t owner;		/* enum dpo_owner, 0 from older modules */
+	uint8_t canary_pct;	/* the patched one's share, 0 unless canary */
 	uint64_t switch_time_ns;	/* CLOCK_MONOTONIC, 0: never switched */
 };
 
@@ -133,5 +135,9 @@ int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l);
 int dpo_msg_conn(struct nlmsghdr *nlh, struct dpo_conn *c);
 int dpo_msg_drain(struct nlmsghdr *nlh, struct dpo_drain *d);
 int dpo_msg_family(struct nlmsghdr *nlh, struct dpo_family *f);
+
+/* A session's owner as text: "canary:20" for a canary split, else its name. */
+const char *dpo_session_owner_str(char *buf, size_t len,
+				  const struct dpo_session *s);
 
 #endif

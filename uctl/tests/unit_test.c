@@ -25,6 +25,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
+#include "dpoctl.h"
 #include "msg.h"
 #include "nl.h"
 #include "nlerr.h"
@@ -1805,6 +1806,161 @@ static void test_print_traffic(void)
 	free(s);
 }
 
+/* ---- cmd_monitor.c and cmd_session.c: rows of fake notifications ---- */
+
+/* dpoctl.c is not in the test library: its usage message, stubbed. */
+int dpo_usage(struct dpo_ctx *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+	return DPO_EXIT_USAGE;
+}
+
+/* A session's attributes as the module sends them (GET, events). */
+static struct nl_msg *session_msg(uint8_t cmd, const char *name,
+				  uint8_t owner, uint8_t pct)
+{
+	struct nl_msg *msg = genl_msg(cmd);
+
+	nla_put_string(msg, DPO_A_SESSION_NAME, name);
+	nla_put_u32(msg, DPO_A_INTERVAL_MS, 50);
+	nla_put_u32(msg, DPO_A_INSTANCES, 2);
+	nla_put_u8(msg, DPO_A_OWNER, owner);
+	nla_put_u8(msg, DPO_A_CANARY_PCT, pct);
+	nla_put_u64(msg, DPO_A_SWITCH_TIME_NS, 1234500000000ULL);
+	return msg;
+}
+
+static struct nl_msg *ntf[2];
+
+/* What dpoctl monitor prints for ntf[]: its header, then a row each. */
+static void monitor_rows(void)
+{
+	size_t i;
+
+	pr_begin(PR_TABLE, false);
+	dpo_monitor_print_header();
+	for (i = 0; i < sizeof(ntf) / sizeof(ntf[0]) && ntf[i]; i++)
+		dpo_monitor_print(nlmsg_hdr(ntf[i]),
+				  nlmsg_hdr(ntf[0])->nlmsg_type);
+}
+
+/* What dpoctl session list prints for ntf[]. */
+static void session_rows(void)
+{
+	size_t i;
+
+	pr_begin(PR_TABLE, true);
+	for (i = 0; i < sizeof(ntf) / sizeof(ntf[0]) && ntf[i]; i++)
+		dpo_session_print_row(nlmsg_hdr(ntf[i]), NULL);
+	pr_end();
+}
+
+static void free_ntf(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ntf) / sizeof(ntf[0]); i++) {
+		if (ntf[i])
+			nlmsg_free(ntf[i]);
+		ntf[i] = NULL;
+	}
+}
+
+/* What follows the first @sep in @s, less @skip more bytes (a time) */
+static const char *after(const char *s, const char *sep, size_t skip)
+{
+	const char *p = strstr(s, sep);
+
+	return p && strlen(p + strlen(sep)) >= skip ?
+		p + strlen(sep) + skip : "";
+}
+
+static void test_session_rows(void)
+{
+	static const char head[] = "        TIME  EVENT            SESSION ";
+	struct dpo_session s;
+	char buf[16], *out;
+	double t;
+
+	ntf[0] = session_msg(DPO_CMD_SESSION_GET, "e2e", DPO_OWNER_CANARY, 20);
+	result(!dpo_msg_session(nlmsg_hdr(ntf[0]), &s) &&
+	       s.owner == DPO_OWNER_CANARY && s.canary_pct == 20,
+	       "msg: session with a canary share");
+	check_str("owner text: canary with its share",
+		  dpo_session_owner_str(buf, sizeof(buf), &s), "canary:20");
+	s.canary_pct = 0;	/* an older module: no share sent */
+	check_str("owner text: canary without a share",
+		  dpo_session_owner_str(buf, sizeof(buf), &s), "canary");
+	s.owner = DPO_OWNER_ORIGINAL;
+	check_str("owner text: original",
+		  dpo_session_owner_str(buf, sizeof(buf), &s), "original");
+	s.owner = 0;
+	check_str("owner text: unknown owner",
+		  dpo_session_owner_str(buf, sizeof(buf), &s), "unknown");
+
+	ntf[1] = session_msg(DPO_CMD_SESSION_GET, "db", DPO_OWNER_ORIGINAL, 0);
+	out = capture(false, session_rows);
+	check_str("text session list: canary share in the owner column", out,
+		  "NAME              INTERVAL_MS  INSTANCES  OWNER\n"
+		  "e2e                        50          2  canary:20\n"
+		  "db                         50          2  original\n");
+	free(out);
+	out = capture(true, session_rows);
+	check_str("json session list: owner name and numeric canary_pct", out,
+		  "[{\"name\":\"e2e\",\"interval_ms\":50,\"instances\":2,"
+		  "\"owner\":\"canary\",\"canary_pct\":20,"
+		  "\"switch_time_ns\":1234500000000},"
+		  "{\"name\":\"db\",\"interval_ms\":50,\"instances\":2,"
+		  "\"owner\":\"original\",\"canary_pct\":0,"
+		  "\"switch_time_ns\":1234500000000}]\n");
+	free(out);
+	free_ntf();
+
+	/* a switch is shown at its own time: the whole row is known */
+	ntf[0] = session_msg(DPO_CMD_OWNER_SET, "e2e", DPO_OWNER_CANARY, 20);
+	out = capture(false, monitor_rows);
+	check_str("text monitor: owner_set with the canary share",
+		  after(out, "\n", 0),
+		  "    1234.500  owner_set        e2e                 -  -"
+		  "         owner canary:20\n");
+	free(out);
+	out = capture(true, monitor_rows);
+	check_str("json monitor: owner_set with canary_pct", out,
+		  "{\"time_ns\":1234500000000,\"event\":\"owner_set\","
+		  "\"session\":\"e2e\",\"interval_ms\":50,\"instances\":2,"
+		  "\"owner\":\"canary\",\"canary_pct\":20,"
+		  "\"switch_time_ns\":1234500000000}\n");
+	free(out);
+	free_ntf();
+
+	/* controller_lost is shown at the time it is received */
+	ntf[0] = session_msg(DPO_CMD_CONTROLLER_LOST_NTF, "e2e",
+			     DPO_OWNER_PATCHED, 0);
+	ntf[1] = session_msg(DPO_CMD_MAX + 1, "e2e", DPO_OWNER_PATCHED, 0);
+	out = capture(false, monitor_rows);
+	result(!strncmp(out, head, strlen(head)) &&
+	       sscanf(after(out, "\n", 0), "%lf", &t) == 1 && t > 0 &&
+	       after(out, "\n", 0)[8] == '.',
+	       "text monitor: header, then controller_lost at its time");
+	check_str("text monitor: controller_lost, newer command ignored",
+		  after(out, "\n", 12),
+		  "  controller_lost  e2e                 -  -         "
+		  "owner patched\n");
+	free(out);
+	out = capture(true, monitor_rows);
+	result(!strncmp(out, "{\"time_ns\":", 11) &&
+	       strspn(out + 11, "0123456789") > 0,
+	       "json monitor: controller_lost at its time");
+	check_str("json monitor: controller_lost, newer command ignored",
+		  after(out, ",", 0),
+		  "\"event\":\"controller_lost\",\"session\":\"e2e\","
+		  "\"interval_ms\":50,\"instances\":2,\"owner\":\"patched\","
+		  "\"canary_pct\":0,\"switch_time_ns\":1234500000000}\n");
+	free(out);
+	free_ntf();
+}
+
 /* ---- nl.c, against the host's genetlink controller ---- */
 
 static int count_families(struct nlmsghdr *nlh, void *arg)
@@ -2254,6 +2410,7 @@ int main(int argc, char **argv)
 	test_msg();
 	test_msg_traffic();
 	test_print_traffic();
+	test_session_rows();
 	test_nl();
 	test_listen();
 	if (argc > 1)
