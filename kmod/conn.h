@@ -3,6 +3,7 @@
 #define _DPO_CONN_H
 
 #include <linux/list.h>
+#include <linux/net.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -13,9 +14,7 @@ struct dpo_session;
 struct dpo_traffic;
 struct file;
 struct pid;
-struct proto_ops;
 struct sock;
-struct socket;
 
 /* Where a drain stands with one connection. */
 enum dpo_conn_drain {
