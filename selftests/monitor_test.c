@@ -324,11 +324,49 @@ TEST_F_TIMEOUT(mon, exited_threads_still_counted, 60)
 				      &self->ack), self->ack);
 }
 
-TEST_F(mon, counters_monotonic)
+/*
+ * Sample notifications for @pid until one was taken after @after_ns and
+ * then one more (so its counters were read after @after_ns), and at least
+ * @min_n in all; the deadline is only for a sampler that stopped.
+ */
+static int collect_past(struct nl_sock *ntf, __u32 pid, __u64 after_ns,
+			int min_n, int timeout_ms, struct dpo_obj *out, int max)
+{
+	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
+	__u64 first_seq = 0;
+	struct dpo_obj o;
+	int n = 0;
+
+	for (;;) {
+		__u64 now = now_ns();
+		int ret;
+
+		if (now >= end)
+			break;
+		ret = nl_recv_ntf(ntf, &o, (end - now) / 1000000 + 1);
+		if (ret == -ETIMEDOUT)
+			break;
+		if (ret)
+			continue;	/* overrun (counted) or malformed */
+		if (o.cmd != DPO_CMD_SAMPLE_NTF || o.pid != pid)
+			continue;
+		if (n < max)
+			out[n] = o;
+		n++;
+		if (!first_seq && o.stats.timestamp_ns > after_ns)
+			first_seq = o.stats.seq;
+		if (first_seq && o.stats.seq > first_seq && n >= min_n)
+			break;
+	}
+	return n < max ? n : max;
+}
+
+TEST_F_TIMEOUT(mon, counters_monotonic, 60)
 {
 	struct child_cfg cfg = { .pages = 2048, .burn_ms = 100 };
 	struct dpo_obj first;
-	int n, k;
+	__u64 done;
+	int n, k, same = -1;
 
 	ASSERT_EQ(0, child_start(&self->kid[0], &cfg));
 	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-mono", 10, &self->ack),
@@ -336,16 +374,28 @@ TEST_F(mon, counters_monotonic)
 	ASSERT_EQ(0, dpo_listen(&self->ntf, &self->nl, self->nl.grp_samples));
 	ASSERT_NL_OK(dpo_instance_add(&self->nl, "st-mono", self->kid[0].pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
+	/*
+	 * The latest sample before the child works. The timer can take more
+	 * before this reply while their notifications still wait in @ntf:
+	 * no order between the two is assumed.
+	 */
 	ASSERT_NL_OK(dpo_instance_get(&self->nl, self->kid[0].pid, &first,
 				      &self->ack), self->ack);
 	ASSERT_EQ(0, child_cmd(&self->kid[0], 'b', NULL, 20000));
 	ASSERT_EQ(0, child_cmd(&self->kid[0], 't', NULL, 20000));
 	ASSERT_EQ(0, child_cmd(&self->kid[0], 'b', NULL, 20000));
-	n = collect(&self->ntf, self->kid[0].pid, 200, samples, MAX_SAMPLES);
+	done = now_ns();
+	n = collect_past(&self->ntf, self->kid[0].pid, done, 10, 20000,
+			 samples, MAX_SAMPLES);
 	ASSERT_LE(10, n);
 	EXPECT_EQ(0, self->ntf.overruns);
-	EXPECT_LE(first.stats.seq, samples[0].stats.seq);
-	for (k = 1; k < n; k++) {
+	/* Joined before the add: every sample from the add's first on. */
+	EXPECT_EQ(1, samples[0].stats.seq);
+	for (k = 0; k < n; k++) {
+		if (samples[k].stats.seq == first.stats.seq)
+			same = k;
+		if (!k)
+			continue;
 		expect_monotonic(_metadata, &samples[k - 1].stats,
 				 &samples[k].stats);
 		/* one notification per sample: no gaps */
@@ -354,23 +404,53 @@ TEST_F(mon, counters_monotonic)
 				  samples[k].stats.seq);
 		}
 	}
+	/* The reply's sample was notified too, with the same counters. */
+	ASSERT_LE(0, same) {
+		TH_LOG("no notification of sample %llu (got %llu..%llu)",
+		       (unsigned long long)first.stats.seq,
+		       (unsigned long long)samples[0].stats.seq,
+		       (unsigned long long)samples[n - 1].stats.seq);
+	}
+	EXPECT_EQ(first.stats.timestamp_ns, samples[same].stats.timestamp_ns);
+	EXPECT_EQ(first.stats.cpu_ns, samples[same].stats.cpu_ns);
+	EXPECT_EQ(first.stats.min_flt, samples[same].stats.min_flt);
+	/* The last sample was read after the child's work: all of it counts. */
+	EXPECT_LT(done, samples[n - 1].stats.timestamp_ns);
 	EXPECT_LE(first.stats.cpu_ns + 190000000ULL, samples[n - 1].stats.cpu_ns);
 	EXPECT_LE(first.stats.min_flt + 2048, samples[n - 1].stats.min_flt);
 	EXPECT_LT(first.stats.nvcsw, samples[n - 1].stats.nvcsw);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The median gap between samples is the interval. Not the average: a
+ * stalled worker (a slow, busy VM) merges ticks into one long gap, which
+ * says nothing about the interval the session was set to.
+ */
 static void expect_spacing(struct __test_metadata *_metadata,
 			   const struct dpo_obj *s, int n, unsigned int ms)
 {
-	double avg;
+	static __u64 gap[MAX_SAMPLES];
+	double avg, med;
+	int k;
 
 	ASSERT_LE(2, n);
+	for (k = 1; k < n; k++)
+		gap[k - 1] = s[k].stats.timestamp_ns - s[k - 1].stats.timestamp_ns;
+	qsort(gap, n - 1, sizeof(gap[0]), cmp_u64);
+	med = gap[(n - 1) / 2] / 1e6;
 	avg = (double)(s[n - 1].stats.timestamp_ns - s[0].stats.timestamp_ns) /
 	      (n - 1) / 1e6;
-	TH_LOG("interval %u ms: %d samples, %.1f ms apart on average", ms, n,
-	       avg);
-	EXPECT_LE(ms * 0.8, avg);
-	EXPECT_GE(ms * 1.6, avg);
+	TH_LOG("interval %u ms: %d samples, %.1f ms apart (median), %.1f on average, %.1f at most",
+	       ms, n, med, avg, gap[n - 2] / 1e6);
+	EXPECT_LE(ms * 0.8, med);
+	EXPECT_GE(ms * 1.6, med);
 }
 
 TEST_F_TIMEOUT(mon, samples_at_interval, 60)
@@ -387,10 +467,14 @@ TEST_F_TIMEOUT(mon, samples_at_interval, 60)
 	ASSERT_NL_OK(dpo_instance_add(&self->nl, "st-ival", self->kid[0].pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
 
-	/* 50 ms for one second: about 20 samples. */
+	/* 50 ms for one second: about 20 samples, never more. */
 	n = collect(&self->ntf, self->kid[0].pid, 1000, samples, MAX_SAMPLES);
-	EXPECT_LE(10, n);
 	EXPECT_GE(22, n);
+	/* Fewer only when the VM is slow: wait for enough to measure. */
+	if (n < 10)
+		n += collect_past(&self->ntf, self->kid[0].pid, 0, 10 - n,
+				  20000, samples + n, MAX_SAMPLES - n);
+	EXPECT_LE(10, n);
 	for (k = 0; k < n; k++) {
 		EXPECT_STREQ("st-ival", samples[k].session);
 		EXPECT_EQ(DPO_ROLE_ORIGINAL, samples[k].role);
@@ -412,8 +496,11 @@ TEST_F_TIMEOUT(mon, samples_at_interval, 60)
 	/* skip what was already scheduled before the change */
 	for (k = 0; k < n && samples[k].stats.timestamp_ns < set_at + 60000000;)
 		k++;
-	EXPECT_LE(4, n - k);
 	EXPECT_GE(9, n - k);
+	if (n - k < 4)
+		n += collect_past(&self->ntf, self->kid[0].pid, 0, k + 4 - n,
+				  20000, samples + n, MAX_SAMPLES - n);
+	EXPECT_LE(4, n - k);
 	if (n - k >= 2)
 		expect_spacing(_metadata, samples + k, n - k, 200);
 
@@ -435,7 +522,8 @@ TEST_F_TIMEOUT(mon, several_sessions, 60)
 	};
 	struct child_cfg cfg = { .pages = 1 };
 	struct dpo_obj objs[8], st;
-	int count[3] = { 0 }, i, k, n;
+	int count[3] = { 0 }, i, k, n, t;
+	__u64 end;
 
 	ASSERT_EQ(0, dpo_listen(&self->ntf, &self->nl, self->nl.grp_samples));
 	for (i = 0; i < 3; i++) {
@@ -495,11 +583,15 @@ TEST_F_TIMEOUT(mon, several_sessions, 60)
 		      self->ack, ENOENT, "process not tracked");
 	collect(&self->ntf, 0, 100, samples, MAX_SAMPLES);
 	memset(count, 0, sizeof(count));
-	n = collect(&self->ntf, 0, 400, samples, MAX_SAMPLES);
-	for (k = 0; k < n; k++)
-		for (i = 0; i < 3; i++)
-			if (samples[k].pid == (__u32)self->kid[i].pid)
-				count[i]++;
+	/* At least 400 ms, longer if a slow VM has not sampled both yet. */
+	end = now_ns() + 20000 * 1000000ULL;
+	for (t = 0; t < 2 || ((!count[0] || !count[2]) && now_ns() < end); t++) {
+		n = collect(&self->ntf, 0, 200, samples, MAX_SAMPLES);
+		for (k = 0; k < n; k++)
+			for (i = 0; i < 3; i++)
+				if (samples[k].pid == (__u32)self->kid[i].pid)
+					count[i]++;
+	}
 	EXPECT_LT(0, count[0]);
 	EXPECT_EQ(0, count[1]);
 	EXPECT_LT(0, count[2]);
@@ -587,6 +679,7 @@ TEST_F(proc_exit, notified)
 	struct child_cfg cfg = { .pages = 1, .threads = variant->threads };
 	struct dpo_obj o, o2, sess;
 	struct proc_stat ps;
+	__u64 end;
 	pid_t pid;
 	int status;
 
@@ -612,9 +705,10 @@ TEST_F(proc_exit, notified)
 		TH_LOG("no exit notification for %d", pid);
 	}
 	/* Not reaped: the process is (or is about to be) a zombie. */
-	for (status = 0; status < 200; status++) {
+	end = now_ns() + 10000 * 1000000ULL;
+	for (;;) {
 		ASSERT_EQ(0, proc_stat_read(pid, &ps));
-		if (ps.state == 'Z')
+		if (ps.state == 'Z' || now_ns() > end)
 			break;
 		sleep_ms(10);
 	}
@@ -645,10 +739,11 @@ TEST_F(proc_exit, notified)
 	/* Exactly one notification. */
 	EXPECT_EQ(-ETIMEDOUT, wait_exit_ntf(&self->ev, pid, &o2, 300));
 
-	/* The object itself is freed soon after. */
-	for (status = 0; status < 200; status++) {
+	/* The object itself is freed soon after (an RCU grace period). */
+	end = now_ns() + 10000 * 1000000ULL;
+	for (;;) {
 		ASSERT_NL_OK(dpo_status(&self->nl, &o2, &self->ack), self->ack);
-		if (!o2.instances)
+		if (!o2.instances || now_ns() > end)
 			break;
 		sleep_ms(10);
 	}
