@@ -111,6 +111,7 @@ TEST_F_TIMEOUT(life, unload_while_tracking, 60)
 	struct dpo_obj o, objs[8];
 	struct proc_stat ps;
 	int i, n, got = 0;
+	__u64 end;
 
 	if (!have_module_file())
 		SKIP(return, "no module file at %s (set DPO_KO)", kmod_path());
@@ -132,9 +133,11 @@ TEST_F_TIMEOUT(life, unload_while_tracking, 60)
 					      i ? DPO_ROLE_PATCHED :
 						  DPO_ROLE_ORIGINAL,
 					      &self->ack), self->ack);
-	/* Sampling is running. */
-	while (nl_recv_ntf(&self->ntf, &o, 300) != -ETIMEDOUT && got < 10)
-		if (o.cmd == DPO_CMD_SAMPLE_NTF)
+	/* Sampling is running (a slow VM can pause it for a while). */
+	end = now_ns() + 20000 * 1000000ULL;
+	while (got < 10 && now_ns() < end)
+		if (!nl_recv_ntf(&self->ntf, &o, 1000) &&
+		    o.cmd == DPO_CMD_SAMPLE_NTF)
 			got++;
 	EXPECT_LE(10, got);
 
@@ -308,14 +311,18 @@ TEST_F_TIMEOUT(life, register_cycles_no_leak, 180)
 		     self->ack);
 
 	t0 = now_ns();
-	EXPECT_EQ(0, dpo_wait_idle(&self->nl, 5000, &st1)) {
+	EXPECT_EQ(0, dpo_wait_idle(&self->nl, 30000, &st1)) {
 		TH_LOG("still %u sessions, %u instances", st1.sessions,
 		       st1.instances);
 	}
 	t_free = now_ns() - t0;
 	TH_LOG("all objects freed %llu ms after the last delete",
 	       (unsigned long long)t_free / 1000000);
-	EXPECT_GE(2000000000ULL, t_free);
+	/*
+	 * Freed after RCU grace periods, not on a timer or the next sample:
+	 * seconds at most even on a slow debug VM.
+	 */
+	EXPECT_GE(10000000000ULL, t_free);
 	/* Every add took a sample. */
 	EXPECT_LE(st0.samples + CYCLES + SESSION_CYCLES + EXITS, st1.samples);
 	EXPECT_LT(st0.sample_time_ns, st1.sample_time_ns);
