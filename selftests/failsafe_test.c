@@ -28,6 +28,9 @@ static int claim(struct nl_sock *nl, const char *name, int owner,
 	return nl_request(nl, &m, ack, NULL);
 }
 
+/* Events that must come: generous, a slow debug VM takes its time. */
+#define EVENT_MS	10000
+
 /* Wait for the next event of @cmd for @name; 0 or -ETIMEDOUT. */
 static int wait_event(struct nl_sock *ev, __u8 cmd, const char *name,
 		      struct dpo_obj *o, int timeout_ms)
@@ -84,9 +87,9 @@ TEST_F(failsafe, socket_close_restores_original)
 
 	nl_close(&ctl);
 	ASSERT_EQ(0, wait_event(&self->ev, DPO_CMD_CONTROLLER_LOST_NTF,
-				SESSION, &o, 2000));
+				SESSION, &o, EVENT_MS));
 	ASSERT_EQ(0, wait_event(&self->ev, DPO_CMD_OWNER_SET, SESSION, &o,
-				2000));
+				EVENT_MS));
 	EXPECT_EQ(DPO_OWNER_ORIGINAL, o.owner);
 	ASSERT_NL_OK(dpo_session_get(&self->nl, SESSION, &o, &self->ack),
 		     self->ack);
@@ -130,9 +133,9 @@ TEST_F(failsafe, controller_killed_configured_owner)
 	kill(ctl, SIGKILL);
 	waitpid(ctl, NULL, 0);
 	ASSERT_EQ(0, wait_event(&self->ev, DPO_CMD_CONTROLLER_LOST_NTF,
-				SESSION, &o, 2000));
+				SESSION, &o, EVENT_MS));
 	ASSERT_EQ(0, wait_event(&self->ev, DPO_CMD_OWNER_SET, SESSION, &o,
-				2000));
+				EVENT_MS));
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 
 	/* Unclaimed now: another controller may claim it. */
