@@ -87,6 +87,12 @@ static inline int dpo_accept_flags(const struct dpo_accept_call *c)
 	return c->arg->flags;
 }
 
+/* kernel_accept(): the new socket gets its ops only after the call. */
+static inline bool dpo_accept_kern(const struct dpo_accept_call *c)
+{
+	return c->arg->kern;
+}
+
 static inline int dpo_accept_orig(const struct proto_ops *ops,
 				  struct socket *sock, struct socket *newsock,
 				  struct dpo_accept_call *c, int flags)
@@ -118,6 +124,11 @@ struct dpo_accept_call {
 static inline int dpo_accept_flags(const struct dpo_accept_call *c)
 {
 	return c->flags;
+}
+
+static inline bool dpo_accept_kern(const struct dpo_accept_call *c)
+{
+	return c->kern;
 }
 
 static inline int dpo_accept_orig(const struct proto_ops *ops,

@@ -232,7 +232,9 @@ bool dpo_conn_close_idle(struct dpo_conn *c, enum dpo_conn_drain closed_as)
 	enum dpo_conn_drain result;
 
 	lock_sock(sk);
-	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
+	/* SYN_RECV: a Fast Open connection, accepted before the handshake. */
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_SYN_RECV))) {
 		result = DPO_DRAIN_GONE;
 	} else if (conn_busy(c)) {
 		result = DPO_DRAIN_PENDING;
@@ -304,15 +306,21 @@ bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock)
 	c->accept_ns = ktime_get_ns();
 	c->last_activity_ns = c->accept_ns;
 	INIT_LIST_HEAD(&c->node);
-	this_cpu_add(c->traffic->pcpu->accepted, 1);
 
 	spin_lock(&dpo_conn_lock);
+	/* The session ended while we accepted (detach does not wait). */
+	if (s->conns_ended) {
+		spin_unlock(&dpo_conn_lock);
+		dpo_conn_put(c);
+		return false;
+	}
 	hash_add_rcu(conns_by_sk, &c->hnode, (unsigned long)c->sk);
 	list_add_tail(&c->node, &s->conns);
 	c->session = s;
 	nconns++;
 	dpo_drain_conn_added(s, c);
 	spin_unlock(&dpo_conn_lock);
+	this_cpu_add(c->traffic->pcpu->accepted, 1);
 
 	/*
 	 * Nobody else can see the new socket yet: do_accept() installs it.
@@ -338,6 +346,7 @@ void dpo_conn_session_end(struct dpo_session *s)
 	LIST_HEAD(restore);
 
 	spin_lock(&dpo_conn_lock);
+	s->conns_ended = true;
 	list_for_each_entry_safe(c, tmp, &s->conns, node) {
 		struct file *file = READ_ONCE(c->sock->file);
 

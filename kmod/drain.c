@@ -31,6 +31,7 @@ static void drain_info(struct dpo_drain *d, struct dpo_drain_info *info)
 	info->reset = d->reset;
 	info->gone = d->gone;
 	info->elapsed_ns = ktime_get_ns() - d->start_ns;
+	info->cancelled = false;
 }
 
 /* The running drain of @c's session that is about @c, if any. */
@@ -164,6 +165,12 @@ static void drain_end_locked(struct dpo_drain *d, struct dpo_drain_info *info)
 	}
 }
 
+/*
+ * The drain's tick. It runs without dpo_lock (a connection's socket lock,
+ * which a server can hold, may make it wait), so a drain can end under it
+ * (cancelled): then there is nothing to do. The session's memory lives
+ * until its free work has waited for this one.
+ */
 static void drain_work(struct work_struct *work)
 {
 	struct dpo_drain *d = container_of(to_delayed_work(work),
@@ -173,6 +180,8 @@ static void drain_work(struct work_struct *work)
 	struct dpo_drain_info info;
 	bool done;
 
+	if (READ_ONCE(d->session->drain) != d)
+		return;
 	sweep(d, deadline);
 
 	/*
@@ -181,6 +190,10 @@ static void drain_work(struct work_struct *work)
 	 * tick to reset): wait for those, for a second at most.
 	 */
 	spin_lock(&dpo_conn_lock);
+	if (d->session->drain != d) {
+		spin_unlock(&dpo_conn_lock);
+		return;			/* cancelled meanwhile */
+	}
 	done = !d->remaining || (deadline && now >= d->deadline_ns + LATE_NS);
 	if (done)
 		drain_end_locked(d, &info);
@@ -196,7 +209,8 @@ static void drain_work(struct work_struct *work)
 		d->reported = info.remaining;
 		dpo_nl_notify_drain(&info, DPO_CMD_DRAIN_PROGRESS_NTF);
 	}
-	schedule_delayed_work(&d->work, msecs_to_jiffies(DPO_DRAIN_TICK_MS));
+	queue_delayed_work(dpo_wq, &d->work,
+			   msecs_to_jiffies(DPO_DRAIN_TICK_MS));
 }
 
 int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
@@ -246,7 +260,8 @@ int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
 	d->reported = d->remaining;
 	drain_info(d, info);
 	spin_unlock(&dpo_conn_lock);
-	schedule_delayed_work(&d->work, 0);
+	/* A tick of a cancelled drain may still run: it sees this one. */
+	mod_delayed_work(dpo_wq, &d->work, 0);
 	return 0;
 }
 
@@ -255,19 +270,25 @@ void dpo_drain_init(struct dpo_session *s)
 	INIT_DELAYED_WORK(&s->drain_obj.work, drain_work);
 }
 
-/* The session ends: stop its drain, telling who waits for the end. */
+/*
+ * Cut the drain of @s short (the session ends, or the drained role may
+ * accept again), telling who waits for the end. Its work is not waited
+ * for: it may be in a connection's socket lock; it sees the drain is over.
+ */
 void dpo_drain_cancel(struct dpo_session *s)
 {
 	struct dpo_drain_info info;
 	bool running;
 
 	lockdep_assert_held(&dpo_lock);
-	cancel_delayed_work_sync(&s->drain_obj.work);
+	cancel_delayed_work(&s->drain_obj.work);
 	spin_lock(&dpo_conn_lock);
 	running = s->drain;
 	if (running)
 		drain_end_locked(s->drain, &info);
 	spin_unlock(&dpo_conn_lock);
-	if (running)
+	if (running) {
+		info.cancelled = true;
 		dpo_nl_notify_drain(&info, DPO_CMD_DRAIN_DONE_NTF);
+	}
 }

@@ -31,6 +31,7 @@ struct dpo_drain_info {
 	u32 deadline_ms;
 	u32 remaining, closed_idle, closed_busy, reset, gone;
 	u64 elapsed_ns;
+	bool cancelled;		/* cut short, not done */
 };
 
 int dpo_drain_start(struct dpo_session *s, enum dpo_role role,

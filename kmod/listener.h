@@ -3,11 +3,14 @@
 #define _DPO_LISTENER_H
 
 #include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
-#include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
-#include <linux/rwsem.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/types.h>
 #include <uapi/linux/dpo.h>
 
@@ -18,25 +21,31 @@ struct socket;
 
 /* A listening socket shared by a session's instances, and who may accept. */
 struct dpo_listener {
-	struct hlist_node hnode;	/* in the sock hash, SRCU */
-	struct list_head node;		/* in session->listeners */
-	struct dpo_session *session;
-	struct socket *sock;		/* with a file reference */
+	struct hlist_node hnode;	/* in the sock hash: attach lock, SRCU */
+	struct list_head node;		/* in session->listeners, dpo_lock */
+	struct dpo_session *session;	/* with a reference */
+	struct socket *sock;		/* with a file reference, till detached */
+	struct wait_queue_head *wq;	/* the socket's */
 	u32 id;
+	/* Attached, each accept call in it, a pending kick: see listener.c. */
+	refcount_t ref;
+	bool detached;
+	atomic64_t accepted[DPO_ROLE_MAX + 1];	/* by enum dpo_role */
+
+	spinlock_t lock;		/* who may accept: the fields below */
 	u8 owner;			/* enum dpo_owner */
 	u8 canary_pct;
-	/* Held for reading across the owner check and the dequeue. */
-	struct rw_semaphore switch_sem;
-	atomic64_t accepted[DPO_ROLE_MAX + 1];	/* by enum dpo_role */
-	atomic_t waiters;		/* in the accept loop; detach waits */
-	bool detached;
-
 	/* Canary split: whose turn the head of the queue is. */
-	struct mutex turn_lock;		/* check, dequeue, next turn */
 	u8 turn;			/* enum dpo_role */
+	bool canary_busy;		/* a canary accept is running */
 	u32 credit;			/* smooth weighted round robin */
 	u64 head_seen_ns;		/* the other role first waited */
 	struct hrtimer wait_timer;	/* wakes it DPO_CANARY_WAIT_MS later */
+
+	/* Wakeups the kernel would give to one exclusive waiter only. */
+	struct wait_queue_entry tap;
+	struct irq_work wake_all_work;
+	struct delayed_work kick_work;	/* tasks of the original accept */
 
 	struct rcu_head rcu;		/* frees it, puts its module reference */
 };
@@ -44,6 +53,9 @@ struct dpo_listener {
 int dpo_listener_add(struct dpo_session *s, int fd,
 		     struct netlink_ext_ack *extack, struct dpo_listener **out);
 void dpo_listener_del(struct dpo_listener *l);
+void dpo_listener_get(struct dpo_listener *l);
+void dpo_listener_put(struct dpo_listener *l);
+void dpo_listeners_switched(void);
 void dpo_listener_wait_released(void);
 struct dpo_listener *dpo_listener_find_id(u32 id);
 unsigned int dpo_listener_count(void);

@@ -132,7 +132,8 @@ static size_t drain_msg_size(void)
 	return nla_total_size(DPO_SESSION_NAME_MAX) +	/* SESSION_NAME */
 	       nla_total_size(sizeof(u8)) +		/* ROLE */
 	       6 * nla_total_size(sizeof(u32)) +	/* DEADLINE, counts */
-	       nla_total_size_64bit(sizeof(u64));	/* ELAPSED_NS */
+	       nla_total_size_64bit(sizeof(u64)) +	/* ELAPSED_NS */
+	       nla_total_size(0);			/* CANCELLED */
 }
 
 static size_t session_msg_size(void)
@@ -406,7 +407,8 @@ static int fill_drain(struct sk_buff *skb, const struct dpo_drain_info *di,
 	    nla_put_u32(skb, DPO_A_DRAIN_RESET, di->reset) ||
 	    nla_put_u32(skb, DPO_A_DRAIN_GONE, di->gone) ||
 	    nla_put_u64_64bit(skb, DPO_A_DRAIN_ELAPSED_NS, di->elapsed_ns,
-			      DPO_A_PAD)) {
+			      DPO_A_PAD) ||
+	    (di->cancelled && nla_put_flag(skb, DPO_A_DRAIN_CANCELLED))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -531,7 +533,7 @@ static struct dpo_session *session_from_info(struct genl_info *info)
 		return ERR_PTR(-EINVAL);
 	}
 	s = dpo_session_find(nla_data(attr));
-	if (!s) {
+	if (!s || !dpo_session_visible(s)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such session");
 		return ERR_PTR(-ENOENT);
 	}
@@ -645,6 +647,8 @@ static int session_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&dpo_lock);
 	cb->seq = dpo_generation;
 	list_for_each_entry(s, &dpo_sessions, node) {
+		if (!dpo_session_visible(s))
+			continue;
 		if (idx < start) {
 			idx++;
 			continue;
@@ -703,6 +707,8 @@ static struct dpo_instance *instance_from_info(struct genl_info *info)
 		inst = dpo_instance_find(pid);
 		put_pid(pid);
 	}
+	if (inst && !dpo_session_visible(inst->session))
+		inst = NULL;
 	if (!inst)
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "process not tracked");
 	return inst;
@@ -765,6 +771,8 @@ static int instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&dpo_lock);
 	cb->seq = dpo_generation;
 	list_for_each_entry(s, &dpo_sessions, node) {
+		if (!dpo_session_visible(s))
+			continue;
 		list_for_each_entry(inst, &s->instances, node) {
 			if (idx < start) {
 				idx++;
@@ -810,12 +818,23 @@ static int listener_add(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_BAD_ATTR(info->extack, info->attrs[DPO_A_FD]);
 		goto out;
 	}
-	notify_listener(l, DPO_CMD_LISTENER_ADD);
 	err = fill_listener(msg, l, info->snd_portid, info->snd_seq, 0,
 			    DPO_CMD_LISTENER_ADD, NULL);
+	if (!err)
+		err = genlmsg_reply(msg, info);
+	else
+		nlmsg_free(msg);
+	msg = NULL;
+	/* Who sees an error must find the socket as it was. */
+	if (err)
+		dpo_listener_del(l);
+	else
+		notify_listener(l, DPO_CMD_LISTENER_ADD);
 out:
 	mutex_unlock(&dpo_lock);
-	return reply_or_free(msg, info, err);
+	if (msg)
+		nlmsg_free(msg);
+	return err;
 }
 
 /* The listener named by DPO_A_LISTENER_ID, or NULL with the error set. */
@@ -824,6 +843,8 @@ static struct dpo_listener *listener_from_info(struct genl_info *info)
 	struct nlattr *attr = info->attrs[DPO_A_LISTENER_ID];
 	struct dpo_listener *l = dpo_listener_find_id(nla_get_u32(attr));
 
+	if (l && !dpo_session_visible(l->session))
+		l = NULL;
 	if (!l)
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such listener");
 	return l;
@@ -882,6 +903,8 @@ static int listener_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&dpo_lock);
 	cb->seq = dpo_generation;
 	list_for_each_entry(s, &dpo_sessions, node) {
+		if (!dpo_session_visible(s))
+			continue;
 		list_for_each_entry(l, &s->listeners, node) {
 			if (idx < start) {
 				idx++;
@@ -927,6 +950,9 @@ static int owner_set(struct sk_buff *skb, struct genl_info *info)
 	else
 		dpo_session_set_owner(s, owner, pct ? nla_get_u8(pct) : 0);
 	mutex_unlock(&dpo_lock);
+	/* Documented: once acked, every connection goes to the new owner. */
+	if (!err)
+		dpo_listeners_switched();
 	return err;
 }
 
@@ -943,17 +969,11 @@ static int session_claim(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&dpo_lock);
 	s = session_from_info(info);
-	if (IS_ERR(s)) {
+	if (IS_ERR(s))
 		err = PTR_ERR(s);
-	} else if (s->controller_portid &&
-		   s->controller_portid != info->snd_portid) {
-		NL_SET_ERR_MSG(info->extack,
-			       "session is claimed by another controller");
-		err = -EBUSY;
-	} else {
-		s->controller_portid = info->snd_portid;
-		s->failsafe_owner = owner;
-	}
+	else
+		err = dpo_session_claim(s, info->snd_portid, owner,
+					info->extack);
 	mutex_unlock(&dpo_lock);
 	return err;
 }
@@ -981,7 +1001,8 @@ static int conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(s, &dpo_sessions, node) {
 		if (idx++ < cb->args[0])
 			continue;
-		if (name && strcmp(s->name, nla_data(name)))
+		if ((name && strcmp(s->name, nla_data(name))) ||
+		    !dpo_session_visible(s))
 			goto next;
 		d.session = s->name;
 		pos = cb->args[1];
@@ -1034,7 +1055,8 @@ static int drain(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * A claiming controller's socket is released: apply the fail-safe. Called
- * for every netlink socket released on the host; process context.
+ * for every netlink socket released on the host, so it takes no sleeping
+ * lock: a session's lock holder must never hold up the host's sockets.
  */
 static int controller_notify(struct notifier_block *nb, unsigned long event,
 			     void *ptr)
@@ -1044,9 +1066,7 @@ static int controller_notify(struct notifier_block *nb, unsigned long event,
 	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
 	    !net_eq(n->net, &init_net) || !n->portid)
 		return NOTIFY_DONE;
-	mutex_lock(&dpo_lock);
-	dpo_sessions_controller_lost(n->portid);
-	mutex_unlock(&dpo_lock);
+	dpo_sessions_portid_released(n->portid);
 	return NOTIFY_DONE;
 }
 
@@ -1159,6 +1179,12 @@ static struct genl_family dpo_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(dpo_mcgrps),
 	/* Strict validation of every command, reserved header fields too. */
 	.resv_start_op = 0,
+	/*
+	 * Not under genl_mutex: dpo_lock serialises what needs it, and a
+	 * command that waits (OWNER_SET for an accept in flight) must not
+	 * hold up the other generic netlink families of the host.
+	 */
+	.parallel_ops = true,
 	/* Pids and sockets are named in the initial namespaces only. */
 	.netnsok = false,
 };

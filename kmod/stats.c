@@ -95,7 +95,8 @@ int dpo_stats_read(struct pid *pid, bool allow_dead, struct dpo_stats *st)
 		long pages = dpo_mm_rss_pages(mm) + rss_cached;
 
 		st->rss_bytes = (u64)max(pages, 0L) << PAGE_SHIFT;
-		mmput(mm);
+		/* Not the last put here: exit_mmap() would run under dpo_lock. */
+		mmput_async(mm);
 	}
 	st->timestamp_ns = ktime_get_ns();
 	return 0;

@@ -32,6 +32,7 @@ struct drain_wait {
 	bool armed;		/* false: the events from before our request */
 	const struct dpo_drain *start;	/* the reply: which drain is ours */
 	bool done;
+	bool cancelled;		/* cut short: ownership changed, session gone */
 	bool bad;
 };
 
@@ -120,8 +121,9 @@ static int on_event(struct nlmsghdr *nlh, void *arg)
 	if (strcmp(d.session, w->start->session) || d.role != w->start->role)
 		return 0;
 	if (cmd == DPO_CMD_DRAIN_DONE_NTF) {
-		dpo_print_drain("done", &d);
+		dpo_print_drain(d.cancelled ? "cancelled" : "done", &d);
 		w->done = true;
+		w->cancelled = d.cancelled;
 	} else {
 		dpo_print_drain("progress", &d);
 	}
@@ -177,6 +179,10 @@ static int wait_done(struct dpo_nl *ev, struct drain_wait *w)
 		} else if (ret < 0) {
 			return DPO_EXIT_ERR;
 		}
+	}
+	if (w->cancelled) {
+		dpo_err("drain: cut short: the session's owner changed so that the drained role takes connections again, or the session was deleted");
+		return DPO_EXIT_ERR;
 	}
 	return DPO_EXIT_OK;
 }

@@ -198,8 +198,9 @@ static void print_drain(int cmd, const struct dpo_drain *d)
 	dpo_duration_str(elapsed, sizeof(elapsed), d->elapsed_ns);
 	snprintf(detail, sizeof(detail),
 		 "remaining %u closed_idle %u closed_busy %u reset %u gone %u "
-		 "after %s", d->remaining, d->closed_idle, d->closed_busy,
-		 d->reset, d->gone, elapsed);
+		 "after %s%s", d->remaining, d->closed_idle, d->closed_busy,
+		 d->reset, d->gone, elapsed,
+		 d->cancelled ? " (cancelled)" : "");
 	pr_str(NULL, "", 1, detail);
 	pr_u64("deadline_ms", NULL, 0, d->deadline_ms);
 	pr_u64("remaining", NULL, 0, d->remaining);
@@ -208,6 +209,7 @@ static void print_drain(int cmd, const struct dpo_drain *d)
 	pr_u64("reset", NULL, 0, d->reset);
 	pr_u64("gone", NULL, 0, d->gone);
 	pr_u64("elapsed_ns", NULL, 0, d->elapsed_ns);
+	pr_u64("cancelled", NULL, 0, d->cancelled);
 	pr_row_end();
 }
 

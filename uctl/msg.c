@@ -51,6 +51,7 @@ static const struct nla_policy dpo_policy[DPO_A_MAX + 1] = {
 	[DPO_A_DRAIN_RESET]	= { .type = NLA_U32 },
 	[DPO_A_DRAIN_GONE]	= { .type = NLA_U32 },
 	[DPO_A_DRAIN_ELAPSED_NS] = { .type = NLA_U64 },
+	[DPO_A_DRAIN_CANCELLED] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy stats_policy[DPO_STATS_A_MAX + 1] = {
@@ -245,6 +246,7 @@ int dpo_msg_drain(struct nlmsghdr *nlh, struct dpo_drain *d)
 	d->reset = get_u32(tb[DPO_A_DRAIN_RESET]);
 	d->gone = get_u32(tb[DPO_A_DRAIN_GONE]);
 	d->elapsed_ns = get_u64(tb[DPO_A_DRAIN_ELAPSED_NS]);
+	d->cancelled = tb[DPO_A_DRAIN_CANCELLED] != NULL;
 	return 0;
 }
 

@@ -119,6 +119,7 @@ struct dpo_drain {
 	uint32_t reset;
 	uint32_t gone;
 	uint64_t elapsed_ns;
+	bool cancelled;		/* DONE: cut short (ownership, session end) */
 };
 
 struct dpo_family {

@@ -1557,10 +1557,17 @@ static void test_msg_traffic(void)
 	result(!dpo_msg_drain(nlmsg_hdr(msg), &d) && !strcmp(d.session, "db") &&
 	       d.role == DPO_ROLE_ORIGINAL && d.deadline_ms == 30000 &&
 	       d.remaining == 3 && d.closed_idle == 2 && d.closed_busy == 1 &&
-	       d.reset == 0 && d.gone == 4 && d.elapsed_ns == 1500000000ULL,
+	       d.reset == 0 && d.gone == 4 && d.elapsed_ns == 1500000000ULL &&
+	       !d.cancelled,
 	       "msg: drain");
 	check_int("msg: drain done command", dpo_msg_cmd(nlmsg_hdr(msg)),
 		  DPO_CMD_DRAIN_DONE_NTF);
+	nlmsg_free(msg);
+
+	msg = drain_msg(DPO_CMD_DRAIN_DONE_NTF);
+	nla_put_flag(msg, DPO_A_DRAIN_CANCELLED);
+	result(!dpo_msg_drain(nlmsg_hdr(msg), &d) && d.cancelled &&
+	       d.remaining == 3, "msg: drain cut short");
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_DRAIN_PROGRESS_NTF);

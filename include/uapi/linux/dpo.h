@@ -18,6 +18,14 @@
  *   Every other command needs CAP_NET_ADMIN: reading included, because
  *   samples describe processes that the caller may not see in /proc
  *   (hidepid) and name the processes being patched.
+ *   A session belongs to the pid namespace and network namespace of the
+ *   process that created it: only a caller in that network namespace and
+ *   in that pid namespace or an ancestor of it (or one with CAP_SYS_ADMIN)
+ *   sees it, its instances, listeners and connections, in replies and
+ *   dumps, and acts on it; to others it does not exist (ENOENT, "no such
+ *   session" / "process not tracked" / "no such listener"). Multicast
+ *   notifications are not scoped: any CAP_NET_ADMIN holder that joins a
+ *   group receives every session's.
  *
  * Commands (request attributes; "?" = optional). Every error carries an
  * extended ACK message; missing attributes are also reported with
@@ -65,6 +73,8 @@
  *       errors: ENOENT no such session, EBADF/ENOTSOCK bad descriptor,
  *               EINVAL not a listening TCP socket, EOPNOTSUPP socket with
  *               a ULP (kTLS) or MPTCP, EEXIST already attached, ENOSPC
+ *       Listener ids are handed out cyclically from 1 and are never 0 or
+ *       the id of another attached listener.
  *   DPO_CMD_LISTENER_DEL    doit; DPO_A_LISTENER_ID. Restores the socket.
  *       errors: ENOENT no such listener
  *   DPO_CMD_LISTENER_GET    doit (DPO_A_LISTENER_ID) or dump
@@ -77,7 +87,11 @@
  *       listeners, atomically: once the reply is sent, every connection is
  *       accepted by the new owner, and the new owner is woken for the
  *       connections already queued (blocking accept, poll, epoll level-
- *       and edge-triggered). Waiters of the old owner keep sleeping.
+ *       and edge-triggered, EPOLLEXCLUSIVE, io_uring). The reply waits for
+ *       accepts decided under the old owner: one that waits for the
+ *       listener's socket lock (held by a process) holds the reply up.
+ *       A running drain of a role that the new owner lets accept again is
+ *       cut short (DPO_CMD_DRAIN_DONE_NTF with DPO_A_DRAIN_CANCELLED).
  *       DPO_OWNER_CANARY gives DPO_A_CANARY_PCT percent (1..99) of the new
  *       connections of each listener to the patched instance and the rest
  *       to the original, in a fixed interleaving (smooth weighted round
@@ -154,9 +168,15 @@
  *   DPO_CMD_CONTROLLER_LOST_NTF  group "events": the socket that claimed
  *                           the session was closed; the session attributes.
  *   DPO_CMD_DRAIN_PROGRESS_NTF / DPO_CMD_DRAIN_DONE_NTF  group "events":
- *                           the drain attributes below. DONE is also sent
- *                           when the session is deleted during a drain
- *                           (DPO_A_DRAIN_REMAINING may then be non-zero).
+ *                           the drain attributes below. DONE is also sent,
+ *                           with DPO_A_DRAIN_CANCELLED, when the drain is
+ *                           cut short (DPO_A_DRAIN_REMAINING may then be
+ *                           non-zero): the session is deleted, or its
+ *                           owner changes so that the drained role may
+ *                           accept again (DPO_CMD_OWNER_SET, or a
+ *                           fail-safe: the other role's last instance
+ *                           exited, the controller's socket closed). The
+ *                           connections not closed yet are left alone.
  *
  * Drain attributes
  *   DPO_A_SESSION_NAME, DPO_A_ROLE (the role drained), DPO_A_DEADLINE_MS,
@@ -166,6 +186,7 @@
  *   DPO_A_DRAIN_RESET          u32  reset at the deadline
  *   DPO_A_DRAIN_GONE           u32  closed by the server or the client first
  *   DPO_A_DRAIN_ELAPSED_NS     u64  since the drain started
+ *   DPO_A_DRAIN_CANCELLED      flag in DONE: cut short (see above)
  *
  * Instance attributes
  *   DPO_A_SESSION_NAME  string
@@ -322,6 +343,7 @@ enum dpo_attr {
 	DPO_A_DRAIN_RESET,	/* u32 */
 	DPO_A_DRAIN_GONE,	/* u32 */
 	DPO_A_DRAIN_ELAPSED_NS,	/* u64 */
+	DPO_A_DRAIN_CANCELLED,	/* flag */
 
 	__DPO_A_MAX,
 	DPO_A_MAX = __DPO_A_MAX - 1
