@@ -839,6 +839,8 @@ int dpo_parse(const struct nlmsghdr *nlh, struct dpo_obj *o)
 		case DPO_A_DRAIN_ELAPSED_NS:
 			err = err ?: get_int(nla, &o->drain_elapsed_ns, 8);
 			break;
+		case DPO_A_DRAIN_CANCELLED:	/* a flag: DPO_HAS() */
+			break;
 		default:
 			continue;
 		}

@@ -157,6 +157,18 @@ int dpo_owner_set(struct nl_sock *nl, const char *name, __u8 owner,
 	return nl_request(nl, &m, ack, NULL);
 }
 
+int dpo_session_claim(struct nl_sock *nl, const char *name, __u8 owner,
+		      struct nl_ack *ack)
+{
+	struct nl_msg m;
+
+	nlm_dpo(&m, nl, DPO_CMD_SESSION_CLAIM, 0);
+	nlm_put_str(&m, DPO_A_SESSION_NAME, name);
+	if (owner)
+		nlm_put_u8(&m, DPO_A_OWNER, owner);
+	return nl_request(nl, &m, ack, NULL);
+}
+
 int dpo_wait_idle(struct nl_sock *nl, int timeout_ms, struct dpo_obj *last)
 {
 	__u64 deadline = now_ns() + (__u64)timeout_ms * 1000000;

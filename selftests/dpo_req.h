@@ -33,6 +33,9 @@ int dpo_listener_dump(struct nl_sock *nl, struct dpo_obj *objs, int max,
 		      int *n, struct nl_ack *ack);
 int dpo_owner_set(struct nl_sock *nl, const char *name, __u8 owner,
 		  struct nl_ack *ack);
+/* The socket @nl becomes the controller; @owner 0: attribute omitted. */
+int dpo_session_claim(struct nl_sock *nl, const char *name, __u8 owner,
+		      struct nl_ack *ack);
 
 /* Delete every session and instance, then dpo_wait_idle(). */
 int dpo_reset(struct nl_sock *nl, int timeout_ms);

@@ -1098,4 +1098,109 @@ TEST_F_TIMEOUT(dr, sweep_reaches_every_connection, 60)
 	waitpid(other, NULL, 0);
 }
 
+/*
+ * A promotion's drain of the original (owner patched) is cut short when
+ * the original must take new connections again: the patched exits, the
+ * controller's socket closes (fail-safe owner original), or an operator
+ * switches back. Before, the drain went on shutting down every connection
+ * of the only role serving and reset the busy ones at its deadline.
+ */
+enum cut { CUT_PATCHED_EXITS, CUT_CONTROLLER_LOST, CUT_OWNER_SET };
+
+/* Far beyond the cut, even on a slow debug VM. */
+#define CUT_DEADLINE_MS	4000
+
+static void promotion_cut_short(struct __test_metadata *_metadata,
+				FIXTURE_DATA(dr) *self, enum cut how)
+{
+	struct srv *so = &self->srv[0], *sp = &self->srv[1];
+	struct nl_sock ctl = { .fd = -1 };
+	int fd[2], busy, nf, ret, i;
+	__u32 busy_id;
+	struct drain_ev de;
+	struct srv_resp r;
+	__u64 t0;
+
+	if (how == CUT_CONTROLLER_LOST) {
+		ASSERT_EQ(0, dpo_connect(&ctl));
+		ASSERT_NL_OK(dpo_session_claim(&ctl, SESS, DPO_OWNER_ORIGINAL,
+					       &self->ack), self->ack);
+	}
+	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+				   &self->ack), self->ack);
+	idle_clients(_metadata, self, so, fd, 2);
+	/* One busy connection of the original: its request is held. */
+	busy = cconnect(self);
+	ASSERT_LE(0, busy);
+	busy_id = self->next_id++;
+	ASSERT_EQ(0, cli_send(busy, busy_id, 40, 100, 0, SRV_F_HOLD));
+	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[0].held, 1, 10000));
+
+	flush_events(&self->ev);
+	t0 = now_ns();
+	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, ORIG, CUT_DEADLINE_MS, NULL,
+			       &self->ack), self->ack);
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, cli_wait_eof(fd[i], 10000));
+
+	switch (how) {
+	case CUT_PATCHED_EXITS:
+		srv_stop(sp);
+		break;
+	case CUT_CONTROLLER_LOST:
+		nl_close(&ctl);
+		break;
+	case CUT_OWNER_SET:
+		ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+					   &self->ack), self->ack);
+		break;
+	}
+	drain_events(&self->ev, SESS, ORIG, &de, 10000);
+	log_done(_metadata, "drain cut short", &de);
+	ASSERT_TRUE(de.done);
+	EXPECT_TRUE(DPO_HAS(&de.d, DPO_A_DRAIN_CANCELLED));
+	EXPECT_EQ(DPO_OWNER_ORIGINAL, de.owner);
+	EXPECT_EQ(2, de.d.drain_closed_idle);
+	EXPECT_EQ(1, de.d.drain_remaining);
+	EXPECT_EQ(0, de.d.drain_reset);
+
+	/* The busy connection gets its answer and stays open... */
+	ASSERT_EQ(0, srv_release(so, 'r'));
+	ASSERT_EQ(0, cli_recv(busy, 100, &r, 10000));
+	EXPECT_EQ(busy_id, r.id);
+	/* ...past the old deadline, for more requests. */
+	while (now_ns() < t0 + (CUT_DEADLINE_MS + 500) * MS)
+		sleep_ms(50);
+	ret = cli_exchange(busy, self->next_id++, 40, 100, 0, &r, 10000);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("the original's connection after the drain was cut short: %s",
+		       strerror(-ret));
+	}
+	EXPECT_EQ(ORIG, r.role);
+	/* New connections go to the original and are served. */
+	nf = cconnect(self);
+	ASSERT_LE(0, nf);
+	ret = cli_exchange(nf, self->next_id++, 40, 100, 0, &r, 10000);
+	EXPECT_EQ(0, ret) TH_LOG("new connection: %s", strerror(-ret));
+	EXPECT_EQ(ORIG, r.role);
+	EXPECT_EQ(0, cli_exchange(nf, self->next_id++, 40, 100, 0, &r, 10000));
+	if (ctl.fd >= 0)
+		nl_close(&ctl);
+}
+
+TEST_F_TIMEOUT(dr, promotion_cut_short_patched_exits, 60)
+{
+	promotion_cut_short(_metadata, self, CUT_PATCHED_EXITS);
+}
+
+TEST_F_TIMEOUT(dr, promotion_cut_short_controller_lost, 60)
+{
+	promotion_cut_short(_metadata, self, CUT_CONTROLLER_LOST);
+}
+
+TEST_F_TIMEOUT(dr, promotion_cut_short_owner_set, 60)
+{
+	promotion_cut_short(_metadata, self, CUT_OWNER_SET);
+}
+
 TEST_HARNESS_MAIN

@@ -16,18 +16,6 @@
 
 #define SESSION "fs-claim"
 
-static int claim(struct nl_sock *nl, const char *name, int owner,
-		 struct nl_ack *ack)
-{
-	struct nl_msg m;
-
-	nlm_dpo(&m, nl, DPO_CMD_SESSION_CLAIM, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, name);
-	if (owner)
-		nlm_put_u8(&m, DPO_A_OWNER, owner);
-	return nl_request(nl, &m, ack, NULL);
-}
-
 /* Events that must come: generous, a slow debug VM takes its time. */
 #define EVENT_MS	10000
 
@@ -78,7 +66,7 @@ TEST_F(failsafe, socket_close_restores_original)
 	struct dpo_obj o;
 
 	ASSERT_EQ(0, dpo_connect(&ctl));
-	ASSERT_NL_OK(claim(&ctl, SESSION, 0, &self->ack), self->ack);
+	ASSERT_NL_OK(dpo_session_claim(&ctl, SESSION, 0, &self->ack), self->ack);
 	ASSERT_NL_OK(dpo_owner_set(&ctl, SESSION, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
 	ASSERT_NL_OK(dpo_session_get(&self->nl, SESSION, &o, &self->ack),
@@ -114,7 +102,7 @@ TEST_F(failsafe, controller_killed_configured_owner)
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (dpo_connect(&nl) ||
-		    claim(&nl, SESSION, DPO_OWNER_BOTH, &ack) ||
+		    dpo_session_claim(&nl, SESSION, DPO_OWNER_BOTH, &ack) ||
 		    dpo_owner_set(&nl, SESSION, DPO_OWNER_ORIGINAL, &ack))
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
@@ -127,7 +115,7 @@ TEST_F(failsafe, controller_killed_configured_owner)
 	close(ready[0]);
 
 	/* A second controller cannot take the session over. */
-	EXPECT_NL_ERR(claim(&self->nl, SESSION, 0, &self->ack), self->ack,
+	EXPECT_NL_ERR(dpo_session_claim(&self->nl, SESSION, 0, &self->ack), self->ack,
 		      EBUSY, "session is claimed by another controller");
 
 	kill(ctl, SIGKILL);
@@ -139,7 +127,7 @@ TEST_F(failsafe, controller_killed_configured_owner)
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 
 	/* Unclaimed now: another controller may claim it. */
-	EXPECT_NL_OK(claim(&self->nl, SESSION, 0, &self->ack), self->ack);
+	EXPECT_NL_OK(dpo_session_claim(&self->nl, SESSION, 0, &self->ack), self->ack);
 }
 
 /* Other sockets closing, or a session deleted first, change nothing. */
@@ -150,7 +138,7 @@ TEST_F(failsafe, unrelated_close_changes_nothing)
 
 	ASSERT_EQ(0, dpo_connect(&ctl));
 	ASSERT_EQ(0, dpo_connect(&other));
-	ASSERT_NL_OK(claim(&ctl, SESSION, 0, &self->ack), self->ack);
+	ASSERT_NL_OK(dpo_session_claim(&ctl, SESSION, 0, &self->ack), self->ack);
 	ASSERT_NL_OK(dpo_owner_set(&ctl, SESSION, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
 	nl_close(&other);
@@ -173,11 +161,11 @@ TEST_F(failsafe, unrelated_close_changes_nothing)
 
 TEST_F(failsafe, claim_bad_input)
 {
-	EXPECT_NL_ERR(claim(&self->nl, "fs-nope", 0, &self->ack), self->ack,
+	EXPECT_NL_ERR(dpo_session_claim(&self->nl, "fs-nope", 0, &self->ack), self->ack,
 		      ENOENT, "no such session");
-	EXPECT_NL_ERR(claim(&self->nl, SESSION, DPO_OWNER_CANARY, &self->ack),
+	EXPECT_NL_ERR(dpo_session_claim(&self->nl, SESSION, DPO_OWNER_CANARY, &self->ack),
 		      self->ack, ERANGE, NULL);
-	EXPECT_NL_ERR(claim(&self->nl, SESSION, 9, &self->ack), self->ack,
+	EXPECT_NL_ERR(dpo_session_claim(&self->nl, SESSION, 9, &self->ack), self->ack,
 		      ERANGE, NULL);
 }
 

@@ -24,10 +24,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/userfaultfd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -165,16 +168,19 @@ enum style {
 	ST_EPOLL_LT,	/* epoll level-triggered, one accept per event */
 	ST_EPOLL_ET,	/* epoll edge-triggered, accept until EAGAIN */
 	ST_EPOLL_EXCL,	/* EPOLLEXCLUSIVE (level), accept until EAGAIN */
+	ST_BLOCK_64,	/* 64 threads in blocking accept() (prefork) */
 };
 
 static const char *const style_name[] = {
 	"cmd", "blocking accept", "blocking accept x2 threads", "poll",
 	"epoll LT", "epoll ET", "epoll EXCLUSIVE",
+	"blocking accept x64 threads",
 };
 
 static bool style_blocking(int style)
 {
-	return style == ST_BLOCK || style == ST_BLOCK_MT;
+	return style == ST_BLOCK || style == ST_BLOCK_MT ||
+	       style == ST_BLOCK_64;
 }
 
 enum rep_kind {
@@ -316,7 +322,7 @@ static void c_start_threads(void)
 {
 	void *(*fn)(void *) = c_epoll_loop;
 	pthread_t th;
-	int i, n = c_style == ST_BLOCK_MT ? 2 : 1;
+	int i, n = c_style == ST_BLOCK_MT ? 2 : c_style == ST_BLOCK_64 ? 64 : 1;
 
 	if (style_blocking(c_style))
 		fn = c_block_loop;
@@ -439,8 +445,20 @@ static int acc_cmd(struct acc *a, char c, struct rep *r)
 	return ret;
 }
 
-/* Threads of @pid asleep in accept()/accept4(), and one's wchan. */
-static int in_accept(pid_t pid, char *wchan, size_t len)
+/* x86-64 syscall numbers a thread waits in. */
+static const long accept_nrs[] = { 43, 288, -1 };	/* accept, accept4 */
+static const long epoll_nrs[] = { 232, 281, 441, -1 };	/* epoll_wait, _pwait, _pwait2 */
+
+static bool nr_in(long nr, const long *nrs)
+{
+	for (; *nrs >= 0; nrs++)
+		if (nr == *nrs)
+			return true;
+	return false;
+}
+
+/* Threads of @pid asleep in one of the syscalls @nrs, and one's wchan. */
+static int in_syscalls(pid_t pid, const long *nrs, char *wchan, size_t len)
 {
 	char path[320], buf[256];
 	struct dirent *de;
@@ -460,7 +478,7 @@ static int in_accept(pid_t pid, char *wchan, size_t len)
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", pid,
 			 de->d_name);
 		nr = read_long(path);
-		if (nr != 43 && nr != 288)	/* x86-64 accept, accept4 */
+		if (!nr_in(nr, nrs))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid,
 			 de->d_name);
@@ -487,14 +505,21 @@ static int in_accept(pid_t pid, char *wchan, size_t len)
 	return n;
 }
 
-static int wait_in_accept(pid_t pid, int want, int ms, char *wchan, size_t len)
+static int wait_in_syscalls(pid_t pid, const long *nrs, int want, int ms,
+			    char *wchan, size_t len)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
 	int n;
 
-	while ((n = in_accept(pid, wchan, len)) < want && now_ns() < end)
+	while ((n = in_syscalls(pid, nrs, wchan, len)) < want &&
+	       now_ns() < end)
 		sleep_ms(10);
 	return n;
+}
+
+static int wait_in_accept(pid_t pid, int want, int ms, char *wchan, size_t len)
+{
+	return wait_in_syscalls(pid, accept_nrs, want, ms, wchan, len);
 }
 
 /* ---- what the children reported -------------------------------------------- */
@@ -689,6 +714,23 @@ static int ctx_connect(struct ctx *c, int idx)
 	return fd;
 }
 
+/* SESS with children 0 and 1 as instances, listener 0 attached, @owner. */
+static void ctx_session(struct __test_metadata *_metadata, struct ctx *c,
+			__u8 owner)
+{
+	struct dpo_obj o;
+
+	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
+				      &c->ack), c->ack);
+	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
+				      &c->ack), c->ack);
+	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+		     c->ack);
+	c->lid[0] = o.listener_id;
+	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, owner, &c->ack), c->ack);
+}
+
 /*
  * Listener 0 (non-blocking unless a child accepts in blocking style), two
  * children (original, patched) in @style (the non-owner of an EXCLUSIVE
@@ -698,7 +740,6 @@ static int ctx_connect(struct ctx *c, int idx)
 static void ctx_pair(struct __test_metadata *_metadata, struct ctx *c,
 		     int family, int style, __u8 owner)
 {
-	struct dpo_obj o;
 	int s0 = style, s1 = style;
 
 	c->family = family;
@@ -712,15 +753,7 @@ static void ctx_pair(struct __test_metadata *_metadata, struct ctx *c,
 		s0 = ST_EPOLL_LT;
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, s0, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, s1, c->lfd[0]));
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
-		     c->ack);
-	c->lid[0] = o.listener_id;
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, owner, &c->ack), c->ack);
+	ctx_session(_metadata, c, owner);
 }
 
 static bool owner_allows(__u8 owner, int role)
@@ -2229,6 +2262,407 @@ TEST_F(lt, ulp_refused_while_attached)
 			 sizeof(int));
 	EXPECT_EQ(-1, ret);
 	EXPECT_NE(EBUSY, errno);
+}
+
+/* ---- 7. exclusive waiters of both roles ------------------------------------------ */
+
+/*
+ * Both instances wait with EPOLLEXCLUSIVE (nginx-style workers). A new
+ * connection wakes one exclusive waiter only: if that is the instance
+ * that may not accept, its poll hides the connection, and before dpo
+ * woke every waiter in that case, the owner slept on and the connection
+ * stayed queued. Registered in either order; owner flips; each connection
+ * is waited for before the next (a lull after every one), then bursts.
+ */
+FIXTURE(excl) {
+	struct ctx c;
+};
+
+FIXTURE_VARIANT(excl) {
+	int first;		/* the child that waits first: 0 original */
+};
+
+FIXTURE_VARIANT_ADD(excl, original_waits_first) { .first = 0 };
+FIXTURE_VARIANT_ADD(excl, patched_waits_first) { .first = 1 };
+
+FIXTURE_SETUP(excl)
+{
+	ctx_setup(_metadata, &self->c);
+}
+
+FIXTURE_TEARDOWN(excl)
+{
+	ctx_teardown(_metadata, &self->c);
+}
+
+#define EXCL_ROUNDS	4
+#define EXCL_SINGLE	5	/* one at a time, each waited for */
+#define EXCL_BURST	15
+
+TEST_F_TIMEOUT(excl, owner_gets_every_connection, 180)
+{
+	struct ctx *c = &self->c;
+	int round, k, idx = 0, stuck = 0, wrong = 0, want, i;
+
+	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	ASSERT_LE(0, c->lfd[0]);
+	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_EPOLL_EXCL, c->lfd[0]));
+	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_EPOLL_EXCL, c->lfd[0]));
+	ctx_session(_metadata, c, DPO_OWNER_ORIGINAL);
+	/* Wait entries in a known order: the first child's is first. */
+	for (i = 0; i < 2; i++) {
+		int kid = i ? !variant->first : variant->first;
+
+		ASSERT_EQ(0, acc_send(&c->kid[kid], 'g'));
+		ASSERT_EQ(1, wait_in_syscalls(c->kid[kid].pid, epoll_nrs, 1,
+					      10000, NULL, 0));
+	}
+
+	for (round = 0; round < EXCL_ROUNDS; round++) {
+		int role = round % 2 ? PATCH : ORIG;
+
+		ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, round % 2 ?
+					   DPO_OWNER_PATCHED :
+					   DPO_OWNER_ORIGINAL, &c->ack),
+			     c->ack);
+		for (k = 0; k < EXCL_SINGLE; k++, idx++) {
+			ASSERT_LE(0, ctx_connect(c, idx));
+			pump(c->kid, 2, stuck ? 500 : 5000, idx + 1);
+			if (!T.count[idx])
+				stuck++;
+			else if (T.by[idx] != role)
+				wrong++;
+		}
+		for (k = 0; k < EXCL_BURST; k++)
+			ASSERT_LE(0, ctx_connect(c, idx + k));
+		want = idx + EXCL_BURST;
+		pump(c->kid, 2, 10000, want);
+		for (; idx < want; idx++) {
+			if (!T.count[idx])
+				stuck++;
+			else if (T.by[idx] != role)
+				wrong++;
+		}
+		/* Whatever was stuck comes out now, if ever: not counted. */
+		pump(c->kid, 2, 100, 0);
+	}
+	TH_LOG("%s waits first: %d connections, %d taken (original %d, patched %d), %d stuck, %d by the non-owner; spurious wakeups: original %d, patched %d",
+	       variant->first ? "patched" : "original", idx, T.accepts,
+	       T.per_role[ORIG], T.per_role[PATCH], stuck, wrong,
+	       T.spurious[ORIG], T.spurious[PATCH]);
+	EXPECT_EQ(0, stuck) {
+		TH_LOG("connections left queued while the owner slept");
+	}
+	EXPECT_EQ(0, wrong);
+	EXPECT_EQ(idx, T.accepts);
+	EXPECT_EQ(0, T.errs[ORIG] + T.errs[PATCH]);
+}
+
+/* ---- 8. many tasks asleep in the original accept at attach (prefork) ------------------ */
+
+TEST_F_TIMEOUT(lt, sixty_four_sleepers_kicked, 120)
+{
+	struct ctx *c = &self->c;
+	int n, i;
+	struct dpo_obj o;
+
+	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
+	ASSERT_LE(0, c->lfd[0]);
+	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_BLOCK_64, c->lfd[0]));
+	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_BLOCK, c->lfd[0]));
+	ASSERT_EQ(0, acc_send(&c->kid[0], 'g'));
+	ASSERT_EQ(64, wait_in_accept(c->kid[0].pid, 64, 20000, NULL, 0));
+	sleep_ms(100);	/* past the syscall entry: asleep in the kernel's */
+
+	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
+				      &c->ack), c->ack);
+	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
+				      &c->ack), c->ack);
+	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
+		     c->ack);
+	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+		     c->ack);
+	c->lid[0] = o.listener_id;
+	/* All 64 restarted into dpo's accept, none failed. */
+	n = wait_in_accept(c->kid[0].pid, 64, 20000, NULL, 0);
+	EXPECT_EQ(64, n);
+
+	for (i = 0; i < 32; i++)
+		ASSERT_LE(0, ctx_connect(c, i));
+	pump(c->kid, 2, 1500, 0);
+	EXPECT_EQ(0, T.per_role[ORIG]) {
+		TH_LOG("%d connections the patched owns taken by sleepers of the original accept",
+		       T.per_role[ORIG]);
+	}
+	/* The patched, started now, gets them all. */
+	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
+	pump(c->kid, 2, 10000, 32);
+	EXPECT_EQ(32, T.per_role[PATCH]);
+
+	/* The original's 64 threads still accept, through dpo. */
+	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
+		     c->ack);
+	for (i = 32; i < 64; i++)
+		ASSERT_LE(0, ctx_connect(c, i));
+	pump(c->kid, 2, 10000, 64);
+	EXPECT_EQ(32, T.per_role[ORIG]);
+	EXPECT_EQ(32, T.per_role[PATCH]);
+	EXPECT_EQ(0, T.errs[ORIG]) {
+		TH_LOG("the original's accept failed %d times (last: %s)",
+		       T.errs[ORIG], strerror(T.last_err[ORIG]));
+	}
+	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
+	EXPECT_EQ(32, o.accepted_original);
+	EXPECT_EQ(32, o.accepted_patched);
+}
+
+/* ---- 9. a process holding its listener's socket lock ------------------------------ */
+
+struct sockopt_call {
+	int fd;
+	void *optval;
+	int ret;
+};
+
+/* IP_OPTIONS copies its value under the socket lock: it waits there. */
+static void *ip_options_thread(void *arg)
+{
+	struct sockopt_call *sc = arg;
+
+	sc->ret = setsockopt(sc->fd, IPPROTO_IP, IP_OPTIONS, sc->optval, 4);
+	if (sc->ret)
+		sc->ret = -errno;
+	return NULL;
+}
+
+/* In a child, with a deadline: SESSION_DEL, or open + close a genl socket. */
+enum nl_job { JOB_SESSION_DEL, JOB_GENL_OPEN_CLOSE };
+
+static int timed_job(enum nl_job job, int ms, double *took_ms)
+{
+	__u64 t0 = now_ns();
+	struct pollfd p = { .events = POLLIN };
+	int rep[2], ret = -ETIMEDOUT;
+	pid_t pid;
+
+	if (pipe2(rep, O_CLOEXEC))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct nl_sock nl;
+		int r = dpo_connect(&nl);
+
+		if (!r && job == JOB_SESSION_DEL)
+			r = dpo_session_del(&nl, SESS, NULL);
+		if (!r)
+			nl_close(&nl);	/* URELEASE: the host's notifier */
+		if (write(rep[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(rep[1]);
+	p.fd = rep[0];
+	if (poll(&p, 1, ms) == 1 && read(rep[0], &ret, sizeof(ret)) !=
+	    sizeof(ret))
+		ret = -EPROTO;
+	*took_ms = (now_ns() - t0) / 1e6;
+	close(rep[0]);
+	/* A child stuck in the kernel is reaped when it gets out. */
+	if (ret == -ETIMEDOUT)
+		kill(pid, SIGKILL);
+	else
+		waitpid(pid, NULL, 0);
+	return ret;
+}
+
+/*
+ * A server holds its listener's socket lock as long as it likes (here a
+ * setsockopt copying its value from a userfaultfd page; a FUSE mapping
+ * does the same), and the owner's accept waits for that lock inside dpo.
+ * Before, SESSION_DEL waited for the lock under dpo_lock, and the netlink
+ * release notifier took dpo_lock: every generic netlink socket closed on
+ * the host hung. Now: SESSION_DEL returns, other sockets open and close.
+ */
+TEST_F_TIMEOUT(lt, socket_lock_holder_stalls_nothing, 90)
+{
+	struct ctx *c = &self->c;
+	struct sockopt_call sc = { .ret = 1 };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_zeropage zp = { 0 };
+	struct pollfd p = { .events = POLLIN };
+	long pg = sysconf(_SC_PAGESIZE);
+	double took_del, took_nl[3];
+	int uffd, ret, ret_nl[3], i;
+	struct uffd_msg msg;
+	struct dpo_obj st;
+	void *page;
+	pthread_t th;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	reg.range.start = (unsigned long)page;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	ctx_pair(_metadata, c, AF_INET, ST_BLOCK, DPO_OWNER_ORIGINAL);
+	ASSERT_EQ(0, acc_send(&c->kid[0], 'g'));
+	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
+	ASSERT_EQ(1, wait_in_accept(c->kid[0].pid, 1, 10000, NULL, 0));
+	ASSERT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 10000, NULL, 0));
+
+	/* The lock is held: the setsockopt waits for its page. */
+	sc.fd = c->lfd[0];
+	sc.optval = page;
+	ASSERT_EQ(0, pthread_create(&th, NULL, ip_options_thread, &sc));
+	p.fd = uffd;
+	ASSERT_EQ(1, poll(&p, 1, 10000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	/* The owner's accept is woken and waits for the lock in dpo. */
+	ASSERT_LE(0, ctx_connect(c, 0));
+	sleep_ms(200);
+
+	ret = timed_job(JOB_SESSION_DEL, 10000, &took_del);
+	for (i = 0; i < 3; i++)
+		ret_nl[i] = timed_job(JOB_GENL_OPEN_CLOSE, 5000, &took_nl[i]);
+	TH_LOG("listener's socket lock held: SESSION_DEL %s in %.1f ms; genl socket open+close %.1f / %.1f / %.1f ms",
+	       ret ? strerror(-ret) : "ok", took_del, took_nl[0], took_nl[1],
+	       took_nl[2]);
+	EXPECT_EQ(0, ret);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, ret_nl[i]);
+	/* dpo commands still work meanwhile: the listener is gone. */
+	EXPECT_EQ(0, dpo_listener_dump(&c->nl, &st, 1, &i, NULL));
+	EXPECT_EQ(0, i);
+
+	/* The page arrives: the setsockopt ends, the accept takes its own. */
+	zp.range.start = (unsigned long)page;
+	zp.range.len = pg;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zp));
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, sc.ret) TH_LOG("setsockopt: %s", strerror(-sc.ret));
+	pump(c->kid, 2, 10000, 1);
+	EXPECT_EQ(1, T.accepts);
+	close(uffd);
+	munmap(page, pg);
+}
+
+/* ---- 10. what a new connection wakes; a listener that stopped listening ---------- */
+
+/* Voluntary context switches of all threads of @pid. */
+static long vol_switches(pid_t pid)
+{
+	char path[320], buf[2048], *p;
+	struct dirent *de;
+	long sum = 0;
+	ssize_t n;
+	DIR *d;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid,
+			 de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		p = strstr(buf, "voluntary_ctxt_switches:");
+		if (p && (p == buf || p[-1] == '\n'))
+			sum += atol(p + strlen("voluntary_ctxt_switches:"));
+	}
+	closedir(d);
+	return sum;
+}
+
+/*
+ * 64 threads of the non-owner asleep in dpo's accept: a new connection for
+ * the owner wakes none of them (before, every connection woke every
+ * blocked acceptor of both roles: 64 wakeups each).
+ */
+#define HERD_N	40
+
+TEST_F_TIMEOUT(lt, non_owner_sleepers_not_woken, 120)
+{
+	struct ctx *c = &self->c;
+	long before, after;
+	int i;
+
+	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
+	ASSERT_LE(0, c->lfd[0]);
+	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_BLOCK, c->lfd[0]));
+	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_BLOCK_64, c->lfd[0]));
+	ctx_session(_metadata, c, DPO_OWNER_ORIGINAL);
+	ASSERT_EQ(0, acc_send(&c->kid[0], 'g'));
+	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
+	ASSERT_EQ(1, wait_in_accept(c->kid[0].pid, 1, 10000, NULL, 0));
+	ASSERT_EQ(64, wait_in_accept(c->kid[1].pid, 64, 20000, NULL, 0));
+	sleep_ms(200);
+
+	before = vol_switches(c->kid[1].pid);
+	for (i = 0; i < HERD_N; i++) {
+		ASSERT_LE(0, ctx_connect(c, i));
+		pump(c->kid, 2, 5000, i + 1);
+	}
+	after = vol_switches(c->kid[1].pid);
+	TH_LOG("%d connections for the owner: the non-owner's 64 sleeping threads switched %ld times",
+	       HERD_N, after - before);
+	EXPECT_EQ(HERD_N, T.per_role[ORIG]);
+	EXPECT_EQ(0, T.per_role[PATCH]);
+	/* Each connection woke all 64 before: 2,560; a few are noise. */
+	EXPECT_GT(HERD_N * 64 / 8, after - before);
+}
+
+/*
+ * A listener shut down and connected somewhere (it keeps dpo's ops until
+ * detached) is an ordinary connection: data makes it readable for every
+ * process, the non-owner too.
+ */
+TEST_F(lt, stopped_listening_not_masked)
+{
+	struct ctx *c = &self->c;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	__u16 port;
+	int other, peer;
+
+	ctx_pair(_metadata, c, AF_INET, ST_CMD, DPO_OWNER_ORIGINAL);
+	other = tcp_listener(AF_INET, false, &port);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, shutdown(c->lfd[0], SHUT_RDWR));
+	len = loopback(AF_INET, port, &ss);
+	ASSERT_EQ(0, fcntl(c->lfd[0], F_SETFL, 0));
+	ASSERT_EQ(0, connect(c->lfd[0], (struct sockaddr *)&ss, len)) {
+		TH_LOG("connect after shutdown: %s", strerror(errno));
+	}
+	peer = accept(other, NULL, NULL);
+	ASSERT_LE(0, peer);
+	ASSERT_EQ(1, write(peer, "x", 1));
+	sleep_ms(50);
+	/* The patched may not accept; this is not a listener any more. */
+	EXPECT_TRUE(cmd_poll(_metadata, &c->kid[1]) & POLLIN);
+	EXPECT_TRUE(cmd_poll(_metadata, &c->kid[0]) & POLLIN);
+	close(peer);
+	close(other);
 }
 
 TEST_HARNESS_MAIN

@@ -723,4 +723,96 @@ TEST_F_TIMEOUT(ur, detach_while_pending, 60)
 	EXPECT_EQ(0, t->accepts[PATCH]);
 }
 
+/*
+ * ---- 4. io_uring accept in both instances -------------------------------------
+ *
+ * io_uring polls for an accept with an exclusive wait entry: a new
+ * connection wakes one of them. If that is the instance that may not
+ * accept, its retry sees -EAGAIN and it waits again, and before dpo woke
+ * every waiter in that case, the owner's accept stayed pending with the
+ * connection queued. The non-owner waits first; owner flips; each
+ * connection is waited for before the next (a lull after every one).
+ */
+#define UB_ROUNDS	4
+#define UB_SINGLE	4
+#define UB_BURST	8
+
+TEST_F_TIMEOUT(ur, both_uring_owner_flips, 120)
+{
+	struct tally *t = &self->t;
+	int round, k, idx = 0, stuck = 0, want, before;
+	struct dpo_obj o;
+	int ret;
+
+	ret = kid_start(&self->kid[0], ORIG, ST_URING, variant->async,
+			self->lfd);
+	if (ret == ENOSYS || ret == EPERM)
+		SKIP(return, "io_uring_setup: %s", strerror(ret));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, kid_start(&self->kid[1], PATCH, ST_URING, variant->async,
+			       self->lfd));
+	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS, 100, &self->ack),
+		     self->ack);
+	for (k = 0; k < 2; k++)
+		ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS,
+					      self->kid[k].pid,
+					      self->kid[k].role, &self->ack),
+			     self->ack);
+	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS, self->lfd, &o,
+				      &self->ack), self->ack);
+	self->lid = o.listener_id;
+	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+				   &self->ack), self->ack);
+	/* The non-owner's poll entry first. */
+	ASSERT_EQ(0, kid_go(&self->kid[1]));
+	ASSERT_TRUE(wait_asleep(self->kid[1].pid, __NR_io_uring_enter, 10000));
+	sleep_ms(50);
+	ASSERT_EQ(0, kid_go(&self->kid[0]));
+	ASSERT_TRUE(wait_asleep(self->kid[0].pid, __NR_io_uring_enter, 10000));
+	sleep_ms(50);
+
+	for (round = 0; round < UB_ROUNDS; round++) {
+		int role = round % 2 ? PATCH : ORIG;
+
+		if (round)
+			ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, round % 2 ?
+						   DPO_OWNER_PATCHED :
+						   DPO_OWNER_ORIGINAL,
+						   &self->ack), self->ack);
+		before = t->accepts[role];
+		for (k = 0; k < UB_SINGLE; k++, idx++) {
+			ASSERT_LE(0, ur_connect(self, idx));
+			pump(self->kid, 2, t, stuck ? 500 : 5000, idx + 1);
+			if (!t->count[idx])
+				stuck++;
+		}
+		for (k = 0; k < UB_BURST; k++)
+			ASSERT_LE(0, ur_connect(self, idx + k));
+		want = idx + UB_BURST;
+		pump(self->kid, 2, t, 10000, want);
+		for (; idx < want; idx++)
+			if (!t->count[idx])
+				stuck++;
+		pump(self->kid, 2, t, 100, 0);
+		EXPECT_EQ(UB_SINGLE + UB_BURST, t->accepts[role] - before) {
+			TH_LOG("round %d: the owner (%s) took %d of %d",
+			       round, role == ORIG ? "original" : "patched",
+			       t->accepts[role] - before,
+			       UB_SINGLE + UB_BURST);
+		}
+	}
+	TH_LOG("io_uring%s in both: %d connections, original %d, patched %d, %d stuck",
+	       variant->async ? " (IOSQE_ASYNC)" : "", idx, t->accepts[ORIG],
+	       t->accepts[PATCH], stuck);
+	EXPECT_EQ(0, stuck) {
+		TH_LOG("connections left queued while the owner's accept was pending");
+	}
+	EXPECT_EQ(idx, t->accepts[ORIG] + t->accepts[PATCH]);
+	EXPECT_EQ(0, t->errs[ORIG] + t->errs[PATCH]) {
+		TH_LOG("accepts failed: original %d, patched %d (last %s)",
+		       t->errs[ORIG], t->errs[PATCH],
+		       strerror(t->last_err[ORIG] ?: t->last_err[PATCH]));
+	}
+}
+
 TEST_HARNESS_MAIN
