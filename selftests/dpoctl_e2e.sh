@@ -38,6 +38,41 @@ expect() {
 	fi
 }
 
+# wait_until SECS CMD...: until CMD succeeds, SECS at most (a slow VM can
+# take seconds for what takes milliseconds here); its status.
+wait_until() {
+	end=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# listening PORT: a TCP socket listens on PORT (IPv4 or IPv6).
+listening() {
+	grep -qi "^ *[0-9]*: [0-9A-F]*:$(printf '%04X' "$1") [0-9A-F]*:0000 0A " \
+		/proc/net/tcp /proc/net/tcp6
+}
+
+# Generic netlink sockets in a multicast group (a monitor that listens).
+nl_listeners() {
+	awk '$2 == 16 && $4 != "00000000" { n++ } END { print n + 0 }' \
+		/proc/net/netlink
+}
+
+# more_listeners N: more than N of them now.
+more_listeners() {
+	[ "$(nl_listeners)" -gt "$1" ]
+}
+
+# output_has CMD... PATTERN: the command's output matches.
+output_has() {
+	pat=$1
+	shift
+	"$@" 2>&1 | grep -q -- "$pat"
+}
+
 echo "TAP version 13"
 echo "1..49"
 
@@ -48,7 +83,7 @@ patched=$!
 # A listener: busybox nc waits for one connection on port 5555.
 setsid nc -l -p 5555 </dev/null >/dev/null 2>&1 &
 server=$!
-sleep 0.3
+wait_until 10 listening 5555
 
 expect "version shows the module" 0 "^module  *0\." dpoctl version
 expect "session new" 0 "" dpoctl session new e2e interval 50ms
@@ -83,9 +118,11 @@ expect "session list --json: numeric canary_pct" 0 \
 expect "canary without a share" 1 "canary needs a share" \
 	dpoctl session owner e2e canary
 
+nl0=$(nl_listeners)
 timeout 20 dpoctl monitor events count 1 >/tmp/e2e.events 2>&1 &
 mon=$!
-sleep 0.5
+# Subscribed before the exit (if its group shows in /proc/net/netlink).
+wait_until 10 more_listeners "$nl0"
 kill "$patched"
 wait "$mon"
 cp /tmp/e2e.events "$out"
@@ -95,12 +132,15 @@ if grep -q "instance_exit.*killed by SIGTERM" "$out"; then
 else
 	not_ok "exit event in monitor"
 fi
-# The patched one is gone: the fail-safe gave its share to the original.
+# The patched one is gone: the fail-safe gave its share to the original
+# (at its next interval, which may be after the exit event).
+wait_until 10 output_has "original" dpoctl session list
 expect "fail-safe: owner back to original" 0 "original" dpoctl session list
 expect "listener del" 0 "" dpoctl listener del "${id:-0}"
 expect "listener del again" 2 "no such listener" dpoctl listener del "${id:-0}"
 expect "session del" 0 "" dpoctl session del e2e
-sleep 0.5	# sessions are freed after an RCU grace period
+# Sessions are freed after an RCU grace period.
+wait_until 10 output_has "^sessions  *0" dpoctl status
 expect "status: nothing left" 0 "^sessions  *0" dpoctl status
 kill "$orig" "$server" 2>/dev/null
 
@@ -111,7 +151,7 @@ setsid nc -ll -p 5556 -e cat </dev/null >/dev/null 2>&1 &
 echo_srv=$!
 sleep 1000 &
 other=$!
-sleep 0.3
+wait_until 10 listening 5556
 
 expect "conn list: empty" 0 "^\[\]$" dpoctl --json conn list
 expect "conn list: no such session" 2 "no such session" \
@@ -143,7 +183,8 @@ nc 127.0.0.1 5556 </tmp/e2e.in >/tmp/e2e.echo 2>/dev/null &
 client=$!
 exec 7>/tmp/e2e.in
 echo hello >&7
-sleep 0.5
+# Answered, and the registry has seen the answer written.
+wait_until 10 output_has '"requests":1,' dpoctl --json conn list e2ec
 expect "conn list: header" 0 "^SESSION .*LOCAL .*PEER .*STATE .*IDLE" \
 	dpoctl conn list
 expect "conn list SESSION: the client, idle" 0 "^e2ec .*:5556 .*idle" \
@@ -158,13 +199,14 @@ expect "conn list --json: one request, six bytes each way" 0 \
 expect "instance show: traffic" 0 "\"conns_active\":1," \
 	dpoctl --json instance show "$echo_srv"
 
+nl0=$(nl_listeners)
 dpoctl monitor events >/tmp/e2e.events 2>&1 &
 mon=$!
-sleep 0.3
+wait_until 10 more_listeners "$nl0"
 expect "drain --wait: the idle client closed at once" 0 \
 	"\"event\":\"done\".*\"remaining\":0,\"closed_idle\":1," \
 	timeout 20 dpoctl --json drain e2ec original --deadline 5s --wait
-sleep 0.3
+wait_until 10 grep -q "drain_done" /tmp/e2e.events
 kill "$mon"
 wait "$mon"
 cp /tmp/e2e.events "$out"
@@ -183,7 +225,8 @@ exec 7>&-
 expect "session end" 0 "" dpoctl session end e2ec
 expect "session end again: gone" 2 "no such session" \
 	dpoctl session end e2ec
-sleep 0.5	# sessions are freed after an RCU grace period
+# Sessions are freed after an RCU grace period.
+wait_until 10 output_has "^sessions  *0" dpoctl status
 expect "status: nothing left after the drains" 0 "^sessions  *0" \
 	dpoctl status
 

@@ -609,6 +609,8 @@ TEST_F(dr, waitall_partial_request)
 	int fd, n, ret, st[DPO_CONN_MAX + 1];
 	struct drain_ev de;
 	struct srv_resp r;
+	bool taken = false;
+	__u64 end;
 
 	/* The patched instance again, now reading headers with MSG_WAITALL. */
 	ASSERT_NL_OK(dpo_instance_del(&self->nl, sp->pid, &self->ack),
@@ -627,25 +629,53 @@ TEST_F(dr, waitall_partial_request)
 	/* 10 bytes of a request: the server's recv() takes them and waits. */
 	h.id = self->next_id++;
 	ASSERT_EQ(10, send(fd, &h, 10, MSG_NOSIGNAL));
-	sleep_ms(100);
+	/*
+	 * Wait until the server has them: the client's 10 bytes are acked
+	 * (tx_queue 0) and the server's socket has none unread (rx_queue
+	 * 0). A MSG_WAITALL recv() still running has not returned them, so
+	 * the registry's bytes_in does not move yet.
+	 */
+	for (end = now_ns() + 10000 * MS; !taken && now_ns() < end;
+	     sleep_ms(2)) {
+		unsigned int lp, rp, tst, txq, rxq, cport = sock_port(fd);
+		int sent = -1, unread = -1;
+		char line[256];
+		FILE *f = fopen("/proc/net/tcp", "re");
+
+		while (f && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, " %*u: %*x:%x %*x:%x %x %x:%x", &lp,
+				   &rp, &tst, &txq, &rxq) != 5)
+				continue;
+			if (lp == cport && rp == self->port)
+				sent = txq;
+			else if (lp == self->port && rp == cport)
+				unread = rxq;
+		}
+		if (f)
+			fclose(f);
+		taken = !sent && !unread;
+	}
+	EXPECT_TRUE(taken) {
+		TH_LOG("the server did not read the 10 bytes within 10 s");
+	}
 	n = conns_of(&self->nl, sp->pid, st);
 	TH_LOG("10 bytes of a request read: %d connection(s), %d idle, %d busy",
 	       n, st[DPO_CONN_IDLE], st[DPO_CONN_BUSY]);
 	flush_events(&self->ev);
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH, 2000, NULL, &self->ack),
+	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH, 5000, NULL, &self->ack),
 		     self->ack);
 	sleep_ms(100);
 	/* The rest of it: the server answers, then the connection closes. */
 	ret = send(fd, (char *)&h + 10, sizeof(h) - 10, MSG_NOSIGNAL);
 	EXPECT_EQ((int)sizeof(h) - 10, ret) TH_LOG("send: %s", strerror(errno));
-	ret = cli_recv(fd, 100, &r, 3000);
+	ret = cli_recv(fd, 100, &r, 10000);
 	EXPECT_EQ(0, ret) {
 		TH_LOG("the server read part of a request, the drain cut the connection: %s; server: %d partial requests",
 		       strerror(-ret), srv_log->slot[1].partial);
 	}
 	EXPECT_EQ(h.id, r.id);
-	EXPECT_EQ(0, cli_wait_eof(fd, 1000));
-	drain_events(&self->ev, SESS, PATCH, &de, 10000);
+	EXPECT_EQ(0, cli_wait_eof(fd, 10000));
+	drain_events(&self->ev, SESS, PATCH, &de, 15000);
 	log_done(_metadata, "drain", &de);
 	ASSERT_TRUE(de.done);
 	EXPECT_EQ(1, de.d.drain_closed_busy);

@@ -440,25 +440,28 @@ static int acc_cmd(struct acc *a, char c, struct rep *r)
 	if (ret)
 		return ret;
 	do {
-		ret = read_within(a->rep_fd, r, sizeof(*r), 5000);
+		ret = read_within(a->rep_fd, r, sizeof(*r), 15000);
 	} while (!ret && r->kind == R_READY && c != 'g');
 	return ret;
 }
 
-/* x86-64 syscall numbers a thread waits in. */
-static const long accept_nrs[] = { 43, 288, -1 };	/* accept, accept4 */
-static const long epoll_nrs[] = { 232, 281, 441, -1 };	/* epoll_wait, _pwait, _pwait2 */
-
-static bool nr_in(long nr, const long *nrs)
+/* x86-64 syscalls a thread of an acceptor child waits in. */
+static bool waits_in(long nr, bool polls)
 {
-	for (; *nrs >= 0; nrs++)
-		if (nr == *nrs)
-			return true;
-	return false;
+	if (nr == 43 || nr == 288)			/* accept, accept4 */
+		return true;
+	if (!polls)
+		return false;
+	return nr == 7 || nr == 271 ||			/* poll, ppoll */
+	       nr == 232 || nr == 281 || nr == 441 ||	/* epoll_wait... */
+	       nr == 23 || nr == 270;			/* select, pselect6 */
 }
 
-/* Threads of @pid asleep in one of the syscalls @nrs, and one's wchan. */
-static int in_syscalls(pid_t pid, const long *nrs, char *wchan, size_t len)
+/*
+ * Threads of @pid asleep in accept()/accept4() (@polls: or in poll(),
+ * epoll_wait() or select()), and one's wchan.
+ */
+static int in_accept(pid_t pid, bool polls, char *wchan, size_t len)
 {
 	char path[320], buf[256];
 	struct dirent *de;
@@ -478,7 +481,7 @@ static int in_syscalls(pid_t pid, const long *nrs, char *wchan, size_t len)
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", pid,
 			 de->d_name);
 		nr = read_long(path);
-		if (!nr_in(nr, nrs))
+		if (!waits_in(nr, polls))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid,
 			 de->d_name);
@@ -505,13 +508,13 @@ static int in_syscalls(pid_t pid, const long *nrs, char *wchan, size_t len)
 	return n;
 }
 
-static int wait_in_syscalls(pid_t pid, const long *nrs, int want, int ms,
-			    char *wchan, size_t len)
+static int wait_asleep(pid_t pid, int want, bool polls, int ms, char *wchan,
+		       size_t len)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
 	int n;
 
-	while ((n = in_syscalls(pid, nrs, wchan, len)) < want &&
+	while ((n = in_accept(pid, polls, wchan, len)) < want &&
 	       now_ns() < end)
 		sleep_ms(10);
 	return n;
@@ -519,7 +522,41 @@ static int wait_in_syscalls(pid_t pid, const long *nrs, int want, int ms,
 
 static int wait_in_accept(pid_t pid, int want, int ms, char *wchan, size_t len)
 {
-	return wait_in_syscalls(pid, accept_nrs, want, ms, wchan, len);
+	return wait_asleep(pid, want, false, ms, wchan, len);
+}
+
+/*
+ * After 'g': wait (up to @ms) until the accept threads of @a are asleep
+ * in their accept(), poll() or epoll_wait(); how many are.
+ */
+static int acc_wait_asleep(struct acc *a, int ms)
+{
+	int n = a->style == ST_BLOCK_MT ? 2 : a->style == ST_BLOCK_64 ? 64 : 1;
+
+	return wait_asleep(a->pid, n, !style_blocking(a->style), ms, NULL, 0);
+}
+
+/* Connections in the accept queue of listener @lfd, or -errno. */
+static int backlog_of(int lfd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(lfd, SOL_TCP, TCP_INFO, &ti, &len))
+		return -errno;
+	return ti.tcpi_unacked;		/* sk_ack_backlog of a listener */
+}
+
+/* The accept queue of @lfd once it holds @want, or after @ms. */
+static int wait_backlog(int lfd, int want, int ms)
+{
+	__u64 end = now_ns() + (__u64)ms * 1000000;
+	int n;
+
+	while ((n = backlog_of(lfd)) >= 0 && n < want && now_ns() < end)
+		sleep_ms(2);
+	return n;
 }
 
 /* ---- what the children reported -------------------------------------------- */
@@ -729,6 +766,23 @@ static void ctx_session(struct __test_metadata *_metadata, struct ctx *c,
 		     c->ack);
 	c->lid[0] = o.listener_id;
 	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, owner, &c->ack), c->ack);
+}
+
+/*
+ * ctx_connect(), then wait (10 s at most) until the connection is in the
+ * accept queue: for when nobody accepts meanwhile. fd, or -errno.
+ */
+static int ctx_connect_queued(struct ctx *c, int idx)
+{
+	int before = backlog_of(c->lfd[0]), fd;
+
+	if (before < 0)
+		return before;
+	fd = ctx_connect(c, idx);
+	if (fd < 0)
+		return fd;
+	return wait_backlog(c->lfd[0], before + 1, 10000) > before ?
+	       fd : -ETIMEDOUT;
 }
 
 /*
@@ -1149,7 +1203,7 @@ TEST_F(lt, owner_state_and_events)
 	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_ADD, &ntf, 2000)) {
+	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_ADD, &ntf, 10000)) {
 		TH_LOG("no LISTENER_ADD notification");
 	}
 	expect_listener(_metadata, &ntf, c->lid[0], AF_INET, c->port[0], SESS);
@@ -1162,7 +1216,7 @@ TEST_F(lt, owner_state_and_events)
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 	EXPECT_LE(t0, o.switch_time_ns);
 	EXPECT_GE(t1, o.switch_time_ns);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 2000)) {
+	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 10000)) {
 		TH_LOG("no OWNER_SET notification");
 	}
 	EXPECT_STREQ(SESS, ntf.session);
@@ -1181,7 +1235,7 @@ TEST_F(lt, owner_state_and_events)
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 
 	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL, &ntf, 2000)) {
+	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL, &ntf, 10000)) {
 		TH_LOG("no LISTENER_DEL notification");
 	}
 	EXPECT_EQ(c->lid[0], ntf.listener_id);
@@ -1251,8 +1305,8 @@ TEST_F(lt, who_may_accept_and_counters)
 		     c->ack);
 	c->lid[0] = o.listener_id;
 
-	ASSERT_LE(0, ctx_connect(c, 0));
-	sleep_ms(50);
+	/* Each connection is in the accept queue before anyone tries. */
+	ASSERT_LE(0, ctx_connect_queued(c, 0));
 	EXPECT_EQ(0, cmd_poll(_metadata, &c->kid[1]) & POLLIN);
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[1]));
 	EXPECT_NE(0, cmd_poll(_metadata, &c->kid[0]) & POLLIN);
@@ -1260,22 +1314,19 @@ TEST_F(lt, who_may_accept_and_counters)
 	EXPECT_EQ(0, cmd_accept(_metadata, &c->kid[0]));
 
 	/* The test process is no instance: it may accept. */
-	ASSERT_LE(0, ctx_connect(c, 1));
-	sleep_ms(50);
+	ASSERT_LE(0, ctx_connect_queued(c, 1));
 	fd = accept4(c->lfd[0], NULL, NULL, SOCK_CLOEXEC);
 	EXPECT_LE(0, fd) {
 		TH_LOG("accept by a non-instance: %s", strerror(errno));
 	}
 	if (fd >= 0)
 		close(fd);
-	ASSERT_LE(0, ctx_connect(c, 2));
-	sleep_ms(50);
+	ASSERT_LE(0, ctx_connect_queued(c, 2));
 	EXPECT_EQ(2, cmd_accept(_metadata, &c->kid[2]));
 
 	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
 		     c->ack);
-	ASSERT_LE(0, ctx_connect(c, 3));
-	sleep_ms(50);
+	ASSERT_LE(0, ctx_connect_queued(c, 3));
 	EXPECT_EQ(0, cmd_poll(_metadata, &c->kid[0]) & POLLIN);
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[0]));
 	EXPECT_NE(0, cmd_poll(_metadata, &c->kid[1]) & POLLIN);
@@ -1283,9 +1334,8 @@ TEST_F(lt, who_may_accept_and_counters)
 
 	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_BOTH, &c->ack),
 		     c->ack);
-	ASSERT_LE(0, ctx_connect(c, 4));
-	ASSERT_LE(0, ctx_connect(c, 5));
-	sleep_ms(50);
+	ASSERT_LE(0, ctx_connect_queued(c, 4));
+	ASSERT_LE(0, ctx_connect_queued(c, 5));
 	EXPECT_EQ(4, cmd_accept(_metadata, &c->kid[0]));
 	EXPECT_EQ(5, cmd_accept(_metadata, &c->kid[1]));
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[1]));
@@ -1363,13 +1413,11 @@ TEST_F_TIMEOUT(own, accepted_by_owner_only, 60)
 	ctx_pair(_metadata, c, variant->family, variant->style, variant->owner);
 	ASSERT_EQ(0, acc_send(&c->kid[0], 'g'));
 	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
-	if (style_blocking(variant->style)) {
-		int n = variant->style == ST_BLOCK_MT ? 2 : 1;
-
-		EXPECT_EQ(n, wait_in_accept(c->kid[0].pid, n, 3000, NULL, 0));
-		EXPECT_EQ(n, wait_in_accept(c->kid[1].pid, n, 3000, NULL, 0));
-	}
-	sleep_ms(100);
+	/* Both wait in accept(), poll() or epoll_wait() before the first. */
+	EXPECT_EQ(variant->style == ST_BLOCK_MT ? 2 : 1,
+		  acc_wait_asleep(&c->kid[0], 10000));
+	EXPECT_EQ(variant->style == ST_BLOCK_MT ? 2 : 1,
+		  acc_wait_asleep(&c->kid[1], 10000));
 
 	t0 = now_ns();
 	for (i = 0; i < OWN_N; i++) {
@@ -1476,6 +1524,21 @@ FIXTURE_TEARDOWN(sw)
 
 #define SW_PHASES	8
 #define SW_PHASE_MS	350
+#define SW_PHASE_MIN	8	/* connections attempted in each phase */
+
+/*
+ * One phase: SW_PHASE_MS, and on a slow machine longer (5 s at most),
+ * until the loader has attempted SW_PHASE_MIN connections in it.
+ */
+static void sw_phase(struct ctx *c, struct load *ld)
+{
+	__u64 end = now_ns() + 5000000000ULL;
+	int n0 = ld->n;
+
+	pump(c->kid, 2, SW_PHASE_MS, 0);
+	while (ld->n - n0 < SW_PHASE_MIN && now_ns() < end)
+		pump(c->kid, 2, 10, 0);
+}
 
 TEST_F_TIMEOUT(sw, switch_under_load, 90)
 {
@@ -1504,7 +1567,8 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 	t_ack[0] = now_ns();
 	ASSERT_EQ(0, acc_send(&c->kid[0], 'g'));
 	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
-	sleep_ms(100);
+	EXPECT_EQ(1, acc_wait_asleep(&c->kid[0], 10000));
+	EXPECT_EQ(1, acc_wait_asleep(&c->kid[1], 10000));
 
 	fflush(stdout);
 	fflush(stderr);
@@ -1514,7 +1578,7 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 		load_main(ld, variant->family, c->port[0], 4000);
 
 	t_begin = now_ns();
-	pump(c->kid, 2, SW_PHASE_MS, 0);
+	sw_phase(c, ld);
 	for (k = 1; k < SW_PHASES; k++) {
 		t_send[k] = now_ns();
 		ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, owners[k], &c->ack),
@@ -1523,7 +1587,7 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 		rtt_sum += t_ack[k] - t_send[k];
 		if (t_ack[k] - t_send[k] > rtt_max)
 			rtt_max = t_ack[k] - t_send[k];
-		pump(c->kid, 2, SW_PHASE_MS, 0);
+		sw_phase(c, ld);
 	}
 	t_send[SW_PHASES] = ~0ULL;
 	ld->stop = 1;
@@ -1671,12 +1735,11 @@ TEST_F_TIMEOUT(queued, woken_by_switch, 45)
 		     c->ack);
 	/* Only the patched waits; the original (the owner) is paused. */
 	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
-	if (style_blocking(variant->style)) {
-		EXPECT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 3000, NULL, 0));
-	}
-	sleep_ms(100);
+	EXPECT_EQ(1, acc_wait_asleep(&c->kid[1], 10000));
 	for (i = 0; i < QUEUED_K; i++)
 		ASSERT_LE(0, ctx_connect(c, i));
+	/* All queued (none taken) before the switch. */
+	EXPECT_EQ(QUEUED_K, wait_backlog(c->lfd[0], QUEUED_K, 10000));
 	pump(c->kid, 2, 300, 0);
 	EXPECT_EQ(0, T.per_role[PATCH]) {
 		TH_LOG("the patched accepted while the original owns");
@@ -1688,7 +1751,7 @@ TEST_F_TIMEOUT(queued, woken_by_switch, 45)
 	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
 		     c->ack);
 	t_ack = now_ns();
-	pump(c->kid, 2, 5000, QUEUED_K);
+	pump(c->kid, 2, 15000, QUEUED_K);
 	for (i = 0; i < QUEUED_K; i++) {
 		if (!T.count[i]) {
 			lost++;
@@ -1715,7 +1778,7 @@ TEST_F_TIMEOUT(queued, woken_by_switch, 45)
 	/* The original, started now, finds nothing (and may not take any). */
 	ASSERT_EQ(0, acc_send(&c->kid[0], 'g'));
 	ASSERT_LE(0, ctx_connect(c, QUEUED_K));
-	pump(c->kid, 2, 3000, QUEUED_K + 1);
+	pump(c->kid, 2, 10000, QUEUED_K + 1);
 	pump(c->kid, 2, 100, 0);
 	EXPECT_EQ(0, T.per_role[ORIG]);
 	EXPECT_EQ(QUEUED_K + 1, T.per_role[PATCH]);
@@ -1735,7 +1798,7 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_BLOCK_MT, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_BLOCK, c->lfd[0]));
 	ASSERT_EQ(0, acc_send(&c->kid[0], 'g'));
-	ASSERT_EQ(2, wait_in_accept(c->kid[0].pid, 2, 3000, wbefore,
+	ASSERT_EQ(2, wait_in_accept(c->kid[0].pid, 2, 10000, wbefore,
 				    sizeof(wbefore)));
 	sleep_ms(100);
 
@@ -1750,19 +1813,21 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
 		     c->ack);
 	/* Still (or again) asleep in accept, without having failed. */
-	EXPECT_EQ(2, wait_in_accept(c->kid[0].pid, 2, 3000, wafter,
+	EXPECT_EQ(2, wait_in_accept(c->kid[0].pid, 2, 10000, wafter,
 				    sizeof(wafter)));
 	TH_LOG("original's accept sleeps in '%s' before the attach, '%s' after",
 	       wbefore, wafter);
 
 	ASSERT_LE(0, ctx_connect(c, 0));
+	/* Queued: the original had it in reach (it must not take it). */
+	EXPECT_EQ(1, wait_backlog(c->lfd[0], 1, 10000));
 	pump(c->kid, 2, 800, 0);
 	EXPECT_EQ(0, T.per_role[ORIG]) {
 		TH_LOG("a task asleep in accept() before the attach took a connection the patched owns");
 	}
 	/* The patched, started now, gets it. */
 	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
-	pump(c->kid, 2, 3000, 1);
+	pump(c->kid, 2, 10000, 1);
 	EXPECT_EQ(1, T.per_role[PATCH]);
 	EXPECT_EQ(1, T.count[0]);
 
@@ -1770,7 +1835,7 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
 		     c->ack);
 	ASSERT_LE(0, ctx_connect(c, 1));
-	pump(c->kid, 2, 3000, 2);
+	pump(c->kid, 2, 10000, 2);
 	EXPECT_EQ(1, T.count[1]);
 	EXPECT_EQ(ORIG, T.by[1]);
 	EXPECT_EQ(0, T.errs[ORIG]) {
@@ -1786,12 +1851,13 @@ TEST_F_TIMEOUT(lt, detach_frees_blocked_non_owner, 45)
 
 	ctx_pair(_metadata, c, AF_INET, ST_BLOCK, DPO_OWNER_ORIGINAL);
 	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
-	ASSERT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 3000, NULL, 0));
+	ASSERT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 10000, NULL, 0));
 	ASSERT_LE(0, ctx_connect(c, 0));
+	EXPECT_EQ(1, wait_backlog(c->lfd[0], 1, 10000));
 	pump(c->kid, 2, 500, 0);
 	EXPECT_EQ(0, T.accepts);
 	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
-	pump(c->kid, 2, 3000, 1);
+	pump(c->kid, 2, 10000, 1);
 	EXPECT_EQ(1, T.count[0]);
 	EXPECT_EQ(PATCH, T.by[0]);
 	EXPECT_EQ(0, T.errs[PATCH]) {
@@ -1828,7 +1894,7 @@ TEST_F_TIMEOUT(lt, detach_not_held_up_by_other_listener, 45)
 	c->lid[1] = o.listener_id;
 	/* The patched (no owner) sleeps in accept() on listener 0. */
 	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
-	ASSERT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 3000, NULL, 0));
+	ASSERT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 10000, NULL, 0));
 	sleep_ms(100);
 
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
@@ -1854,11 +1920,12 @@ TEST_F_TIMEOUT(lt, detach_not_held_up_by_other_listener, 45)
 		res->done = 1;
 		_exit(0);
 	}
-	end = now_ns() + 3000000000ULL;
+	/* Held up, it would wait for as long as the sleeper sleeps. */
+	end = now_ns() + 10000000000ULL;
 	while (!res->done && now_ns() < end)
 		sleep_ms(5);
 	EXPECT_TRUE(res->done) {
-		TH_LOG("LISTENER_DEL of listener %u still waits after 3 s: held up by a task asleep in accept() on listener %u",
+		TH_LOG("LISTENER_DEL of listener %u still waits after 10 s: held up by a task asleep in accept() on listener %u",
 		       c->lid[1], c->lid[0]);
 	}
 	if (!res->done) {
@@ -1888,30 +1955,37 @@ TEST_F_TIMEOUT(lt, rcvtimeo_honoured, 30)
 	struct ctx *c = &self->c;
 	struct timeval tv = { .tv_usec = 300000 };
 	__u64 t0, dt;
+	struct rep r;
 	int ret;
 
 	ctx_pair(_metadata, c, AF_INET, ST_BLOCK, DPO_OWNER_ORIGINAL);
 	/* The children accept only on command ('a'): blocking, with a timeout. */
 	ASSERT_EQ(0, setsockopt(c->lfd[0], SOL_SOCKET, SO_RCVTIMEO, &tv,
 				sizeof(tv)));
-	ASSERT_LE(0, ctx_connect(c, 0));
-	sleep_ms(50);
+	ASSERT_LE(0, ctx_connect_queued(c, 0));
+	/*
+	 * Measured here, the command's round trip adds to the accept: the
+	 * lower bounds hold, the upper ones (that it ends at all) are
+	 * generous for a slow VM.
+	 */
 	t0 = now_ns();
 	ret = cmd_accept(_metadata, &c->kid[1]);
 	dt = now_ns() - t0;
 	EXPECT_EQ(-EAGAIN, ret);
 	EXPECT_LE(250000000ULL, dt);
-	EXPECT_GE(2000000000ULL, dt);
+	EXPECT_GE(5000000000ULL, dt);
 	TH_LOG("non-owner's accept with a queued connection: EAGAIN after %.1f ms (SO_RCVTIMEO 300 ms)",
 	       dt / 1e6);
-	t0 = now_ns();
-	EXPECT_EQ(0, cmd_accept(_metadata, &c->kid[0]));
-	EXPECT_GE(250000000ULL, now_ns() - t0);
+	/* The owner takes it at once: measured around the accept call. */
+	EXPECT_EQ(0, acc_cmd(&c->kid[0], 'a', &r));
+	EXPECT_EQ(R_ACCEPT, r.kind);
+	EXPECT_EQ(0, r.idx);
+	EXPECT_GE(250000000ULL, r.t_exit - r.t_enter);
 	t0 = now_ns();
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[0]));
 	dt = now_ns() - t0;
 	EXPECT_LE(250000000ULL, dt);
-	EXPECT_GE(2000000000ULL, dt);
+	EXPECT_GE(5000000000ULL, dt);
 }
 
 /* A non-owner asleep in accept() learns that the listener was shut down. */
@@ -1919,13 +1993,18 @@ TEST_F_TIMEOUT(lt, shutdown_wakes_non_owner, 30)
 {
 	struct ctx *c = &self->c;
 	struct dpo_obj o;
+	__u64 end;
 
 	ctx_pair(_metadata, c, AF_INET, ST_BLOCK, DPO_OWNER_ORIGINAL);
 	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
-	ASSERT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 3000, NULL, 0));
+	ASSERT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 10000, NULL, 0));
 	sleep_ms(50);
 	ASSERT_EQ(0, shutdown(c->lfd[0], SHUT_RDWR));
-	pump(c->kid, 2, 2000, 0);
+	/* Until the failed accept is reported (10 s at most), then a bit. */
+	for (end = now_ns() + 10000000000ULL;
+	     !T.errs[PATCH] && now_ns() < end;)
+		pump(c->kid, 2, 50, 0);
+	pump(c->kid, 2, 200, 0);
 	EXPECT_LE(1, T.errs[PATCH]);
 	EXPECT_EQ(EINVAL, T.last_err[PATCH]);
 	EXPECT_EQ(0, T.accepts);
@@ -1977,9 +2056,8 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 		return;
 	}
 
-	ASSERT_LE(0, ctx_connect(c, 0));
-	ASSERT_LE(0, ctx_connect(c, 1));
-	sleep_ms(50);
+	ASSERT_LE(0, ctx_connect_queued(c, 0));
+	ASSERT_LE(0, ctx_connect_queued(c, 1));
 	EXPECT_EQ(0, cmd_accept(_metadata, &c->kid[0]));
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[1]));
 	/* The instance's connection is registered: it holds one. */
@@ -1989,7 +2067,8 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
 	EXPECT_NL_ERR(dpo_listener_get(&c->nl, c->lid[0], NULL, &c->ack),
 		      c->ack, ENOENT, "no such listener");
-	EXPECT_EQ(base + 1, kmod_refcnt_settle(base + 1, 2000));
+	/* One RCU-tasks grace period: seconds on a slow debug kernel. */
+	EXPECT_EQ(base + 1, kmod_refcnt_settle(base + 1, 15000));
 	EXPECT_NE(0, cmd_poll(_metadata, &c->kid[1]) & POLLIN);
 	EXPECT_EQ(1, cmd_accept(_metadata, &c->kid[1]));
 	expect_pong(_metadata, &c->kid[0], 1, c->cfd[0]);
@@ -2001,8 +2080,7 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 		     c->ack);
 	c->lid[0] = o.listener_id;
 	EXPECT_NE(old_id, c->lid[0]);
-	ASSERT_LE(0, ctx_connect(c, 2));
-	sleep_ms(50);
+	ASSERT_LE(0, ctx_connect_queued(c, 2));
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[1]));
 	EXPECT_EQ(0, cmd_poll(_metadata, &c->kid[1]) & POLLIN);
 
@@ -2011,8 +2089,8 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	 * original ops back; then the module can go.
 	 */
 	ASSERT_NL_OK(dpo_session_del(&c->nl, SESS, &c->ack), c->ack);
-	EXPECT_EQ(0, dpo_wait_idle(&c->nl, 3000, NULL));
-	EXPECT_EQ(base, kmod_refcnt());
+	EXPECT_EQ(0, dpo_wait_idle(&c->nl, 10000, NULL));
+	EXPECT_EQ(base, kmod_refcnt_settle(base, 15000));
 	ret = kmod_unload();
 	EXPECT_EQ(0, ret) {
 		TH_LOG("delete_module after SESSION_DEL: %s", strerror(-ret));
@@ -2023,8 +2101,7 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 		expect_pong(_metadata, &c->kid[0], 1, c->cfd[0]);
 		expect_pong(_metadata, &c->kid[1], 1, c->cfd[1]);
 		EXPECT_EQ(2, cmd_accept(_metadata, &c->kid[1]));
-		ASSERT_LE(0, ctx_connect(c, 3));
-		sleep_ms(50);
+		ASSERT_LE(0, ctx_connect_queued(c, 3));
 		fd = accept4(c->lfd[0], NULL, NULL, SOCK_CLOEXEC);
 		EXPECT_LE(0, fd);
 		if (fd >= 0)
@@ -2040,6 +2117,7 @@ TEST_F(lt, socket_held_while_attached)
 	struct dpo_obj o;
 	int fd, lfd;
 	__u16 port;
+	__u64 end;
 
 	lfd = tcp_listener(AF_INET, true, &port);
 	ASSERT_LE(0, lfd);
@@ -2056,8 +2134,13 @@ TEST_F(lt, socket_held_while_attached)
 	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
 	EXPECT_EQ(port, o.port);
 	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
-	sleep_ms(50);
-	fd = client_connect(AF_INET, port, 1);
+	/* The socket goes once dpo lets it go: within 10 s, not never. */
+	end = now_ns() + 10000000000ULL;
+	while ((fd = client_connect(AF_INET, port, 1)) >= 0 &&
+	       now_ns() < end) {
+		close(fd);
+		sleep_ms(20);
+	}
 	EXPECT_EQ(-ECONNREFUSED, fd);
 	if (fd >= 0)
 		close(fd);
@@ -2131,7 +2214,7 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 	c->lid[0] = o.listener_id;
 	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, variant->owner, &c->ack),
 		     c->ack);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 2000));
+	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 10000));
 	sleep_ms(120);	/* a couple of samples */
 	while (nl_recv_ntf(&c->ev, &ntf, 0) != -ETIMEDOUT)
 		;
@@ -2143,7 +2226,7 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 	} else {
 		ASSERT_EQ(0, kill(victim->pid, SIGKILL));
 	}
-	end = t_kill + 2000000000ULL;
+	end = t_kill + 10000000000ULL;
 	while (variant->owner != variant->expect) {
 		ASSERT_NL_OK(dpo_session_get(&c->nl, SESS, &o, &c->ack),
 			     c->ack);
@@ -2172,10 +2255,10 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 		}
 	} else {
 		EXPECT_EQ(variant->expect, o.owner) {
-			TH_LOG("owner still %s 2 s after the owner's exit",
+			TH_LOG("owner still %s 10 s after the owner's exit",
 			       owner_name[o.owner & 7]);
 		}
-		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 2000);
+		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 10000);
 		EXPECT_EQ(0, ret) {
 			TH_LOG("no OWNER_SET notification for the fail-safe");
 		}
@@ -2189,14 +2272,17 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 			       ((__s64)ntf.switch_time_ns - (__s64)t_kill) / 1e6,
 			       variant->by_del ? "INSTANCE_DEL" : "SIGKILL",
 			       t_seen ? (t_seen - t_kill) / 1e6 : -1.0);
-			/* At the latest one interval after the exit, plus slack. */
-			EXPECT_GE(t_kill + 200000000ULL, ntf.switch_time_ns);
+			/*
+			 * One interval after the exit, plus slack for a slow
+			 * VM (the exit itself takes time after SIGKILL); a
+			 * missing fail-safe fails above.
+			 */
+			EXPECT_GE(t_kill + 1000000000ULL, ntf.switch_time_ns);
 		}
 	}
 
 	/* Who accepts now. */
-	ASSERT_LE(0, ctx_connect(c, 0));
-	sleep_ms(50);
+	ASSERT_LE(0, ctx_connect_queued(c, 0));
 	got = cmd_accept(_metadata, other);
 	if (variant->no_other || !owner_allows(variant->expect, other->role)) {
 		EXPECT_EQ(variant->no_other ? 0 : -EAGAIN, got);
@@ -2205,8 +2291,7 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 	}
 	if (variant->by_del) {
 		/* Not an instance any more: unrestricted. */
-		ASSERT_LE(0, ctx_connect(c, 1));
-		sleep_ms(50);
+		ASSERT_LE(0, ctx_connect_queued(c, 1));
 		EXPECT_EQ(1, cmd_accept(_metadata, victim));
 	}
 }
@@ -2314,8 +2399,7 @@ TEST_F_TIMEOUT(excl, owner_gets_every_connection, 180)
 		int kid = i ? !variant->first : variant->first;
 
 		ASSERT_EQ(0, acc_send(&c->kid[kid], 'g'));
-		ASSERT_EQ(1, wait_in_syscalls(c->kid[kid].pid, epoll_nrs, 1,
-					      10000, NULL, 0));
+		ASSERT_EQ(1, acc_wait_asleep(&c->kid[kid], 10000));
 	}
 
 	for (round = 0; round < EXCL_ROUNDS; round++) {

@@ -31,6 +31,7 @@
 
 #include "kselftest_harness.h"
 #include "dpo_nl.h"
+#include "proc_util.h"
 
 #define NSOCKS		4
 #define NTARGETS	6
@@ -480,7 +481,8 @@ static int cleanup_and_count(struct nl_sock *nl, __u32 *sessions,
 	struct dpo_obj list[64];
 	struct nl_msg m;
 	struct nl_ack ack;
-	int i, n = 0, tries;
+	int i, n = 0;
+	__u64 end;
 
 	nlm_dpo(&m, nl, DPO_CMD_SESSION_GET, NLM_F_DUMP);
 	if (nl_dump(nl, &m, &ack, list, 64, &n))
@@ -490,11 +492,14 @@ static int cleanup_and_count(struct nl_sock *nl, __u32 *sessions,
 		nlm_put_str(&m, DPO_A_SESSION_NAME, list[i].session);
 		nl_request(nl, &m, &ack, NULL);
 	}
-	/* Objects are freed after an RCU grace period. */
-	for (tries = 0; tries < 100; tries++) {
+	/*
+	 * Objects are freed after an RCU grace period: seconds, after a
+	 * fuzz run on a slow debug kernel.
+	 */
+	for (end = now_ns() + 15000000000ULL;;) {
 		if (count_objects(nl, sessions, instances))
 			return -1;
-		if (!*sessions && !*instances)
+		if ((!*sessions && !*instances) || now_ns() > end)
 			break;
 		usleep(20000);
 	}

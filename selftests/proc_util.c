@@ -151,6 +151,7 @@ child_main(const struct child_cfg *cfg, int cmd_fd, int rep_fd)
 {
 	pthread_t th[8];
 	int nth = 0, i;
+	__u64 deadline;
 	char *p;
 
 	ccfg = cfg;
@@ -191,9 +192,12 @@ child_main(const struct child_cfg *cfg, int cmd_fd, int rep_fd)
 			nth = 0;
 			/*
 			 * A joined thread can still be on the thread list for
-			 * a moment (the tid is cleared before it is reaped).
+			 * a moment (the tid is cleared before it is reaped):
+			 * on a slow debug kernel, more than a moment. The
+			 * answer reports what is left after 15 s.
 			 */
-			for (i = 0; i < 1000 && nthreads() > 1; i++)
+			deadline = now_ns() + 15000000000ULL;
+			while (nthreads() > 1 && now_ns() < deadline)
 				usleep(2000);
 			break;
 		case 'x':
