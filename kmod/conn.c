@@ -470,7 +470,8 @@ static int conn_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 	int ret = orig_ops(sock)->recvmsg(sock, msg, size, flags);
 
 	if (c) {
-		if (ret > 0 && !(flags & MSG_PEEK))
+		/* MSG_ERRQUEUE: completions and timestamps, not the stream. */
+		if (ret > 0 && !(flags & (MSG_PEEK | MSG_ERRQUEUE)))
 			dpo_conn_read(c, ret);
 		dpo_conn_put(c);
 	}
