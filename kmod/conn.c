@@ -6,10 +6,11 @@
  *
  * The accept wrapper gives the new socket a copy of the original proto_ops
  * with recvmsg, sendmsg, splice_read (and sendpage on 6.1), setsockopt,
- * release and accept wrapped. do_accept() took a module reference for the
- * listener's ops the socket inherited (on 6.1 it may not have: see
- * dpo_conn_adopt()); it stays with the socket and __sock_release() drops
- * it. Lifetime rules (shared/design/KERNEL.md section 1.2):
+ * getsockopt, release and accept wrapped. do_accept() took a module
+ * reference for the listener's ops the socket inherited (on 6.1 it may not
+ * have: see dpo_conn_adopt()); it stays with the socket and
+ * __sock_release() drops it. Lifetime rules (shared/design/KERNEL.md
+ * section 1.2):
  *
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
@@ -493,6 +494,34 @@ static ssize_t conn_splice_read(struct socket *sock, loff_t *ppos,
 	return ret;
 }
 
+/*
+ * TCP_ZEROCOPY_RECEIVE maps or copies received data without recvmsg: what
+ * copied_seq moved during the call was read (a concurrent recvmsg of
+ * another thread may be counted twice).
+ */
+static int conn_getsockopt(struct socket *sock, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	/* Held across the original, which may sleep (see the top). */
+	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	bool zc = c && level == SOL_TCP && optname == TCP_ZEROCOPY_RECEIVE;
+	u32 seq = zc ? READ_ONCE(tcp_sk(sock->sk)->copied_seq) : 0;
+	int err = orig_ops(sock)->getsockopt(sock, level, optname, optval,
+					     optlen);
+
+	if (c) {
+		/* Even on error: the data may be consumed already. */
+		if (zc) {
+			int n = READ_ONCE(tcp_sk(sock->sk)->copied_seq) - seq;
+
+			if (n > 0)
+				dpo_conn_read(c, n);
+		}
+		dpo_conn_put(c);
+	}
+	return err;
+}
+
 /* TCP_CORK set: the server says more of its answer is coming. */
 static bool conn_corked(const struct sock *sk)
 {
@@ -605,6 +634,7 @@ int __init dpo_conn_init(void)
 		conn_ops[i].sendmsg = conn_sendmsg;
 		conn_ops[i].splice_read = conn_splice_read;
 		conn_ops[i].setsockopt = conn_setsockopt;
+		conn_ops[i].getsockopt = conn_getsockopt;
 		conn_ops[i].accept = dpo_ops_accept;
 		conn_ops[i].release = conn_release;
 		dpo_conn_wrap_sendpage(&conn_ops[i]);
