@@ -140,22 +140,28 @@ static bool conn_busy(const struct dpo_conn *c)
  * connection is idle, its latency is counted, and a pending drain shuts
  * it down now. Unread data is looked at before the write, not after: by
  * then a fast client may already have sent its next request.
+ *
+ * Reads that bypass the wrappers (sockmap, kTLS) move copied_seq too:
+ * such a request ends the same way and is counted, without a latency
+ * (when it started is unknown), or the connection would stay busy.
  */
 void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
 		    u32 seq)
 {
 	u64 now = ktime_get_ns(), latency = 0;
-	bool done = false, close = false;
+	bool done = false, timed = false, close = false;
 
 	this_cpu_add(c->traffic->pcpu->bytes_out, n);
 	spin_lock(&c->lock);
 	c->bytes_out += n;
 	c->last_activity_ns = now;
-	if (c->busy && !more && !unread) {
+	if ((c->busy || seq != c->idle_seq) && !more && !unread) {
+		timed = c->busy;
+		if (timed)
+			latency = now - c->first_read_ns;
 		c->busy = false;
 		WRITE_ONCE(c->idle_seq, seq);
 		c->requests++;
-		latency = now - c->first_read_ns;
 		done = true;
 		if (c->drain == DPO_DRAIN_PENDING) {
 			c->drain = DPO_DRAIN_CLOSING;
@@ -163,8 +169,10 @@ void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
 		}
 	}
 	spin_unlock(&c->lock);
-	if (done)
+	if (timed)
 		dpo_traffic_request_done(c->traffic, latency);
+	else if (done)
+		this_cpu_add(c->traffic->pcpu->requests, 1);
 	if (close)
 		dpo_conn_close_idle(c, DPO_DRAIN_CLOSED_BUSY);
 }
