@@ -5,10 +5,10 @@
  * a request, and the latency of each request.
  *
  * The accept wrapper gives the new socket a copy of the original proto_ops
- * with recvmsg, sendmsg, splice_read (and sendpage on 6.1), setsockopt,
- * getsockopt, release and accept wrapped. do_accept() took a module
- * reference for the listener's ops the socket inherited (on 6.1 it may not
- * have: see dpo_conn_adopt()); it stays with the socket and
+ * with recvmsg, sendmsg, splice_read (sendpage on 6.1, splice_eof on 6.12),
+ * setsockopt, getsockopt, release and accept wrapped. do_accept() took a
+ * module reference for the listener's ops the socket inherited (on 6.1 it
+ * may not have: see dpo_conn_adopt()); it stays with the socket and
  * __sock_release() drops it. Lifetime rules (shared/design/KERNEL.md
  * section 1.2):
  *
@@ -646,6 +646,7 @@ int __init dpo_conn_init(void)
 		conn_ops[i].accept = dpo_ops_accept;
 		conn_ops[i].release = conn_release;
 		dpo_conn_wrap_sendpage(&conn_ops[i]);
+		dpo_conn_wrap_splice_eof(&conn_ops[i]);
 	}
 	return 0;
 }
