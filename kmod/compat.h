@@ -197,13 +197,13 @@ static inline ssize_t dpo_conn_sendpage(struct socket *sock, struct page *page,
 	struct dpo_conn *c = dpo_conn_get(sock->sk);
 	u32 seq = 0;
 	int unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
+	bool more = (flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST)) ||
+		    (tcp_sk(sock->sk)->nonagle & TCP_NAGLE_CORK);
 	ssize_t ret = orig->sendpage(sock, page, offset, size, flags);
 
 	if (c) {
 		if (ret > 0)
-			dpo_conn_wrote(c, ret,
-				       flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST),
-				       unread, seq);
+			dpo_conn_wrote(c, ret, more, unread, seq);
 		dpo_conn_put(c);
 	}
 	return ret;
