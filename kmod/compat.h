@@ -186,7 +186,10 @@ static inline void dpo_copy_v6_daddr(const struct sock *sk, u8 addr[16])
 
 /*
  * sendfile() reaches TCP through proto_ops.sendpage on 6.1, and through
- * sendmsg (MSG_SPLICE_PAGES) on 6.12, which has no sendpage.
+ * sendmsg (MSG_SPLICE_PAGES) on 6.12, which has no sendpage. Asked for
+ * more than the file holds, it sends the last chunk with MSG_MORE, and
+ * where there is a proto_ops.splice_eof (6.5 on, and Debian's 6.1) pushes
+ * it with that at the end of the file.
  */
 struct dpo_conn;
 struct dpo_conn *dpo_conn_get(const struct sock *sk);
@@ -205,13 +208,13 @@ static inline ssize_t dpo_conn_sendpage(struct socket *sock, struct page *page,
 	struct dpo_conn *c = dpo_conn_get(sock->sk);
 	u32 seq = 0;
 	int unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
+	bool more = (flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST)) ||
+		    (tcp_sk(sock->sk)->nonagle & TCP_NAGLE_CORK);
 	ssize_t ret = orig->sendpage(sock, page, offset, size, flags);
 
 	if (c) {
 		if (ret > 0)
-			dpo_conn_wrote(c, ret,
-				       flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST),
-				       unread, seq);
+			dpo_conn_wrote(c, ret, more, unread, seq);
 		dpo_conn_put(c);
 	}
 	return ret;
@@ -221,6 +224,30 @@ static inline ssize_t dpo_conn_sendpage(struct socket *sock, struct page *page,
 #define dpo_conn_wrap_sendpage(ops)	((ops)->sendpage = dpo_conn_sendpage)
 #else
 #define dpo_conn_wrap_sendpage(ops)	do { } while (0)
+#endif
+
+#ifdef DPO_HAVE_OPS_SPLICE_EOF
+/* The end of a sendfile(): the answer is complete, as at an uncork. */
+static inline void dpo_conn_splice_eof(struct socket *sock)
+{
+	const struct proto_ops *orig =
+		dpo_listener_orig_ops(READ_ONCE(sock->ops)->family == PF_INET6);
+	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	u32 seq = 0;
+	int unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
+
+	orig->splice_eof(sock);
+	if (c) {
+		/* Under TCP_CORK the push sends full segments only. */
+		if (!(tcp_sk(sock->sk)->nonagle & TCP_NAGLE_CORK))
+			dpo_conn_wrote(c, 0, false, unread, seq);
+		dpo_conn_put(c);
+	}
+}
+
+#define dpo_conn_wrap_splice_eof(ops)	((ops)->splice_eof = dpo_conn_splice_eof)
+#else
+#define dpo_conn_wrap_splice_eof(ops)	do { } while (0)
 #endif
 
 #endif /* _DPO_COMPAT_H */

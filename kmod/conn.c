@@ -5,11 +5,12 @@
  * a request, and the latency of each request.
  *
  * The accept wrapper gives the new socket a copy of the original proto_ops
- * with recvmsg, sendmsg, splice_read (and sendpage on 6.1), setsockopt,
- * release and accept wrapped. do_accept() took a module reference for the
- * listener's ops the socket inherited (on 6.1 it may not have: see
- * dpo_conn_adopt()); it stays with the socket and __sock_release() drops
- * it. Lifetime rules (shared/design/KERNEL.md section 1.2):
+ * with recvmsg, sendmsg, splice_read (sendpage on 6.1, splice_eof on 6.12),
+ * setsockopt, getsockopt, release and accept wrapped. do_accept() took a
+ * module reference for the listener's ops the socket inherited (on 6.1 it
+ * may not have: see dpo_conn_adopt()); it stays with the socket and
+ * __sock_release() drops it. Lifetime rules (shared/design/KERNEL.md
+ * section 1.2):
  *
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
@@ -139,22 +140,28 @@ static bool conn_busy(const struct dpo_conn *c)
  * connection is idle, its latency is counted, and a pending drain shuts
  * it down now. Unread data is looked at before the write, not after: by
  * then a fast client may already have sent its next request.
+ *
+ * Reads that bypass the wrappers (sockmap, kTLS) move copied_seq too:
+ * such a request ends the same way and is counted, without a latency
+ * (when it started is unknown), or the connection would stay busy.
  */
 void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
 		    u32 seq)
 {
 	u64 now = ktime_get_ns(), latency = 0;
-	bool done = false, close = false;
+	bool done = false, timed = false, close = false;
 
 	this_cpu_add(c->traffic->pcpu->bytes_out, n);
 	spin_lock(&c->lock);
 	c->bytes_out += n;
 	c->last_activity_ns = now;
-	if (c->busy && !more && !unread) {
+	if ((c->busy || seq != c->idle_seq) && !more && !unread) {
+		timed = c->busy;
+		if (timed)
+			latency = now - c->first_read_ns;
 		c->busy = false;
 		WRITE_ONCE(c->idle_seq, seq);
 		c->requests++;
-		latency = now - c->first_read_ns;
 		done = true;
 		if (c->drain == DPO_DRAIN_PENDING) {
 			c->drain = DPO_DRAIN_CLOSING;
@@ -162,8 +169,10 @@ void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
 		}
 	}
 	spin_unlock(&c->lock);
-	if (done)
+	if (timed)
 		dpo_traffic_request_done(c->traffic, latency);
+	else if (done)
+		this_cpu_add(c->traffic->pcpu->requests, 1);
 	if (close)
 		dpo_conn_close_idle(c, DPO_DRAIN_CLOSED_BUSY);
 }
@@ -479,7 +488,8 @@ static int conn_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 	int ret = orig_ops(sock)->recvmsg(sock, msg, size, flags);
 
 	if (c) {
-		if (ret > 0 && !(flags & MSG_PEEK))
+		/* MSG_ERRQUEUE: completions and timestamps, not the stream. */
+		if (ret > 0 && !(flags & (MSG_PEEK | MSG_ERRQUEUE)))
 			dpo_conn_read(c, ret);
 		dpo_conn_put(c);
 	}
@@ -499,6 +509,34 @@ static ssize_t conn_splice_read(struct socket *sock, loff_t *ppos,
 		dpo_conn_put(c);
 	}
 	return ret;
+}
+
+/*
+ * TCP_ZEROCOPY_RECEIVE maps or copies received data without recvmsg: what
+ * copied_seq moved during the call was read (a concurrent recvmsg of
+ * another thread may be counted twice).
+ */
+static int conn_getsockopt(struct socket *sock, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	/* Held across the original, which may sleep (see the top). */
+	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	bool zc = c && level == SOL_TCP && optname == TCP_ZEROCOPY_RECEIVE;
+	u32 seq = zc ? READ_ONCE(tcp_sk(sock->sk)->copied_seq) : 0;
+	int err = orig_ops(sock)->getsockopt(sock, level, optname, optval,
+					     optlen);
+
+	if (c) {
+		/* Even on error: the data may be consumed already. */
+		if (zc) {
+			int n = READ_ONCE(tcp_sk(sock->sk)->copied_seq) - seq;
+
+			if (n > 0)
+				dpo_conn_read(c, n);
+		}
+		dpo_conn_put(c);
+	}
+	return err;
 }
 
 /* TCP_CORK set: the server says more of its answer is coming. */
@@ -613,9 +651,11 @@ int __init dpo_conn_init(void)
 		conn_ops[i].sendmsg = conn_sendmsg;
 		conn_ops[i].splice_read = conn_splice_read;
 		conn_ops[i].setsockopt = conn_setsockopt;
+		conn_ops[i].getsockopt = conn_getsockopt;
 		conn_ops[i].accept = dpo_ops_accept;
 		conn_ops[i].release = conn_release;
 		dpo_conn_wrap_sendpage(&conn_ops[i]);
+		dpo_conn_wrap_splice_eof(&conn_ops[i]);
 	}
 	return 0;
 }

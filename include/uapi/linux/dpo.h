@@ -128,6 +128,12 @@
  *       off does), but a response written in several plain writes ends it
  *       at the first (a drain may then cut the rest: use MSG_MORE or
  *       TCP_CORK). Pipelined requests answered together count as one.
+ *       Reads are recv/read, splice and TCP_ZEROCOPY_RECEIVE (not
+ *       MSG_ERRQUEUE); sendfile() ends a request with its last byte. Reads
+ *       and writes the kernel makes itself for a sockmap (BPF: read_sock,
+ *       read_skb, sendmsg_locked of redirects) bypass dpo: their bytes are
+ *       not counted, and a request read that way ends at the server's next
+ *       write that starts with nothing unread, counted without a latency.
  *       A connection reset by a drain stays listed (DPO_CONN_RESET) until
  *       the server closes it.
  *   DPO_CMD_DRAIN           doit; DPO_A_SESSION_NAME, DPO_A_ROLE,
@@ -212,10 +218,12 @@
  *                      rates over the interval since the previous sample
  *                      (absent in the first sample)
  *       LAT_HIST       nest: the latencies of the requests completed in
- *                      that interval, a log2 histogram; attribute type
- *                      B + 1 holds (u64) the count of bucket B, which is
- *                      [2^B, 2^(B+1)) microseconds (bucket 0: [0, 2));
- *                      empty buckets are left out; type 0 is padding
+ *                      that interval (of those whose first read dpo saw,
+ *                      see DPO_CMD_CONN_GET), a log2 histogram; attribute
+ *                      type B + 1 holds (u64) the count of bucket B,
+ *                      which is [2^B, 2^(B+1)) microseconds (bucket 0:
+ *                      [0, 2)); empty buckets are left out; type 0 is
+ *                      padding
  *       LAT_P50_US, LAT_P99_US, LAT_MEAN_US  of that interval, when it
  *                      completed requests; percentiles are interpolated
  *                      linearly inside their bucket, the mean is exact
