@@ -169,12 +169,13 @@ enum style {
 	ST_EPOLL_ET,	/* epoll edge-triggered, accept until EAGAIN */
 	ST_EPOLL_EXCL,	/* EPOLLEXCLUSIVE (level), accept until EAGAIN */
 	ST_BLOCK_64,	/* 64 threads in blocking accept() (prefork) */
+	ST_EPOLL_EXCL_ALL,	/* EPOLLEXCLUSIVE, the non-owner too */
 };
 
 static const char *const style_name[] = {
 	"cmd", "blocking accept", "blocking accept x2 threads", "poll",
 	"epoll LT", "epoll ET", "epoll EXCLUSIVE",
-	"blocking accept x64 threads",
+	"blocking accept x64 threads", "epoll EXCLUSIVE in both",
 };
 
 static bool style_blocking(int style)
@@ -293,7 +294,7 @@ static void *c_epoll_loop(void *arg)
 
 	if (c_style == ST_EPOLL_ET)
 		ev.events |= EPOLLET;
-	if (c_style == ST_EPOLL_EXCL)
+	if (c_style == ST_EPOLL_EXCL || c_style == ST_EPOLL_EXCL_ALL)
 		ev.events |= EPOLLEXCLUSIVE;
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, c_lfd, &ev)) {
 		c_report(R_ERR, -1, errno, 0, 0);
@@ -1511,6 +1512,7 @@ FIXTURE_VARIANT_ADD(sw, poll) { .style = ST_POLL, .family = AF_INET };
 FIXTURE_VARIANT_ADD(sw, epoll_lt) { .style = ST_EPOLL_LT, .family = AF_INET };
 FIXTURE_VARIANT_ADD(sw, epoll_et) { .style = ST_EPOLL_ET, .family = AF_INET };
 FIXTURE_VARIANT_ADD(sw, epoll_et_v6) { .style = ST_EPOLL_ET, .family = AF_INET6 };
+FIXTURE_VARIANT_ADD(sw, epoll_excl_all) { .style = ST_EPOLL_EXCL_ALL, .family = AF_INET };
 
 FIXTURE_SETUP(sw)
 {
