@@ -608,38 +608,22 @@ static void *sockopt_thread(void *arg)
 TEST_F_TIMEOUT(ct, setsockopt_in_flight_holds_module, 60)
 {
 	struct sockopt_call sc = { .ret = -1 };
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { 0 };
-	struct uffdio_zeropage zp = { 0 };
-	struct pollfd p = { .events = POLLIN };
-	struct uffd_msg msg;
-	long pg = sysconf(_SC_PAGESIZE);
 	int lfd, cfd, uffd, ret;
 	__u64 end;
+	char c;
 	void *page;
 	pthread_t th;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	uffd = uffd_page(&page);
 	if (uffd < 0)
-		SKIP(return, "userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page);
-	reg.range.start = (unsigned long)page;
-	reg.range.len = pg;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+		SKIP(return, "userfaultfd: %s", strerror(-uffd));
 
 	own_connection(_metadata, self, &lfd, &cfd, &sc.fd);
 	sc.optval = page;
 
 	/* In flight: the kernel waits for the option's page. */
 	ASSERT_EQ(0, pthread_create(&th, NULL, sockopt_thread, &sc));
-	p.fd = uffd;
-	ASSERT_EQ(1, poll(&p, 1, 10000));
-	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
-	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	ASSERT_EQ(0, uffd_wait_fault(uffd, 10000));
 
 	/* Every session gone: only that call can hold the module now. */
 	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
@@ -649,9 +633,7 @@ TEST_F_TIMEOUT(ct, setsockopt_in_flight_holds_module, 60)
 		       ret ? strerror(-ret) : "unloaded");
 	}
 
-	zp.range.start = (unsigned long)page;
-	zp.range.len = pg;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zp));
+	ASSERT_EQ(0, uffd_release(uffd, page));
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, sc.ret);
 	/* Returned: the module can go (and comes back for the rest). */
@@ -666,12 +648,11 @@ TEST_F_TIMEOUT(ct, setsockopt_in_flight_holds_module, 60)
 	ASSERT_EQ(0, nl_resolve(&self->nl));
 	/* The connection, restored, still carries data. */
 	EXPECT_EQ(1, write(cfd, "x", 1));
-	EXPECT_EQ(1, recv(sc.fd, &msg, 1, 0));
+	EXPECT_EQ(1, recv(sc.fd, &c, 1, 0));
 	close(sc.fd);
 	close(cfd);
 	close(lfd);
-	close(uffd);
-	munmap(page, pg);
+	uffd_close(uffd, page);
 }
 
 /* ---- 3. the registry against the kernel's socket table ----------------------------- */

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <linux/userfaultfd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -2460,16 +2459,7 @@ TEST_F_TIMEOUT(lt, sixty_four_sleepers_kicked, 120)
 	ASSERT_EQ(64, wait_in_accept(c->kid[0].pid, 64, 20000, NULL, 0));
 	sleep_ms(100);	/* past the syscall entry: asleep in the kernel's */
 
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
-		     c->ack);
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
-		     c->ack);
-	c->lid[0] = o.listener_id;
+	ctx_session(_metadata, c, DPO_OWNER_PATCHED);
 	/* All 64 restarted into dpo's accept, none failed. */
 	n = wait_in_accept(c->kid[0].pid, 64, 20000, NULL, 0);
 	EXPECT_EQ(64, n);
@@ -2578,29 +2568,15 @@ TEST_F_TIMEOUT(lt, socket_lock_holder_stalls_nothing, 90)
 {
 	struct ctx *c = &self->c;
 	struct sockopt_call sc = { .ret = 1 };
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { 0 };
-	struct uffdio_zeropage zp = { 0 };
-	struct pollfd p = { .events = POLLIN };
-	long pg = sysconf(_SC_PAGESIZE);
 	double took_del, took_nl[3];
 	int uffd, ret, ret_nl[3], i;
-	struct uffd_msg msg;
 	struct dpo_obj st;
 	void *page;
 	pthread_t th;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	uffd = uffd_page(&page);
 	if (uffd < 0)
-		SKIP(return, "userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page);
-	reg.range.start = (unsigned long)page;
-	reg.range.len = pg;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+		SKIP(return, "userfaultfd: %s", strerror(-uffd));
 
 	ctx_pair(_metadata, c, AF_INET, ST_BLOCK, DPO_OWNER_ORIGINAL);
 	ASSERT_EQ(0, acc_send(&c->kid[0], 'g'));
@@ -2612,10 +2588,7 @@ TEST_F_TIMEOUT(lt, socket_lock_holder_stalls_nothing, 90)
 	sc.fd = c->lfd[0];
 	sc.optval = page;
 	ASSERT_EQ(0, pthread_create(&th, NULL, ip_options_thread, &sc));
-	p.fd = uffd;
-	ASSERT_EQ(1, poll(&p, 1, 10000));
-	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
-	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	ASSERT_EQ(0, uffd_wait_fault(uffd, 10000));
 	/* The owner's accept is woken and waits for the lock in dpo. */
 	ASSERT_LE(0, ctx_connect(c, 0));
 	sleep_ms(200);
@@ -2634,15 +2607,12 @@ TEST_F_TIMEOUT(lt, socket_lock_holder_stalls_nothing, 90)
 	EXPECT_EQ(0, i);
 
 	/* The page arrives: the setsockopt ends, the accept takes its own. */
-	zp.range.start = (unsigned long)page;
-	zp.range.len = pg;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zp));
+	ASSERT_EQ(0, uffd_release(uffd, page));
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, sc.ret) TH_LOG("setsockopt: %s", strerror(-sc.ret));
 	pump(c->kid, 2, 10000, 1);
 	EXPECT_EQ(1, T.accepts);
-	close(uffd);
-	munmap(page, pg);
+	uffd_close(uffd, page);
 }
 
 /* ---- 10. what a new connection wakes; a listener that stopped listening ---------- */

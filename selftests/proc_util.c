@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -509,4 +511,60 @@ int kmod_unload(void)
 	if (syscall(SYS_delete_module, "dpo", O_NONBLOCK))
 		return -errno;
 	return 0;
+}
+
+int uffd_page(void **page)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	long pg = sysconf(_SC_PAGESIZE);
+	int uffd, err;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		return -errno;
+	*page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*page == MAP_FAILED) {
+		err = -errno;
+		close(uffd);
+		return err;
+	}
+	reg.range.start = (unsigned long)*page;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		err = -errno;
+		uffd_close(uffd, *page);
+		return err;
+	}
+	return uffd;
+}
+
+int uffd_wait_fault(int uffd, int ms)
+{
+	struct pollfd p = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	if (poll(&p, 1, ms) != 1)
+		return -ETIMEDOUT;
+	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return -errno;
+	return msg.event == UFFD_EVENT_PAGEFAULT ? 0 : -EPROTO;
+}
+
+int uffd_release(int uffd, void *page)
+{
+	struct uffdio_zeropage zp = { 0 };
+
+	zp.range.start = (unsigned long)page;
+	zp.range.len = sysconf(_SC_PAGESIZE);
+	return ioctl(uffd, UFFDIO_ZEROPAGE, &zp) ? -errno : 0;
+}
+
+void uffd_close(int uffd, void *page)
+{
+	close(uffd);
+	munmap(page, sysconf(_SC_PAGESIZE));
 }

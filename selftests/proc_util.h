@@ -15,6 +15,17 @@ __u64 now_ns(void);		/* CLOCK_MONOTONIC, as DPO_STATS_A_TIMESTAMP_NS */
 void sleep_ms(unsigned int ms);
 
 /*
+ * A page that holds whoever touches it in the kernel (a syscall copying
+ * from it) until uffd_release(): *@page is mapped, the userfaultfd is
+ * returned (or -errno: -ENOSYS/-EPERM when userfaultfd is not there).
+ * uffd_wait_fault(): 0 once a task waits for the page, or -ETIMEDOUT.
+ */
+int uffd_page(void **page);
+int uffd_wait_fault(int uffd, int ms);
+int uffd_release(int uffd, void *page);
+void uffd_close(int uffd, void *page);
+
+/*
  * A workload child. It maps @pages pages (MADV_NOHUGEPAGE) before it
  * answers, then obeys one-byte commands on a pipe and answers each with
  * the same byte plus a struct child_report:
