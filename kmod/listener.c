@@ -651,6 +651,10 @@ static bool catch_orig_sleepers(struct dpo_listener *l, bool kick)
 	return found;
 }
 
+/* How long a kick waits for the accept queue to empty: 4 x 5 ms. */
+#define KICK_TRIES	4
+#define KICK_RETRY_MS	5
+
 static void kick_later(struct dpo_listener *l, unsigned long delay)
 {
 	if (!refcount_inc_not_zero(&l->ref))
@@ -666,10 +670,16 @@ static void kick_work_fn(struct work_struct *work)
 	struct sock *sk = l->sock->sk;
 
 	if (!READ_ONCE(l->detached)) {
-		if (!reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue)) {
-			/* The owner takes what is queued; kick them after. */
-			kick_later(l, msecs_to_jiffies(5));
+		/*
+		 * The owner takes what is queued; kick them after. Not for
+		 * ever: if nobody else accepts, a sleeper had better take a
+		 * connection than leave it queued.
+		 */
+		if (!reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue) &&
+		    ++l->kick_tries < KICK_TRIES) {
+			kick_later(l, msecs_to_jiffies(KICK_RETRY_MS));
 		} else {
+			l->kick_tries = 0;
 			spin_lock_irq(&l->wq->lock);
 			catch_orig_sleepers(l, true);
 			spin_unlock_irq(&l->wq->lock);
@@ -756,27 +766,30 @@ int dpo_listener_add(struct dpo_session *s, int fd,
 	if (err < 0)
 		goto err_free;
 
+	l->wq = sk_sleep(sk);
+	dpo_session_get(s);
+
 	spin_lock(&attach_lock);
 	err = check_socket(sock, extack);
 	if (err) {
 		spin_unlock(&attach_lock);
 		xa_erase(&listener_ids, l->id);
+		dpo_session_put(s);
 		goto err_free;
 	}
+	/* Complete before a wrapper can find it. */
+	add_wait_queue(l->wq, &l->tap);
 	i = family_index(sk);
 	hash_add_rcu(listeners_by_sk, &l->hnode, (unsigned long)sk);
 	__module_get(THIS_MODULE);
 	WRITE_ONCE(sock->ops, &wrapped_ops[i]);
 	spin_unlock(&attach_lock);
 
-	dpo_session_get(s);
 	list_add_tail(&l->node, &s->listeners);
 	WRITE_ONCE(nlisteners, nlisteners + 1);
 	dpo_generation++;
 
-	l->wq = sk_sleep(sk);
 	spin_lock_irq(&l->wq->lock);
-	__add_wait_queue(l->wq, &l->tap);
 	sleepers = catch_orig_sleepers(l, false);
 	spin_unlock_irq(&l->wq->lock);
 	if (sleepers)

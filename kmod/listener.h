@@ -46,6 +46,7 @@ struct dpo_listener {
 	struct wait_queue_entry tap;
 	struct irq_work wake_all_work;
 	struct delayed_work kick_work;	/* tasks of the original accept */
+	unsigned int kick_tries;	/* by kick_work only */
 
 	struct rcu_head rcu;		/* frees it, puts its module reference */
 };
