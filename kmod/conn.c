@@ -22,10 +22,10 @@
  *   covers the return after that put).
  */
 #include <linux/file.h>
-#include <linux/hashtable.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/pid.h>
+#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/inet_sock.h>
@@ -41,7 +41,19 @@
 
 DEFINE_SPINLOCK(dpo_conn_lock);
 
-static DEFINE_HASHTABLE(conns_by_sk, 10);	/* dpo_conn_lock, RCU */
+/*
+ * Every registered connection by its sock, looked up on each wrapped call:
+ * lookups under RCU, inserts and removals under dpo_conn_lock. It grows
+ * and shrinks with the number of connections.
+ */
+static struct rhashtable conns_by_sk;
+static const struct rhashtable_params conn_params = {
+	.head_offset = offsetof(struct dpo_conn, hnode),
+	.key_offset = offsetof(struct dpo_conn, sk),
+	.key_len = sizeof_field(struct dpo_conn, sk),
+	.automatic_shrinking = true,
+};
+
 static unsigned int nconns;			/* hashed, dpo_conn_lock */
 static atomic_t conn_objects;			/* allocated, until freed */
 
@@ -60,12 +72,7 @@ static const struct proto_ops *orig_ops(const struct socket *sock)
 
 static struct dpo_conn *conn_find(const struct sock *sk)
 {
-	struct dpo_conn *c;
-
-	hash_for_each_possible_rcu(conns_by_sk, c, hnode, (unsigned long)sk)
-		if (c->sk == sk)
-			return c;
-	return NULL;
+	return rhashtable_lookup_fast(&conns_by_sk, &sk, conn_params);
 }
 
 struct dpo_conn *dpo_conn_get(const struct sock *sk)
@@ -276,7 +283,8 @@ void dpo_conn_reset(struct dpo_conn *c)
 static void conn_unlink(struct dpo_conn *c)
 {
 	lockdep_assert_held(&dpo_conn_lock);
-	hash_del_rcu(&c->hnode);
+	WARN_ON_ONCE(rhashtable_remove_fast(&conns_by_sk, &c->hnode,
+					    conn_params));
 	list_del_init(&c->node);
 	c->session = NULL;
 	nconns--;
@@ -317,13 +325,17 @@ bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock)
 	INIT_LIST_HEAD(&c->node);
 
 	spin_lock(&dpo_conn_lock);
-	/* The session ended while we accepted (detach does not wait). */
-	if (s->conns_ended) {
+	/*
+	 * The session ended while we accepted (detach does not wait), or
+	 * the table could not grow (atomic), or a duplicate: not ours.
+	 */
+	if (s->conns_ended ||
+	    rhashtable_lookup_insert_fast(&conns_by_sk, &c->hnode,
+					  conn_params)) {
 		spin_unlock(&dpo_conn_lock);
 		dpo_conn_put(c);
 		return false;
 	}
-	hash_add_rcu(conns_by_sk, &c->hnode, (unsigned long)c->sk);
 	list_add_tail(&c->node, &s->conns);
 	c->session = s;
 	nconns++;
@@ -385,7 +397,8 @@ void dpo_conn_session_end(struct dpo_session *s)
 	list_for_each_entry_safe(c, tmp, &restore, node) {
 		spin_lock(&dpo_conn_lock);
 		list_del_init(&c->node);
-		hash_del_rcu(&c->hnode);
+		WARN_ON_ONCE(rhashtable_remove_fast(&conns_by_sk, &c->hnode,
+						    conn_params));
 		nconns--;
 		spin_unlock(&dpo_conn_lock);
 		this_cpu_add(c->traffic->pcpu->closed, 1);
@@ -638,7 +651,11 @@ static int conn_release(struct socket *sock)
 
 int __init dpo_conn_init(void)
 {
-	int i;
+	int i, err;
+
+	err = rhashtable_init(&conns_by_sk, &conn_params);
+	if (err)
+		return err;
 
 	for (i = 0; i < 2; i++) {
 		const struct proto_ops *orig = dpo_listener_orig_ops(i);
@@ -664,4 +681,5 @@ void dpo_conn_exit(void)
 {
 	/* Every connection holds a module reference: none is left here. */
 	WARN_ON(dpo_conn_objects());
+	rhashtable_destroy(&conns_by_sk);
 }

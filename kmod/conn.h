@@ -5,6 +5,7 @@
 #include <linux/list.h>
 #include <linux/net.h>
 #include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <uapi/linux/dpo.h>
@@ -34,7 +35,7 @@ enum dpo_conn_drain {
  * session ends and the original ops are put back.
  */
 struct dpo_conn {
-	struct hlist_node hnode;	/* in the sock hash, RCU */
+	struct rhash_head hnode;	/* in conns_by_sk, RCU */
 	struct list_head node;		/* in session->conns, dpo_conn_lock */
 	struct dpo_session *session;	/* NULL once off the session */
 	struct socket *sock;
