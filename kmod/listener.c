@@ -407,18 +407,19 @@ static int kern_accept(struct socket *sock, struct socket *newsock,
 		       struct dpo_accept_call *c)
 {
 	const struct proto_ops *orig = orig_ops[family_index(sock->sk)];
-	int idx = srcu_read_lock(&sock_srcu);
-	bool held = try_module_get(THIS_MODULE);
-	int err;
+	int idx, err;
 
-	/* Unloading: all restored; stay in the section the unload waits for. */
-	if (held)
-		srcu_read_unlock(&sock_srcu, idx);
-	err = dpo_accept_orig(orig, sock, newsock, c, dpo_accept_flags(c));
-	if (held)
+	/* No sleep yet since the ops were loaded: RCU-tasks covers this. */
+	if (try_module_get(THIS_MODULE)) {
+		err = dpo_accept_orig(orig, sock, newsock, c,
+				      dpo_accept_flags(c));
 		module_put(THIS_MODULE);
-	else
-		srcu_read_unlock(&sock_srcu, idx);
+		return err;
+	}
+	/* Unloading: all restored; stay in a section the unload waits for. */
+	idx = srcu_read_lock(&sock_srcu);
+	err = dpo_accept_orig(orig, sock, newsock, c, dpo_accept_flags(c));
+	srcu_read_unlock(&sock_srcu, idx);
 	return err;
 }
 
@@ -985,6 +986,8 @@ int __init dpo_listener_init(void)
 
 void dpo_listener_exit(void)
 {
+	/* Who loaded our ops is in a wrapper's section, or holds a ref. */
+	synchronize_rcu_tasks();
 	/* listener_free() returning (it held a module reference till then). */
 	rcu_barrier_tasks();
 	/* Wrappers still returning, and task works queued by kicks. */
