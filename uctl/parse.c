@@ -155,10 +155,9 @@ static const char *const owner_names[] = {
 };
 
 /*
- * "canary" takes an optional share of the patched instance, "canary:10"
- * (1 to 99 %): parsed so that scripts can be written today, although the
- * module does not implement canaries yet (and the protocol has no
- * attribute for the share).
+ * "canary:PCT" gives the patched instance PCT percent (1 to 99) of the new
+ * connections (DPO_A_CANARY_PCT). A bare "canary" parses, and the module
+ * refuses it with its own message (a canary needs a percentage).
  */
 int dpo_parse_owner(const char *s, uint8_t *owner, uint32_t *pct)
 {
