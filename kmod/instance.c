@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Tracked processes (instances): lookup by pid, sampling, exit. */
 #include <linux/hashtable.h>
 #include <linux/netlink.h>
 #include <linux/pid.h>
