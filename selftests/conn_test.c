@@ -843,9 +843,11 @@ TEST_F_TIMEOUT(ct, agrees_with_sock_diag, 60)
 				   &self->ack), self->ack);
 	ASSERT_EQ(40, n);
 	for (i = 0; i < n; i++) {
-		struct srv *s = srv_took(so, objs[i].peer_port) ? so : sp;
+		int f = objs[i].family;
+		struct srv *s = srv_took_from(so, f, objs[i].peer_port) ?
+				so : sp;
 
-		EXPECT_TRUE(srv_took(s, objs[i].peer_port));
+		EXPECT_TRUE(srv_took_from(s, f, objs[i].peer_port));
 		EXPECT_EQ(s->pid, objs[i].pid);
 		EXPECT_EQ(s->role, objs[i].role);
 	}

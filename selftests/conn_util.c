@@ -46,7 +46,9 @@ enum { REP_ACCEPT = 1, REP_CMD };
 struct srv_rep {
 	__s32 kind;
 	__s32 port;		/* REP_ACCEPT: the client's port */
-	__s32 err;		/* REP_CMD: 0 or an errno; 'a': the port */
+	__s32 err;		/* REP_CMD: 0 or an errno; 'a': the port;
+				 * REP_ACCEPT: the client's address family
+				 */
 };
 
 #define SRV_MAX_LFD	4
@@ -229,13 +231,16 @@ static void *c_serve(void *arg)
 	return NULL;
 }
 
-static __u16 peer_port(int fd)
+/* The peer's port; its address family in *@family. */
+static __u16 peer_port(int fd, int *family)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
+	*family = 0;
 	if (getpeername(fd, (struct sockaddr *)&ss, &len))
 		return 0;
+	*family = ss.ss_family;
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
@@ -246,9 +251,11 @@ static void c_take(int cfd)
 {
 	pthread_attr_t attr;
 	pthread_t th;
+	int family;
+	__u16 port = peer_port(cfd, &family);
 
 	INC(accepted);
-	c_report(REP_ACCEPT, peer_port(cfd), 0);
+	c_report(REP_ACCEPT, port, family);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -343,7 +350,7 @@ srv_main(const int *lfds, int nlfd, int cmd_fd, int rep_fd, int slot,
 		case 'a':
 			cfd = c_accept(3000);
 			if (cfd >= 0) {
-				int port = peer_port(cfd);
+				int family, port = peer_port(cfd, &family);
 
 				c_take(cfd);
 				c_report(REP_CMD, 0, port);
@@ -453,8 +460,10 @@ static int srv_read_rep(struct srv *s, struct srv_rep *r, int ms)
 	if (n != sizeof(*r))
 		return n < 0 ? -errno : -EPIPE;
 	if (r->kind == REP_ACCEPT) {
-		if (s->naccepted < (int)(sizeof(s->ports) / sizeof(s->ports[0])))
+		if (s->naccepted < (int)(sizeof(s->ports) / sizeof(s->ports[0]))) {
 			s->ports[s->naccepted] = r->port;
+			s->families[s->naccepted] = r->err;
+		}
 		s->naccepted++;
 	}
 	return 0;
@@ -523,10 +532,16 @@ void srv_pump(struct srv *s, int ms, int want)
 
 bool srv_took(struct srv *s, __u16 port)
 {
+	return srv_took_from(s, 0, port);
+}
+
+bool srv_took_from(struct srv *s, int family, __u16 port)
+{
 	int i;
 
 	for (i = 0; i < s->naccepted && i < 1024; i++)
-		if (s->ports[i] == port)
+		if (s->ports[i] == port &&
+		    (!family || s->families[i] == family))
 			return true;
 	return false;
 }

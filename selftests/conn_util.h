@@ -85,9 +85,10 @@ struct srv {
 	int cmd_fd, rep_fd;
 	int slot;		/* index in srv_log->slot */
 	__u8 role;		/* what it answers in srv_resp.role */
-	/* accepts reported so far: the clients' ports */
+	/* accepts reported so far: the clients' ports and address families */
 	int naccepted;
 	__u16 ports[1024];
+	__u8 families[1024];
 };
 
 /*
@@ -117,6 +118,11 @@ int srv_release(struct srv *s, char how);
 void srv_pump(struct srv *s, int ms, int want);
 /* Whether the server reported accepting the client with local port @port. */
 bool srv_took(struct srv *s, __u16 port);
+/*
+ * The same for a client of @family only: IPv4 and IPv6 clients can have the
+ * same port.
+ */
+bool srv_took_from(struct srv *s, int family, __u16 port);
 
 /* ---- sockets ---- */
 
