@@ -13,6 +13,9 @@
 #   make fuzz N=...    a long netlink fuzz run in the VM (KVER=..., SEED=...)
 #   make vm-shell      boot the VM with a shell (KVER=...)
 #   make lint          checkpatch --strict, W=1 and sparse on every kernel
+#   make regen         regenerate the files made from the protocol spec
+#                      (include/netlink/specs/dpo.yaml); `make check` fails
+#                      while a committed one is stale
 #   make deps          install the Debian packages the above need
 
 BUILD      := $(CURDIR)/build
@@ -22,10 +25,17 @@ KSFT_INC   := $(KSRC)/tools/testing/selftests
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 KERNELS_SH := $(CURDIR)/selftests/vm/kernels.sh
 DEBUG_KERNEL_SH := $(CURDIR)/selftests/debug-kernel/build.sh
+# The kernel's YNL generator, from Debian's 6.12 sources (never committed).
+YNL_TARBALL := /usr/src/linux-source-6.12.tar.xz
+YNL        := $(BUILD)/ynl
+# What include/netlink/regen.sh writes from the spec; committed.
+GENERATED  := include/uapi/linux/dpo.h kmod/nl_ops.h kmod/nl_ops.c \
+	include/netlink/dpo-desc.h
 
 DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
-	linux-source-6.1 qemu-system-x86 busybox-static cpio kmod xz-utils \
+	linux-source-6.1 linux-source-6.12 python3-yaml python3-jsonschema \
+	qemu-system-x86 busybox-static cpio kmod xz-utils \
 	libnl-3-dev libnl-genl-3-dev pkg-config gcc make libc6-dev \
 	sparse valgrind flex bison bc libelf-dev libssl-dev
 
@@ -39,7 +49,7 @@ KDIR      ?= /usr/src/linux-headers-$(shell $(KERNELS_SH) newest)
 
 .PHONY: all module dpoctl deps ksft-src lint lint-run check check-run \
 	check-quick check-quick-run demo bench fuzz vm-shell vm-bins unit \
-	debug-kernel \
+	debug-kernel regen regen-check ynl-src \
 	clean help
 
 all: module dpoctl
@@ -82,6 +92,31 @@ $(KSRC)/.stamp: $(SRC_TARBALL)
 		linux-source-6.1/scripts/const_structs.checkpatch
 	touch $@
 
+# Only what we use from the 6.12 tarball: the YNL generator, its library
+# (the ynl CLI of the selftests) and the genetlink-legacy schema.
+ynl-src: $(YNL)/.stamp
+$(YNL)/.stamp: $(YNL_TARBALL)
+	rm -rf $(YNL) && mkdir -p $(YNL)
+	tar -xJf $(YNL_TARBALL) -C $(YNL) --strip-components=1 \
+		linux-source-6.12/tools/net/ynl \
+		linux-source-6.12/Documentation/netlink/genetlink-legacy.yaml
+	touch $@
+
+regen: deps
+	@$(MAKE) --no-print-directory ynl-src
+	include/netlink/regen.sh $(YNL) $(CURDIR)
+
+# Fails, naming them, when committed generated files differ from the spec.
+regen-check: ynl-src
+	@rm -rf $(BUILD)/regen-check
+	@include/netlink/regen.sh $(YNL) $(BUILD)/regen-check >/dev/null
+	@stale=""; for f in $(GENERATED); do \
+		cmp -s $(BUILD)/regen-check/$$f $$f || stale="$$stale $$f"; \
+	done; \
+	if [ -n "$$stale" ]; then \
+		echo "regen-check: stale:$$stale (run make regen)" >&2; exit 1; \
+	fi; echo "regen-check: generated files match the spec"
+
 # The kernel build tree for a release, or our debug kernel for "debug".
 kdir_of = $(if $(filter debug,$(1)),$(shell $(DEBUG_KERNEL_SH) $(BUILD)),/usr/src/linux-headers-$(1))
 
@@ -102,7 +137,7 @@ debug-kernel: deps
 unit:
 	$(MAKE) -C uctl O=$(BUILD)/uctl test
 
-vm-bins: ksft-src
+vm-bins: ksft-src ynl-src
 	$(MAKE) -C uctl O=$(BUILD)/uctl-static STATIC=1
 	$(MAKE) -C selftests O=$(BUILD)/selftests KSFT_INC=$(KSFT_INC)
 	$(MAKE) -C selftests/bench O=$(BUILD)/bench

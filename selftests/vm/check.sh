@@ -4,7 +4,9 @@
 # The whole test run behind `make check`:
 #   check.sh --build DIR --kvers "KVER..."
 # 1. the host unit tests of dpoctl (make -C uctl O=DIR/uctl test),
-# 2. for each kernel: build dpo.ko (DIR/kmod/KVER/kmod/dpo.ko, the top-level
+# 2. whether the files generated from the protocol spec are current
+#    (make regen-check),
+# 3. for each kernel: build dpo.ko (DIR/kmod/KVER/kmod/dpo.ko, the top-level
 #    Makefile's rule) and run the selftests in QEMU (run.sh --mode test).
 # TAP-style result lines ("ok ...", "not ok ...", "ok ... # SKIP") are
 # counted; a failed build, a failed `make test` or a VM that did not finish
@@ -70,6 +72,14 @@ make -C "$repo/uctl" O="$build/uctl" test 2>&1 | tee "$tmp/unit.log"
 rc=${PIPESTATUS[0]}
 count "$tmp/unit.log"
 [ "$rc" = 0 ] || fail "unit: make test failed (status $rc)"
+
+echo "# generated files: make regen-check"
+if make -s -C "$repo" ${build_var[@]+"${build_var[@]}"} regen-check 2>&1; then
+	echo "ok - the files generated from include/netlink/specs/dpo.yaml are current"
+	passed=$((passed + 1))
+else
+	fail "generated files are stale: run make regen and commit them"
+fi
 
 [ -n "${kvers// /}" ] || fail "no kernel to test (is a kernel and its headers installed?)"
 for kver in $kvers; do
