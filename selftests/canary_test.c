@@ -55,8 +55,8 @@ static double now_s(void)
 }
 
 FIXTURE(canary) {
-	struct nl_sock nl;
-	struct nl_ack ack;
+	struct dt_sock nl;
+	struct dt_ack ack;
 	struct sockaddr_in addr;
 	int lfd;
 	int results[2];		/* acceptors -> test: 'O' or 'P' each */
@@ -68,10 +68,10 @@ FIXTURE(canary) {
 FIXTURE_SETUP(canary)
 {
 	socklen_t len = sizeof(self->addr);
-	struct dpo_obj o;
+	struct dt_obj o;
 
-	ASSERT_EQ(0, dpo_connect(&self->nl));
-	ASSERT_EQ(0, dpo_reset(&self->nl, 2000));
+	ASSERT_EQ(0, dt_connect(&self->nl));
+	ASSERT_EQ(0, dt_reset(&self->nl, 2000));
 	self->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	ASSERT_LE(0, self->lfd);
 	self->addr.sin_family = AF_INET;
@@ -87,13 +87,13 @@ FIXTURE_SETUP(canary)
 	self->original = spawn_acceptor(self->lfd, self->results[1], 'O', -1);
 	self->patched = spawn_acceptor(self->lfd, self->results[1], 'P',
 				       self->go[0]);
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESSION, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESSION, 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESSION, self->original,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESSION, self->original,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESSION, self->patched,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESSION, self->patched,
 				      DPO_ROLE_PATCHED, &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESSION, self->lfd, &o,
+	ASSERT_NL_OK(dt_listener_add(&self->nl, SESSION, self->lfd, &o,
 				      &self->ack), self->ack);
 	self->listener = o.listener_id;
 }
@@ -107,19 +107,19 @@ FIXTURE_TEARDOWN(canary)
 	waitpid(self->patched, NULL, 0);
 	EXPECT_RESET(&self->nl);
 	close(self->lfd);
-	nl_close(&self->nl);
+	dt_close(&self->nl);
 }
 
-static int owner_canary(struct nl_sock *nl, int pct, struct nl_ack *ack)
+static int owner_canary(struct dt_sock *nl, int pct, struct dt_ack *ack)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 
-	nlm_dpo(&m, nl, DPO_CMD_OWNER_SET, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, SESSION);
+	dt_msg_dpo(&m, nl, DPO_CMD_OWNER_SET, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESSION);
 	nlm_put_u8(&m, DPO_A_OWNER, DPO_OWNER_CANARY);
 	if (pct >= 0)
 		nlm_put_u8(&m, DPO_A_CANARY_PCT, pct);
-	return nl_request(nl, &m, ack, NULL);
+	return dt_request(nl, &m, ack, NULL);
 }
 
 /*
@@ -160,12 +160,12 @@ static int run_clients(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(canary, split_20_percent, 300)
 {
 	int n = 2000, orig, patched, got;
-	struct dpo_obj o;
+	struct dt_obj o;
 	double t0;
 
 	ASSERT_EQ(1, write(self->go[1], "g", 1));
 	ASSERT_NL_OK(owner_canary(&self->nl, 20, &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESSION, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESSION, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_OWNER_CANARY, o.owner);
 
@@ -177,7 +177,7 @@ TEST_F_TIMEOUT(canary, split_20_percent, 300)
 	EXPECT_LE(15 * n / 100, patched);
 	EXPECT_GE(25 * n / 100, patched);
 
-	ASSERT_NL_OK(dpo_listener_get(&self->nl, self->listener, &o,
+	ASSERT_NL_OK(dt_listener_get(&self->nl, self->listener, &o,
 				      &self->ack), self->ack);
 	EXPECT_EQ((__u64)orig, o.accepted_original);
 	EXPECT_EQ((__u64)patched, o.accepted_patched);
@@ -216,7 +216,7 @@ TEST_F_TIMEOUT(canary, missing_role_takes_nothing, 120)
 	int n = 40, orig, patched, got;
 
 	ASSERT_NL_OK(owner_canary(&self->nl, 50, &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_instance_del(&self->nl, self->patched, &self->ack),
+	ASSERT_NL_OK(dt_instance_del(&self->nl, self->patched, &self->ack),
 		     self->ack);
 	got = run_clients(_metadata, self, n, 8, 60, &orig, &patched);
 	ASSERT_EQ(n, got);
@@ -225,7 +225,7 @@ TEST_F_TIMEOUT(canary, missing_role_takes_nothing, 120)
 
 TEST_F(canary, bad_input)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 
 	EXPECT_NL_ERR(owner_canary(&self->nl, -1, &self->ack), self->ack,
 		      EINVAL, "missing attribute: canary percentage");
@@ -234,11 +234,11 @@ TEST_F(canary, bad_input)
 	EXPECT_NL_ERR(owner_canary(&self->nl, 100, &self->ack), self->ack,
 		      ERANGE, NULL);
 
-	nlm_dpo(&m, &self->nl, DPO_CMD_OWNER_SET, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, SESSION);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_OWNER_SET, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESSION);
 	nlm_put_u8(&m, DPO_A_OWNER, DPO_OWNER_ORIGINAL);
 	nlm_put_u8(&m, DPO_A_CANARY_PCT, 10);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, "a percentage is only for canary ownership");
 }
 

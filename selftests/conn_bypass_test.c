@@ -62,7 +62,7 @@ struct zc_rx {
 	__u32 reserved;
 };
 
-static struct dpo_obj objs[MAXOBJ];
+static struct dt_obj objs[MAXOBJ];
 
 enum srv_mode { SRV_SENDFILE, SRV_ZC_SEND, SRV_ZC_RECV };
 
@@ -84,8 +84,8 @@ struct job {
 };
 
 FIXTURE(bp) {
-	struct nl_sock nl, ev;
-	struct nl_ack ack;
+	struct dt_sock nl, ev;
+	struct dt_ack ack;
 	pid_t other;
 	int lfd, cfd, afd;
 	__u16 port;
@@ -96,12 +96,12 @@ FIXTURE_SETUP(bp)
 	self->nl.fd = self->ev.fd = -1;
 	self->lfd = self->cfd = self->afd = -1;
 	self->other = -1;
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
-	ASSERT_EQ(0, dpo_listen(&self->ev, &self->nl, self->nl.grp_events));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_listen(&self->ev, &self->nl, self->nl.grp_events));
 	self->lfd = tcp_listener(AF_INET, &self->port);
 	ASSERT_LE(0, self->lfd);
 	self->other = fork();
@@ -133,10 +133,10 @@ FIXTURE_TEARDOWN(bp)
 		waitpid(self->other, NULL, 0);
 	}
 	if (self->ev.fd >= 0)
-		nl_close(&self->ev);
+		dt_close(&self->ev);
 	if (self->nl.fd >= 0) {
 		EXPECT_RESET(&self->nl);
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 }
 
@@ -391,17 +391,17 @@ static void run(struct __test_metadata *_metadata,
 }
 
 /* The registry entry of our one connection, once it counted @want. */
-static int entry(FIXTURE_DATA(bp) *self, __u64 want, struct dpo_obj *out,
+static int entry(FIXTURE_DATA(bp) *self, __u64 want, struct dt_obj *out,
 		 int ms)
 {
 	__u64 end = now_ns() + (__u64)ms * MS;
 	__u16 port = sock_port(self->cfd);
 
 	for (;;) {
-		const struct dpo_obj *e;
+		const struct dt_obj *e;
 		int n = 0, ret;
 
-		ret = dpo_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n, NULL);
+		ret = dt_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n, NULL);
 		if (ret)
 			return ret;
 		e = conn_find(objs, n < MAXOBJ ? n : MAXOBJ, port);
@@ -423,7 +423,7 @@ static int entry(FIXTURE_DATA(bp) *self, __u64 want, struct dpo_obj *out,
 static void check_idle_and_drain(struct __test_metadata *_metadata,
 				 FIXTURE_DATA(bp) *self, size_t resp_len)
 {
-	struct dpo_obj e, o;
+	struct dt_obj e, o;
 	__u64 t0;
 	int ret;
 
@@ -441,13 +441,13 @@ static void check_idle_and_drain(struct __test_metadata *_metadata,
 	EXPECT_EQ(NREQ * REQ_LEN, e.bytes_in);
 	EXPECT_EQ(NREQ * resp_len, e.bytes_out);
 
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, getpid(), now_ns(), &o,
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, getpid(), now_ns(), &o,
 					   3000));
 	EXPECT_EQ(NREQ, o.stats.requests);
 	EXPECT_EQ(NREQ * REQ_LEN, o.stats.bytes_in);
 
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, DPO_ROLE_ORIGINAL, DEADLINE_MS,
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, DPO_ROLE_ORIGINAL, DEADLINE_MS,
 			       NULL, &self->ack), self->ack);
 	ret = cli_wait_eof(self->cfd, DEADLINE_MS / 2);
 	EXPECT_EQ(0, ret) {

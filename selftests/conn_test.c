@@ -46,14 +46,14 @@
 #define TCPS_ESTABLISHED	1
 #define TCPS_CLOSE_WAIT		8
 
-static struct dpo_obj objs[MAXOBJ];
-static struct dpo_obj smp_buf[MAXSMP];
+static struct dt_obj objs[MAXOBJ];
+static struct dt_obj smp_buf[MAXSMP];
 
 static const int fam_of[2] = { AF_INET, AF_INET6 };
 
 FIXTURE(ct) {
-	struct nl_sock nl, smp;
-	struct nl_ack ack;
+	struct dt_sock nl, smp;
+	struct dt_ack ack;
 	struct srv srv[3];	/* original, patched, not an instance */
 	int lfd[2];		/* IPv4, IPv6 */
 	__u16 port[2];
@@ -65,7 +65,7 @@ FIXTURE(ct) {
 
 FIXTURE_SETUP(ct)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 	int i;
 
 	self->nl.fd = self->smp.fd = -1;
@@ -74,11 +74,11 @@ FIXTURE_SETUP(ct)
 		self->srv[i].pid = self->srv[i].cmd_fd = self->srv[i].rep_fd = -1;
 	self->ncfd = 0;
 	self->next_id = 1;
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 	ASSERT_EQ(0, srv_log_init());
 	for (i = 0; i < 2; i++) {
 		self->lfd[i] = tcp_listener(fam_of[i], &self->port[i]);
@@ -91,15 +91,15 @@ FIXTURE_SETUP(ct)
 	ASSERT_EQ(0, srv_start(&self->srv[1], self->lfd, 2, 1, PATCH));
 	ASSERT_EQ(0, srv_start(&self->srv[2], self->lfd, 2, 2, 0));
 	/* Joined before the instances are added: their first samples too. */
-	ASSERT_EQ(0, dpo_listen(&self->smp, &self->nl, self->nl.grp_samples));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS, 100, &self->ack),
+	ASSERT_EQ(0, dt_listen(&self->smp, &self->nl, self->nl.grp_samples));
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
 				      &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->srv[1].pid, PATCH,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[1].pid, PATCH,
 				      &self->ack), self->ack);
 	for (i = 0; i < 2; i++) {
-		ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS, self->lfd[i], &o,
+		ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd[i], &o,
 					      &self->ack), self->ack);
 		self->lid[i] = o.listener_id;
 	}
@@ -119,10 +119,10 @@ FIXTURE_TEARDOWN(ct)
 		if (self->lfd[i] >= 0)
 			close(self->lfd[i]);
 	if (self->smp.fd >= 0)
-		nl_close(&self->smp);
+		dt_close(&self->smp);
 	if (self->nl.fd >= 0) {
 		EXPECT_RESET(&self->nl);
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 }
 
@@ -153,16 +153,16 @@ static void cclose(FIXTURE_DATA(ct) *self, int fd)
  * @requests requests (@requests < 0: until it is gone). 0 and *@out, or
  * -ETIMEDOUT with the last entry seen in *@out (cmd 0 if none).
  */
-static int conn_wait(struct nl_sock *nl, const char *sess, __u16 port,
-		     long long requests, struct dpo_obj *out, int ms)
+static int conn_wait(struct dt_sock *nl, const char *sess, __u16 port,
+		     long long requests, struct dt_obj *out, int ms)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
 
 	for (;;) {
-		const struct dpo_obj *e;
+		const struct dt_obj *e;
 		int n = 0, ret;
 
-		ret = dpo_conn_dump(nl, sess, 0, objs, MAXOBJ, &n, NULL);
+		ret = dt_conn_dump(nl, sess, 0, objs, MAXOBJ, &n, NULL);
 		if (ret)
 			return ret;
 		e = conn_find(objs, n < MAXOBJ ? n : MAXOBJ, port);
@@ -203,7 +203,7 @@ struct expect {
 };
 
 static void expect_conn(struct __test_metadata *_metadata,
-			const struct dpo_obj *o, const struct expect *x)
+			const struct dt_obj *o, const struct expect *x)
 {
 	EXPECT_EQ(DPO_CMD_CONN_GET, o->cmd);
 	EXPECT_STREQ(x->sess, o->session);
@@ -247,7 +247,7 @@ static void registry_family(struct __test_metadata *_metadata,
 		.family = fam_of[fi], .port = self->port[fi],
 		.state = DPO_CONN_IDLE,
 	}, eb = ea;
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 t0, t1, last;
 	unsigned int k;
 	int a, b, n, closed;
@@ -258,7 +258,7 @@ static void registry_family(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, srv_go(sp));
 
 	/* One connection to each instance. */
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	t0 = now_ns();
 	a = cconnect(self, fi);
@@ -266,7 +266,7 @@ static void registry_family(struct __test_metadata *_metadata,
 	ea.peer_port = sock_port(a);
 	srv_pump(so, 3000, 1);
 	ASSERT_TRUE(srv_took(so, ea.peer_port));
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
 	b = cconnect(self, fi);
 	ASSERT_LE(0, b);
@@ -276,7 +276,7 @@ static void registry_family(struct __test_metadata *_metadata,
 	t1 = now_ns();
 
 	/* Accepted, nothing read yet: idle, all zero. */
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	ASSERT_EQ(2, n);
 	ASSERT_NE(NULL, conn_find(objs, n, ea.peer_port));
@@ -315,7 +315,7 @@ static void registry_family(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[0].held, 1, 10000));
 	ea.bytes_in += 50;
 	ea.state = DPO_CONN_BUSY;
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	ASSERT_NE(NULL, conn_find(objs, n, ea.peer_port));
 	expect_conn(_metadata, conn_find(objs, n, ea.peer_port), &ea);
@@ -348,7 +348,7 @@ static void registry_family(struct __test_metadata *_metadata,
 		TH_LOG("client closed port %u: still registered (%s)",
 		       eb.peer_port, conn_state_name(o.conn_state));
 	}
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(0, n);
 }
@@ -373,13 +373,13 @@ TEST_F(ct, pipelined_and_msg_more)
 {
 	struct srv_req two[2];
 	struct srv_resp r;
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 end;
 	__u16 port;
 	int c, k;
 
 	ASSERT_EQ(0, srv_go(&self->srv[0]));
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	c = cconnect(self, 0);
 	ASSERT_LE(0, c);
@@ -432,27 +432,27 @@ TEST_F(ct, pipelined_and_msg_more)
 TEST_F(ct, not_registered)
 {
 	struct srv *so = &self->srv[0], *sx = &self->srv[2];
-	struct dpo_obj o;
+	struct dt_obj o;
 	int c1, c2, c3, n, port;
 
 	/* Accepted by an instance while the listener is not attached. */
-	ASSERT_NL_OK(dpo_listener_del(&self->nl, self->lid[0], &self->ack),
+	ASSERT_NL_OK(dt_listener_del(&self->nl, self->lid[0], &self->ack),
 		     self->ack);
 	c1 = cconnect(self, 0);
 	ASSERT_LE(0, c1);
 	port = srv_accept_one(so);
 	ASSERT_EQ(sock_port(c1), port);
 	ASSERT_EQ(0, cli_exchange(c1, self->next_id++, 100, 200, 0, NULL, 10000));
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(0, n);
 
 	/* Attached again: that connection stays unregistered. */
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS, self->lfd[0], &o,
+	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd[0], &o,
 				      &self->ack), self->ack);
 	self->lid[0] = o.listener_id;
 	ASSERT_EQ(0, cli_exchange(c1, self->next_id++, 100, 200, 0, NULL, 10000));
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(0, n);
 
@@ -463,7 +463,7 @@ TEST_F(ct, not_registered)
 	port = srv_accept_one(sx);
 	ASSERT_EQ(sock_port(c2), port);
 	ASSERT_EQ(0, cli_exchange(c2, self->next_id++, 100, 200, 0, NULL, 10000));
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(0, n);
 
@@ -474,21 +474,21 @@ TEST_F(ct, not_registered)
 	ASSERT_EQ(sock_port(c3), port);
 	ASSERT_EQ(0, cli_exchange(c3, self->next_id++, 100, 200, 0, NULL, 10000));
 	ASSERT_EQ(0, conn_wait(&self->nl, SESS, sock_port(c3), 1, &o, 10000));
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(so->pid, objs[0].pid);
 	EXPECT_EQ(sock_port(c3), objs[0].peer_port);
 
 	/* The samples count that one only. */
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o,
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o,
 					   3000));
 	EXPECT_EQ(1, o.stats.conns_accepted);
 	EXPECT_EQ(1, o.stats.conns_active);
 	EXPECT_EQ(1, o.stats.requests);
 	EXPECT_EQ(100, o.stats.bytes_in);
 	EXPECT_EQ(200, o.stats.bytes_out);
-	ASSERT_NL_OK(dpo_listener_get(&self->nl, self->lid[0], &o, &self->ack),
+	ASSERT_NL_OK(dt_listener_get(&self->nl, self->lid[0], &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(1, o.accepted_original);
 	EXPECT_EQ(1, o.accepted_other);
@@ -497,18 +497,18 @@ TEST_F(ct, not_registered)
 /* Deleting the session forgets its connections; they keep working. */
 TEST_F(ct, session_del_unregisters)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 	int c, n;
 
 	ASSERT_EQ(0, srv_go(&self->srv[0]));
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	c = cconnect(self, 1);
 	ASSERT_LE(0, c);
 	ASSERT_EQ(0, cli_exchange(c, self->next_id++, 30, 40, 0, NULL, 10000));
 	ASSERT_EQ(0, conn_wait(&self->nl, SESS, sock_port(c), 1, &o, 10000));
-	ASSERT_NL_OK(dpo_session_del(&self->nl, SESS, &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_session_del(&self->nl, SESS, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(0, n);
 	EXPECT_EQ(0, cli_exchange(c, self->next_id++, 30, 40, 0, NULL, 10000));
@@ -557,7 +557,7 @@ TEST_F(ct, relistened_connection)
 	ASSERT_LE(0, base);
 	own_connection(_metadata, self, &lfd, &cfd, &afd);
 	EXPECT_TRUE(has_dpo_ops(afd));
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS2, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS2, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(1, n);
 
@@ -571,14 +571,14 @@ TEST_F(ct, relistened_connection)
 	EXPECT_FALSE(has_dpo_ops(a2)) {
 		TH_LOG("a connection of the re-listened socket kept dpo's ops");
 	}
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS2, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS2, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(1, n);
 
 	close(a2);
 	close(c2);
 	close(cfd);
-	ASSERT_NL_OK(dpo_session_del(&self->nl, SESS2, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_session_del(&self->nl, SESS2, &self->ack), self->ack);
 	close(afd);
 	close(lfd);
 	EXPECT_EQ(base, kmod_refcnt_settle(base, 15000));
@@ -626,7 +626,7 @@ TEST_F_TIMEOUT(ct, setsockopt_in_flight_holds_module, 60)
 	ASSERT_EQ(0, uffd_wait_fault(uffd, 10000));
 
 	/* Every session gone: only that call can hold the module now. */
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 	ret = kmod_unload();
 	EXPECT_EQ(-EWOULDBLOCK, ret) {
 		TH_LOG("delete_module with a setsockopt() in dpo's wrapper: %s",
@@ -645,7 +645,7 @@ TEST_F_TIMEOUT(ct, setsockopt_in_flight_holds_module, 60)
 	EXPECT_EQ(0, ret);
 	if (!kmod_loaded())
 		ASSERT_EQ(0, kmod_load());
-	ASSERT_EQ(0, nl_resolve(&self->nl));
+	ASSERT_EQ(0, dt_resolve(&self->nl));
 	/* The connection, restored, still carries data. */
 	EXPECT_EQ(1, write(cfd, "x", 1));
 	EXPECT_EQ(1, recv(sc.fd, &c, 1, 0));
@@ -747,12 +747,12 @@ static int diag_peers(int family, __u16 lport, struct peer *out, int max)
 }
 
 /* The registry's peers of @family in @sess, sorted; number or -errno. */
-static int registry_peers(struct nl_sock *nl, int family, struct peer *out,
+static int registry_peers(struct dt_sock *nl, int family, struct peer *out,
 			  int max)
 {
 	int i, n = 0, k = 0, ret;
 
-	ret = dpo_conn_dump(nl, SESS, 0, objs, MAXOBJ, &n, NULL);
+	ret = dt_conn_dump(nl, SESS, 0, objs, MAXOBJ, &n, NULL);
 	if (ret)
 		return ret;
 	for (i = 0; i < n && i < MAXOBJ; i++) {
@@ -812,7 +812,7 @@ TEST_F_TIMEOUT(ct, agrees_with_sock_diag, 60)
 	for (fi = 0; fi < 2; fi++) {
 		for (i = 0; i < 20; i++) {
 			if (i == 0 || i == 10)
-				ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS,
+				ASSERT_NL_OK(dt_owner_set(&self->nl, SESS,
 					i ? DPO_OWNER_PATCHED :
 					    DPO_OWNER_ORIGINAL, &self->ack),
 					self->ack);
@@ -839,7 +839,7 @@ TEST_F_TIMEOUT(ct, agrees_with_sock_diag, 60)
 		expect_agree(_metadata, self, fi, 20);
 
 	/* Each entry names the process that accepted it. */
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	ASSERT_EQ(40, n);
 	for (i = 0; i < n; i++) {
@@ -882,11 +882,11 @@ TEST_F_TIMEOUT(ct, agrees_with_sock_diag, 60)
  * SAMPLE_NTFs of @pid with a sequence number in (@after, @upto] (@upto 0:
  * any) from @smp during up to @ms, or until @upto is seen; how many.
  */
-static int collect(struct nl_sock *smp, __u32 pid, __u64 after, __u64 upto,
-		   int ms, struct dpo_obj *out, int max)
+static int collect(struct dt_sock *smp, __u32 pid, __u64 after, __u64 upto,
+		   int ms, struct dt_obj *out, int max)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int n = 0;
 
 	for (;;) {
@@ -895,7 +895,7 @@ static int collect(struct nl_sock *smp, __u32 pid, __u64 after, __u64 upto,
 
 		if (now >= end)
 			break;
-		ret = nl_recv_ntf(smp, &o, (end - now) / 1000000 + 1);
+		ret = dt_recv_ntf(smp, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret || o.cmd != DPO_CMD_SAMPLE_NTF || o.pid != pid ||
@@ -914,13 +914,13 @@ static int collect(struct nl_sock *smp, __u32 pid, __u64 after, __u64 upto,
  * sequence number in (@after[i], @upto[i]] go to @out[i] (@n[i] of them),
  * until both @upto are seen or @ms passed.
  */
-static void collect2(struct nl_sock *smp, const __u32 *pid, const __u64 *after,
-		     const __u64 *upto, int ms, struct dpo_obj *out[2], int max,
+static void collect2(struct dt_sock *smp, const __u32 *pid, const __u64 *after,
+		     const __u64 *upto, int ms, struct dt_obj *out[2], int max,
 		     int *n)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
 	bool seen[2] = { false, false };
-	struct dpo_obj o;
+	struct dt_obj o;
 	int i;
 
 	n[0] = n[1] = 0;
@@ -930,7 +930,7 @@ static void collect2(struct nl_sock *smp, const __u32 *pid, const __u64 *after,
 
 		if (now >= end)
 			break;
-		ret = nl_recv_ntf(smp, &o, (end - now) / 1000000 + 1);
+		ret = dt_recv_ntf(smp, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret || o.cmd != DPO_CMD_SAMPLE_NTF)
@@ -956,7 +956,7 @@ TEST_F(ct, sample_totals)
 	};
 	struct srv *so = &self->srv[0], *sp = &self->srv[1];
 	__u64 in_o = 0, out_o = 0, in_p = 0, out_p = 0;
-	struct dpo_obj o, first;
+	struct dt_obj o, first;
 	int c[5], i, k, n;
 
 	/* The first sample (at INSTANCE_ADD) has totals but no rates. */
@@ -987,7 +987,7 @@ TEST_F(ct, sample_totals)
 	ASSERT_EQ(0, srv_go(so));
 	ASSERT_EQ(0, srv_go(sp));
 	/* Three connections to the original, two to the patched. */
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	for (i = 0; i < 3; i++) {
 		c[i] = cconnect(self, i & 1);
@@ -1002,7 +1002,7 @@ TEST_F(ct, sample_totals)
 	}
 	srv_pump(so, 3000, 3);
 	ASSERT_EQ(3, so->naccepted);
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
 	for (i = 3; i < 5; i++) {
 		c[i] = cconnect(self, i & 1);
@@ -1021,14 +1021,14 @@ TEST_F(ct, sample_totals)
 	cclose(self, c[0]);
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[0].closed, 1, 10000));
 
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o,
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o,
 					   3000));
 	EXPECT_EQ(3, o.stats.conns_accepted);
 	EXPECT_EQ(2, o.stats.conns_active);
 	EXPECT_EQ(6, o.stats.requests);
 	EXPECT_EQ(in_o, o.stats.bytes_in);
 	EXPECT_EQ(out_o, o.stats.bytes_out);
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, sp->pid, now_ns(), &o,
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, sp->pid, now_ns(), &o,
 					   3000));
 	EXPECT_EQ(2, o.stats.conns_accepted);
 	EXPECT_EQ(2, o.stats.conns_active);
@@ -1086,11 +1086,11 @@ static void *load_run(void *arg)
 }
 
 /* Drop whatever the samples socket holds. */
-static void smp_flush(struct nl_sock *smp)
+static void smp_flush(struct dt_sock *smp)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 
-	while (nl_recv_ntf(smp, &o, 0) != -ETIMEDOUT)
+	while (dt_recv_ntf(smp, &o, 0) != -ETIMEDOUT)
 		;
 }
 
@@ -1108,15 +1108,15 @@ TEST_F_TIMEOUT(ct, sample_rates, 60)
 		.family = AF_INET, .port = self->port[0], .id0 = 1000,
 		.ms = 1500, .per_conn = 10, .req = 200, .resp = 300,
 	};
-	struct dpo_obj o;
+	struct dt_obj o;
 	pthread_t th;
 	int n, k, pairs = 0, busy = 0;
 	__u64 s0;
 
 	ASSERT_EQ(0, srv_go(so));
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_instance_get(&self->nl, so->pid, &o, &self->ack),
+	ASSERT_NL_OK(dt_instance_get(&self->nl, so->pid, &o, &self->ack),
 		     self->ack);
 	s0 = o.stats.seq;
 	smp_flush(&self->smp);
@@ -1127,8 +1127,8 @@ TEST_F_TIMEOUT(ct, sample_rates, 60)
 	TH_LOG("%d requests on %d connections, %d samples", l.done, l.conns, n);
 	ASSERT_LE(10, n);
 	for (k = 1; k < n; k++) {
-		const struct dpo_stats *a = &smp_buf[k - 1].stats;
-		const struct dpo_stats *b = &smp_buf[k].stats;
+		const struct dt_stats *a = &smp_buf[k - 1].stats;
+		const struct dt_stats *b = &smp_buf[k].stats;
 		__u64 dt = b->timestamp_ns - a->timestamp_ns;
 
 		if (b->seq != a->seq + 1)
@@ -1154,7 +1154,7 @@ TEST_F_TIMEOUT(ct, sample_rates, 60)
 	 * Totals: everything the load did (requests within 5%: exact counts
 	 * of back-to-back requests are requests_counted_back_to_back's).
 	 */
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o,
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o,
 					   3000));
 	EXPECT_GE((__u64)l.done, o.stats.requests);
 	EXPECT_LE((__u64)l.done * 95, o.stats.requests * 100)
@@ -1177,16 +1177,16 @@ TEST_F_TIMEOUT(ct, requests_counted_back_to_back, 60)
 		.family = AF_INET, .port = self->port[0], .id0 = 1000,
 		.requests = 4000, .req = 24, .resp = 16,
 	};
-	struct dpo_obj o;
+	struct dt_obj o;
 	pthread_t th;
 
 	ASSERT_EQ(0, srv_go(so));
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	ASSERT_EQ(0, pthread_create(&th, NULL, load_run, &l));
 	pthread_join(th, NULL);
 	ASSERT_EQ(0, l.err) TH_LOG("load: %s", strerror(l.err));
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o,
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o,
 					   3000));
 	TH_LOG("%d exchanges, %llu requests counted", l.done,
 	       (unsigned long long)o.stats.requests);
@@ -1212,14 +1212,14 @@ static int lat_bucket(__u64 us)
  * histogram; return the requests counted.
  */
 static __u64 sum_hist(struct __test_metadata *_metadata,
-		      const struct dpo_obj *smp, int n, __u64 *hist)
+		      const struct dt_obj *smp, int n, __u64 *hist)
 {
 	__u64 total = 0;
 	int k, b;
 
 	memset(hist, 0, DPO_LAT_BUCKETS * sizeof(*hist));
 	for (k = 0; k < n; k++) {
-		const struct dpo_stats *s = &smp[k].stats;
+		const struct dt_stats *s = &smp[k].stats;
 		__u64 cnt = 0;
 
 		for (b = 0; b < DPO_LAT_BUCKETS; b++) {
@@ -1263,7 +1263,7 @@ static int median_bucket(const __u64 *hist, __u64 total)
  * or above it, and the exact mean is at least @min_mean_us.
  */
 static void expect_p50_consistent(struct __test_metadata *_metadata,
-				  const char *what, const struct dpo_stats *s,
+				  const char *what, const struct dt_stats *s,
 				  __u64 min_mean_us)
 {
 	__u64 n = 0;
@@ -1308,18 +1308,18 @@ TEST_F_TIMEOUT(ct, latency_histogram, 60)
 		.family = AF_INET6, .port = self->port[1], .id0 = 5000,
 		.ms = 400, .req = 24, .resp = 16,
 	};
-	static struct dpo_obj sp_smp[64], so_smp[64];
-	struct dpo_obj *out[2] = { sp_smp, so_smp };
+	static struct dt_obj sp_smp[64], so_smp[64];
+	struct dt_obj *out[2] = { sp_smp, so_smp };
 	__u64 hist[DPO_LAT_BUCKETS], s0[2], s1[2], r0[2], total;
 	__u32 pid[2] = { sp->pid, so->pid };
-	struct dpo_obj o, p1, o1;
+	struct dt_obj o, p1, o1;
 	pthread_t th;
 	int n[2], k;
 
 	ASSERT_EQ(0, srv_go(so));
 	ASSERT_EQ(0, srv_go(sp));
 	for (k = 0; k < 2; k++) {
-		ASSERT_NL_OK(dpo_instance_get(&self->nl, pid[k], &o, &self->ack),
+		ASSERT_NL_OK(dt_instance_get(&self->nl, pid[k], &o, &self->ack),
 			     self->ack);
 		s0[k] = o.stats.seq;
 		r0[k] = o.stats.requests;
@@ -1327,22 +1327,22 @@ TEST_F_TIMEOUT(ct, latency_histogram, 60)
 	smp_flush(&self->smp);
 
 	/* 60 requests answered after 5 ms by the patched instance... */
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
 	ASSERT_EQ(0, pthread_create(&th, NULL, load_run, &slow));
 	pthread_join(th, NULL);
 	ASSERT_EQ(0, slow.err) TH_LOG("slow load: %s", strerror(slow.err));
 	/* ... then as fast as possible by the original. */
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	ASSERT_EQ(0, pthread_create(&th, NULL, load_run, &fast));
 	pthread_join(th, NULL);
 	ASSERT_EQ(0, fast.err) TH_LOG("fast load: %s", strerror(fast.err));
 	TH_LOG("%d slow requests, %d fast ones", slow.done, fast.done);
 
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, sp->pid, now_ns(), &p1,
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, sp->pid, now_ns(), &p1,
 					   3000));
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o1,
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, so->pid, now_ns(), &o1,
 					   3000));
 	/*
 	 * Every request the clients made (within 5%: exact counts are
@@ -1393,7 +1393,7 @@ TEST_F_TIMEOUT(ct, latency_histogram, 60)
 
 /* ---- 5. dump filters and permissions ----------------------------------------------- */
 
-static int count_if(const struct dpo_obj *o, int n, const char *sess,
+static int count_if(const struct dt_obj *o, int n, const char *sess,
 		    __u32 pid)
 {
 	int i, k = 0;
@@ -1408,17 +1408,17 @@ static int count_if(const struct dpo_obj *o, int n, const char *sess,
 TEST_F(ct, dump_filters)
 {
 	struct srv *so = &self->srv[0], *sp = &self->srv[1], *s2 = &self->srv[2];
-	struct dpo_obj o;
+	struct dt_obj o;
 	int i, n, c, ret;
 
 	/* The IPv6 listener goes to a second session, served by srv[2]. */
-	ASSERT_NL_OK(dpo_listener_del(&self->nl, self->lid[1], &self->ack),
+	ASSERT_NL_OK(dt_listener_del(&self->nl, self->lid[1], &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS2, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS2, 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS2, s2->pid, ORIG,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS2, s2->pid, ORIG,
 				      &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS2, self->lfd[1], &o,
+	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS2, self->lfd[1], &o,
 				      &self->ack), self->ack);
 	self->lid[1] = o.listener_id;
 
@@ -1433,48 +1433,48 @@ TEST_F(ct, dump_filters)
 					  3000));
 	}
 
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, NULL, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(5, n);
 	EXPECT_EQ(3, count_if(objs, n, SESS, 0));
 	EXPECT_EQ(2, count_if(objs, n, SESS2, s2->pid));
 
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(3, n);
 	EXPECT_EQ(3, count_if(objs, n, SESS, 0));
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS2, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS2, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(2, n);
 	EXPECT_EQ(2, count_if(objs, n, SESS2, s2->pid));
 	for (i = 0; i < n; i++)
 		EXPECT_EQ(AF_INET6, objs[i].family);
 
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, NULL, so->pid, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, NULL, so->pid, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(2, n);
 	EXPECT_EQ(2, count_if(objs, n, SESS, so->pid));
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, NULL, sp->pid, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, NULL, sp->pid, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(1, count_if(objs, n, SESS, sp->pid));
 	/* Both filters: and. */
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS2, s2->pid, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS2, s2->pid, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(2, n);
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, SESS, s2->pid, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, SESS, s2->pid, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(0, n);
 
 	/* Filters that match nothing: an empty dump (as dpo.h says). */
 	n = 0;
-	ret = dpo_conn_dump(&self->nl, "st-conn-none", 0, objs, MAXOBJ, &n,
+	ret = dt_conn_dump(&self->nl, "st-conn-none", 0, objs, MAXOBJ, &n,
 			    &self->ack);
 	EXPECT_EQ(0, ret) TH_LOG("unknown session filter: %d '%s'", ret,
 				 self->ack.msg);
 	EXPECT_EQ(0, n);
 	n = 0;
-	ret = dpo_conn_dump(&self->nl, NULL, unused_pid(), objs, MAXOBJ, &n,
+	ret = dt_conn_dump(&self->nl, NULL, unused_pid(), objs, MAXOBJ, &n,
 			    &self->ack);
 	EXPECT_EQ(0, ret) TH_LOG("unknown pid filter: %d '%s'", ret,
 				 self->ack.msg);
@@ -1492,13 +1492,13 @@ struct unpriv_result {
 TEST_F(ct, unprivileged_eperm)
 {
 	struct unpriv_result *res;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int status, k, c;
 	pid_t pid;
 
 	/* One registered connection that must not be shown. */
 	ASSERT_EQ(0, srv_go(&self->srv[0]));
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	c = cconnect(self, 0);
 	ASSERT_LE(0, c);
@@ -1514,8 +1514,8 @@ TEST_F(ct, unprivileged_eperm)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct nl_sock nl;
-		struct nl_ack ack;
+		struct dt_sock nl;
+		struct dt_ack ack;
 
 		res->stage = 1;
 		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
@@ -1523,17 +1523,17 @@ TEST_F(ct, unprivileged_eperm)
 			res->setup_err = errno;
 			_exit(0);
 		}
-		res->setup_err = -dpo_connect(&nl);
+		res->setup_err = -dt_connect(&nl);
 		if (res->setup_err)
 			_exit(0);
 		for (k = 0; k < 2; k++) {
 			memset(&ack, 0, sizeof(ack));
-			dpo_conn_dump(&nl, k ? SESS : NULL, 0, objs, MAXOBJ,
+			dt_conn_dump(&nl, k ? SESS : NULL, 0, objs, MAXOBJ,
 				      &res->n[k], &ack);
 			res->err[k] = ack.err;
 			snprintf(res->msg[k], sizeof(res->msg[k]), "%s", ack.msg);
 		}
-		nl_close(&nl);
+		dt_close(&nl);
 		res->stage = 100;
 		_exit(0);
 	}

@@ -718,19 +718,19 @@ int cli_exchange(int fd, __u32 id, __u32 req_len, __u32 resp_len,
 	return ret;
 }
 
-int own_session(struct nl_sock *nl, const char *name, int lfd, pid_t patched,
-		struct nl_ack *ack)
+int own_session(struct dt_sock *nl, const char *name, int lfd, pid_t patched,
+		struct dt_ack *ack)
 {
-	int ret = dpo_session_new(nl, name, 100, ack);
+	int ret = dt_session_new(nl, name, 100, ack);
 
 	if (!ret)
-		ret = dpo_instance_add(nl, name, getpid(), DPO_ROLE_ORIGINAL,
+		ret = dt_instance_add(nl, name, getpid(), DPO_ROLE_ORIGINAL,
 				       ack);
 	if (!ret && patched)
-		ret = dpo_instance_add(nl, name, patched, DPO_ROLE_PATCHED,
+		ret = dt_instance_add(nl, name, patched, DPO_ROLE_PATCHED,
 				       ack);
 	if (!ret)
-		ret = dpo_listener_add(nl, name, lfd, NULL, ack);
+		ret = dt_listener_add(nl, name, lfd, NULL, ack);
 	return ret;
 }
 
@@ -782,35 +782,35 @@ int sock_error(int fd)
 
 /* ---- dpo requests -------------------------------------------------------------- */
 
-int dpo_conn_dump(struct nl_sock *nl, const char *session, __u32 pid,
-		  struct dpo_obj *objs, int max, int *n, struct nl_ack *ack)
+int dt_conn_dump(struct dt_sock *nl, const char *session, __u32 pid,
+		  struct dt_obj *objs, int max, int *n, struct dt_ack *ack)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 
-	nlm_dpo(&m, nl, DPO_CMD_CONN_GET, 0);
+	dt_msg_dpo(&m, nl, DPO_CMD_CONN_GET, 0);
 	if (session)
-		nlm_put_str(&m, DPO_A_SESSION_NAME, session);
+		dt_put_str(&m, DPO_A_SESSION_NAME, session);
 	if (pid)
 		nlm_put_u32(&m, DPO_A_PID, pid);
-	return nl_dump(nl, &m, ack, objs, max, n);
+	return dt_dump(nl, &m, ack, objs, max, n);
 }
 
-int dpo_drain(struct nl_sock *nl, const char *session, __u8 role,
-	      __u32 deadline_ms, struct dpo_obj *o, struct nl_ack *ack)
+int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
+	      __u32 deadline_ms, struct dt_obj *o, struct dt_ack *ack)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 
-	nlm_dpo(&m, nl, DPO_CMD_DRAIN, 0);
+	dt_msg_dpo(&m, nl, DPO_CMD_DRAIN, 0);
 	if (session)
-		nlm_put_str(&m, DPO_A_SESSION_NAME, session);
+		dt_put_str(&m, DPO_A_SESSION_NAME, session);
 	if (role)
 		nlm_put_u8(&m, DPO_A_ROLE, role);
 	if (deadline_ms)
 		nlm_put_u32(&m, DPO_A_DEADLINE_MS, deadline_ms);
-	return nl_request(nl, &m, ack, o);
+	return dt_request(nl, &m, ack, o);
 }
 
-int wait_ntf(struct nl_sock *ev, __u8 cmd, struct dpo_obj *o, int ms)
+int wait_ntf(struct dt_sock *ev, __u8 cmd, struct dt_obj *o, int ms)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
 
@@ -820,7 +820,7 @@ int wait_ntf(struct nl_sock *ev, __u8 cmd, struct dpo_obj *o, int ms)
 
 		if (now >= end)
 			return -ETIMEDOUT;
-		ret = nl_recv_ntf(ev, o, (end - now) / 1000000 + 1);
+		ret = dt_recv_ntf(ev, o, (end - now) / 1000000 + 1);
 		if (ret == -ENOBUFS)
 			continue;
 		if (ret)
@@ -830,7 +830,7 @@ int wait_ntf(struct nl_sock *ev, __u8 cmd, struct dpo_obj *o, int ms)
 	}
 }
 
-const struct dpo_obj *conn_find(const struct dpo_obj *objs, int n, __u16 port)
+const struct dt_obj *conn_find(const struct dt_obj *objs, int n, __u16 port)
 {
 	int i;
 

@@ -161,24 +161,24 @@ int srv_wait_count(const int *field, int want, int ms);
 /* ---- dpo requests of the registry and drain ---- */
 
 /* CONN_GET dump; @session NULL and @pid 0: no filter. */
-int dpo_conn_dump(struct nl_sock *nl, const char *session, __u32 pid,
-		  struct dpo_obj *objs, int max, int *n, struct nl_ack *ack);
+int dt_conn_dump(struct dt_sock *nl, const char *session, __u32 pid,
+		  struct dt_obj *objs, int max, int *n, struct dt_ack *ack);
 /* DRAIN; @role 0 or @deadline_ms 0: attribute omitted. */
-int dpo_drain(struct nl_sock *nl, const char *session, __u8 role,
-	      __u32 deadline_ms, struct dpo_obj *o, struct nl_ack *ack);
+int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
+	      __u32 deadline_ms, struct dt_obj *o, struct dt_ack *ack);
 /* Next notification @cmd within @ms, others skipped; 0 or -errno. */
-int wait_ntf(struct nl_sock *ev, __u8 cmd, struct dpo_obj *o, int ms);
+int wait_ntf(struct dt_sock *ev, __u8 cmd, struct dt_obj *o, int ms);
 
 /*
  * A session @name of the calling process as its original (and @patched as
  * its patched instance, if not 0), with the IPv4 listener @lfd attached.
  * 0 or -errno, with @ack filled in.
  */
-int own_session(struct nl_sock *nl, const char *name, int lfd, pid_t patched,
-		struct nl_ack *ack);
+int own_session(struct dt_sock *nl, const char *name, int lfd, pid_t patched,
+		struct dt_ack *ack);
 
 /* The registry entry whose peer port is @port, or NULL. */
-const struct dpo_obj *conn_find(const struct dpo_obj *objs, int n,
+const struct dt_obj *conn_find(const struct dt_obj *objs, int n,
 				__u16 port);
 
 const char *conn_state_name(__u8 state);

@@ -76,10 +76,10 @@ static inline void teardown_begin(struct __test_metadata *_metadata)
 
 /* For teardowns: back to no session and no instance, or say what is left. */
 #define EXPECT_RESET(nl) do {						\
-	struct dpo_obj __st = { 0 };					\
-	int __r = dpo_reset((nl), 3000);				\
+	struct dt_obj __st = { 0 };					\
+	int __r = dt_reset((nl), 3000);				\
 	EXPECT_EQ(0, __r) {						\
-		dpo_status((nl), &__st, NULL);				\
+		dt_status((nl), &__st, NULL);				\
 		TH_LOG("cleanup: %s; %u sessions, %u instances left",	\
 		       strerror(-__r), __st.sessions, __st.instances);	\
 	}								\

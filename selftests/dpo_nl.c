@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "dpo_nl.h"
+#include "netlink/dpo-desc.h"
 
 #define RBUF_SIZE	(64 * 1024)
 
@@ -20,12 +21,12 @@ static struct {
 	int len, off;
 } rbufs[MAX_FDS];
 
-static char *rbuf_of(struct nl_sock *nl)
+static char *rbuf_of(struct dt_sock *nl)
 {
 	return rbufs[nl->fd].buf;
 }
 
-int nl_open(struct nl_sock *nl)
+int dt_open(struct dt_sock *nl)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	socklen_t salen = sizeof(sa);
@@ -65,7 +66,7 @@ int nl_open(struct nl_sock *nl)
 	return 0;
 }
 
-void nl_close(struct nl_sock *nl)
+void dt_close(struct dt_sock *nl)
 {
 	if (nl->fd >= 0 && nl->fd < MAX_FDS) {
 		rbufs[nl->fd].len = rbufs[nl->fd].off = 0;
@@ -74,7 +75,7 @@ void nl_close(struct nl_sock *nl)
 	nl->fd = -1;
 }
 
-int nl_set_rcvbuf(struct nl_sock *nl, int bytes)
+int dt_set_rcvbuf(struct dt_sock *nl, int bytes)
 {
 	if (!setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
 		return 0;
@@ -85,7 +86,7 @@ int nl_set_rcvbuf(struct nl_sock *nl, int bytes)
 
 /* ---- building ---------------------------------------------------------- */
 
-void nlm_init(struct nl_msg *m, __u16 type, __u16 flags, __u8 cmd, __u8 ver)
+void dt_msg_init(struct dt_msg *m, __u16 type, __u16 flags, __u8 cmd, __u8 ver)
 {
 	struct genlmsghdr *g;
 
@@ -98,18 +99,18 @@ void nlm_init(struct nl_msg *m, __u16 type, __u16 flags, __u8 cmd, __u8 ver)
 	g->version = ver;
 }
 
-void nlm_dpo(struct nl_msg *m, const struct nl_sock *nl, __u8 cmd, __u16 flags)
+void dt_msg_dpo(struct dt_msg *m, const struct dt_sock *nl, __u8 cmd, __u16 flags)
 {
-	nlm_init(m, nl->family, flags, cmd, DPO_GENL_VERSION);
+	dt_msg_init(m, nl->family, flags, cmd, DPO_GENL_VERSION);
 }
 
-__u32 nlm_put(struct nl_msg *m, __u16 type, const void *data, size_t len)
+__u32 dt_put(struct dt_msg *m, __u16 type, const void *data, size_t len)
 {
 	__u32 off = NLMSG_ALIGN(m->nlh.nlmsg_len);
 	struct nlattr *nla = (struct nlattr *)(m->buf + off);
 
 	if (off + NLA_HDRLEN + NLA_ALIGN(len) > sizeof(m->buf)) {
-		fprintf(stderr, "# nlm_put: message too long\n");
+		fprintf(stderr, "# dt_put: message too long\n");
 		abort();
 	}
 	nla->nla_type = type;
@@ -121,32 +122,32 @@ __u32 nlm_put(struct nl_msg *m, __u16 type, const void *data, size_t len)
 	return off;
 }
 
-__u32 nlm_put_u8(struct nl_msg *m, __u16 type, __u8 v)
+__u32 nlm_put_u8(struct dt_msg *m, __u16 type, __u8 v)
 {
-	return nlm_put(m, type, &v, sizeof(v));
+	return dt_put(m, type, &v, sizeof(v));
 }
 
-__u32 nlm_put_u16(struct nl_msg *m, __u16 type, __u16 v)
+__u32 nlm_put_u16(struct dt_msg *m, __u16 type, __u16 v)
 {
-	return nlm_put(m, type, &v, sizeof(v));
+	return dt_put(m, type, &v, sizeof(v));
 }
 
-__u32 nlm_put_u32(struct nl_msg *m, __u16 type, __u32 v)
+__u32 nlm_put_u32(struct dt_msg *m, __u16 type, __u32 v)
 {
-	return nlm_put(m, type, &v, sizeof(v));
+	return dt_put(m, type, &v, sizeof(v));
 }
 
-__u32 nlm_put_u64(struct nl_msg *m, __u16 type, __u64 v)
+__u32 nlm_put_u64(struct dt_msg *m, __u16 type, __u64 v)
 {
-	return nlm_put(m, type, &v, sizeof(v));
+	return dt_put(m, type, &v, sizeof(v));
 }
 
-__u32 nlm_put_str(struct nl_msg *m, __u16 type, const char *s)
+__u32 dt_put_str(struct dt_msg *m, __u16 type, const char *s)
 {
-	return nlm_put(m, type, s, strlen(s) + 1);
+	return dt_put(m, type, s, strlen(s) + 1);
 }
 
-void nlm_put_raw(struct nl_msg *m, const void *data, size_t len)
+void dt_put_raw(struct dt_msg *m, const void *data, size_t len)
 {
 	__u32 off = m->nlh.nlmsg_len;
 
@@ -156,14 +157,14 @@ void nlm_put_raw(struct nl_msg *m, const void *data, size_t len)
 	m->nlh.nlmsg_len = off + len;
 }
 
-void nlm_nest_start(struct nl_msg *m, __u16 type)
+void dt_nest_start(struct dt_msg *m, __u16 type)
 {
 	if (m->nests >= 4)
 		abort();
-	m->nest_off[m->nests++] = nlm_put(m, type | NLA_F_NESTED, NULL, 0);
+	m->nest_off[m->nests++] = dt_put(m, type | NLA_F_NESTED, NULL, 0);
 }
 
-void nlm_nest_end(struct nl_msg *m)
+void dt_nest_end(struct dt_msg *m)
 {
 	struct nlattr *nla = (struct nlattr *)(m->buf + m->nest_off[--m->nests]);
 
@@ -209,7 +210,7 @@ static int get_int(const struct nlattr *nla, void *dst, int size)
 
 /* ---- acks ---------------------------------------------------------------- */
 
-static void parse_ack_tlvs(const struct nlattr *head, int len, struct nl_ack *ack)
+static void parse_ack_tlvs(const struct nlattr *head, int len, struct dt_ack *ack)
 {
 	const struct nlattr *nla;
 	int rem;
@@ -232,7 +233,7 @@ static void parse_ack_tlvs(const struct nlattr *head, int len, struct nl_ack *ac
 	}
 }
 
-static void parse_error(const struct nlmsghdr *nlh, struct nl_ack *ack)
+static void parse_error(const struct nlmsghdr *nlh, struct dt_ack *ack)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(nlh);
 	const char *end = (const char *)nlh + nlh->nlmsg_len;
@@ -255,7 +256,7 @@ static void parse_error(const struct nlmsghdr *nlh, struct nl_ack *ack)
 		parse_ack_tlvs((const struct nlattr *)tlv, end - tlv, ack);
 }
 
-static void parse_done(const struct nlmsghdr *nlh, struct nl_ack *ack)
+static void parse_done(const struct nlmsghdr *nlh, struct dt_ack *ack)
 {
 	const char *end = (const char *)nlh + nlh->nlmsg_len;
 	const char *tlv;
@@ -274,7 +275,7 @@ static void parse_done(const struct nlmsghdr *nlh, struct nl_ack *ack)
 
 /* ---- transport ----------------------------------------------------------- */
 
-static int nl_send(struct nl_sock *nl, const void *buf, size_t len)
+static int dt_send(struct dt_sock *nl, const void *buf, size_t len)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	ssize_t ret;
@@ -288,7 +289,7 @@ static int nl_send(struct nl_sock *nl, const void *buf, size_t len)
 }
 
 /* One datagram into the socket's buffer; -ETIMEDOUT after @timeout_ms. */
-static int nl_fill(struct nl_sock *nl, int timeout_ms)
+static int dt_fill(struct dt_sock *nl, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = nl->fd, .events = POLLIN };
 	char *buf = rbuf_of(nl);
@@ -326,7 +327,7 @@ static int nl_fill(struct nl_sock *nl, int timeout_ms)
 }
 
 /* Next netlink message from the socket, or -errno. */
-static int nl_next(struct nl_sock *nl, struct nlmsghdr **out, int timeout_ms)
+static int dt_next(struct dt_sock *nl, struct nlmsghdr **out, int timeout_ms)
 {
 	struct nlmsghdr *nlh;
 	int left, ret;
@@ -340,7 +341,7 @@ static int nl_next(struct nl_sock *nl, struct nlmsghdr **out, int timeout_ms)
 			return 0;
 		}
 		rbufs[nl->fd].len = rbufs[nl->fd].off = 0;
-		ret = nl_fill(nl, timeout_ms);
+		ret = dt_fill(nl, timeout_ms);
 		if (ret)
 			return ret;
 	}
@@ -354,10 +355,10 @@ typedef int (*reply_cb)(const struct nlmsghdr *nlh, void *arg);
  * Send and collect everything with our sequence number until the ack (doit)
  * or NLMSG_DONE (dump). Returns the ack's -errno.
  */
-static int nl_transact(struct nl_sock *nl, struct nl_msg *m, bool dump,
-		       struct nl_ack *ack, reply_cb cb, void *arg)
+static int dt_transact(struct dt_sock *nl, struct dt_msg *m, bool dump,
+		       struct dt_ack *ack, reply_cb cb, void *arg)
 {
-	struct nl_ack dummy;
+	struct dt_ack dummy;
 	struct nlmsghdr *nlh;
 	int ret, cb_err = 0;
 	__u32 seq;
@@ -373,7 +374,7 @@ static int nl_transact(struct nl_sock *nl, struct nl_msg *m, bool dump,
 	else
 		m->nlh.nlmsg_flags |= NLM_F_ACK;
 	rbufs[nl->fd].len = rbufs[nl->fd].off = 0;
-	ret = nl_send(nl, m->buf, m->nlh.nlmsg_len);
+	ret = dt_send(nl, m->buf, m->nlh.nlmsg_len);
 	if (ret) {
 		ack->err = -ret;
 		snprintf(ack->msg, sizeof(ack->msg), "selftest: send: %s",
@@ -381,7 +382,7 @@ static int nl_transact(struct nl_sock *nl, struct nl_msg *m, bool dump,
 		return ret;
 	}
 	for (;;) {
-		ret = nl_next(nl, &nlh, REPLY_TIMEOUT_MS);
+		ret = dt_next(nl, &nlh, REPLY_TIMEOUT_MS);
 		if (ret) {
 			ack->err = -ret;
 			snprintf(ack->msg, sizeof(ack->msg),
@@ -412,45 +413,45 @@ static int nl_transact(struct nl_sock *nl, struct nl_msg *m, bool dump,
 }
 
 struct collect {
-	struct dpo_obj *objs;
+	struct dt_obj *objs;
 	int max, n;
 };
 
 static int collect_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct collect *c = arg;
-	struct dpo_obj tmp;
+	struct dt_obj tmp;
 	int ret;
 
-	ret = dpo_parse(nlh, c->n < c->max ? &c->objs[c->n] : &tmp);
+	ret = dt_parse(nlh, c->n < c->max ? &c->objs[c->n] : &tmp);
 	c->n++;
 	return ret;
 }
 
-int nl_request(struct nl_sock *nl, struct nl_msg *m, struct nl_ack *ack,
-	       struct dpo_obj *reply)
+int dt_request(struct dt_sock *nl, struct dt_msg *m, struct dt_ack *ack,
+	       struct dt_obj *reply)
 {
 	struct collect c = { .objs = reply, .max = reply ? 1 : 0 };
 
 	if (reply)
 		memset(reply, 0, sizeof(*reply));
-	return nl_transact(nl, m, false, ack, collect_cb, &c);
+	return dt_transact(nl, m, false, ack, collect_cb, &c);
 }
 
-int nl_dump(struct nl_sock *nl, struct nl_msg *m, struct nl_ack *ack,
-	    struct dpo_obj *replies, int max, int *nreplies)
+int dt_dump(struct dt_sock *nl, struct dt_msg *m, struct dt_ack *ack,
+	    struct dt_obj *replies, int max, int *nreplies)
 {
 	struct collect c = { .objs = replies, .max = max };
 	int ret;
 
-	ret = nl_transact(nl, m, true, ack, collect_cb, &c);
+	ret = dt_transact(nl, m, true, ack, collect_cb, &c);
 	if (nreplies)
 		*nreplies = c.n;
 	return ret;
 }
 
-int nl_batch(struct nl_sock *nl, struct nl_msg *const *m, int n,
-	     struct nl_ack *acks)
+int dt_batch(struct dt_sock *nl, struct dt_msg *const *m, int n,
+	     struct dt_ack *acks)
 {
 	static char buf[256 * 1024];
 	struct nlmsghdr *nlh;
@@ -474,11 +475,11 @@ int nl_batch(struct nl_sock *nl, struct nl_msg *const *m, int n,
 	}
 	nl->seq += n;
 	rbufs[nl->fd].len = rbufs[nl->fd].off = 0;
-	ret = nl_send(nl, buf, len);
+	ret = dt_send(nl, buf, len);
 	if (ret)
 		return ret;
 	while (got < n) {
-		ret = nl_next(nl, &nlh, REPLY_TIMEOUT_MS);
+		ret = dt_next(nl, &nlh, REPLY_TIMEOUT_MS);
 		if (ret)
 			return ret;
 		if (nlh->nlmsg_type != NLMSG_ERROR ||
@@ -494,7 +495,7 @@ int nl_batch(struct nl_sock *nl, struct nl_msg *const *m, int n,
 
 /* ---- family resolution --------------------------------------------------- */
 
-static int parse_groups(const struct nlattr *head, int len, struct nl_sock *nl)
+static int parse_groups(const struct nlattr *head, int len, struct dt_sock *nl)
 {
 	const struct nlattr *grp, *a;
 	int rem, rem2;
@@ -517,7 +518,7 @@ static int parse_groups(const struct nlattr *head, int len, struct nl_sock *nl)
 	return 0;
 }
 
-static int parse_ops(const struct nlattr *head, int len, struct nl_sock *nl)
+static int parse_ops(const struct nlattr *head, int len, struct dt_sock *nl)
 {
 	const struct nlattr *op, *a;
 	int rem, rem2;
@@ -542,7 +543,7 @@ static int parse_ops(const struct nlattr *head, int len, struct nl_sock *nl)
 
 static int family_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	struct nl_sock *nl = arg;
+	struct dt_sock *nl = arg;
 	const struct nlattr *nla;
 	int rem;
 
@@ -572,22 +573,22 @@ static int family_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int nl_resolve(struct nl_sock *nl)
+int dt_resolve(struct dt_sock *nl)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 
 	nl->family = 0;
 	nl->version = nl->maxattr = 0;
 	nl->grp_samples = nl->grp_events = 0;
 	nl->ops_count = 0;
-	nlm_init(&m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, 2);
-	nlm_put_str(&m, CTRL_ATTR_FAMILY_NAME, DPO_GENL_NAME);
-	return nl_transact(nl, &m, false, NULL, family_cb, nl);
+	dt_msg_init(&m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, 2);
+	dt_put_str(&m, CTRL_ATTR_FAMILY_NAME, DPO_GENL_NAME);
+	return dt_transact(nl, &m, false, NULL, family_cb, nl);
 }
 
 /* ---- groups and notifications -------------------------------------------- */
 
-int nl_join(struct nl_sock *nl, __u32 group)
+int dt_join(struct dt_sock *nl, __u32 group)
 {
 	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
 		       &group, sizeof(group)))
@@ -595,7 +596,7 @@ int nl_join(struct nl_sock *nl, __u32 group)
 	return 0;
 }
 
-int nl_leave(struct nl_sock *nl, __u32 group)
+int dt_leave(struct dt_sock *nl, __u32 group)
 {
 	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP,
 		       &group, sizeof(group)))
@@ -611,7 +612,7 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-int nl_recv_ntf(struct nl_sock *nl, struct dpo_obj *o, int timeout_ms)
+int dt_recv_ntf(struct dt_sock *nl, struct dt_obj *o, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 	struct nlmsghdr *nlh;
@@ -620,20 +621,156 @@ int nl_recv_ntf(struct nl_sock *nl, struct dpo_obj *o, int timeout_ms)
 	for (;;) {
 		long long left = deadline - now_ms();
 
-		ret = nl_next(nl, &nlh, left > 0 ? (int)left : 0);
+		ret = dt_next(nl, &nlh, left > 0 ? (int)left : 0);
 		if (ret)
 			return ret;
 		if (nlh->nlmsg_type != nl->family)
 			continue;
-		return dpo_parse(nlh, o);
+		return dt_parse(nlh, o);
 	}
 }
 
 /* ---- dpo messages -------------------------------------------------------- */
 
+/*
+ * Every attribute is checked against the spec (include/netlink/dpo-desc.h,
+ * generated from include/netlink/specs/dpo.yaml): an attribute the spec
+ * does not know, or one whose length does not fit its type, fails the
+ * message. Then it is copied to its field of struct dt_obj.
+ */
+static int check_attr(const struct dpo_desc_attr *set, unsigned int cnt,
+		      const struct nlattr *nla)
+{
+	static const int fixed[] = {
+		[DPO_DESC_FLAG] = 0, [DPO_DESC_U8] = 1, [DPO_DESC_U16] = 2,
+		[DPO_DESC_U32] = 4, [DPO_DESC_U64] = 8,
+	};
+	unsigned int t = nla->nla_type & NLA_TYPE_MASK;
+	const char *str = nla_data(nla);
+	int len = nla_len(nla);
+
+	if (t >= cnt || !set[t].name)
+		return -EBADMSG;
+	switch (set[t].type) {
+	case DPO_DESC_FLAG:
+	case DPO_DESC_U8:
+	case DPO_DESC_U16:
+	case DPO_DESC_U32:
+	case DPO_DESC_U64:
+		return len == fixed[set[t].type] ? 0 : -EBADMSG;
+	case DPO_DESC_STRING:
+		if (len < 1 || str[len - 1] != '\0' ||
+		    (set[t].max_len && strlen(str) > set[t].max_len))
+			return -EBADMSG;
+		return 0;
+	case DPO_DESC_PAD:
+	case DPO_DESC_BINARY:
+	case DPO_DESC_NEST:
+		return 0;
+	default:
+		return -EBADMSG;
+	}
+}
+
+/* Where an attribute goes: a field of its exact size (strings: a buffer). */
+struct field {
+	size_t off, size;
+};
+
+#define OBJ(attr, member) [attr] = { offsetof(struct dt_obj, member), \
+				     sizeof(((struct dt_obj *)0)->member) }
+#define STATS(attr, member) [attr] = { offsetof(struct dt_stats, member), \
+				       sizeof(((struct dt_stats *)0)->member) }
+
+static const struct field obj_fields[__DPO_A_MAX] = {
+	OBJ(DPO_A_VERSION, version),
+	OBJ(DPO_A_SESSIONS, sessions),
+	OBJ(DPO_A_INSTANCES, instances),
+	OBJ(DPO_A_SAMPLES, samples),
+	OBJ(DPO_A_SAMPLE_TIME_NS, sample_time_ns),
+	OBJ(DPO_A_LISTENERS, listeners),
+	OBJ(DPO_A_SESSION_NAME, session),
+	OBJ(DPO_A_INTERVAL_MS, interval_ms),
+	OBJ(DPO_A_PID, pid),
+	OBJ(DPO_A_ROLE, role),
+	OBJ(DPO_A_START_TIME_NS, start_time_ns),
+	OBJ(DPO_A_EXIT_CODE, exit_code),
+	OBJ(DPO_A_LISTENER_ID, listener_id),
+	OBJ(DPO_A_FAMILY, family),
+	OBJ(DPO_A_PORT, port),
+	OBJ(DPO_A_OWNER, owner),
+	OBJ(DPO_A_CANARY_PCT, canary_pct),
+	OBJ(DPO_A_SWITCH_TIME_NS, switch_time_ns),
+	OBJ(DPO_A_ACCEPTED_ORIGINAL, accepted_original),
+	OBJ(DPO_A_ACCEPTED_PATCHED, accepted_patched),
+	OBJ(DPO_A_ACCEPTED_OTHER, accepted_other),
+	OBJ(DPO_A_PEER_PORT, peer_port),
+	OBJ(DPO_A_CONN_STATE, conn_state),
+	OBJ(DPO_A_ACCEPT_TIME_NS, accept_time_ns),
+	OBJ(DPO_A_LAST_ACTIVITY_NS, last_activity_ns),
+	OBJ(DPO_A_BYTES_IN, bytes_in),
+	OBJ(DPO_A_BYTES_OUT, bytes_out),
+	OBJ(DPO_A_REQUESTS, requests),
+	OBJ(DPO_A_DEADLINE_MS, deadline_ms),
+	OBJ(DPO_A_DRAIN_REMAINING, drain_remaining),
+	OBJ(DPO_A_DRAIN_CLOSED_IDLE, drain_closed_idle),
+	OBJ(DPO_A_DRAIN_CLOSED_BUSY, drain_closed_busy),
+	OBJ(DPO_A_DRAIN_RESET, drain_reset),
+	OBJ(DPO_A_DRAIN_GONE, drain_gone),
+	OBJ(DPO_A_DRAIN_ELAPSED_NS, drain_elapsed_ns),
+};
+
+static const struct field stats_fields[__DPO_STATS_A_MAX] = {
+	STATS(DPO_STATS_A_TIMESTAMP_NS, timestamp_ns),
+	STATS(DPO_STATS_A_SEQ, seq),
+	STATS(DPO_STATS_A_CPU_NS, cpu_ns),
+	STATS(DPO_STATS_A_RUN_DELAY_NS, run_delay_ns),
+	STATS(DPO_STATS_A_NVCSW, nvcsw),
+	STATS(DPO_STATS_A_NIVCSW, nivcsw),
+	STATS(DPO_STATS_A_MIN_FLT, min_flt),
+	STATS(DPO_STATS_A_MAJ_FLT, maj_flt),
+	STATS(DPO_STATS_A_RSS_BYTES, rss_bytes),
+	STATS(DPO_STATS_A_THREADS, threads),
+	STATS(DPO_STATS_A_CONNS_ACCEPTED, conns_accepted),
+	STATS(DPO_STATS_A_CONNS_ACTIVE, conns_active),
+	STATS(DPO_STATS_A_REQUESTS, requests),
+	STATS(DPO_STATS_A_BYTES_IN, bytes_in),
+	STATS(DPO_STATS_A_BYTES_OUT, bytes_out),
+	STATS(DPO_STATS_A_ACCEPTED_PER_S, accepted_per_s),
+	STATS(DPO_STATS_A_REQUESTS_PER_S, requests_per_s),
+	STATS(DPO_STATS_A_BYTES_IN_PER_S, bytes_in_per_s),
+	STATS(DPO_STATS_A_BYTES_OUT_PER_S, bytes_out_per_s),
+	STATS(DPO_STATS_A_LAT_P50_US, lat_p50_us),
+	STATS(DPO_STATS_A_LAT_P99_US, lat_p99_us),
+	STATS(DPO_STATS_A_LAT_MEAN_US, lat_mean_us),
+};
+
+/* A checked scalar or string into its field: 0 or -EBADMSG. */
+static int copy_field(void *base, const struct field *f,
+		      const struct nlattr *nla, enum dpo_desc_type type)
+{
+	if (type == DPO_DESC_STRING) {
+		if (nla_len(nla) > (int)f->size)
+			return -EBADMSG;
+	} else if (nla_len(nla) != (int)f->size) {
+		return -EBADMSG;	/* the field does not fit the spec */
+	}
+	memcpy((char *)base + f->off, nla_data(nla), nla_len(nla));
+	return 0;
+}
+
+/* An address attribute: 4 or 16 bytes. */
+static int copy_addr(__u8 *dst, int *dst_len, const struct nlattr *nla)
+{
+	if (nla_len(nla) != 4 && nla_len(nla) != 16)
+		return -EBADMSG;
+	*dst_len = nla_len(nla);
+	memcpy(dst, nla_data(nla), *dst_len);
+	return 0;
+}
+
 /* DPO_STATS_A_LAT_HIST: attribute type B + 1 holds the u64 count of bucket B. */
-static int parse_lat_hist(const struct nlattr *head, int len,
-			  struct dpo_stats *s)
+static int parse_lat_hist(const struct nlattr *head, int len, struct dt_stats *s)
 {
 	const struct nlattr *nla;
 	int rem, err = 0;
@@ -641,13 +778,15 @@ static int parse_lat_hist(const struct nlattr *head, int len,
 	for_each_nla(nla, head, len, rem) {
 		int t = nla->nla_type & NLA_TYPE_MASK;
 
-		/* An unknown or repeated bucket. */
-		if (t < 1 || t > DPO_LAT_BUCKETS ||
-		    (s->lat_have & (1U << (t - 1)))) {
-			err = err ?: -EBADMSG;
+		err = err ?: check_attr(dpo_desc_lat_hist_attrs,
+					__DPO_LAT_HIST_A_MAX, nla);
+		if (err || t == DPO_LAT_HIST_A_PAD)
+			continue;
+		if (s->lat_have & (1U << (t - 1))) {	/* repeated */
+			err = -EBADMSG;
 			continue;
 		}
-		err = err ?: get_int(nla, &s->lat_hist[t - 1], 8);
+		memcpy(&s->lat_hist[t - 1], nla_data(nla), 8);
 		s->lat_have |= 1U << (t - 1);
 	}
 	if (rem)
@@ -655,49 +794,23 @@ static int parse_lat_hist(const struct nlattr *head, int len,
 	return err;
 }
 
-static int parse_stats(const struct nlattr *head, int len, struct dpo_stats *s)
+static int parse_stats(const struct nlattr *head, int len, struct dt_stats *s)
 {
 	const struct nlattr *nla;
 	int rem, err = 0;
 
 	for_each_nla(nla, head, len, rem) {
 		int t = nla->nla_type & NLA_TYPE_MASK;
-		__u64 *dst = NULL;
 
-		switch (t) {
-		case DPO_STATS_A_TIMESTAMP_NS: dst = &s->timestamp_ns; break;
-		case DPO_STATS_A_SEQ: dst = &s->seq; break;
-		case DPO_STATS_A_CPU_NS: dst = &s->cpu_ns; break;
-		case DPO_STATS_A_RUN_DELAY_NS: dst = &s->run_delay_ns; break;
-		case DPO_STATS_A_NVCSW: dst = &s->nvcsw; break;
-		case DPO_STATS_A_NIVCSW: dst = &s->nivcsw; break;
-		case DPO_STATS_A_MIN_FLT: dst = &s->min_flt; break;
-		case DPO_STATS_A_MAJ_FLT: dst = &s->maj_flt; break;
-		case DPO_STATS_A_RSS_BYTES: dst = &s->rss_bytes; break;
-		case DPO_STATS_A_THREADS:
-			err = err ?: get_int(nla, &s->threads, 4);
-			break;
-		case DPO_STATS_A_CONNS_ACCEPTED: dst = &s->conns_accepted; break;
-		case DPO_STATS_A_CONNS_ACTIVE: dst = &s->conns_active; break;
-		case DPO_STATS_A_REQUESTS: dst = &s->requests; break;
-		case DPO_STATS_A_BYTES_IN: dst = &s->bytes_in; break;
-		case DPO_STATS_A_BYTES_OUT: dst = &s->bytes_out; break;
-		case DPO_STATS_A_ACCEPTED_PER_S: dst = &s->accepted_per_s; break;
-		case DPO_STATS_A_REQUESTS_PER_S: dst = &s->requests_per_s; break;
-		case DPO_STATS_A_BYTES_IN_PER_S: dst = &s->bytes_in_per_s; break;
-		case DPO_STATS_A_BYTES_OUT_PER_S: dst = &s->bytes_out_per_s; break;
-		case DPO_STATS_A_LAT_HIST:
-			err = err ?: parse_lat_hist(nla_data(nla),
-						    nla_len(nla), s);
-			break;
-		case DPO_STATS_A_LAT_P50_US: dst = &s->lat_p50_us; break;
-		case DPO_STATS_A_LAT_P99_US: dst = &s->lat_p99_us; break;
-		case DPO_STATS_A_LAT_MEAN_US: dst = &s->lat_mean_us; break;
-		default:
+		err = err ?: check_attr(dpo_desc_stats_attrs,
+					__DPO_STATS_A_MAX, nla);
+		if (err || t == DPO_STATS_A_PAD)
 			continue;
-		}
-		if (dst)
-			err = err ?: get_int(nla, dst, 8);
+		if (t == DPO_STATS_A_LAT_HIST)
+			err = parse_lat_hist(nla_data(nla), nla_len(nla), s);
+		else
+			err = copy_field(s, &stats_fields[t], nla,
+					 dpo_desc_stats_attrs[t].type);
 		s->have |= 1ULL << t;
 	}
 	if (rem)
@@ -705,7 +818,7 @@ static int parse_stats(const struct nlattr *head, int len, struct dpo_stats *s)
 	return err;
 }
 
-int dpo_parse(const struct nlmsghdr *nlh, struct dpo_obj *o)
+int dt_parse(const struct nlmsghdr *nlh, struct dt_obj *o)
 {
 	const struct genlmsghdr *g = NLMSG_DATA(nlh);
 	const struct nlattr *nla;
@@ -718,132 +831,20 @@ int dpo_parse(const struct nlmsghdr *nlh, struct dpo_obj *o)
 	for_each_nla(nla, (struct nlattr *)((char *)g + GENL_HDRLEN),
 		     (int)(nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)), rem) {
 		int t = nla->nla_type & NLA_TYPE_MASK;
+		enum dpo_desc_type type;
 
-		switch (t) {
-		case DPO_A_VERSION:
-			err = err ?: get_str(nla, o->version, sizeof(o->version));
-			break;
-		case DPO_A_SESSIONS:
-			err = err ?: get_int(nla, &o->sessions, 4);
-			break;
-		case DPO_A_INSTANCES:
-			err = err ?: get_int(nla, &o->instances, 4);
-			break;
-		case DPO_A_SAMPLES:
-			err = err ?: get_int(nla, &o->samples, 8);
-			break;
-		case DPO_A_SAMPLE_TIME_NS:
-			err = err ?: get_int(nla, &o->sample_time_ns, 8);
-			break;
-		case DPO_A_SESSION_NAME:
-			err = err ?: get_str(nla, o->session, sizeof(o->session));
-			break;
-		case DPO_A_INTERVAL_MS:
-			err = err ?: get_int(nla, &o->interval_ms, 4);
-			break;
-		case DPO_A_PID:
-			err = err ?: get_int(nla, &o->pid, 4);
-			break;
-		case DPO_A_ROLE:
-			err = err ?: get_int(nla, &o->role, 1);
-			break;
-		case DPO_A_START_TIME_NS:
-			err = err ?: get_int(nla, &o->start_time_ns, 8);
-			break;
-		case DPO_A_EXIT_CODE:
-			err = err ?: get_int(nla, &o->exit_code, 4);
-			break;
-		case DPO_A_STATS:
-			err = err ?: parse_stats(nla_data(nla), nla_len(nla),
-						 &o->stats);
-			break;
-		case DPO_A_LISTENER_ID:
-			err = err ?: get_int(nla, &o->listener_id, 4);
-			break;
-		case DPO_A_FAMILY:
-			err = err ?: get_int(nla, &o->family, 2);
-			break;
-		case DPO_A_PORT:
-			err = err ?: get_int(nla, &o->port, 2);
-			break;
-		case DPO_A_ADDR:
-			if (nla_len(nla) != 4 && nla_len(nla) != 16) {
-				err = err ?: -EBADMSG;
-				break;
-			}
-			o->addr_len = nla_len(nla);
-			memcpy(o->addr, nla_data(nla), o->addr_len);
-			break;
-		case DPO_A_OWNER:
-			err = err ?: get_int(nla, &o->owner, 1);
-			break;
-		case DPO_A_SWITCH_TIME_NS:
-			err = err ?: get_int(nla, &o->switch_time_ns, 8);
-			break;
-		case DPO_A_ACCEPTED_ORIGINAL:
-			err = err ?: get_int(nla, &o->accepted_original, 8);
-			break;
-		case DPO_A_ACCEPTED_PATCHED:
-			err = err ?: get_int(nla, &o->accepted_patched, 8);
-			break;
-		case DPO_A_ACCEPTED_OTHER:
-			err = err ?: get_int(nla, &o->accepted_other, 8);
-			break;
-		case DPO_A_PEER_ADDR:
-			if (nla_len(nla) != 4 && nla_len(nla) != 16) {
-				err = err ?: -EBADMSG;
-				break;
-			}
-			o->peer_addr_len = nla_len(nla);
-			memcpy(o->peer_addr, nla_data(nla), o->peer_addr_len);
-			break;
-		case DPO_A_PEER_PORT:
-			err = err ?: get_int(nla, &o->peer_port, 2);
-			break;
-		case DPO_A_CONN_STATE:
-			err = err ?: get_int(nla, &o->conn_state, 1);
-			break;
-		case DPO_A_ACCEPT_TIME_NS:
-			err = err ?: get_int(nla, &o->accept_time_ns, 8);
-			break;
-		case DPO_A_LAST_ACTIVITY_NS:
-			err = err ?: get_int(nla, &o->last_activity_ns, 8);
-			break;
-		case DPO_A_BYTES_IN:
-			err = err ?: get_int(nla, &o->bytes_in, 8);
-			break;
-		case DPO_A_BYTES_OUT:
-			err = err ?: get_int(nla, &o->bytes_out, 8);
-			break;
-		case DPO_A_REQUESTS:
-			err = err ?: get_int(nla, &o->requests, 8);
-			break;
-		case DPO_A_DEADLINE_MS:
-			err = err ?: get_int(nla, &o->deadline_ms, 4);
-			break;
-		case DPO_A_DRAIN_REMAINING:
-			err = err ?: get_int(nla, &o->drain_remaining, 4);
-			break;
-		case DPO_A_DRAIN_CLOSED_IDLE:
-			err = err ?: get_int(nla, &o->drain_closed_idle, 4);
-			break;
-		case DPO_A_DRAIN_CLOSED_BUSY:
-			err = err ?: get_int(nla, &o->drain_closed_busy, 4);
-			break;
-		case DPO_A_DRAIN_RESET:
-			err = err ?: get_int(nla, &o->drain_reset, 4);
-			break;
-		case DPO_A_DRAIN_GONE:
-			err = err ?: get_int(nla, &o->drain_gone, 4);
-			break;
-		case DPO_A_DRAIN_ELAPSED_NS:
-			err = err ?: get_int(nla, &o->drain_elapsed_ns, 8);
-			break;
-		case DPO_A_DRAIN_CANCELLED:	/* a flag: DPO_HAS() */
-			break;
-		default:
+		err = err ?: check_attr(dpo_desc_dpo_attrs, __DPO_A_MAX, nla);
+		if (err || t == DPO_A_PAD)
 			continue;
-		}
+		type = dpo_desc_dpo_attrs[t].type;
+		if (t == DPO_A_STATS)
+			err = parse_stats(nla_data(nla), nla_len(nla), &o->stats);
+		else if (t == DPO_A_ADDR)
+			err = copy_addr(o->addr, &o->addr_len, nla);
+		else if (t == DPO_A_PEER_ADDR)
+			err = copy_addr(o->peer_addr, &o->peer_addr_len, nla);
+		else if (type != DPO_DESC_FLAG)	/* flags: DPO_HAS() */
+			err = copy_field(o, &obj_fields[t], nla, type);
 		o->have |= 1ULL << t;	/* t <= DPO_A_MAX < 64 */
 	}
 	if (rem)
@@ -851,32 +852,11 @@ int dpo_parse(const struct nlmsghdr *nlh, struct dpo_obj *o)
 	return err;
 }
 
-const char *dpo_cmd_name(__u8 cmd)
+const char *dt_cmd_name(__u8 cmd)
 {
-	static const char *const names[] = {
-		[DPO_CMD_STATUS_GET] = "STATUS_GET",
-		[DPO_CMD_SESSION_NEW] = "SESSION_NEW",
-		[DPO_CMD_SESSION_SET] = "SESSION_SET",
-		[DPO_CMD_SESSION_DEL] = "SESSION_DEL",
-		[DPO_CMD_SESSION_GET] = "SESSION_GET",
-		[DPO_CMD_INSTANCE_ADD] = "INSTANCE_ADD",
-		[DPO_CMD_INSTANCE_DEL] = "INSTANCE_DEL",
-		[DPO_CMD_INSTANCE_GET] = "INSTANCE_GET",
-		[DPO_CMD_SAMPLE_NTF] = "SAMPLE_NTF",
-		[DPO_CMD_INSTANCE_EXIT_NTF] = "INSTANCE_EXIT_NTF",
-		[DPO_CMD_LISTENER_ADD] = "LISTENER_ADD",
-		[DPO_CMD_LISTENER_DEL] = "LISTENER_DEL",
-		[DPO_CMD_LISTENER_GET] = "LISTENER_GET",
-		[DPO_CMD_OWNER_SET] = "OWNER_SET",
-		[DPO_CMD_SESSION_CLAIM] = "SESSION_CLAIM",
-		[DPO_CMD_CONTROLLER_LOST_NTF] = "CONTROLLER_LOST_NTF",
-		[DPO_CMD_CONN_GET] = "CONN_GET",
-		[DPO_CMD_DRAIN] = "DRAIN",
-		[DPO_CMD_DRAIN_PROGRESS_NTF] = "DRAIN_PROGRESS_NTF",
-		[DPO_CMD_DRAIN_DONE_NTF] = "DRAIN_DONE_NTF",
-	};
+	size_t n = sizeof(dpo_desc_cmd_names) / sizeof(dpo_desc_cmd_names[0]);
 
-	if (cmd < sizeof(names) / sizeof(names[0]) && names[cmd])
-		return names[cmd];
+	if (cmd < n && dpo_desc_cmd_names[cmd])
+		return dpo_desc_cmd_names[cmd];
 	return "?";
 }

@@ -17,7 +17,7 @@
 #define NL_MSG_MAX	4096
 
 /* A request under construction. */
-struct nl_msg {
+struct dt_msg {
 	union {
 		struct nlmsghdr nlh;
 		char buf[NL_MSG_MAX];
@@ -27,7 +27,7 @@ struct nl_msg {
 };
 
 /* What the kernel said about one request. */
-struct nl_ack {
+struct dt_ack {
 	int err;		/* positive errno, 0 on success */
 	char msg[256];		/* NLMSGERR_ATTR_MSG, "" when absent */
 	bool has_offs;
@@ -38,7 +38,7 @@ struct nl_ack {
 	__u32 miss_nest;
 };
 
-struct dpo_stats {
+struct dt_stats {
 	__u64 have;		/* bit n set: DPO_STATS_A_n present */
 	__u64 timestamp_ns, seq, cpu_ns, run_delay_ns, nvcsw, nivcsw;
 	__u64 min_flt, maj_flt, rss_bytes;
@@ -56,23 +56,25 @@ struct dpo_stats {
 };
 
 /* Any dpo message (reply or notification), parsed. */
-struct dpo_obj {
+struct dt_obj {
 	__u8 cmd;
 	__u64 have;		/* bit n set: DPO_A_n present */
 	char version[64];
 	__u32 sessions, instances;
 	__u64 samples, sample_time_ns;
+	__u32 listeners;
 	char session[64];
 	__u32 interval_ms, pid, exit_code;
 	__u8 role;
 	__u64 start_time_ns;
-	struct dpo_stats stats;
+	struct dt_stats stats;
 	/* listeners and ownership */
 	__u32 listener_id;
 	__u16 family, port;	/* DPO_A_FAMILY, DPO_A_PORT (host order) */
 	__u8 addr[16];		/* DPO_A_ADDR, network order */
 	int addr_len;
 	__u8 owner;		/* enum dpo_owner */
+	__u8 canary_pct;
 	__u64 switch_time_ns;
 	__u64 accepted_original, accepted_patched, accepted_other;
 	/* connections (DPO_CMD_CONN_GET) */
@@ -90,16 +92,16 @@ struct dpo_obj {
 };
 
 /* The presence bitmasks hold one bit per attribute type. */
-_Static_assert(DPO_A_MAX < 64, "struct dpo_obj.have: DPO_A_MAX >= 64");
+_Static_assert(DPO_A_MAX < 64, "struct dt_obj.have: DPO_A_MAX >= 64");
 _Static_assert(DPO_STATS_A_MAX < 64,
-	       "struct dpo_stats.have: DPO_STATS_A_MAX >= 64");
+	       "struct dt_stats.have: DPO_STATS_A_MAX >= 64");
 _Static_assert(DPO_LAT_BUCKETS <= 32,
-	       "struct dpo_stats.lat_have: DPO_LAT_BUCKETS > 32");
+	       "struct dt_stats.lat_have: DPO_LAT_BUCKETS > 32");
 
 #define DPO_HAS(o, a)		(!!((o)->have & (1ULL << (a))))
 #define DPO_STATS_HAS(s, a)	(!!((s)->have & (1ULL << (a))))
 
-struct nl_sock {
+struct dt_sock {
 	int fd;
 	__u32 portid;
 	__u32 seq;
@@ -113,29 +115,29 @@ struct nl_sock {
 };
 
 /* Socket with NETLINK_EXT_ACK and NETLINK_CAP_ACK; 0 or -errno. */
-int nl_open(struct nl_sock *nl);
-void nl_close(struct nl_sock *nl);
-int nl_set_rcvbuf(struct nl_sock *nl, int bytes);
+int dt_open(struct dt_sock *nl);
+void dt_close(struct dt_sock *nl);
+int dt_set_rcvbuf(struct dt_sock *nl, int bytes);
 
 /*
  * CTRL_CMD_GETFAMILY for "dpo": fills family, version, group ids, ops.
  * 0 or -errno (-ENOENT when the module is not loaded).
  */
-int nl_resolve(struct nl_sock *nl);
+int dt_resolve(struct dt_sock *nl);
 
 /* Request building. Offsets returned are from the start of the nlmsghdr. */
-void nlm_init(struct nl_msg *m, __u16 type, __u16 flags, __u8 cmd, __u8 ver);
-void nlm_dpo(struct nl_msg *m, const struct nl_sock *nl, __u8 cmd, __u16 flags);
-__u32 nlm_put(struct nl_msg *m, __u16 type, const void *data, size_t len);
-__u32 nlm_put_u8(struct nl_msg *m, __u16 type, __u8 v);
-__u32 nlm_put_u16(struct nl_msg *m, __u16 type, __u16 v);
-__u32 nlm_put_u32(struct nl_msg *m, __u16 type, __u32 v);
-__u32 nlm_put_u64(struct nl_msg *m, __u16 type, __u64 v);
-__u32 nlm_put_str(struct nl_msg *m, __u16 type, const char *s);
+void dt_msg_init(struct dt_msg *m, __u16 type, __u16 flags, __u8 cmd, __u8 ver);
+void dt_msg_dpo(struct dt_msg *m, const struct dt_sock *nl, __u8 cmd, __u16 flags);
+__u32 dt_put(struct dt_msg *m, __u16 type, const void *data, size_t len);
+__u32 nlm_put_u8(struct dt_msg *m, __u16 type, __u8 v);
+__u32 nlm_put_u16(struct dt_msg *m, __u16 type, __u16 v);
+__u32 nlm_put_u32(struct dt_msg *m, __u16 type, __u32 v);
+__u32 nlm_put_u64(struct dt_msg *m, __u16 type, __u64 v);
+__u32 dt_put_str(struct dt_msg *m, __u16 type, const char *s);
 /* Raw bytes after the last attribute (for truncated or garbage tails). */
-void nlm_put_raw(struct nl_msg *m, const void *data, size_t len);
-void nlm_nest_start(struct nl_msg *m, __u16 type);
-void nlm_nest_end(struct nl_msg *m);
+void dt_put_raw(struct dt_msg *m, const void *data, size_t len);
+void dt_nest_start(struct dt_msg *m, __u16 type);
+void dt_nest_end(struct dt_msg *m);
 
 /*
  * Send @m (NLM_F_ACK is added) and wait for its ack. Replies carrying the
@@ -144,32 +146,32 @@ void nlm_nest_end(struct nl_msg *m);
  * ack's -errno (0 on success); a transport failure is returned as -errno
  * with ack->msg naming it.
  */
-int nl_request(struct nl_sock *nl, struct nl_msg *m, struct nl_ack *ack,
-	       struct dpo_obj *reply);
-int nl_dump(struct nl_sock *nl, struct nl_msg *m, struct nl_ack *ack,
-	    struct dpo_obj *replies, int max, int *nreplies);
+int dt_request(struct dt_sock *nl, struct dt_msg *m, struct dt_ack *ack,
+	       struct dt_obj *reply);
+int dt_dump(struct dt_sock *nl, struct dt_msg *m, struct dt_ack *ack,
+	    struct dt_obj *replies, int max, int *nreplies);
 
 /*
  * Send several requests back to back in one sendmsg() and collect one ack
  * per request into @acks (must be @n long). 0 or -errno (transport).
  */
-int nl_batch(struct nl_sock *nl, struct nl_msg *const *m, int n,
-	     struct nl_ack *acks);
+int dt_batch(struct dt_sock *nl, struct dt_msg *const *m, int n,
+	     struct dt_ack *acks);
 
 /* Join / leave a multicast group by id; 0 or -errno. */
-int nl_join(struct nl_sock *nl, __u32 group);
-int nl_leave(struct nl_sock *nl, __u32 group);
+int dt_join(struct dt_sock *nl, __u32 group);
+int dt_leave(struct dt_sock *nl, __u32 group);
 
 /*
  * Wait up to @timeout_ms for one dpo message on a socket that joined
  * groups. 0 and @o filled, -ETIMEDOUT, -ENOBUFS (overrun, counted in
  * nl->overruns; call again), or another -errno.
  */
-int nl_recv_ntf(struct nl_sock *nl, struct dpo_obj *o, int timeout_ms);
+int dt_recv_ntf(struct dt_sock *nl, struct dt_obj *o, int timeout_ms);
 
 /* Parse the attributes of one generic netlink message of the dpo family. */
-int dpo_parse(const struct nlmsghdr *nlh, struct dpo_obj *o);
+int dt_parse(const struct nlmsghdr *nlh, struct dt_obj *o);
 
-const char *dpo_cmd_name(__u8 cmd);
+const char *dt_cmd_name(__u8 cmd);
 
 #endif /* DPO_SELFTEST_NL_H */

@@ -35,11 +35,11 @@
 #define MAXOBJ	256
 #define MS	1000000ULL
 
-static struct dpo_obj objs[MAXOBJ];
+static struct dt_obj objs[MAXOBJ];
 
 FIXTURE(dr) {
-	struct nl_sock nl, ev;
-	struct nl_ack ack;
+	struct dt_sock nl, ev;
+	struct dt_ack ack;
 	struct srv srv[2];	/* original, patched */
 	int lfd;
 	__u16 port;
@@ -51,7 +51,7 @@ FIXTURE(dr) {
 
 FIXTURE_SETUP(dr)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 	int i;
 
 	self->nl.fd = self->ev.fd = -1;
@@ -60,27 +60,27 @@ FIXTURE_SETUP(dr)
 		self->srv[i].pid = self->srv[i].cmd_fd = self->srv[i].rep_fd = -1;
 	self->ncfd = 0;
 	self->next_id = 1;
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 	ASSERT_EQ(0, srv_log_init());
 	self->lfd = tcp_listener(AF_INET, &self->port);
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, srv_start(&self->srv[0], &self->lfd, 1, 0, ORIG));
 	ASSERT_EQ(0, srv_start(&self->srv[1], &self->lfd, 1, 1, PATCH));
-	ASSERT_EQ(0, dpo_listen(&self->ev, &self->nl, self->nl.grp_events));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS, 100, &self->ack),
+	ASSERT_EQ(0, dt_listen(&self->ev, &self->nl, self->nl.grp_events));
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
 				      &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->srv[1].pid, PATCH,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[1].pid, PATCH,
 				      &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS, self->lfd, &o,
+	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
 				      &self->ack), self->ack);
 	self->lid = o.listener_id;
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
 	ASSERT_EQ(0, srv_go(&self->srv[0]));
 	ASSERT_EQ(0, srv_go(&self->srv[1]));
@@ -99,10 +99,10 @@ FIXTURE_TEARDOWN(dr)
 	if (self->lfd >= 0)
 		close(self->lfd);
 	if (self->ev.fd >= 0)
-		nl_close(&self->ev);
+		dt_close(&self->ev);
 	if (self->nl.fd >= 0) {
 		EXPECT_RESET(&self->nl);
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 }
 
@@ -128,7 +128,7 @@ static void cclose(FIXTURE_DATA(dr) *self, int fd)
 }
 
 /* @n clients, each accepted by @s and answered once (idle). */
-static int conns_of(struct nl_sock *nl, __u32 pid, int *states);
+static int conns_of(struct dt_sock *nl, __u32 pid, int *states);
 
 static void idle_clients(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(dr) *self, struct srv *s, int *fd, int n)
@@ -158,13 +158,13 @@ static void idle_clients(struct __test_metadata *_metadata,
 }
 
 /* Registered connections of @pid (states counted into @states if not NULL). */
-static int conns_of(struct nl_sock *nl, __u32 pid, int *states)
+static int conns_of(struct dt_sock *nl, __u32 pid, int *states)
 {
 	int i, n = 0;
 
 	if (states)
 		memset(states, 0, (DPO_CONN_MAX + 1) * sizeof(*states));
-	if (dpo_conn_dump(nl, SESS, pid, objs, MAXOBJ, &n, NULL))
+	if (dt_conn_dump(nl, SESS, pid, objs, MAXOBJ, &n, NULL))
 		return -1;
 	for (i = 0; states && i < n && i < MAXOBJ; i++)
 		if (objs[i].conn_state <= DPO_CONN_MAX)
@@ -180,7 +180,7 @@ struct drain_ev {
 	__u32 prog[256];		/* DRAIN_REMAINING of each progress */
 	bool prog_bad;			/* a progress of another drain */
 	bool done;
-	struct dpo_obj d;		/* DRAIN_DONE_NTF */
+	struct dt_obj d;		/* DRAIN_DONE_NTF */
 	__u64 t_done;			/* when it was received */
 };
 
@@ -188,11 +188,11 @@ struct drain_ev {
  * Events until the DRAIN_DONE_NTF of @sess, or @ms. It returns at the DONE:
  * callers give a slow debug VM seconds beyond the drain's deadline.
  */
-static void drain_events(struct nl_sock *ev, const char *sess, __u8 role,
+static void drain_events(struct dt_sock *ev, const char *sess, __u8 role,
 			 struct drain_ev *de, int ms)
 {
 	__u64 end = now_ns() + (__u64)ms * MS;
-	struct dpo_obj o;
+	struct dt_obj o;
 
 	memset(de, 0, sizeof(*de));
 	while (!de->done) {
@@ -201,13 +201,13 @@ static void drain_events(struct nl_sock *ev, const char *sess, __u8 role,
 
 		if (now >= end)
 			return;
-		ret = nl_recv_ntf(ev, &o, (end - now) / MS + 1);
+		ret = dt_recv_ntf(ev, &o, (end - now) / MS + 1);
 		if (ret == -ETIMEDOUT)
 			return;
 		if (ret)
 			continue;
 		switch (o.cmd) {
-		case DPO_CMD_OWNER_SET:
+		case DPO_CMD_OWNER_SET_NTF:
 			if (!strcmp(o.session, sess)) {
 				de->owner_sets++;
 				de->owner = o.owner;
@@ -231,11 +231,11 @@ static void drain_events(struct nl_sock *ev, const char *sess, __u8 role,
 	}
 }
 
-static void flush_events(struct nl_sock *ev)
+static void flush_events(struct dt_sock *ev)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 
-	while (nl_recv_ntf(ev, &o, 0) != -ETIMEDOUT)
+	while (dt_recv_ntf(ev, &o, 0) != -ETIMEDOUT)
 		;
 }
 
@@ -249,7 +249,7 @@ static void log_done(struct __test_metadata *_metadata, const char *what,
 }
 
 static void expect_drain_attrs(struct __test_metadata *_metadata,
-			       const struct dpo_obj *o, __u8 role,
+			       const struct dt_obj *o, __u8 role,
 			       __u32 deadline_ms)
 {
 	EXPECT_STREQ(SESS, o->session);
@@ -289,58 +289,58 @@ TEST_F(dr, validation)
 		0, DPO_DRAIN_DEADLINE_MS_MAX + 1, 0xffffffff,
 	};
 	struct drain_ev de;
-	struct dpo_obj o;
-	struct nl_msg m;
+	struct dt_obj o;
+	struct dt_msg m;
 	unsigned int k;
 	__u32 off;
 
-	EXPECT_NL_ERR(dpo_drain(&self->nl, "st-drain-none", PATCH, 1000, NULL,
+	EXPECT_NL_ERR(dt_drain(&self->nl, "st-drain-none", PATCH, 1000, NULL,
 				&self->ack), self->ack, ENOENT,
 		      "no such session");
-	EXPECT_NL_ERR(dpo_drain(&self->nl, NULL, PATCH, 1000, NULL, &self->ack),
+	EXPECT_NL_ERR(dt_drain(&self->nl, NULL, PATCH, 1000, NULL, &self->ack),
 		      self->ack, EINVAL, "missing attribute: session name");
 	EXPECT_MISS(self->ack, DPO_A_SESSION_NAME);
-	EXPECT_NL_ERR(dpo_drain(&self->nl, SESS, 0, 1000, NULL, &self->ack),
+	EXPECT_NL_ERR(dt_drain(&self->nl, SESS, 0, 1000, NULL, &self->ack),
 		      self->ack, EINVAL, "missing attribute: role");
 	EXPECT_MISS(self->ack, DPO_A_ROLE);
 
 	/* Out of the policy's ranges, like every other ranged attribute. */
 	for (k = 0; k < sizeof(bad_roles); k++) {
-		nlm_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
-		nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
+		dt_msg_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
+		dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
 		off = nlm_put_u8(&m, DPO_A_ROLE, bad_roles[k]);
-		EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL),
+		EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL),
 			      self->ack, ERANGE, "integer out of range");
 		EXPECT_OFFS(self->ack, off);
 	}
 	for (k = 0; k < sizeof(bad_deadlines) / sizeof(bad_deadlines[0]); k++) {
-		nlm_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
-		nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
+		dt_msg_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
+		dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
 		nlm_put_u8(&m, DPO_A_ROLE, PATCH);
 		off = nlm_put_u32(&m, DPO_A_DEADLINE_MS, bad_deadlines[k]);
-		EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL),
+		EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL),
 			      self->ack, ERANGE, "integer out of range");
 		EXPECT_OFFS(self->ack, off);
 	}
 	/* Nothing happened. */
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 
 	/* No original instance to take the new connections. */
-	ASSERT_NL_OK(dpo_instance_del(&self->nl, self->srv[0].pid, &self->ack),
+	ASSERT_NL_OK(dt_instance_del(&self->nl, self->srv[0].pid, &self->ack),
 		     self->ack);
-	EXPECT_NL_ERR(dpo_drain(&self->nl, SESS, PATCH, 1000, NULL, &self->ack),
+	EXPECT_NL_ERR(dt_drain(&self->nl, SESS, PATCH, 1000, NULL, &self->ack),
 		      self->ack, EINVAL, NULL);
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 
 	/* The largest deadline is accepted (nothing to drain: ends at once). */
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
 				      &self->ack), self->ack);
 	flush_events(&self->ev);
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH,
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH,
 			       DPO_DRAIN_DEADLINE_MS_MAX, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_DRAIN_DEADLINE_MS_MAX, o.deadline_ms);
@@ -348,7 +348,7 @@ TEST_F(dr, validation)
 	ASSERT_TRUE(de.done);
 	EXPECT_EQ(DPO_DRAIN_DEADLINE_MS_MAX, de.d.deadline_ms);
 	/* Without a deadline: the default. */
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, ORIG, 0, &o, &self->ack),
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, ORIG, 0, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_DRAIN_DEADLINE_MS_DEFAULT, o.deadline_ms);
 	drain_events(&self->ev, SESS, ORIG, &de, 10000);
@@ -365,7 +365,7 @@ struct unpriv_result {
 TEST_F(dr, unprivileged_eperm)
 {
 	struct unpriv_result *res;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int status, fd;
 	pid_t pid;
 
@@ -379,8 +379,8 @@ TEST_F(dr, unprivileged_eperm)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct nl_sock nl;
-		struct nl_ack ack = { 0 };
+		struct dt_sock nl;
+		struct dt_ack ack = { 0 };
 
 		res->stage = 1;
 		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
@@ -388,13 +388,13 @@ TEST_F(dr, unprivileged_eperm)
 			res->setup_err = errno;
 			_exit(0);
 		}
-		res->setup_err = -dpo_connect(&nl);
+		res->setup_err = -dt_connect(&nl);
 		if (res->setup_err)
 			_exit(0);
-		dpo_drain(&nl, SESS, PATCH, 1000, NULL, &ack);
+		dt_drain(&nl, SESS, PATCH, 1000, NULL, &ack);
 		res->err = ack.err;
 		snprintf(res->msg, sizeof(res->msg), "%s", ack.msg);
-		nl_close(&nl);
+		dt_close(&nl);
 		res->stage = 100;
 		_exit(0);
 	}
@@ -405,7 +405,7 @@ TEST_F(dr, unprivileged_eperm)
 	}
 	EXPECT_EQ(EPERM, res->err) TH_LOG("errno %d '%s'", res->err, res->msg);
 	/* Nothing happened: same owner, the connection still served. */
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 	EXPECT_EQ(0, cli_exchange(fd, self->next_id++, 40, 100, 0, NULL, 3000));
@@ -428,7 +428,7 @@ TEST_F_TIMEOUT(dr, idle_busy_stuck, 60)
 	__u32 busy_id[N_BUSY];
 	struct srv_resp r;
 	struct drain_ev de;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int i, n, nf, reads, ret;
 
 	idle_clients(_metadata, self, sp, fd, N_IDLE + N_BUSY + N_STUCK);
@@ -451,7 +451,7 @@ TEST_F_TIMEOUT(dr, idle_busy_stuck, 60)
 
 	flush_events(&self->ev);
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH, DEADLINE_MS, &o,
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, DEADLINE_MS, &o,
 			       &self->ack), self->ack);
 	t_reply = now_ns();
 	EXPECT_EQ(DPO_CMD_DRAIN, o.cmd);
@@ -571,11 +571,11 @@ TEST_F(dr, drain_original)
 	struct srv_resp r;
 	int fd[2], i, nf;
 
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	idle_clients(_metadata, self, so, fd, 2);
 	flush_events(&self->ev);
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, ORIG, 1000, NULL, &self->ack),
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, ORIG, 1000, NULL, &self->ack),
 		     self->ack);
 	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, cli_wait_eof(fd[i], 1000));
@@ -613,15 +613,15 @@ TEST_F(dr, waitall_partial_request)
 	__u64 end;
 
 	/* The patched instance again, now reading headers with MSG_WAITALL. */
-	ASSERT_NL_OK(dpo_instance_del(&self->nl, sp->pid, &self->ack),
+	ASSERT_NL_OK(dt_instance_del(&self->nl, sp->pid, &self->ack),
 		     self->ack);
 	srv_stop(sp);
 	ASSERT_EQ(0, srv_start_opts(sp, &self->lfd, 1, 1, PATCH,
 				    SRV_O_WAITALL));
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, sp->pid, PATCH,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, sp->pid, PATCH,
 				      &self->ack), self->ack);
 	/* (The fail-safe gave the original everything meanwhile.) */
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
 	ASSERT_EQ(0, srv_go(sp));
 	idle_clients(_metadata, self, sp, &fd, 1);
@@ -662,7 +662,7 @@ TEST_F(dr, waitall_partial_request)
 	TH_LOG("10 bytes of a request read: %d connection(s), %d idle, %d busy",
 	       n, st[DPO_CONN_IDLE], st[DPO_CONN_BUSY]);
 	flush_events(&self->ev);
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH, 5000, NULL, &self->ack),
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 5000, NULL, &self->ack),
 		     self->ack);
 	sleep_ms(100);
 	/* The rest of it: the server answers, then the connection closes. */
@@ -709,7 +709,7 @@ static void answer_in_two_not_cut(struct __test_metadata *_metadata,
 	ASSERT_EQ(1, n);
 	ASSERT_EQ(1100, objs[0].bytes_out);
 	flush_events(&self->ev);
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH, 2000, NULL, &self->ack),
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 2000, NULL, &self->ack),
 		     self->ack);
 	ret = cli_recv(fd, 2000, &r, 3000);
 	EXPECT_EQ(0, ret) TH_LOG("client: %s", strerror(-ret));
@@ -837,7 +837,7 @@ TEST_F_TIMEOUT(dr, no_read_request_lost, 90)
 	struct gclient cl[G_THREADS];
 	struct gshared *g;
 	struct drain_ev de;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int i, round, refused = 0, replies = 0, errors = 0, partial = 0;
 	int wrong_role = 0, checked = 0, lost = 0, unknown = 0, n;
 	__u64 t;
@@ -874,7 +874,7 @@ TEST_F_TIMEOUT(dr, no_read_request_lost, 90)
 		flush_events(&self->ev);
 		g->drain_replied = 0;
 		g->expect_role = other;
-		ASSERT_NL_OK(dpo_drain(&self->nl, SESS, role, 5000, &o,
+		ASSERT_NL_OK(dt_drain(&self->nl, SESS, role, 5000, &o,
 				       &self->ack), self->ack);
 		g->drain_replied = 1;
 		drain_events(&self->ev, SESS, role, &de, 15000);
@@ -960,7 +960,7 @@ TEST_F(dr, ends_early)
 
 	flush_events(&self->ev);
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH, 10000, NULL, &self->ack),
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 10000, NULL, &self->ack),
 		     self->ack);
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, cli_recv(fd[i], 100, &r, 3000));
@@ -990,19 +990,19 @@ TEST_F(dr, nothing_to_drain)
 {
 	struct drain_ev de;
 	struct srv_resp r;
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 t0;
 	int fd;
 
 	/* The patched has nothing; the original has one (not drained). */
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	idle_clients(_metadata, self, &self->srv[0], &fd, 1);
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
 	flush_events(&self->ev);
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH, 5000, &o, &self->ack),
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 5000, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, o.drain_remaining);
 	drain_events(&self->ev, SESS, PATCH, &de, 10000);
@@ -1024,7 +1024,7 @@ TEST_F(dr, one_drain_at_a_time)
 {
 	struct srv *sp = &self->srv[1];
 	struct drain_ev de;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int fd, reads;
 	__u64 t;
 
@@ -1033,11 +1033,11 @@ TEST_F(dr, one_drain_at_a_time)
 	ASSERT_EQ(0, cli_send(fd, self->next_id++, 40, 100, 0, SRV_F_HOLD));
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[1].reads, reads + 1, 3000));
 	flush_events(&self->ev);
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH, 800, NULL, &self->ack),
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 800, NULL, &self->ack),
 		     self->ack);
-	EXPECT_NL_ERR(dpo_drain(&self->nl, SESS, PATCH, 800, NULL, &self->ack),
+	EXPECT_NL_ERR(dt_drain(&self->nl, SESS, PATCH, 800, NULL, &self->ack),
 		      self->ack, EBUSY, NULL);
-	EXPECT_NL_ERR(dpo_drain(&self->nl, SESS, ORIG, 800, NULL, &self->ack),
+	EXPECT_NL_ERR(dt_drain(&self->nl, SESS, ORIG, 800, NULL, &self->ack),
 		      self->ack, EBUSY, NULL);
 	drain_events(&self->ev, SESS, PATCH, &de, 10000);
 	log_done(_metadata, "drain", &de);
@@ -1050,7 +1050,7 @@ TEST_F(dr, one_drain_at_a_time)
 	     conns_of(&self->nl, sp->pid, NULL) > 0 && now_ns() < t;)
 		usleep(5000);
 	EXPECT_EQ(0, conns_of(&self->nl, sp->pid, NULL));
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, PATCH, 800, &o, &self->ack),
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 800, &o, &self->ack),
 		     self->ack);
 	drain_events(&self->ev, SESS, PATCH, &de, 10000);
 	ASSERT_TRUE(de.done);
@@ -1100,7 +1100,7 @@ TEST_F_TIMEOUT(dr, sweep_reaches_every_connection, 60)
 
 	flush_events(&self->ev);
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS_SWEEP, ORIG, 5000, NULL,
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS_SWEEP, ORIG, 5000, NULL,
 			       &self->ack), self->ack);
 	/* The idle ones at once, long before the deadline (t0 + 5 s). */
 	for (i = NUNREAD; i < NUNREAD + NIDLE; i++) {
@@ -1144,7 +1144,7 @@ static void promotion_cut_short(struct __test_metadata *_metadata,
 				FIXTURE_DATA(dr) *self, enum cut how)
 {
 	struct srv *so = &self->srv[0], *sp = &self->srv[1];
-	struct nl_sock ctl = { .fd = -1 };
+	struct dt_sock ctl = { .fd = -1 };
 	int fd[2], busy, nf, ret, i;
 	__u32 busy_id;
 	struct drain_ev de;
@@ -1152,11 +1152,11 @@ static void promotion_cut_short(struct __test_metadata *_metadata,
 	__u64 t0;
 
 	if (how == CUT_CONTROLLER_LOST) {
-		ASSERT_EQ(0, dpo_connect(&ctl));
-		ASSERT_NL_OK(dpo_session_claim(&ctl, SESS, DPO_OWNER_ORIGINAL,
+		ASSERT_EQ(0, dt_connect(&ctl));
+		ASSERT_NL_OK(dt_session_claim(&ctl, SESS, DPO_OWNER_ORIGINAL,
 					       &self->ack), self->ack);
 	}
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	idle_clients(_metadata, self, so, fd, 2);
 	/* One busy connection of the original: its request is held. */
@@ -1168,7 +1168,7 @@ static void promotion_cut_short(struct __test_metadata *_metadata,
 
 	flush_events(&self->ev);
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_drain(&self->nl, SESS, ORIG, CUT_DEADLINE_MS, NULL,
+	ASSERT_NL_OK(dt_drain(&self->nl, SESS, ORIG, CUT_DEADLINE_MS, NULL,
 			       &self->ack), self->ack);
 	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, cli_wait_eof(fd[i], 10000));
@@ -1178,10 +1178,10 @@ static void promotion_cut_short(struct __test_metadata *_metadata,
 		srv_stop(sp);
 		break;
 	case CUT_CONTROLLER_LOST:
-		nl_close(&ctl);
+		dt_close(&ctl);
 		break;
 	case CUT_OWNER_SET:
-		ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+		ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 					   &self->ack), self->ack);
 		break;
 	}
@@ -1215,7 +1215,7 @@ static void promotion_cut_short(struct __test_metadata *_metadata,
 	EXPECT_EQ(ORIG, r.role);
 	EXPECT_EQ(0, cli_exchange(nf, self->next_id++, 40, 100, 0, &r, 10000));
 	if (ctl.fd >= 0)
-		nl_close(&ctl);
+		dt_close(&ctl);
 }
 
 TEST_F_TIMEOUT(dr, promotion_cut_short_patched_exits, 60)

@@ -13,9 +13,9 @@
 #include "dpo_harness.h"
 
 FIXTURE(life) {
-	struct nl_sock nl, ntf, ev;
+	struct dt_sock nl, ntf, ev;
 	struct child kid[3];
-	struct nl_ack ack;
+	struct dt_ack ack;
 };
 
 FIXTURE_SETUP(life)
@@ -31,11 +31,11 @@ FIXTURE_SETUP(life)
 		TH_LOG("module was not loaded; loading %s: %s", kmod_path(),
 		       strerror(-ret));
 	}
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 }
 
 FIXTURE_TEARDOWN(life)
@@ -46,9 +46,9 @@ FIXTURE_TEARDOWN(life)
 	for (i = 0; i < 3; i++)
 		child_kill(&self->kid[i]);
 	if (self->ntf.fd >= 0)
-		nl_close(&self->ntf);
+		dt_close(&self->ntf);
 	if (self->ev.fd >= 0)
-		nl_close(&self->ev);
+		dt_close(&self->ev);
 	if (!kmod_loaded()) {
 		EXPECT_EQ(0, kmod_load()) {
 			TH_LOG("cannot reload %s", kmod_path());
@@ -56,9 +56,9 @@ FIXTURE_TEARDOWN(life)
 	}
 	if (self->nl.fd >= 0) {
 		/* The family id changes over a reload. */
-		EXPECT_EQ(0, nl_resolve(&self->nl));
+		EXPECT_EQ(0, dt_resolve(&self->nl));
 		EXPECT_RESET(&self->nl);
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 }
 
@@ -69,8 +69,8 @@ static bool have_module_file(void)
 
 TEST_F(life, unload_reload)
 {
-	struct dpo_obj st;
-	struct nl_msg m;
+	struct dt_obj st;
+	struct dt_msg m;
 	__u16 old_family = self->nl.family;
 
 	if (!have_module_file())
@@ -83,32 +83,32 @@ TEST_F(life, unload_reload)
 		TH_LOG("delete_module: %s", strerror(errno));
 	}
 	EXPECT_FALSE(kmod_loaded());
-	EXPECT_EQ(-ENOENT, nl_resolve(&self->nl));
-	nlm_init(&m, old_family, 0, DPO_CMD_STATUS_GET, DPO_GENL_VERSION);
-	EXPECT_EQ(-ENOENT, nl_request(&self->nl, &m, &self->ack, NULL));
+	EXPECT_EQ(-ENOENT, dt_resolve(&self->nl));
+	dt_msg_init(&m, old_family, 0, DPO_CMD_STATUS_GET, DPO_GENL_VERSION);
+	EXPECT_EQ(-ENOENT, dt_request(&self->nl, &m, &self->ack, NULL));
 
 	ASSERT_EQ(0, kmod_load());
 	EXPECT_TRUE(kmod_loaded());
-	ASSERT_EQ(0, nl_resolve(&self->nl));
+	ASSERT_EQ(0, dt_resolve(&self->nl));
 	EXPECT_EQ(DPO_GENL_VERSION, self->nl.version);
 	EXPECT_NE(0, self->nl.grp_samples);
 	EXPECT_NE(0, self->nl.grp_events);
-	ASSERT_NL_OK(dpo_status(&self->nl, &st, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_status(&self->nl, &st, &self->ack), self->ack);
 	EXPECT_EQ(0, st.sessions);
 	EXPECT_EQ(0, st.instances);
 	EXPECT_EQ(0, st.samples);
 
 	/* And it works. */
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-reload", 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-reload", 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_session_del(&self->nl, "st-reload", &self->ack),
+	ASSERT_NL_OK(dt_session_del(&self->nl, "st-reload", &self->ack),
 		     self->ack);
 }
 
 TEST_F_TIMEOUT(life, unload_while_tracking, 60)
 {
 	struct child_cfg one = { .pages = 1 }, mt = { .pages = 1, .threads = 3 };
-	struct dpo_obj o, objs[8];
+	struct dt_obj o, objs[8];
 	struct proc_stat ps;
 	int i, n, got = 0;
 	__u64 end;
@@ -120,14 +120,14 @@ TEST_F_TIMEOUT(life, unload_while_tracking, 60)
 	ASSERT_EQ(0, child_start(&self->kid[1], &mt));
 	ASSERT_EQ(0, child_cmd(&self->kid[1], 'S', NULL, 10000));
 	ASSERT_EQ(0, child_start(&self->kid[2], &one));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-unl-a", 10, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-unl-a", 10, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-unl-b", 10, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-unl-b", 10, &self->ack),
 		     self->ack);
-	ASSERT_EQ(0, dpo_listen(&self->ntf, &self->nl, self->nl.grp_samples));
-	ASSERT_EQ(0, dpo_listen(&self->ev, &self->nl, self->nl.grp_events));
+	ASSERT_EQ(0, dt_listen(&self->ntf, &self->nl, self->nl.grp_samples));
+	ASSERT_EQ(0, dt_listen(&self->ev, &self->nl, self->nl.grp_events));
 	for (i = 0; i < 3; i++)
-		ASSERT_NL_OK(dpo_instance_add(&self->nl,
+		ASSERT_NL_OK(dt_instance_add(&self->nl,
 					      i < 2 ? "st-unl-a" : "st-unl-b",
 					      self->kid[i].pid,
 					      i ? DPO_ROLE_PATCHED :
@@ -136,7 +136,7 @@ TEST_F_TIMEOUT(life, unload_while_tracking, 60)
 	/* Sampling is running (a slow VM can pause it for a while). */
 	end = now_ns() + 20000 * 1000000ULL;
 	while (got < 10 && now_ns() < end)
-		if (!nl_recv_ntf(&self->ntf, &o, 1000) &&
+		if (!dt_recv_ntf(&self->ntf, &o, 1000) &&
 		    o.cmd == DPO_CMD_SAMPLE_NTF)
 			got++;
 	EXPECT_LE(10, got);
@@ -156,35 +156,35 @@ TEST_F_TIMEOUT(life, unload_while_tracking, 60)
 		EXPECT_EQ(0, child_cmd(&self->kid[i], 'p', NULL, 5000));
 	}
 	/* Nothing arrives from a module that is gone. */
-	while (nl_recv_ntf(&self->ntf, &o, 100) == 0)
+	while (dt_recv_ntf(&self->ntf, &o, 100) == 0)
 		;
-	EXPECT_EQ(-ETIMEDOUT, nl_recv_ntf(&self->ntf, &o, 300));
+	EXPECT_EQ(-ETIMEDOUT, dt_recv_ntf(&self->ntf, &o, 300));
 
 	ASSERT_EQ(0, kmod_load());
-	ASSERT_EQ(0, nl_resolve(&self->nl));
-	ASSERT_NL_OK(dpo_status(&self->nl, &o, &self->ack), self->ack);
+	ASSERT_EQ(0, dt_resolve(&self->nl));
+	ASSERT_NL_OK(dt_status(&self->nl, &o, &self->ack), self->ack);
 	EXPECT_EQ(0, o.sessions);
 	EXPECT_EQ(0, o.instances);
-	ASSERT_NL_OK(dpo_session_dump(&self->nl, objs, 8, &n, &self->ack),
+	ASSERT_NL_OK(dt_session_dump(&self->nl, objs, 8, &n, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, n);
-	ASSERT_NL_OK(dpo_instance_dump(&self->nl, objs, 8, &n, &self->ack),
+	ASSERT_NL_OK(dt_instance_dump(&self->nl, objs, 8, &n, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, n);
-	EXPECT_NL_ERR(dpo_instance_get(&self->nl, self->kid[0].pid, NULL,
+	EXPECT_NL_ERR(dt_instance_get(&self->nl, self->kid[0].pid, NULL,
 				       &self->ack),
 		      self->ack, ENOENT, "process not tracked");
 
 	/* Nothing stale: the same processes can be tracked again. */
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-unl-a", 10, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-unl-a", 10, &self->ack),
 		     self->ack);
 	for (i = 0; i < 2; i++) {
-		EXPECT_NL_OK(dpo_instance_add(&self->nl, "st-unl-a",
+		EXPECT_NL_OK(dt_instance_add(&self->nl, "st-unl-a",
 					      self->kid[i].pid,
 					      DPO_ROLE_ORIGINAL, &self->ack),
 			     self->ack);
 	}
-	ASSERT_NL_OK(dpo_instance_get(&self->nl, self->kid[1].pid, &o,
+	ASSERT_NL_OK(dt_instance_get(&self->nl, self->kid[1].pid, &o,
 				      &self->ack), self->ack);
 	EXPECT_EQ(4, o.stats.threads);
 	EXPECT_LE(1, o.stats.seq);
@@ -192,13 +192,13 @@ TEST_F_TIMEOUT(life, unload_while_tracking, 60)
 
 /* @cycles ADD+DEL pairs over @kids, sent in batches; returns failures. */
 static int add_del_cycles(struct __test_metadata *_metadata,
-			  struct nl_sock *nl, const char *session,
+			  struct dt_sock *nl, const char *session,
 			  struct child *kids, int nkids, int cycles)
 {
 	enum { BATCH = 32 };
-	static struct nl_msg msgs[2 * BATCH];
-	static struct nl_ack acks[2 * BATCH];
-	struct nl_msg *mp[2 * BATCH];
+	static struct dt_msg msgs[2 * BATCH];
+	static struct dt_ack acks[2 * BATCH];
+	struct dt_msg *mp[2 * BATCH];
 	int c = 0, i, failed = 0;
 
 	while (c < cycles) {
@@ -207,17 +207,17 @@ static int add_del_cycles(struct __test_metadata *_metadata,
 		for (i = 0; i < n; i++) {
 			pid_t pid = kids[(c + i) % nkids].pid;
 
-			nlm_dpo(&msgs[2 * i], nl, DPO_CMD_INSTANCE_ADD, 0);
-			nlm_put_str(&msgs[2 * i], DPO_A_SESSION_NAME, session);
+			dt_msg_dpo(&msgs[2 * i], nl, DPO_CMD_INSTANCE_ADD, 0);
+			dt_put_str(&msgs[2 * i], DPO_A_SESSION_NAME, session);
 			nlm_put_u32(&msgs[2 * i], DPO_A_PID, pid);
 			nlm_put_u8(&msgs[2 * i], DPO_A_ROLE,
 				   1 + (c + i) % 2);
-			nlm_dpo(&msgs[2 * i + 1], nl, DPO_CMD_INSTANCE_DEL, 0);
+			dt_msg_dpo(&msgs[2 * i + 1], nl, DPO_CMD_INSTANCE_DEL, 0);
 			nlm_put_u32(&msgs[2 * i + 1], DPO_A_PID, pid);
 			mp[2 * i] = &msgs[2 * i];
 			mp[2 * i + 1] = &msgs[2 * i + 1];
 		}
-		ASSERT_EQ(0, nl_batch(nl, mp, 2 * n, acks));
+		ASSERT_EQ(0, dt_batch(nl, mp, 2 * n, acks));
 		for (i = 0; i < 2 * n; i++) {
 			if (!acks[i].err)
 				continue;
@@ -231,13 +231,13 @@ static int add_del_cycles(struct __test_metadata *_metadata,
 	return failed;
 }
 
-static int wait_instances_zero(struct nl_sock *nl, int timeout_ms,
-			       struct dpo_obj *st)
+static int wait_instances_zero(struct dt_sock *nl, int timeout_ms,
+			       struct dt_obj *st)
 {
 	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
 
 	for (;;) {
-		int ret = dpo_status(nl, st, NULL);
+		int ret = dt_status(nl, st, NULL);
 
 		if (ret)
 			return ret;
@@ -254,14 +254,14 @@ TEST_F_TIMEOUT(life, register_cycles_no_leak, 180)
 	enum { CYCLES = 10000, SESSION_CYCLES = 300, EXITS = 30 };
 	struct child_cfg cfg = { .pages = 1 };
 	long long slab0, slab1, mem0, mem1;
-	struct dpo_obj st0, st1;
+	struct dt_obj st0, st1;
 	__u64 t0, t_free;
 	int i, c, failed = 0;
 
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, child_start(&self->kid[i], &cfg));
-	nl_set_rcvbuf(&self->nl, 4 << 20);
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-cyc", 10000, &self->ack),
+	dt_set_rcvbuf(&self->nl, 4 << 20);
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-cyc", 10000, &self->ack),
 		     self->ack);
 
 	/* Warm the caches up before measuring. */
@@ -271,7 +271,7 @@ TEST_F_TIMEOUT(life, register_cycles_no_leak, 180)
 	sleep_ms(300);
 	slab0 = slab_bytes();
 	mem0 = meminfo_kb("MemAvailable");
-	ASSERT_NL_OK(dpo_status(&self->nl, &st0, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_status(&self->nl, &st0, &self->ack), self->ack);
 
 	t0 = now_ns();
 	failed += add_del_cycles(_metadata, &self->nl, "st-cyc", self->kid, 2,
@@ -284,10 +284,10 @@ TEST_F_TIMEOUT(life, register_cycles_no_leak, 180)
 		char name[32];
 
 		snprintf(name, sizeof(name), "st-cyc-%d", c);
-		if (dpo_session_new(&self->nl, name, 10 + c % 100, &self->ack) ||
-		    dpo_instance_add(&self->nl, name, self->kid[c % 2].pid,
+		if (dt_session_new(&self->nl, name, 10 + c % 100, &self->ack) ||
+		    dt_instance_add(&self->nl, name, self->kid[c % 2].pid,
 				     DPO_ROLE_ORIGINAL, &self->ack) ||
-		    dpo_session_del(&self->nl, name, &self->ack)) {
+		    dt_session_del(&self->nl, name, &self->ack)) {
 			if (!failed++)
 				TH_LOG("session cycle %d: errno %d '%s'", c,
 				       self->ack.err, self->ack.msg);
@@ -298,7 +298,7 @@ TEST_F_TIMEOUT(life, register_cycles_no_leak, 180)
 		struct child k;
 
 		ASSERT_EQ(0, child_start(&k, &cfg));
-		if (dpo_instance_add(&self->nl, "st-cyc", k.pid,
+		if (dt_instance_add(&self->nl, "st-cyc", k.pid,
 				     DPO_ROLE_PATCHED, &self->ack)) {
 			if (!failed++)
 				TH_LOG("exit cycle %d: errno %d '%s'", c,
@@ -307,11 +307,11 @@ TEST_F_TIMEOUT(life, register_cycles_no_leak, 180)
 		child_kill(&k);
 	}
 	EXPECT_EQ(0, failed);
-	ASSERT_NL_OK(dpo_session_del(&self->nl, "st-cyc", &self->ack),
+	ASSERT_NL_OK(dt_session_del(&self->nl, "st-cyc", &self->ack),
 		     self->ack);
 
 	t0 = now_ns();
-	EXPECT_EQ(0, dpo_wait_idle(&self->nl, 30000, &st1)) {
+	EXPECT_EQ(0, dt_wait_idle(&self->nl, 30000, &st1)) {
 		TH_LOG("still %u sessions, %u instances", st1.sessions,
 		       st1.instances);
 	}

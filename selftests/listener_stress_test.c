@@ -339,7 +339,7 @@ static void __attribute__((noreturn)) client_main(struct shared *sh, __u16 port)
 /* ---- controller thread ------------------------------------------------------ */
 
 struct ctl {
-	struct nl_sock nl;
+	struct dt_sock nl;
 	int lfd;
 	__u64 dur_ns;
 	pthread_mutex_t attach_lock;	/* held across detach + attach */
@@ -353,21 +353,21 @@ struct ctl {
 	char err_msg[256];
 };
 
-static int owner_set_pct(struct nl_sock *nl, __u8 owner, int pct,
-			 struct nl_ack *ack)
+static int owner_set_pct(struct dt_sock *nl, __u8 owner, int pct,
+			 struct dt_ack *ack)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 
-	nlm_dpo(&m, nl, DPO_CMD_OWNER_SET, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	dt_msg_dpo(&m, nl, DPO_CMD_OWNER_SET, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
 	nlm_put_u8(&m, DPO_A_OWNER, owner);
 	if (pct > 0)
 		nlm_put_u8(&m, DPO_A_CANARY_PCT, pct);
-	return nl_request(nl, &m, ack, NULL);
+	return dt_request(nl, &m, ack, NULL);
 }
 
 static void ctl_fail(struct ctl *c, const char *what, int ret,
-		     const struct nl_ack *ack)
+		     const struct dt_ack *ack)
 {
 	c->err = ret;
 	c->err_what = what;
@@ -381,7 +381,7 @@ static void *controller(void *arg)
 		DPO_OWNER_CANARY,
 	};
 	struct ctl *c = arg;
-	struct nl_ack ack;
+	struct dt_ack ack;
 	struct timespec next;
 	__u64 end, next_cycle, t0, t1;
 	long i;
@@ -412,19 +412,19 @@ static void *controller(void *arg)
 			c->flip_ns_max = t1 - t0;
 
 		if (t1 >= next_cycle) {
-			struct dpo_obj o;
+			struct dt_obj o;
 
 			next_cycle += CYCLE_MS * 1000000ULL;
 			pthread_mutex_lock(&c->attach_lock);
 			t0 = now_ns();
-			ret = dpo_listener_del(&c->nl, c->lid, &ack);
+			ret = dt_listener_del(&c->nl, c->lid, &ack);
 			if (ret) {
 				ctl_fail(c, "LISTENER_DEL", ret, &ack);
 				pthread_mutex_unlock(&c->attach_lock);
 				break;
 			}
 			usleep(DETACHED_US);
-			ret = dpo_listener_add(&c->nl, SESS, c->lfd, &o, &ack);
+			ret = dt_listener_add(&c->nl, SESS, c->lfd, &o, &ack);
 			t1 = now_ns();
 			if (ret) {
 				c->lid = 0;
@@ -569,19 +569,19 @@ static unsigned int stress_seconds(bool *debug_kernel)
 }
 
 /* Listeners attached anywhere, or -errno. */
-static int listeners_attached(struct nl_sock *nl)
+static int listeners_attached(struct dt_sock *nl)
 {
-	static struct dpo_obj objs[8];
-	struct nl_ack ack;
+	static struct dt_obj objs[8];
+	struct dt_ack ack;
 	int n = 0, ret;
 
-	ret = dpo_listener_dump(nl, objs, 8, &n, &ack);
+	ret = dt_listener_dump(nl, objs, 8, &n, &ack);
 	return ret ? ret : n;
 }
 
 FIXTURE(stress) {
-	struct nl_sock nl;
-	struct nl_ack ack;
+	struct dt_sock nl;
+	struct dt_ack ack;
 	int lfd;
 	__u16 port;
 	int res[2];
@@ -614,7 +614,7 @@ FIXTURE_SETUP(stress)
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
 	socklen_t len = sizeof(sin);
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 end;
 	int i, one = 1;
 
@@ -633,11 +633,11 @@ FIXTURE_SETUP(stress)
 		TH_LOG("module was not loaded; loading %s: %s", kmod_path(),
 		       strerror(-ret));
 	}
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 
 	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -669,16 +669,16 @@ FIXTURE_SETUP(stress)
 		pump(self->res[0], 50, 0, NULL);
 	ASSERT_EQ(2, T.ready);
 
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->inst[0], ORIG,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->inst[0], ORIG,
 				      &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->inst[1], PATCH,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->inst[1], PATCH,
 				      &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS, self->lfd, &o,
+	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
 				      &self->ack), self->ack);
 	self->ctl.lid = o.listener_id;
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_BOTH, &self->ack),
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_BOTH, &self->ack),
 		     self->ack);
 }
 
@@ -702,7 +702,7 @@ FIXTURE_TEARDOWN(stress)
 		waitpid(self->client, NULL, 0);
 	}
 	if (self->ctl.nl.fd >= 0)
-		nl_close(&self->ctl.nl);
+		dt_close(&self->ctl.nl);
 	for (i = 0; i < 2; i++)
 		if (self->res[i] >= 0)
 			close(self->res[i]);
@@ -713,10 +713,10 @@ FIXTURE_TEARDOWN(stress)
 	}
 	if (self->nl.fd >= 0) {
 		/* The family id changes over a reload. */
-		EXPECT_EQ(0, nl_resolve(&self->nl));
+		EXPECT_EQ(0, dt_resolve(&self->nl));
 		EXPECT_RESET(&self->nl);
 		EXPECT_EQ(0, listeners_attached(&self->nl));
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 	if (self->lfd >= 0)
 		close(self->lfd);
@@ -803,7 +803,7 @@ TEST_F_TIMEOUT(stress, run, 300)
 	__u64 next_unload, t0, drain_ns;
 	double client_s, ctl_s, conn_rate, flip_rate;
 	long ref_before, ref_after;
-	struct dpo_obj o;
+	struct dt_obj o;
 
 	TH_LOG("%u s of stress%s%s", self->seconds,
 	       self->debug_kernel ? " (debug kernel)" : "",
@@ -811,7 +811,7 @@ TEST_F_TIMEOUT(stress, run, 300)
 	       ", unload attempts while attached" : "");
 	c->lfd = self->lfd;
 	c->dur_ns = (__u64)self->seconds * 1000000000ULL;
-	ASSERT_EQ(0, dpo_connect(&c->nl));
+	ASSERT_EQ(0, dt_connect(&c->nl));
 
 	fflush(stdout);
 	fflush(stderr);
@@ -849,7 +849,7 @@ TEST_F_TIMEOUT(stress, run, 300)
 	ctl_s = (c->t_end - c->t_begin) / 1e9;
 
 	/* Everyone may accept what is left; then the client stops. */
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_BOTH, &self->ack),
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_BOTH, &self->ack),
 		     self->ack);
 	sh->stop = 1;
 	ASSERT_EQ(self->client, waitpid(self->client, &status, 0));
@@ -970,10 +970,10 @@ TEST_F_TIMEOUT(stress, run, 300)
 		EXPECT_LT(0, unload_refused);
 	}
 	ASSERT_TRUE(kmod_loaded());
-	ASSERT_NL_OK(dpo_listener_get(&self->nl, c->lid, &o, &self->ack),
+	ASSERT_NL_OK(dt_listener_get(&self->nl, c->lid, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, o.accepted_other);
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 
@@ -985,7 +985,7 @@ TEST_F_TIMEOUT(stress, run, 300)
 	 * ops back, and then the module must unload.
 	 */
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_session_del(&self->nl, SESS, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_session_del(&self->nl, SESS, &self->ack), self->ack);
 	TH_LOG("SESSION_DEL with ~%d open connections: %.1f ms", T.kept / 4,
 	       (now_ns() - t0) / 1e6);
 	for (i = 0; i < 2; i++) {
@@ -993,7 +993,7 @@ TEST_F_TIMEOUT(stress, run, 300)
 		waitpid(self->inst[i], NULL, 0);
 		self->inst[i] = -1;
 	}
-	EXPECT_EQ(0, dpo_wait_idle(&self->nl, 3000, NULL));
+	EXPECT_EQ(0, dt_wait_idle(&self->nl, 3000, NULL));
 	EXPECT_EQ(0, listeners_attached(&self->nl));
 	ref_before = kmod_refcnt();
 	t0 = now_ns();
@@ -1014,18 +1014,18 @@ TEST_F_TIMEOUT(stress, run, 300)
 		}
 	}
 	ASSERT_TRUE(kmod_loaded());
-	ASSERT_EQ(0, nl_resolve(&self->nl));
-	ASSERT_NL_OK(dpo_status(&self->nl, &o, &self->ack), self->ack);
+	ASSERT_EQ(0, dt_resolve(&self->nl));
+	ASSERT_NL_OK(dt_status(&self->nl, &o, &self->ack), self->ack);
 	EXPECT_EQ(0, o.sessions);
 	EXPECT_EQ(0, o.instances);
 
 	/* The reloaded module takes the same listener again, and lets go. */
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS, self->lfd, &o,
+	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
 				      &self->ack), self->ack);
 	EXPECT_EQ(0, plain_accept(self->lfd, self->port));
-	ASSERT_NL_OK(dpo_session_del(&self->nl, SESS, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_session_del(&self->nl, SESS, &self->ack), self->ack);
 	EXPECT_EQ(0, listeners_attached(&self->nl));
 }
 
@@ -1160,7 +1160,7 @@ static void *blocking_accept(void *arg)
 }
 
 struct del_call {
-	struct nl_sock nl;
+	struct dt_sock nl;
 	__u32 id;
 	int ret;
 	volatile int done;
@@ -1170,10 +1170,10 @@ struct del_call {
 static void *listener_del_thread(void *arg)
 {
 	struct del_call *d = arg;
-	struct nl_ack ack;
+	struct dt_ack ack;
 	__u64 t0 = now_ns();
 
-	d->ret = dpo_listener_del(&d->nl, d->id, &ack);
+	d->ret = dt_listener_del(&d->nl, d->id, &ack);
 	d->took_ns = now_ns() - t0;
 	__sync_synchronize();
 	d->done = 1;
@@ -1181,8 +1181,8 @@ static void *listener_del_thread(void *arg)
 }
 
 FIXTURE(race) {
-	struct nl_sock nl;
-	struct nl_ack ack;
+	struct dt_sock nl;
+	struct dt_ack ack;
 	struct race r;
 	pid_t client;
 	__u32 lid;
@@ -1203,8 +1203,8 @@ FIXTURE_SETUP(race)
 	self->nl.fd = -1;
 	if (!kmod_loaded())
 		kmod_load();
-	ASSERT_EQ(0, dpo_connect(&self->nl));
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_connect(&self->nl));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 	self->r.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
 				      SOCK_NONBLOCK, 0);
 	ASSERT_LE(0, self->r.lfd);
@@ -1230,10 +1230,10 @@ FIXTURE_TEARDOWN(race)
 	if (!kmod_loaded())
 		EXPECT_EQ(0, kmod_load());
 	if (self->nl.fd >= 0) {
-		EXPECT_EQ(0, nl_resolve(&self->nl));
+		EXPECT_EQ(0, dt_resolve(&self->nl));
 		EXPECT_RESET(&self->nl);
 		EXPECT_EQ(0, listeners_attached(&self->nl));
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 	if (self->r.lfd >= 0)
 		close(self->r.lfd);
@@ -1246,14 +1246,14 @@ FIXTURE_TEARDOWN(race)
 static void race_start(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(race) *self, bool instance, pthread_t *th)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 
-	ASSERT_NL_OK(dpo_session_new(&self->nl, RACE_SESS, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, RACE_SESS, 100, &self->ack),
 		     self->ack);
 	if (instance)
-		ASSERT_NL_OK(dpo_instance_add(&self->nl, RACE_SESS, getpid(),
+		ASSERT_NL_OK(dt_instance_add(&self->nl, RACE_SESS, getpid(),
 					      ORIG, &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, RACE_SESS, self->r.lfd, &o,
+	ASSERT_NL_OK(dt_listener_add(&self->nl, RACE_SESS, self->r.lfd, &o,
 				      &self->ack), self->ack);
 	self->lid = o.listener_id;
 	fflush(stdout);
@@ -1276,15 +1276,15 @@ static long race_cycles(struct __test_metadata *_metadata,
 {
 	struct race *r = &self->r;
 	__u64 end = now_ns() + seconds * 1000000000ULL;
-	struct dpo_obj o;
+	struct dt_obj o;
 	long cycles = 0;
 	int ret = 0;
 
 	while (!ret && now_ns() < end) {
-		ret = dpo_listener_del(&self->nl, self->lid, &self->ack);
+		ret = dt_listener_del(&self->nl, self->lid, &self->ack);
 		if (ret)
 			break;
-		ret = dpo_listener_add(&self->nl, RACE_SESS, r->lfd, &o,
+		ret = dt_listener_add(&self->nl, RACE_SESS, r->lfd, &o,
 				       &self->ack);
 		if (ret)
 			break;
@@ -1317,7 +1317,7 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 	__u64 t0;
 	struct del_call d = { .ret = 0 };
 	pthread_t th, acc_th, del_th;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int ret, i;
 
 	ASSERT_LE(0, base);
@@ -1330,7 +1330,7 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 	EXPECT_EQ(0, r->kept) {
 		TH_LOG("an accepted socket has dpo's proto_ops: TCP_ULP on it gives EBUSY");
 	}
-	ASSERT_NL_OK(dpo_session_del(&self->nl, RACE_SESS, &self->ack),
+	ASSERT_NL_OK(dt_session_del(&self->nl, RACE_SESS, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, listeners_attached(&self->nl));
 	if (r->kept_fd < 0) {
@@ -1351,7 +1351,7 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 	EXPECT_EQ(0, ret);
 	if (!ret) {
 		ASSERT_EQ(0, kmod_load());
-		ASSERT_EQ(0, nl_resolve(&self->nl));
+		ASSERT_EQ(0, dt_resolve(&self->nl));
 		return;
 	}
 
@@ -1363,9 +1363,9 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 	ASSERT_EQ(0, connect(r->kept_fd, &sa_unspec, sizeof(sa_unspec)));
 	ASSERT_EQ(0, listen(r->kept_fd, 16));
 	ASSERT_EQ(0, getsockname(r->kept_fd, (struct sockaddr *)&sin, &len));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, RACE_SESS, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, RACE_SESS, 100, &self->ack),
 		     self->ack);
-	ret = dpo_listener_add(&self->nl, RACE_SESS, r->kept_fd, NULL,
+	ret = dt_listener_add(&self->nl, RACE_SESS, r->kept_fd, NULL,
 			       &self->ack);
 	TH_LOG("LISTENER_ADD of that new listener: errno %d, extack '%s'",
 	       self->ack.err, self->ack.msg);
@@ -1380,11 +1380,11 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 	self->lfd2 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, self->lfd2);
 	ASSERT_EQ(0, listen(self->lfd2, 16));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, RACE_SESS2, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, RACE_SESS2, 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, RACE_SESS2, self->lfd2, &o,
+	ASSERT_NL_OK(dt_listener_add(&self->nl, RACE_SESS2, self->lfd2, &o,
 				      &self->ack), self->ack);
-	ASSERT_EQ(0, dpo_connect(&d.nl));
+	ASSERT_EQ(0, dt_connect(&d.nl));
 	d.id = o.listener_id;
 	ASSERT_EQ(0, pthread_create(&del_th, NULL, listener_del_thread, &d));
 	/* Held up, it would wait for as long as the accept does. */
@@ -1403,7 +1403,7 @@ TEST_F_TIMEOUT(race, accept_vs_detach, 120)
 	pthread_join(del_th, NULL);
 	TH_LOG("LISTENER_DEL returned %d after %.0f ms, once the accept returned",
 	       d.ret, d.took_ns / 1e6);
-	nl_close(&d.nl);
+	dt_close(&d.nl);
 }
 
 /*
@@ -1438,7 +1438,7 @@ TEST_F_TIMEOUT(race, instance_accept_vs_attach, 120)
 	EXPECT_EQ(base + 1 + r->nopen, kmod_refcnt_settle(base + 1 + r->nopen,
 							 2000));
 
-	ASSERT_NL_OK(dpo_session_del(&self->nl, RACE_SESS, &self->ack),
+	ASSERT_NL_OK(dt_session_del(&self->nl, RACE_SESS, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, listeners_attached(&self->nl));
 	for (i = 0; i < r->nopen; i++)

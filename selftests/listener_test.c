@@ -657,7 +657,7 @@ static void pump(struct acc *kids, int nkids, int ms, int until)
 /* ---- events ------------------------------------------------------------------ */
 
 /* Next notification @cmd within @ms (others are skipped); 0 or -errno. */
-static int wait_ntf(struct nl_sock *ev, __u8 cmd, struct dpo_obj *o, int ms)
+static int wait_ntf(struct dt_sock *ev, __u8 cmd, struct dt_obj *o, int ms)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
 
@@ -667,7 +667,7 @@ static int wait_ntf(struct nl_sock *ev, __u8 cmd, struct dpo_obj *o, int ms)
 
 		if (now >= end)
 			return -ETIMEDOUT;
-		ret = nl_recv_ntf(ev, o, (end - now) / 1000000 + 1);
+		ret = dt_recv_ntf(ev, o, (end - now) / 1000000 + 1);
 		if (ret == -ENOBUFS)
 			continue;
 		if (ret)
@@ -680,8 +680,8 @@ static int wait_ntf(struct nl_sock *ev, __u8 cmd, struct dpo_obj *o, int ms)
 /* ---- the common fixture state ------------------------------------------------ */
 
 struct ctx {
-	struct nl_sock nl, ev;
-	struct nl_ack ack;
+	struct dt_sock nl, ev;
+	struct dt_ack ack;
 	struct acc kid[3];
 	int lfd[2];
 	__u16 port[2];
@@ -704,11 +704,11 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *c)
 	c->helper = -1;
 	c->family = AF_INET;
 	tally_reset();
-	ASSERT_EQ(0, dpo_connect(&c->nl)) {
+	ASSERT_EQ(0, dt_connect(&c->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&c->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&c->nl, 3000));
 }
 
 static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
@@ -730,14 +730,14 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 		if (c->lfd[i] >= 0)
 			close(c->lfd[i]);
 	if (c->ev.fd >= 0)
-		nl_close(&c->ev);
+		dt_close(&c->ev);
 	if (c->nl.fd >= 0) {
 		if (!kmod_loaded()) {
 			EXPECT_EQ(0, kmod_load());
-			nl_resolve(&c->nl);
+			dt_resolve(&c->nl);
 		}
 		EXPECT_RESET(&c->nl);
-		nl_close(&c->nl);
+		dt_close(&c->nl);
 	}
 }
 
@@ -755,17 +755,17 @@ static int ctx_connect(struct ctx *c, int idx)
 static void ctx_session(struct __test_metadata *_metadata, struct ctx *c,
 			__u8 owner)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
 				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
+	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
 				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, owner, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, owner, &c->ack), c->ack);
 }
 
 /*
@@ -836,7 +836,7 @@ FIXTURE_TEARDOWN(lt)
 }
 
 static void expect_listener(struct __test_metadata *_metadata,
-			    const struct dpo_obj *o, __u32 id, int family,
+			    const struct dt_obj *o, __u32 id, int family,
 			    __u16 port, const char *sess)
 {
 	EXPECT_EQ(id, o->listener_id);
@@ -878,25 +878,25 @@ static int unix_listener(void)
 TEST_F(lt, attach_and_refusals)
 {
 	struct ctx *c = &self->c;
-	struct dpo_obj o, o6, objs[8];
+	struct dt_obj o, o6, objs[8];
 	struct sockaddr_storage ss;
-	struct nl_msg m;
+	struct dt_msg m;
 	int fd, fds[2], udp, unx, tcp, conn, dupfd, i, n, found, ret;
 	__u16 port6;
 
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
 
 	/* Not a descriptor, not a socket. */
 	fd = 1000;
 	ASSERT_EQ(-1, fcntl(fd, F_GETFD));
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, fd, NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, fd, NULL, &c->ack),
 		      c->ack, EBADF, "fd is not an open socket of the caller");
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, 0xffffffffu, NULL,
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, 0xffffffffu, NULL,
 				       &c->ack),
 		      c->ack, EBADF, "fd is not an open socket of the caller");
 	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, fds[0], NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, fds[0], NULL, &c->ack),
 		      c->ack, ENOTSOCK, "fd is not an open socket of the caller");
 	close(fds[0]);
 	close(fds[1]);
@@ -904,23 +904,23 @@ TEST_F(lt, attach_and_refusals)
 	/* Sockets that are not TCP. */
 	udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, udp);
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, udp, NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, udp, NULL, &c->ack),
 		      c->ack, EINVAL, "not a TCP socket");
 	close(udp);
 	unx = unix_listener();
 	ASSERT_LE(0, unx);
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, unx, NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, unx, NULL, &c->ack),
 		      c->ack, EINVAL, "not a TCP socket");
 	close(unx);
 
 	/* TCP, but not listening: fresh, bound, connected. */
 	tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, tcp);
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, tcp, NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, tcp, NULL, &c->ack),
 		      c->ack, EINVAL, "socket is not listening");
 	ASSERT_EQ(0, bind(tcp, (struct sockaddr *)&ss,
 			  loopback(AF_INET, 0, &ss)));
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, tcp, NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, tcp, NULL, &c->ack),
 		      c->ack, EINVAL, "socket is not listening");
 	close(tcp);
 
@@ -929,13 +929,13 @@ TEST_F(lt, attach_and_refusals)
 	ASSERT_LE(0, c->lfd[0]);
 	conn = client_connect(AF_INET, c->port[0], 0);
 	ASSERT_LE(0, conn);
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, conn, NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, conn, NULL, &c->ack),
 		      c->ack, EINVAL, "socket is not listening");
 	close(conn);
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, "st-lst-none", c->lfd[0], NULL,
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, "st-lst-none", c->lfd[0], NULL,
 				       &c->ack),
 		      c->ack, ENOENT, "no such session");
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	EXPECT_EQ(DPO_CMD_LISTENER_ADD, o.cmd);
 	EXPECT_NE(0, o.listener_id);
@@ -945,11 +945,11 @@ TEST_F(lt, attach_and_refusals)
 	c->lid[0] = o.listener_id;
 
 	/* Twice: same fd, another fd of it, another session. */
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, c->lfd[0], NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, c->lfd[0], NULL, &c->ack),
 		      c->ack, EEXIST, "listener already attached");
 	dupfd = fcntl(c->lfd[0], F_DUPFD_CLOEXEC, 0);
 	ASSERT_LE(0, dupfd);
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS2, dupfd, NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS2, dupfd, NULL, &c->ack),
 		      c->ack, EEXIST, "listener already attached");
 	close(dupfd);
 
@@ -959,7 +959,7 @@ TEST_F(lt, attach_and_refusals)
 		TH_LOG("IPv6 listener on ::1: %s", strerror(-c->lfd[1]));
 	}
 	c->port[1] = port6;
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS2, c->lfd[1], &o6, &c->ack),
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS2, c->lfd[1], &o6, &c->ack),
 		     c->ack);
 	expect_listener(_metadata, &o6, o6.listener_id, AF_INET6, port6, SESS2);
 	EXPECT_NE(0, o6.listener_id);
@@ -967,12 +967,12 @@ TEST_F(lt, attach_and_refusals)
 	c->lid[1] = o6.listener_id;
 
 	/* GET and dump. */
-	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
 	EXPECT_EQ(DPO_CMD_LISTENER_GET, o.cmd);
 	expect_listener(_metadata, &o, c->lid[0], AF_INET, c->port[0], SESS);
-	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[1], &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_get(&c->nl, c->lid[1], &o, &c->ack), c->ack);
 	expect_listener(_metadata, &o, c->lid[1], AF_INET6, port6, SESS2);
-	ASSERT_NL_OK(dpo_listener_dump(&c->nl, objs, 8, &n, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_dump(&c->nl, objs, 8, &n, &c->ack), c->ack);
 	EXPECT_EQ(2, n);
 	for (i = found = 0; i < n && i < 8; i++) {
 		if (objs[i].listener_id == c->lid[0]) {
@@ -989,40 +989,40 @@ TEST_F(lt, attach_and_refusals)
 
 	/* Unknown ids, id 0. */
 	i = (c->lid[0] > c->lid[1] ? c->lid[0] : c->lid[1]) + 1000;
-	EXPECT_NL_ERR(dpo_listener_get(&c->nl, i, NULL, &c->ack), c->ack,
+	EXPECT_NL_ERR(dt_listener_get(&c->nl, i, NULL, &c->ack), c->ack,
 		      ENOENT, "no such listener");
-	EXPECT_NL_ERR(dpo_listener_del(&c->nl, i, &c->ack), c->ack, ENOENT,
+	EXPECT_NL_ERR(dt_listener_del(&c->nl, i, &c->ack), c->ack, ENOENT,
 		      "no such listener");
-	EXPECT_NL_ERR(dpo_listener_get(&c->nl, 0, NULL, &c->ack), c->ack,
+	EXPECT_NL_ERR(dt_listener_get(&c->nl, 0, NULL, &c->ack), c->ack,
 		      ERANGE, NULL);
 
 	/* Missing attributes. */
-	nlm_dpo(&m, &c->nl, DPO_CMD_LISTENER_ADD, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
-	EXPECT_NL_ERR(nl_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
+	dt_msg_dpo(&m, &c->nl, DPO_CMD_LISTENER_ADD, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	EXPECT_NL_ERR(dt_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
 		      "missing attribute: fd");
 	EXPECT_MISS(c->ack, DPO_A_FD);
-	nlm_dpo(&m, &c->nl, DPO_CMD_LISTENER_ADD, 0);
+	dt_msg_dpo(&m, &c->nl, DPO_CMD_LISTENER_ADD, 0);
 	nlm_put_u32(&m, DPO_A_FD, c->lfd[0]);
-	EXPECT_NL_ERR(nl_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
+	EXPECT_NL_ERR(dt_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
 		      "missing attribute: session name");
 	EXPECT_MISS(c->ack, DPO_A_SESSION_NAME);
-	nlm_dpo(&m, &c->nl, DPO_CMD_LISTENER_DEL, 0);
-	EXPECT_NL_ERR(nl_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
+	dt_msg_dpo(&m, &c->nl, DPO_CMD_LISTENER_DEL, 0);
+	EXPECT_NL_ERR(dt_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
 		      "missing attribute: listener id");
 	EXPECT_MISS(c->ack, DPO_A_LISTENER_ID);
-	nlm_dpo(&m, &c->nl, DPO_CMD_LISTENER_GET, 0);
-	EXPECT_NL_ERR(nl_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
+	dt_msg_dpo(&m, &c->nl, DPO_CMD_LISTENER_GET, 0);
+	EXPECT_NL_ERR(dt_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
 		      "missing attribute: listener id");
 	EXPECT_MISS(c->ack, DPO_A_LISTENER_ID);
-	nlm_dpo(&m, &c->nl, DPO_CMD_OWNER_SET, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
-	EXPECT_NL_ERR(nl_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
+	dt_msg_dpo(&m, &c->nl, DPO_CMD_OWNER_SET, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	EXPECT_NL_ERR(dt_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
 		      "missing attribute: owner");
 	EXPECT_MISS(c->ack, DPO_A_OWNER);
-	nlm_dpo(&m, &c->nl, DPO_CMD_OWNER_SET, 0);
+	dt_msg_dpo(&m, &c->nl, DPO_CMD_OWNER_SET, 0);
 	nlm_put_u8(&m, DPO_A_OWNER, DPO_OWNER_PATCHED);
-	EXPECT_NL_ERR(nl_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
+	EXPECT_NL_ERR(dt_request(&c->nl, &m, &c->ack, NULL), c->ack, EINVAL,
 		      "missing attribute: session name");
 	EXPECT_MISS(c->ack, DPO_A_SESSION_NAME);
 
@@ -1032,21 +1032,21 @@ TEST_F(lt, attach_and_refusals)
 	 * implemented, EINVAL (no DPO_A_CANARY_PCT) once it is. Canary
 	 * itself is not tested here.
 	 */
-	ret = dpo_owner_set(&c->nl, SESS, DPO_OWNER_CANARY, &c->ack);
+	ret = dt_owner_set(&c->nl, SESS, DPO_OWNER_CANARY, &c->ack);
 	EXPECT_TRUE(ret == -EOPNOTSUPP || ret == -EINVAL) {
 		TH_LOG("OWNER_SET CANARY without a percentage: errno %d '%s'",
 		       c->ack.err, c->ack.msg);
 	}
 	EXPECT_NE(0, (int)strlen(c->ack.msg));
 	/* Out of the policy's range. */
-	EXPECT_NL_ERR(dpo_owner_set(&c->nl, SESS, DPO_OWNER_UNSPEC, &c->ack),
+	EXPECT_NL_ERR(dt_owner_set(&c->nl, SESS, DPO_OWNER_UNSPEC, &c->ack),
 		      c->ack, ERANGE, NULL);
-	EXPECT_NL_ERR(dpo_owner_set(&c->nl, SESS, DPO_OWNER_MAX + 1, &c->ack),
+	EXPECT_NL_ERR(dt_owner_set(&c->nl, SESS, DPO_OWNER_MAX + 1, &c->ack),
 		      c->ack, ERANGE, NULL);
-	EXPECT_NL_ERR(dpo_owner_set(&c->nl, "st-lst-none", DPO_OWNER_PATCHED,
+	EXPECT_NL_ERR(dt_owner_set(&c->nl, "st-lst-none", DPO_OWNER_PATCHED,
 				    &c->ack),
 		      c->ack, ENOENT, "no such session");
-	ASSERT_NL_OK(dpo_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 	EXPECT_EQ(0, o.switch_time_ns);
 }
@@ -1063,8 +1063,8 @@ TEST_F(lt, mptcp_refused)
 	c->lfd[0] = fd;
 	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&ss, loopback(AF_INET, 0, &ss)));
 	ASSERT_EQ(0, listen(fd, 16));
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	EXPECT_NL_ERR(dpo_listener_add(&c->nl, SESS, fd, NULL, &c->ack),
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, fd, NULL, &c->ack),
 		      c->ack, EOPNOTSUPP, "MPTCP sockets are not supported");
 }
 
@@ -1085,9 +1085,9 @@ struct unpriv_result {
 
 static void unpriv_child(struct unpriv_result *res, __u32 id)
 {
-	struct nl_sock nl;
-	struct nl_ack ack;
-	struct nl_msg m;
+	struct dt_sock nl;
+	struct dt_ack ack;
+	struct dt_msg m;
 	__u16 port;
 	int k, lfd;
 
@@ -1103,7 +1103,7 @@ static void unpriv_child(struct unpriv_result *res, __u32 id)
 		res->setup_err = -lfd;
 		return;
 	}
-	res->setup_err = -dpo_connect(&nl);
+	res->setup_err = -dt_connect(&nl);
 	if (res->setup_err)
 		return;
 	res->stage = 3;
@@ -1111,26 +1111,26 @@ static void unpriv_child(struct unpriv_result *res, __u32 id)
 		memset(&ack, 0, sizeof(ack));
 		switch (k) {
 		case U_ADD:
-			dpo_listener_add(&nl, SESS, lfd, NULL, &ack);
+			dt_listener_add(&nl, SESS, lfd, NULL, &ack);
 			break;
 		case U_DEL:
-			dpo_listener_del(&nl, id, &ack);
+			dt_listener_del(&nl, id, &ack);
 			break;
 		case U_GET:
-			dpo_listener_get(&nl, id, NULL, &ack);
+			dt_listener_get(&nl, id, NULL, &ack);
 			break;
 		case U_DUMP:
-			nlm_dpo(&m, &nl, DPO_CMD_LISTENER_GET, 0);
-			nl_dump(&nl, &m, &ack, NULL, 0, NULL);
+			dt_msg_dpo(&m, &nl, DPO_CMD_LISTENER_GET, 0);
+			dt_dump(&nl, &m, &ack, NULL, 0, NULL);
 			break;
 		case U_OWNER:
-			dpo_owner_set(&nl, SESS, DPO_OWNER_PATCHED, &ack);
+			dt_owner_set(&nl, SESS, DPO_OWNER_PATCHED, &ack);
 			break;
 		}
 		res->err[k] = ack.err;
 		snprintf(res->msg[k], sizeof(res->msg[k]), "%s", ack.msg);
 	}
-	nl_close(&nl);
+	dt_close(&nl);
 	res->stage = 100;
 }
 
@@ -1138,14 +1138,14 @@ TEST_F(lt, unprivileged_eperm)
 {
 	struct ctx *c = &self->c;
 	struct unpriv_result *res;
-	struct dpo_obj o, objs[4];
+	struct dt_obj o, objs[4];
 	int status, k, n;
 	pid_t pid;
 
 	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
 
@@ -1173,10 +1173,10 @@ TEST_F(lt, unprivileged_eperm)
 		}
 	}
 	/* Nothing changed. */
-	ASSERT_NL_OK(dpo_listener_dump(&c->nl, objs, 4, &n, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_dump(&c->nl, objs, 4, &n, &c->ack), c->ack);
 	EXPECT_EQ(1, n);
-	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 	munmap(res, sizeof(*res));
 }
@@ -1186,37 +1186,37 @@ TEST_F(lt, unprivileged_eperm)
 TEST_F(lt, owner_state_and_events)
 {
 	struct ctx *c = &self->c;
-	struct dpo_obj o, ntf;
+	struct dt_obj o, ntf;
 	__u64 t0, t1;
 	int ret;
 
-	ASSERT_EQ(0, dpo_listen(&c->ev, &c->nl, c->nl.grp_events));
+	ASSERT_EQ(0, dt_listen(&c->ev, &c->nl, c->nl.grp_events));
 	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
 	EXPECT_TRUE(DPO_HAS(&o, DPO_A_OWNER));
 	EXPECT_TRUE(DPO_HAS(&o, DPO_A_SWITCH_TIME_NS));
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 	EXPECT_EQ(0, o.switch_time_ns);
 
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_ADD, &ntf, 10000)) {
+	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_ADD_NTF, &ntf, 10000)) {
 		TH_LOG("no LISTENER_ADD notification");
 	}
 	expect_listener(_metadata, &ntf, c->lid[0], AF_INET, c->port[0], SESS);
 
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
 		     c->ack);
 	t1 = now_ns();
-	ASSERT_NL_OK(dpo_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 	EXPECT_LE(t0, o.switch_time_ns);
 	EXPECT_GE(t1, o.switch_time_ns);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 10000)) {
+	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 10000)) {
 		TH_LOG("no OWNER_SET notification");
 	}
 	EXPECT_STREQ(SESS, ntf.session);
@@ -1224,29 +1224,29 @@ TEST_F(lt, owner_state_and_events)
 	EXPECT_EQ(o.switch_time_ns, ntf.switch_time_ns);
 
 	/* A session without listeners has an owner too. */
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS2, DPO_OWNER_ORIGINAL, &c->ack),
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS2, DPO_OWNER_ORIGINAL, &c->ack),
 		     c->ack);
-	ASSERT_NL_OK(dpo_session_get(&c->nl, SESS2, &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_get(&c->nl, SESS2, &o, &c->ack), c->ack);
 	EXPECT_EQ(DPO_OWNER_ORIGINAL, o.owner);
 	EXPECT_NE(0, o.switch_time_ns);
 	/* The first session is unchanged. */
-	ASSERT_NL_OK(dpo_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 
-	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL, &ntf, 10000)) {
+	ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
+	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, &ntf, 10000)) {
 		TH_LOG("no LISTENER_DEL notification");
 	}
 	EXPECT_EQ(c->lid[0], ntf.listener_id);
-	EXPECT_NL_ERR(dpo_listener_get(&c->nl, c->lid[0], NULL, &c->ack),
+	EXPECT_NL_ERR(dt_listener_get(&c->nl, c->lid[0], NULL, &c->ack),
 		      c->ack, ENOENT, "no such listener");
 
 	/* Observation only: is a detach by SESSION_DEL notified? */
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
-	ASSERT_NL_OK(dpo_session_del(&c->nl, SESS, &c->ack), c->ack);
-	ret = wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL, &ntf, 300);
+	ASSERT_NL_OK(dt_session_del(&c->nl, SESS, &c->ack), c->ack);
+	ret = wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, &ntf, 300);
 	TH_LOG("SESSION_DEL with a listener attached: %s LISTENER_DEL notification",
 	       ret ? "no" : "a");
 }
@@ -1279,7 +1279,7 @@ static int cmd_poll(struct __test_metadata *_metadata, struct acc *a)
 TEST_F(lt, who_may_accept_and_counters)
 {
 	struct ctx *c = &self->c;
-	struct dpo_obj o;
+	struct dt_obj o;
 	struct rep r;
 	__u32 pong;
 	int fd;
@@ -1290,18 +1290,18 @@ TEST_F(lt, who_may_accept_and_counters)
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_CMD, c->lfd[0]));
 	/* An instance of another session: never restricted here. */
 	ASSERT_EQ(0, acc_start(&c->kid[2], PATCH, ST_CMD, c->lfd[0]));
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
 				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
+	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
 				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS2, c->kid[2].pid, PATCH,
+	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS2, c->kid[2].pid, PATCH,
 				      &c->ack), c->ack);
 	/* The owner is set before the attach: the listener takes it over. */
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
 		     c->ack);
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
 
@@ -1324,7 +1324,7 @@ TEST_F(lt, who_may_accept_and_counters)
 	ASSERT_LE(0, ctx_connect_queued(c, 2));
 	EXPECT_EQ(2, cmd_accept(_metadata, &c->kid[2]));
 
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
 		     c->ack);
 	ASSERT_LE(0, ctx_connect_queued(c, 3));
 	EXPECT_EQ(0, cmd_poll(_metadata, &c->kid[0]) & POLLIN);
@@ -1332,7 +1332,7 @@ TEST_F(lt, who_may_accept_and_counters)
 	EXPECT_NE(0, cmd_poll(_metadata, &c->kid[1]) & POLLIN);
 	EXPECT_EQ(3, cmd_accept(_metadata, &c->kid[1]));
 
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_BOTH, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_BOTH, &c->ack),
 		     c->ack);
 	ASSERT_LE(0, ctx_connect_queued(c, 4));
 	ASSERT_LE(0, ctx_connect_queued(c, 5));
@@ -1340,7 +1340,7 @@ TEST_F(lt, who_may_accept_and_counters)
 	EXPECT_EQ(5, cmd_accept(_metadata, &c->kid[1]));
 	EXPECT_EQ(-EAGAIN, cmd_accept(_metadata, &c->kid[1]));
 
-	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
 	EXPECT_EQ(2, o.accepted_original);
 	EXPECT_EQ(2, o.accepted_patched);
 	EXPECT_EQ(2, o.accepted_other);
@@ -1407,7 +1407,7 @@ TEST_F_TIMEOUT(own, accepted_by_owner_only, 60)
 {
 	struct ctx *c = &self->c;
 	__u64 t0, t1;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int i, lost = 0, dup = 0, wrong = 0;
 
 	ctx_pair(_metadata, c, variant->family, variant->style, variant->owner);
@@ -1459,7 +1459,7 @@ TEST_F_TIMEOUT(own, accepted_by_owner_only, 60)
 	if (variant->owner == DPO_OWNER_PATCHED) {
 		EXPECT_EQ(0, T.spurious[ORIG]);
 	}
-	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
 	EXPECT_EQ(T.per_role[ORIG], o.accepted_original);
 	EXPECT_EQ(T.per_role[PATCH], o.accepted_patched);
 	EXPECT_EQ(0, o.accepted_other);
@@ -1553,7 +1553,7 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 	__u64 rtt_max = 0, rtt_sum = 0, wake_max = 0, wake_sum = 0;
 	int phase_acc[SW_PHASES][3] = { { 0 } };
 	int nwake = 0, nok = 0, lost = 0, dup = 0, viol = 0, ghost = 0;
-	struct dpo_obj o;
+	struct dt_obj o;
 	struct load *ld;
 	__u64 t_begin, t_end;
 	int i, k, n, status;
@@ -1582,7 +1582,7 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 	sw_phase(c, ld);
 	for (k = 1; k < SW_PHASES; k++) {
 		t_send[k] = now_ns();
-		ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, owners[k], &c->ack),
+		ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, owners[k], &c->ack),
 			     c->ack);
 		t_ack[k] = now_ns();
 		rtt_sum += t_ack[k] - t_send[k];
@@ -1602,7 +1602,7 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 	pump(c->kid, 2, 15000, nok);
 	pump(c->kid, 2, 200, 0);
 
-	ASSERT_NL_OK(dpo_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
 	EXPECT_EQ(owners[SW_PHASES - 1], o.owner);
 	EXPECT_LE(t_send[SW_PHASES - 1], o.switch_time_ns);
 	EXPECT_GE(t_ack[SW_PHASES - 1], o.switch_time_ns);
@@ -1732,7 +1732,7 @@ TEST_F_TIMEOUT(queued, woken_by_switch, 45)
 	/* The patched waits with EPOLLEXCLUSIVE (it will be the owner). */
 	ctx_pair(_metadata, c, variant->family, variant->style,
 		 DPO_OWNER_PATCHED);
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
 		     c->ack);
 	/* Only the patched waits; the original (the owner) is paused. */
 	ASSERT_EQ(0, acc_send(&c->kid[1], 'g'));
@@ -1749,7 +1749,7 @@ TEST_F_TIMEOUT(queued, woken_by_switch, 45)
 
 	/* No new SYN from here on. */
 	t_send = now_ns();
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
 		     c->ack);
 	t_ack = now_ns();
 	pump(c->kid, 2, 15000, QUEUED_K);
@@ -1791,7 +1791,7 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 {
 	struct ctx *c = &self->c;
 	char wbefore[64] = "", wafter[64] = "";
-	struct dpo_obj o;
+	struct dt_obj o;
 
 	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
@@ -1803,15 +1803,15 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 				    sizeof(wbefore)));
 	sleep_ms(100);
 
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
 				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
+	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
 				      &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
 		     c->ack);
 	/* Still (or again) asleep in accept, without having failed. */
 	EXPECT_EQ(2, wait_in_accept(c->kid[0].pid, 2, 10000, wafter,
@@ -1833,7 +1833,7 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 	EXPECT_EQ(1, T.count[0]);
 
 	/* The kicked accept() still works (it restarted, did not fail). */
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
 		     c->ack);
 	ASSERT_LE(0, ctx_connect(c, 1));
 	pump(c->kid, 2, 10000, 2);
@@ -1857,7 +1857,7 @@ TEST_F_TIMEOUT(lt, detach_frees_blocked_non_owner, 45)
 	EXPECT_EQ(1, wait_backlog(c->lfd[0], 1, 10000));
 	pump(c->kid, 2, 500, 0);
 	EXPECT_EQ(0, T.accepts);
-	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
 	pump(c->kid, 2, 10000, 1);
 	EXPECT_EQ(1, T.count[0]);
 	EXPECT_EQ(PATCH, T.by[0]);
@@ -1882,15 +1882,15 @@ TEST_F_TIMEOUT(lt, detach_not_held_up_by_other_listener, 45)
 {
 	struct ctx *c = &self->c;
 	struct del_result *res;
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 end;
 	int status;
 
 	ctx_pair(_metadata, c, AF_INET, ST_BLOCK, DPO_OWNER_ORIGINAL);
 	c->lfd[1] = tcp_listener(AF_INET, false, &c->port[1]);
 	ASSERT_LE(0, c->lfd[1]);
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS2, c->lfd[1], &o, &c->ack),
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS2, c->lfd[1], &o, &c->ack),
 		     c->ack);
 	c->lid[1] = o.listener_id;
 	/* The patched (no owner) sleeps in accept() on listener 0. */
@@ -1907,13 +1907,13 @@ TEST_F_TIMEOUT(lt, detach_not_held_up_by_other_listener, 45)
 	c->helper = fork();
 	ASSERT_LE(0, c->helper);
 	if (c->helper == 0) {
-		struct nl_sock nl;
-		struct nl_ack ack = { 0 };
+		struct dt_sock nl;
+		struct dt_ack ack = { 0 };
 
-		if (dpo_connect(&nl))
+		if (dt_connect(&nl))
 			_exit(1);
 		res->t0 = now_ns();
-		dpo_listener_del(&nl, c->lid[1], &ack);
+		dt_listener_del(&nl, c->lid[1], &ack);
 		res->t1 = now_ns();
 		res->err = ack.err;
 		snprintf(res->msg, sizeof(res->msg), "%s", ack.msg);
@@ -1993,7 +1993,7 @@ TEST_F_TIMEOUT(lt, rcvtimeo_honoured, 30)
 TEST_F_TIMEOUT(lt, shutdown_wakes_non_owner, 30)
 {
 	struct ctx *c = &self->c;
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 end;
 
 	ctx_pair(_metadata, c, AF_INET, ST_BLOCK, DPO_OWNER_ORIGINAL);
@@ -2010,8 +2010,8 @@ TEST_F_TIMEOUT(lt, shutdown_wakes_non_owner, 30)
 	EXPECT_EQ(EINVAL, T.last_err[PATCH]);
 	EXPECT_EQ(0, T.accepts);
 	/* Still attached, no longer listening: GET and DEL work. */
-	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
 }
 
 /* ---- 6. detach, module pinning, the socket held open ------------------------------------------- */
@@ -2033,7 +2033,7 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 {
 	struct ctx *c = &self->c;
 	long base, ref;
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u32 old_id;
 	int ret, fd;
 
@@ -2053,7 +2053,7 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	}
 	if (!ret) {
 		ASSERT_EQ(0, kmod_load());
-		ASSERT_EQ(0, nl_resolve(&c->nl));
+		ASSERT_EQ(0, dt_resolve(&c->nl));
 		return;
 	}
 
@@ -2065,8 +2065,8 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	EXPECT_EQ(ref + 1, kmod_refcnt());
 
 	/* Detach: no restriction any more; the connection stays registered. */
-	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
-	EXPECT_NL_ERR(dpo_listener_get(&c->nl, c->lid[0], NULL, &c->ack),
+	ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
+	EXPECT_NL_ERR(dt_listener_get(&c->nl, c->lid[0], NULL, &c->ack),
 		      c->ack, ENOENT, "no such listener");
 	/* One RCU-tasks grace period: seconds on a slow debug kernel. */
 	EXPECT_EQ(base + 1, kmod_refcnt_settle(base + 1, 15000));
@@ -2077,7 +2077,7 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 
 	/* Attached again: a new id, and the session's owner applies. */
 	old_id = c->lid[0];
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
 	EXPECT_NE(old_id, c->lid[0]);
@@ -2089,8 +2089,8 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 	 * SESSION_DEL detaches and gives the registered connection its
 	 * original ops back; then the module can go.
 	 */
-	ASSERT_NL_OK(dpo_session_del(&c->nl, SESS, &c->ack), c->ack);
-	EXPECT_EQ(0, dpo_wait_idle(&c->nl, 10000, NULL));
+	ASSERT_NL_OK(dt_session_del(&c->nl, SESS, &c->ack), c->ack);
+	EXPECT_EQ(0, dt_wait_idle(&c->nl, 10000, NULL));
 	EXPECT_EQ(base, kmod_refcnt_settle(base, 15000));
 	ret = kmod_unload();
 	EXPECT_EQ(0, ret) {
@@ -2108,22 +2108,22 @@ TEST_F_TIMEOUT(lt, detach_restores_and_module_pinned, 60)
 		if (fd >= 0)
 			close(fd);
 		ASSERT_EQ(0, kmod_load());
-		ASSERT_EQ(0, nl_resolve(&c->nl));
+		ASSERT_EQ(0, dt_resolve(&c->nl));
 	}
 }
 
 TEST_F(lt, socket_held_while_attached)
 {
 	struct ctx *c = &self->c;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int fd, lfd;
 	__u16 port;
 	__u64 end;
 
 	lfd = tcp_listener(AF_INET, true, &port);
 	ASSERT_LE(0, lfd);
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, lfd, &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, lfd, &o, &c->ack), c->ack);
 	c->lid[0] = o.listener_id;
 	close(lfd);		/* our only descriptor */
 	fd = client_connect(AF_INET, port, 0);
@@ -2132,9 +2132,9 @@ TEST_F(lt, socket_held_while_attached)
 	}
 	if (fd >= 0)
 		close(fd);
-	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
 	EXPECT_EQ(port, o.port);
-	ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
 	/* The socket goes once dpo lets it go: within 10 s, not never. */
 	end = now_ns() + 10000000000ULL;
 	while ((fd = client_connect(AF_INET, port, 1)) >= 0 &&
@@ -2195,41 +2195,41 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 	struct acc *victim = &c->kid[variant->victim];
 	struct acc *other = &c->kid[!variant->victim];
 	__u64 t_kill, t_seen = 0, end;
-	struct dpo_obj o, ntf;
+	struct dt_obj o, ntf;
 	int ret, got;
 
-	ASSERT_EQ(0, dpo_listen(&c->ev, &c->nl, c->nl.grp_events));
+	ASSERT_EQ(0, dt_listen(&c->ev, &c->nl, c->nl.grp_events));
 	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_CMD, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_CMD, c->lfd[0]));
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 50, &c->ack), c->ack);
-	ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, victim->pid, victim->role,
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 50, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, victim->pid, victim->role,
 				      &c->ack), c->ack);
 	if (!variant->no_other) {
-		ASSERT_NL_OK(dpo_instance_add(&c->nl, SESS, other->pid,
+		ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, other->pid,
 					      other->role, &c->ack), c->ack);
 	}
-	ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, variant->owner, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, variant->owner, &c->ack),
 		     c->ack);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 10000));
+	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 10000));
 	sleep_ms(120);	/* a couple of samples */
-	while (nl_recv_ntf(&c->ev, &ntf, 0) != -ETIMEDOUT)
+	while (dt_recv_ntf(&c->ev, &ntf, 0) != -ETIMEDOUT)
 		;
 
 	t_kill = now_ns();
 	if (variant->by_del) {
-		ASSERT_NL_OK(dpo_instance_del(&c->nl, victim->pid, &c->ack),
+		ASSERT_NL_OK(dt_instance_del(&c->nl, victim->pid, &c->ack),
 			     c->ack);
 	} else {
 		ASSERT_EQ(0, kill(victim->pid, SIGKILL));
 	}
 	end = t_kill + 10000000000ULL;
 	while (variant->owner != variant->expect) {
-		ASSERT_NL_OK(dpo_session_get(&c->nl, SESS, &o, &c->ack),
+		ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack),
 			     c->ack);
 		if (o.owner != variant->owner) {
 			t_seen = now_ns();
@@ -2242,14 +2242,14 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 	if (variant->owner == variant->expect) {
 		/* Nothing may change: look for 6 intervals. */
 		while (now_ns() < t_kill + 300000000ULL) {
-			ASSERT_NL_OK(dpo_session_get(&c->nl, SESS, &o, &c->ack),
+			ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack),
 				     c->ack);
 			if (o.owner != variant->owner)
 				break;
 			sleep_ms(10);
 		}
 		EXPECT_EQ(variant->expect, o.owner);
-		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 100);
+		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 100);
 		EXPECT_EQ(-ETIMEDOUT, ret) {
 			TH_LOG("OWNER_SET notification: owner %s",
 			       owner_name[ntf.owner & 7]);
@@ -2259,7 +2259,7 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 			TH_LOG("owner still %s 10 s after the owner's exit",
 			       owner_name[o.owner & 7]);
 		}
-		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET, &ntf, 10000);
+		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 10000);
 		EXPECT_EQ(0, ret) {
 			TH_LOG("no OWNER_SET notification for the fail-safe");
 		}
@@ -2304,14 +2304,14 @@ TEST_F(lt, ulp_refused_while_attached)
 	struct ctx *c = &self->c;
 	int one = 1, v = 0, i, ret, f;
 	socklen_t len = sizeof(v);
-	struct dpo_obj o;
+	struct dt_obj o;
 
-	ASSERT_NL_OK(dpo_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
 	for (i = 0; i < 2; i++) {
 		f = i ? AF_INET6 : AF_INET;
 		c->lfd[i] = tcp_listener(f, true, &c->port[i]);
 		ASSERT_LE(0, c->lfd[i]);
-		ASSERT_NL_OK(dpo_listener_add(&c->nl, SESS, c->lfd[i], &o,
+		ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[i], &o,
 					      &c->ack), c->ack);
 		c->lid[i] = o.listener_id;
 		errno = 0;
@@ -2336,7 +2336,7 @@ TEST_F(lt, ulp_refused_while_attached)
 
 	/* Detached: the kernel's own answers (not connected, no tls). */
 	for (i = 0; i < 2; i++) {
-		ASSERT_NL_OK(dpo_listener_del(&c->nl, c->lid[i], &c->ack),
+		ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[i], &c->ack),
 			     c->ack);
 		errno = 0;
 		ret = setsockopt(c->lfd[i], SOL_TCP, TCP_ULP, "tls", 3);
@@ -2406,7 +2406,7 @@ TEST_F_TIMEOUT(excl, owner_gets_every_connection, 180)
 	for (round = 0; round < EXCL_ROUNDS; round++) {
 		int role = round % 2 ? PATCH : ORIG;
 
-		ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, round % 2 ?
+		ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, round % 2 ?
 					   DPO_OWNER_PATCHED :
 					   DPO_OWNER_ORIGINAL, &c->ack),
 			     c->ack);
@@ -2449,7 +2449,7 @@ TEST_F_TIMEOUT(lt, sixty_four_sleepers_kicked, 120)
 {
 	struct ctx *c = &self->c;
 	int n, i;
-	struct dpo_obj o;
+	struct dt_obj o;
 
 	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
@@ -2477,7 +2477,7 @@ TEST_F_TIMEOUT(lt, sixty_four_sleepers_kicked, 120)
 	EXPECT_EQ(32, T.per_role[PATCH]);
 
 	/* The original's 64 threads still accept, through dpo. */
-	ASSERT_NL_OK(dpo_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
+	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_ORIGINAL, &c->ack),
 		     c->ack);
 	for (i = 32; i < 64; i++)
 		ASSERT_LE(0, ctx_connect(c, i));
@@ -2488,7 +2488,7 @@ TEST_F_TIMEOUT(lt, sixty_four_sleepers_kicked, 120)
 		TH_LOG("the original's accept failed %d times (last: %s)",
 		       T.errs[ORIG], strerror(T.last_err[ORIG]));
 	}
-	ASSERT_NL_OK(dpo_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
+	ASSERT_NL_OK(dt_listener_get(&c->nl, c->lid[0], &o, &c->ack), c->ack);
 	EXPECT_EQ(32, o.accepted_original);
 	EXPECT_EQ(32, o.accepted_patched);
 }
@@ -2530,13 +2530,13 @@ static int timed_job(enum nl_job job, int ms, double *took_ms)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		struct nl_sock nl;
-		int r = dpo_connect(&nl);
+		struct dt_sock nl;
+		int r = dt_connect(&nl);
 
 		if (!r && job == JOB_SESSION_DEL)
-			r = dpo_session_del(&nl, SESS, NULL);
+			r = dt_session_del(&nl, SESS, NULL);
 		if (!r)
-			nl_close(&nl);	/* URELEASE: the host's notifier */
+			dt_close(&nl);	/* URELEASE: the host's notifier */
 		if (write(rep[1], &r, sizeof(r)) != sizeof(r))
 			_exit(1);
 		_exit(0);
@@ -2570,7 +2570,7 @@ TEST_F_TIMEOUT(lt, socket_lock_holder_stalls_nothing, 90)
 	struct sockopt_call sc = { .ret = 1 };
 	double took_del, took_nl[3];
 	int uffd, ret, ret_nl[3], i;
-	struct dpo_obj st;
+	struct dt_obj st;
 	void *page;
 	pthread_t th;
 
@@ -2603,7 +2603,7 @@ TEST_F_TIMEOUT(lt, socket_lock_holder_stalls_nothing, 90)
 	for (i = 0; i < 3; i++)
 		EXPECT_EQ(0, ret_nl[i]);
 	/* dpo commands still work meanwhile: the listener is gone. */
-	EXPECT_EQ(0, dpo_listener_dump(&c->nl, &st, 1, &i, NULL));
+	EXPECT_EQ(0, dt_listener_dump(&c->nl, &st, 1, &i, NULL));
 	EXPECT_EQ(0, i);
 
 	/* The page arrives: the setsockopt ends, the accept takes its own. */

@@ -481,8 +481,8 @@ static void pump(struct kid *kids, int n, struct tally *t, int ms, int until)
 /* ---- fixture ------------------------------------------------------------------- */
 
 FIXTURE(ur) {
-	struct nl_sock nl;
-	struct nl_ack ack;
+	struct dt_sock nl;
+	struct dt_ack ack;
 	struct kid kid[2];	/* 0: original (io_uring), 1: patched */
 	int lfd;
 	__u16 port;
@@ -515,11 +515,11 @@ FIXTURE_SETUP(ur)
 		self->kid[i].pid = self->kid[i].cmd_fd =
 			self->kid[i].rep_fd = -1;
 	self->nl.fd = -1;
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 	self->lfd = tcp_listener(&self->port);
 	ASSERT_LE(0, self->lfd);
 }
@@ -537,7 +537,7 @@ FIXTURE_TEARDOWN(ur)
 		close(self->lfd);
 	if (self->nl.fd >= 0) {
 		EXPECT_RESET(&self->nl);
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 }
 
@@ -550,7 +550,7 @@ static bool ur_pair(struct __test_metadata *_metadata,
 		    FIXTURE_DATA(ur) * self, bool async, int patched_style,
 		    __u8 owner)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 	int ret;
 
 	ret = kid_start(&self->kid[0], ORIG, ST_URING, async, self->lfd);
@@ -564,16 +564,16 @@ static bool ur_pair(struct __test_metadata *_metadata,
 		return false;
 	EXPECT_EQ(0, kid_start(&self->kid[1], PATCH, patched_style, false,
 			       self->lfd));
-	EXPECT_NL_OK(dpo_session_new(&self->nl, SESS, 100, &self->ack),
+	EXPECT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
-	EXPECT_NL_OK(dpo_instance_add(&self->nl, SESS, self->kid[0].pid, ORIG,
+	EXPECT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid[0].pid, ORIG,
 				      &self->ack), self->ack);
-	EXPECT_NL_OK(dpo_instance_add(&self->nl, SESS, self->kid[1].pid, PATCH,
+	EXPECT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid[1].pid, PATCH,
 				      &self->ack), self->ack);
-	EXPECT_NL_OK(dpo_listener_add(&self->nl, SESS, self->lfd, &o,
+	EXPECT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
 				      &self->ack), self->ack);
 	self->lid = o.listener_id;
-	EXPECT_NL_OK(dpo_owner_set(&self->nl, SESS, owner, &self->ack),
+	EXPECT_NL_OK(dt_owner_set(&self->nl, SESS, owner, &self->ack),
 		     self->ack);
 	return _metadata->passed;
 }
@@ -592,7 +592,7 @@ static int ur_connect(FIXTURE_DATA(ur) * self, int idx)
 TEST_F_TIMEOUT(ur, owner_switch, 60)
 {
 	struct tally *t = &self->t;
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 t0;
 	int i;
 
@@ -627,7 +627,7 @@ TEST_F_TIMEOUT(ur, owner_switch, 60)
 	EXPECT_TRUE(wait_asleep(self->kid[0].pid, __NR_io_uring_enter, 10000));
 
 	/* OWNER_SET ORIGINAL: the pending io_uring accept takes the next 20. */
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	sleep_ms(20);
 	t0 = now_ns();
@@ -650,7 +650,7 @@ TEST_F_TIMEOUT(ur, owner_switch, 60)
 	for (i = 0; i < 40; i++)
 		EXPECT_EQ(1, t->count[i]);
 
-	ASSERT_NL_OK(dpo_listener_get(&self->nl, self->lid, &o, &self->ack),
+	ASSERT_NL_OK(dt_listener_get(&self->nl, self->lid, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(20, o.accepted_original);
 	EXPECT_EQ(20, o.accepted_patched);
@@ -662,7 +662,7 @@ TEST_F_TIMEOUT(ur, owner_switch, 60)
 TEST_F_TIMEOUT(ur, queued_backlog, 60)
 {
 	struct tally *t = &self->t;
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 t0;
 	int i;
 
@@ -699,7 +699,7 @@ TEST_F_TIMEOUT(ur, queued_backlog, 60)
 	/* Then it waits again, with nothing left. */
 	EXPECT_TRUE(wait_asleep(self->kid[0].pid, __NR_io_uring_enter, 10000));
 
-	ASSERT_NL_OK(dpo_listener_get(&self->nl, self->lid, &o, &self->ack),
+	ASSERT_NL_OK(dt_listener_get(&self->nl, self->lid, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(10, o.accepted_original);
 	EXPECT_EQ(0, o.accepted_patched);
@@ -727,7 +727,7 @@ TEST_F_TIMEOUT(ur, detach_while_pending, 60)
 	ASSERT_EQ(0, t->errs[ORIG]);
 
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_listener_del(&self->nl, self->lid, &self->ack),
+	ASSERT_NL_OK(dt_listener_del(&self->nl, self->lid, &self->ack),
 		     self->ack);
 	dt = now_ns() - t0;
 	TH_LOG("LISTENER_DEL with an io_uring accept%s pending in the non-owner: %.2f ms",
@@ -768,7 +768,7 @@ TEST_F_TIMEOUT(ur, both_uring_owner_flips, 120)
 {
 	struct tally *t = &self->t;
 	int round, k, idx = 0, stuck = 0, want, before;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int ret;
 
 	ret = kid_start(&self->kid[0], ORIG, ST_URING, variant->async,
@@ -778,17 +778,17 @@ TEST_F_TIMEOUT(ur, both_uring_owner_flips, 120)
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, kid_start(&self->kid[1], PATCH, ST_URING, variant->async,
 			       self->lfd));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
 	for (k = 0; k < 2; k++)
-		ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS,
+		ASSERT_NL_OK(dt_instance_add(&self->nl, SESS,
 					      self->kid[k].pid,
 					      self->kid[k].role, &self->ack),
 			     self->ack);
-	ASSERT_NL_OK(dpo_listener_add(&self->nl, SESS, self->lfd, &o,
+	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
 				      &self->ack), self->ack);
 	self->lid = o.listener_id;
-	ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
+	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	/* The non-owner's poll entry first. */
 	ASSERT_EQ(0, kid_go(&self->kid[1]));
@@ -802,7 +802,7 @@ TEST_F_TIMEOUT(ur, both_uring_owner_flips, 120)
 		int role = round % 2 ? PATCH : ORIG;
 
 		if (round)
-			ASSERT_NL_OK(dpo_owner_set(&self->nl, SESS, round % 2 ?
+			ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, round % 2 ?
 						   DPO_OWNER_PATCHED :
 						   DPO_OWNER_ORIGINAL,
 						   &self->ack), self->ack);

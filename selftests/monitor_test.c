@@ -16,14 +16,14 @@
 
 #define MAX_SAMPLES	1024
 
-static struct dpo_obj samples[MAX_SAMPLES];
+static struct dt_obj samples[MAX_SAMPLES];
 
 /* Sample notifications for @pid (0: any) during @ms; returns how many. */
-static int collect(struct nl_sock *ntf, __u32 pid, int ms, struct dpo_obj *out,
+static int collect(struct dt_sock *ntf, __u32 pid, int ms, struct dt_obj *out,
 		   int max)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int n = 0;
 
 	for (;;) {
@@ -32,7 +32,7 @@ static int collect(struct nl_sock *ntf, __u32 pid, int ms, struct dpo_obj *out,
 
 		if (now >= end)
 			break;
-		ret = nl_recv_ntf(ntf, &o, (end - now) / 1000000 + 1);
+		ret = dt_recv_ntf(ntf, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret)
@@ -48,7 +48,7 @@ static int collect(struct nl_sock *ntf, __u32 pid, int ms, struct dpo_obj *out,
 
 /* Every counter of @b is >= @a's, and @b is a later sample. */
 static void expect_monotonic(struct __test_metadata *_metadata,
-			     const struct dpo_stats *a, const struct dpo_stats *b)
+			     const struct dt_stats *a, const struct dt_stats *b)
 {
 #define MONO(f) EXPECT_LE(a->f, b->f) {					\
 		TH_LOG(#f " decreased: seq %llu -> %llu: %llu -> %llu",	\
@@ -67,7 +67,7 @@ static void expect_monotonic(struct __test_metadata *_metadata,
 }
 
 static void expect_all_stats(struct __test_metadata *_metadata,
-			     const struct dpo_obj *o)
+			     const struct dt_obj *o)
 {
 	int a;
 
@@ -96,10 +96,10 @@ static __u64 permille_off(__u64 a, __u64 b)
 }
 
 FIXTURE(mon) {
-	struct nl_sock nl;
-	struct nl_sock ntf, ev;
+	struct dt_sock nl;
+	struct dt_sock ntf, ev;
 	struct child kid[3];
-	struct nl_ack ack;
+	struct dt_ack ack;
 };
 
 FIXTURE_SETUP(mon)
@@ -109,11 +109,11 @@ FIXTURE_SETUP(mon)
 	for (i = 0; i < 3; i++)
 		self->kid[i].pid = self->kid[i].cmd_fd = self->kid[i].rep_fd = -1;
 	self->nl.fd = self->ntf.fd = self->ev.fd = -1;
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 }
 
 FIXTURE_TEARDOWN(mon)
@@ -124,33 +124,33 @@ FIXTURE_TEARDOWN(mon)
 	for (i = 0; i < 3; i++)
 		child_kill(&self->kid[i]);
 	if (self->ntf.fd >= 0)
-		nl_close(&self->ntf);
+		dt_close(&self->ntf);
 	if (self->ev.fd >= 0)
-		nl_close(&self->ev);
+		dt_close(&self->ev);
 	if (self->nl.fd >= 0) {
 		EXPECT_RESET(&self->nl);
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 }
 
 TEST_F(mon, first_sample_immediate)
 {
 	struct child_cfg cfg = { .pages = 16 };
-	struct dpo_obj o, st0, st1;
+	struct dt_obj o, st0, st1;
 	struct proc_stat ps;
 	__u64 t0, t1, ticks;
 	long hz = sysconf(_SC_CLK_TCK);
 
 	ASSERT_EQ(0, child_start(&self->kid[0], &cfg));
 	/* A long interval: the only sample is the one taken by the add. */
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-first", 10000, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-first", 10000, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_status(&self->nl, &st0, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_status(&self->nl, &st0, &self->ack), self->ack);
 	t0 = now_ns();
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, "st-first", self->kid[0].pid,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, "st-first", self->kid[0].pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
 	t1 = now_ns();
-	ASSERT_NL_OK(dpo_instance_get(&self->nl, self->kid[0].pid, &o,
+	ASSERT_NL_OK(dt_instance_get(&self->nl, self->kid[0].pid, &o,
 				      &self->ack), self->ack);
 	expect_all_stats(_metadata, &o);
 	EXPECT_EQ(1, o.stats.seq);
@@ -174,7 +174,7 @@ TEST_F(mon, first_sample_immediate)
 		       (unsigned long long)ps.starttime);
 	}
 
-	ASSERT_NL_OK(dpo_status(&self->nl, &st1, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_status(&self->nl, &st1, &self->ack), self->ack);
 	EXPECT_LT(st0.samples, st1.samples);
 	EXPECT_LE(st0.sample_time_ns, st1.sample_time_ns);
 	EXPECT_EQ(1, st1.instances);
@@ -185,18 +185,18 @@ TEST_F(mon, cpu_time_matches_proc)
 	struct child_cfg cfg = { .pages = 1, .burn_ms = 600 };
 	struct child_report r;
 	struct proc_stat ps;
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 done, proc_ns;
 
 	ASSERT_EQ(0, child_start(&self->kid[0], &cfg));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-cpu", 20, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-cpu", 20, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, "st-cpu", self->kid[0].pid,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, "st-cpu", self->kid[0].pid,
 				      DPO_ROLE_PATCHED, &self->ack), self->ack);
 	ASSERT_EQ(0, child_cmd(&self->kid[0], 'b', &r, 20000));
 	done = now_ns();
 	/* The child now blocks on its pipe: its CPU time stands still. */
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, self->kid[0].pid, done,
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, self->kid[0].pid, done,
 					   &o, 5000));
 	ASSERT_EQ(0, proc_stat_read(self->kid[0].pid, &ps));
 	proc_ns = proc_cpu_ns(&ps);
@@ -220,20 +220,20 @@ TEST_F(mon, minor_faults_counted)
 {
 	const unsigned int pages = 4096;
 	struct child_cfg cfg = { .pages = pages };
-	struct dpo_obj before, after;
+	struct dt_obj before, after;
 	struct child_report r;
 	struct proc_stat ps;
 	long psize = getpagesize();
 
 	ASSERT_EQ(0, child_start(&self->kid[0], &cfg));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-flt", 20, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-flt", 20, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, "st-flt", self->kid[0].pid,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, "st-flt", self->kid[0].pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, self->kid[0].pid, now_ns(),
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, self->kid[0].pid, now_ns(),
 					   &before, 5000));
 	ASSERT_EQ(0, child_cmd(&self->kid[0], 't', &r, 20000));
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, self->kid[0].pid, now_ns(),
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, self->kid[0].pid, now_ns(),
 					   &after, 5000));
 	ASSERT_EQ(0, proc_stat_read(self->kid[0].pid, &ps));
 	TH_LOG("min_flt %llu -> %llu (/proc %llu), rss %llu -> %llu",
@@ -256,30 +256,30 @@ TEST_F_TIMEOUT(mon, exited_threads_still_counted, 60)
 {
 	const unsigned int nth = 4, pages = 256, burn = 150;
 	struct child_cfg cfg = { .pages = pages, .burn_ms = burn, .threads = nth };
-	struct dpo_obj base, after, o;
+	struct dt_obj base, after, o;
 	struct child_report r0, r1;
 	struct proc_stat ps;
 	__u32 max_threads = 0;
 	int n, k;
 
 	ASSERT_EQ(0, child_start(&self->kid[0], &cfg));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-thr", 20, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-thr", 20, &self->ack),
 		     self->ack);
-	ASSERT_EQ(0, dpo_listen(&self->ntf, &self->nl, self->nl.grp_samples));
-	ASSERT_EQ(0, dpo_listen(&self->ev, &self->nl, self->nl.grp_events));
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, "st-thr", self->kid[0].pid,
+	ASSERT_EQ(0, dt_listen(&self->ntf, &self->nl, self->nl.grp_samples));
+	ASSERT_EQ(0, dt_listen(&self->ev, &self->nl, self->nl.grp_events));
+	ASSERT_NL_OK(dt_instance_add(&self->nl, "st-thr", self->kid[0].pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
 
 	ASSERT_EQ(0, child_cmd(&self->kid[0], 'T', &r0, 10000));
 	ASSERT_EQ(nth + 1, r0.threads);
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, self->kid[0].pid, now_ns(),
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, self->kid[0].pid, now_ns(),
 					   &base, 5000));
 	EXPECT_EQ(nth + 1, base.stats.threads);
 
 	/* The threads burn, fault and exit; the process lives on. */
 	ASSERT_EQ(0, child_cmd(&self->kid[0], 'g', &r1, 30000));
 	ASSERT_EQ(1, r1.threads);
-	ASSERT_EQ(0, dpo_wait_fresh_sample(&self->nl, self->kid[0].pid, now_ns(),
+	ASSERT_EQ(0, dt_wait_fresh_sample(&self->nl, self->kid[0].pid, now_ns(),
 					   &after, 5000));
 	ASSERT_EQ(0, proc_stat_read(self->kid[0].pid, &ps));
 	TH_LOG("cpu %llu -> %llu ns (self %llu, /proc %llu), min_flt %llu -> %llu (self %llu)",
@@ -315,12 +315,12 @@ TEST_F_TIMEOUT(mon, exited_threads_still_counted, 60)
 	}
 
 	/* Threads exiting is not the process exiting. */
-	while (nl_recv_ntf(&self->ev, &o, 100) != -ETIMEDOUT) {
+	while (dt_recv_ntf(&self->ev, &o, 100) != -ETIMEDOUT) {
 		EXPECT_NE(DPO_CMD_INSTANCE_EXIT_NTF, o.cmd) {
 			TH_LOG("exit notification while the process lives");
 		}
 	}
-	EXPECT_NL_OK(dpo_instance_get(&self->nl, self->kid[0].pid, &o,
+	EXPECT_NL_OK(dt_instance_get(&self->nl, self->kid[0].pid, &o,
 				      &self->ack), self->ack);
 }
 
@@ -329,12 +329,12 @@ TEST_F_TIMEOUT(mon, exited_threads_still_counted, 60)
  * then one more (so its counters were read after @after_ns), and at least
  * @min_n in all; the deadline is only for a sampler that stopped.
  */
-static int collect_past(struct nl_sock *ntf, __u32 pid, __u64 after_ns,
-			int min_n, int timeout_ms, struct dpo_obj *out, int max)
+static int collect_past(struct dt_sock *ntf, __u32 pid, __u64 after_ns,
+			int min_n, int timeout_ms, struct dt_obj *out, int max)
 {
 	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
 	__u64 first_seq = 0;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int n = 0;
 
 	for (;;) {
@@ -343,7 +343,7 @@ static int collect_past(struct nl_sock *ntf, __u32 pid, __u64 after_ns,
 
 		if (now >= end)
 			break;
-		ret = nl_recv_ntf(ntf, &o, (end - now) / 1000000 + 1);
+		ret = dt_recv_ntf(ntf, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret)
@@ -364,22 +364,22 @@ static int collect_past(struct nl_sock *ntf, __u32 pid, __u64 after_ns,
 TEST_F_TIMEOUT(mon, counters_monotonic, 60)
 {
 	struct child_cfg cfg = { .pages = 2048, .burn_ms = 100 };
-	struct dpo_obj first;
+	struct dt_obj first;
 	__u64 done;
 	int n, k, same = -1;
 
 	ASSERT_EQ(0, child_start(&self->kid[0], &cfg));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-mono", 10, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-mono", 10, &self->ack),
 		     self->ack);
-	ASSERT_EQ(0, dpo_listen(&self->ntf, &self->nl, self->nl.grp_samples));
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, "st-mono", self->kid[0].pid,
+	ASSERT_EQ(0, dt_listen(&self->ntf, &self->nl, self->nl.grp_samples));
+	ASSERT_NL_OK(dt_instance_add(&self->nl, "st-mono", self->kid[0].pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
 	/*
 	 * The latest sample before the child works. The timer can take more
 	 * before this reply while their notifications still wait in @ntf:
 	 * no order between the two is assumed.
 	 */
-	ASSERT_NL_OK(dpo_instance_get(&self->nl, self->kid[0].pid, &first,
+	ASSERT_NL_OK(dt_instance_get(&self->nl, self->kid[0].pid, &first,
 				      &self->ack), self->ack);
 	ASSERT_EQ(0, child_cmd(&self->kid[0], 'b', NULL, 20000));
 	ASSERT_EQ(0, child_cmd(&self->kid[0], 't', NULL, 20000));
@@ -434,7 +434,7 @@ static int cmp_u64(const void *a, const void *b)
  * says nothing about the interval the session was set to.
  */
 static void expect_spacing(struct __test_metadata *_metadata,
-			   const struct dpo_obj *s, int n, unsigned int ms)
+			   const struct dt_obj *s, int n, unsigned int ms)
 {
 	static __u64 gap[MAX_SAMPLES];
 	double avg, med;
@@ -456,15 +456,15 @@ static void expect_spacing(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(mon, samples_at_interval, 60)
 {
 	struct child_cfg cfg = { .pages = 1 };
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u64 set_at;
 	int n, k;
 
 	ASSERT_EQ(0, child_start(&self->kid[0], &cfg));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-ival", 50, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-ival", 50, &self->ack),
 		     self->ack);
-	ASSERT_EQ(0, dpo_listen(&self->ntf, &self->nl, self->nl.grp_samples));
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, "st-ival", self->kid[0].pid,
+	ASSERT_EQ(0, dt_listen(&self->ntf, &self->nl, self->nl.grp_samples));
+	ASSERT_NL_OK(dt_instance_add(&self->nl, "st-ival", self->kid[0].pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
 
 	/* 50 ms for one second: about 20 samples, never more. */
@@ -486,10 +486,10 @@ TEST_F_TIMEOUT(mon, samples_at_interval, 60)
 	expect_spacing(_metadata, samples, n, 50);
 
 	/* 200 ms from now on. */
-	ASSERT_NL_OK(dpo_session_set(&self->nl, "st-ival", 200, &self->ack),
+	ASSERT_NL_OK(dt_session_set(&self->nl, "st-ival", 200, &self->ack),
 		     self->ack);
 	set_at = now_ns();
-	ASSERT_NL_OK(dpo_session_get(&self->nl, "st-ival", &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, "st-ival", &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(200, o.interval_ms);
 	n = collect(&self->ntf, self->kid[0].pid, 1500, samples, MAX_SAMPLES);
@@ -505,7 +505,7 @@ TEST_F_TIMEOUT(mon, samples_at_interval, 60)
 		expect_spacing(_metadata, samples + k, n - k, 200);
 
 	/* No samples once the instance is removed. */
-	ASSERT_NL_OK(dpo_instance_del(&self->nl, self->kid[0].pid, &self->ack),
+	ASSERT_NL_OK(dt_instance_del(&self->nl, self->kid[0].pid, &self->ack),
 		     self->ack);
 	collect(&self->ntf, 0, 100, samples, MAX_SAMPLES);
 	EXPECT_EQ(0, collect(&self->ntf, self->kid[0].pid, 500, samples,
@@ -521,24 +521,24 @@ TEST_F_TIMEOUT(mon, several_sessions, 60)
 		{ "st-multi-c", 100, DPO_ROLE_ORIGINAL },
 	};
 	struct child_cfg cfg = { .pages = 1 };
-	struct dpo_obj objs[8], st;
+	struct dt_obj objs[8], st;
 	int count[3] = { 0 }, i, k, n, t;
 	__u64 end;
 
-	ASSERT_EQ(0, dpo_listen(&self->ntf, &self->nl, self->nl.grp_samples));
+	ASSERT_EQ(0, dt_listen(&self->ntf, &self->nl, self->nl.grp_samples));
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, child_start(&self->kid[i], &cfg));
-		ASSERT_NL_OK(dpo_session_new(&self->nl, s[i].name, s[i].ms,
+		ASSERT_NL_OK(dt_session_new(&self->nl, s[i].name, s[i].ms,
 					     &self->ack), self->ack);
-		ASSERT_NL_OK(dpo_instance_add(&self->nl, s[i].name,
+		ASSERT_NL_OK(dt_instance_add(&self->nl, s[i].name,
 					      self->kid[i].pid, s[i].role,
 					      &self->ack), self->ack);
 	}
-	ASSERT_NL_OK(dpo_status(&self->nl, &st, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_status(&self->nl, &st, &self->ack), self->ack);
 	EXPECT_EQ(3, st.sessions);
 	EXPECT_EQ(3, st.instances);
 
-	ASSERT_NL_OK(dpo_session_dump(&self->nl, objs, 8, &n, &self->ack),
+	ASSERT_NL_OK(dt_session_dump(&self->nl, objs, 8, &n, &self->ack),
 		     self->ack);
 	EXPECT_EQ(3, n);
 	for (k = 0; k < n && k < 8; k++)
@@ -547,7 +547,7 @@ TEST_F_TIMEOUT(mon, several_sessions, 60)
 				EXPECT_EQ(s[i].ms, objs[k].interval_ms);
 				EXPECT_EQ(1, objs[k].instances);
 			}
-	ASSERT_NL_OK(dpo_instance_dump(&self->nl, objs, 8, &n, &self->ack),
+	ASSERT_NL_OK(dt_instance_dump(&self->nl, objs, 8, &n, &self->ack),
 		     self->ack);
 	EXPECT_EQ(3, n);
 	for (k = 0; k < n && k < 8; k++)
@@ -576,9 +576,9 @@ TEST_F_TIMEOUT(mon, several_sessions, 60)
 	EXPECT_LE(2 * count[2], count[0]);
 
 	/* Deleting one session leaves the others sampling. */
-	ASSERT_NL_OK(dpo_session_del(&self->nl, s[1].name, &self->ack),
+	ASSERT_NL_OK(dt_session_del(&self->nl, s[1].name, &self->ack),
 		     self->ack);
-	EXPECT_NL_ERR(dpo_instance_get(&self->nl, self->kid[1].pid, NULL,
+	EXPECT_NL_ERR(dt_instance_get(&self->nl, self->kid[1].pid, NULL,
 				       &self->ack),
 		      self->ack, ENOENT, "process not tracked");
 	collect(&self->ntf, 0, 100, samples, MAX_SAMPLES);
@@ -595,7 +595,7 @@ TEST_F_TIMEOUT(mon, several_sessions, 60)
 	EXPECT_LT(0, count[0]);
 	EXPECT_EQ(0, count[1]);
 	EXPECT_LT(0, count[2]);
-	ASSERT_NL_OK(dpo_status(&self->nl, &st, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_status(&self->nl, &st, &self->ack), self->ack);
 	EXPECT_EQ(2, st.sessions);
 	EXPECT_EQ(0, self->ntf.overruns);
 }
@@ -603,9 +603,9 @@ TEST_F_TIMEOUT(mon, several_sessions, 60)
 /* ---- exit notification -------------------------------------------------------- */
 
 FIXTURE(proc_exit) {
-	struct nl_sock nl, ev;
+	struct dt_sock nl, ev;
 	struct child kid;
-	struct nl_ack ack;
+	struct dt_ack ack;
 };
 
 FIXTURE_VARIANT(proc_exit) {
@@ -634,11 +634,11 @@ FIXTURE_SETUP(proc_exit)
 {
 	self->kid.pid = self->kid.cmd_fd = self->kid.rep_fd = -1;
 	self->nl.fd = self->ev.fd = -1;
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 }
 
 FIXTURE_TEARDOWN(proc_exit)
@@ -646,14 +646,14 @@ FIXTURE_TEARDOWN(proc_exit)
 	teardown_begin(_metadata);
 	child_kill(&self->kid);
 	if (self->ev.fd >= 0)
-		nl_close(&self->ev);
+		dt_close(&self->ev);
 	if (self->nl.fd >= 0) {
 		EXPECT_RESET(&self->nl);
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 }
 
-static int wait_exit_ntf(struct nl_sock *ev, __u32 pid, struct dpo_obj *o,
+static int wait_exit_ntf(struct dt_sock *ev, __u32 pid, struct dt_obj *o,
 			 int timeout_ms)
 {
 	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
@@ -664,7 +664,7 @@ static int wait_exit_ntf(struct nl_sock *ev, __u32 pid, struct dpo_obj *o,
 
 		if (now >= end)
 			return -ETIMEDOUT;
-		ret = nl_recv_ntf(ev, o, (end - now) / 1000000 + 1);
+		ret = dt_recv_ntf(ev, o, (end - now) / 1000000 + 1);
 		if (ret == -ENOBUFS)
 			continue;
 		if (ret)
@@ -677,7 +677,7 @@ static int wait_exit_ntf(struct nl_sock *ev, __u32 pid, struct dpo_obj *o,
 TEST_F(proc_exit, notified)
 {
 	struct child_cfg cfg = { .pages = 1, .threads = variant->threads };
-	struct dpo_obj o, o2, sess;
+	struct dt_obj o, o2, sess;
 	struct proc_stat ps;
 	__u64 end;
 	pid_t pid;
@@ -688,10 +688,10 @@ TEST_F(proc_exit, notified)
 	if (variant->threads) {
 		ASSERT_EQ(0, child_cmd(&self->kid, 'S', NULL, 10000));
 	}
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-exit", 50, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-exit", 50, &self->ack),
 		     self->ack);
-	ASSERT_EQ(0, dpo_listen(&self->ev, &self->nl, self->nl.grp_events));
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, "st-exit", pid,
+	ASSERT_EQ(0, dt_listen(&self->ev, &self->nl, self->nl.grp_events));
+	ASSERT_NL_OK(dt_instance_add(&self->nl, "st-exit", pid,
 				      DPO_ROLE_PATCHED, &self->ack), self->ack);
 	sleep_ms(120);
 
@@ -726,9 +726,9 @@ TEST_F(proc_exit, notified)
 	EXPECT_LE(1, o.stats.seq);
 
 	/* The instance is gone once the notification is out. */
-	EXPECT_NL_ERR(dpo_instance_get(&self->nl, pid, NULL, &self->ack),
+	EXPECT_NL_ERR(dt_instance_get(&self->nl, pid, NULL, &self->ack),
 		      self->ack, ENOENT, "process not tracked");
-	ASSERT_NL_OK(dpo_session_get(&self->nl, "st-exit", &sess, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, "st-exit", &sess, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, sess.instances);
 
@@ -742,7 +742,7 @@ TEST_F(proc_exit, notified)
 	/* The object itself is freed soon after (an RCU grace period). */
 	end = now_ns() + 10000 * 1000000ULL;
 	for (;;) {
-		ASSERT_NL_OK(dpo_status(&self->nl, &o2, &self->ack), self->ack);
+		ASSERT_NL_OK(dt_status(&self->nl, &o2, &self->ack), self->ack);
 		if (!o2.instances || now_ns() > end)
 			break;
 		sleep_ms(10);

@@ -33,12 +33,12 @@ static const struct { __u32 id; bool admin; bool dump; } expected_ops[] = {
 
 TEST(family_resolves)
 {
-	struct nl_sock nl;
+	struct dt_sock nl;
 	unsigned int i;
 	int j;
 
-	ASSERT_EQ(0, nl_open(&nl));
-	ASSERT_EQ(0, nl_resolve(&nl)) {
+	ASSERT_EQ(0, dt_open(&nl));
+	ASSERT_EQ(0, dt_resolve(&nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
@@ -54,22 +54,22 @@ TEST(family_resolves)
 				break;
 		EXPECT_LT(j, nl.ops_count) {
 			TH_LOG("command %s not registered",
-			       dpo_cmd_name(expected_ops[i].id));
+			       dt_cmd_name(expected_ops[i].id));
 		}
 		if (j == nl.ops_count)
 			continue;
 		EXPECT_EQ(expected_ops[i].admin,
 			  !!(nl.ops[j].flags & GENL_ADMIN_PERM)) {
 			TH_LOG("%s: GENL_ADMIN_PERM %s",
-			       dpo_cmd_name(expected_ops[i].id),
+			       dt_cmd_name(expected_ops[i].id),
 			       expected_ops[i].admin ? "missing" : "set");
 		}
 		EXPECT_TRUE(nl.ops[j].flags & GENL_CMD_CAP_DO) {
-			TH_LOG("%s: no doit", dpo_cmd_name(expected_ops[i].id));
+			TH_LOG("%s: no doit", dt_cmd_name(expected_ops[i].id));
 		}
 		EXPECT_EQ(expected_ops[i].dump,
 			  !!(nl.ops[j].flags & GENL_CMD_CAP_DUMP)) {
-			TH_LOG("%s: dumpit %s", dpo_cmd_name(expected_ops[i].id),
+			TH_LOG("%s: dumpit %s", dt_cmd_name(expected_ops[i].id),
 			       expected_ops[i].dump ? "missing" : "unexpected");
 		}
 	}
@@ -77,17 +77,17 @@ TEST(family_resolves)
 	for (j = 0; j < nl.ops_count; j++) {
 		EXPECT_NE(DPO_CMD_SAMPLE_NTF, nl.ops[j].id);
 		EXPECT_NE(DPO_CMD_INSTANCE_EXIT_NTF, nl.ops[j].id);
-		EXPECT_NE(DPO_CMD_UNSPEC, nl.ops[j].id);
+		EXPECT_NE(0, nl.ops[j].id);	/* no command 0 */
 	}
-	nl_close(&nl);
+	dt_close(&nl);
 }
 
 /* ---- fixture: one session, one untracked child ---------------------------- */
 
 FIXTURE(nl) {
-	struct nl_sock nl;
+	struct dt_sock nl;
 	struct child kid;
-	struct nl_ack ack;
+	struct dt_ack ack;
 };
 
 FIXTURE_SETUP(nl)
@@ -96,12 +96,12 @@ FIXTURE_SETUP(nl)
 
 	self->kid.pid = self->kid.cmd_fd = self->kid.rep_fd = -1;
 	self->nl.fd = -1;
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS, 100, &self->ack),
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
 	ASSERT_EQ(0, child_start(&self->kid, &cfg));
 }
@@ -112,29 +112,29 @@ FIXTURE_TEARDOWN(nl)
 	child_kill(&self->kid);
 	if (self->nl.fd >= 0) {
 		EXPECT_RESET(&self->nl);
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 }
 
-static void counts(struct __test_metadata *_metadata, struct nl_sock *nl,
+static void counts(struct __test_metadata *_metadata, struct dt_sock *nl,
 		   __u32 *sessions, __u32 *instances)
 {
-	struct dpo_obj st;
-	struct nl_ack ack;
+	struct dt_obj st;
+	struct dt_ack ack;
 
-	ASSERT_NL_OK(dpo_status(nl, &st, &ack), ack);
+	ASSERT_NL_OK(dt_status(nl, &st, &ack), ack);
 	*sessions = st.sessions;
 	*instances = st.instances;
 }
 
 /* Wait (objects are freed after an RCU grace period) for @want instances. */
-static __u32 wait_instances(struct nl_sock *nl, __u32 want)
+static __u32 wait_instances(struct dt_sock *nl, __u32 want)
 {
 	__u64 end = now_ns() + 10000000000ULL;
-	struct dpo_obj st = { 0 };
+	struct dt_obj st = { 0 };
 
 	for (;;) {
-		if (dpo_status(nl, &st, NULL))
+		if (dt_status(nl, &st, NULL))
 			return ~0U;
 		if (st.instances == want || now_ns() > end)
 			break;
@@ -145,9 +145,9 @@ static __u32 wait_instances(struct nl_sock *nl, __u32 want)
 
 TEST_F(nl, status_get)
 {
-	struct dpo_obj st;
+	struct dt_obj st;
 
-	ASSERT_NL_OK(dpo_status(&self->nl, &st, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_status(&self->nl, &st, &self->ack), self->ack);
 	EXPECT_TRUE(DPO_HAS(&st, DPO_A_VERSION));
 	EXPECT_TRUE(DPO_HAS(&st, DPO_A_SESSIONS));
 	EXPECT_TRUE(DPO_HAS(&st, DPO_A_INSTANCES));
@@ -166,32 +166,32 @@ TEST_F(nl, status_get)
 TEST_F(nl, session_new_get_dump)
 {
 	const char *name31 = "0123456789012345678901234567890";
-	struct dpo_obj o, objs[8];
+	struct dt_obj o, objs[8];
 	__u32 s, i;
 	int n, k, found = 0;
 
 	ASSERT_EQ(31, (int)strlen(name31));
-	ASSERT_NL_OK(dpo_session_new(&self->nl, name31, 10, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, name31, 10, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-max", 10000, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-max", 10000, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_session_new(&self->nl, "st-default", 0, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, "st-default", 0, &self->ack),
 		     self->ack);
 
-	ASSERT_NL_OK(dpo_session_get(&self->nl, name31, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, name31, &o, &self->ack),
 		     self->ack);
 	EXPECT_STREQ(name31, o.session);
 	EXPECT_EQ(10, o.interval_ms);
 	EXPECT_TRUE(DPO_HAS(&o, DPO_A_INSTANCES));
 	EXPECT_EQ(0, o.instances);
-	ASSERT_NL_OK(dpo_session_get(&self->nl, "st-max", &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, "st-max", &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(10000, o.interval_ms);
-	ASSERT_NL_OK(dpo_session_get(&self->nl, "st-default", &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, "st-default", &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_INTERVAL_MS_DEFAULT, o.interval_ms);
 
-	ASSERT_NL_OK(dpo_session_dump(&self->nl, objs, 8, &n, &self->ack),
+	ASSERT_NL_OK(dt_session_dump(&self->nl, objs, 8, &n, &self->ack),
 		     self->ack);
 	EXPECT_EQ(4, n);
 	for (k = 0; k < n && k < 8; k++) {
@@ -209,11 +209,11 @@ TEST_F(nl, session_new_get_dump)
 
 TEST_F(nl, session_new_missing_name)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
 	nlm_put_u32(&m, DPO_A_INTERVAL_MS, 100);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, "missing attribute: session name");
 	EXPECT_MISS(self->ack, DPO_A_SESSION_NAME);
 }
@@ -222,7 +222,7 @@ TEST_F(nl, session_new_empty_name)
 {
 	__u32 s, i;
 
-	EXPECT_NL_ERR(dpo_session_new(&self->nl, "", 100, &self->ack),
+	EXPECT_NL_ERR(dt_session_new(&self->nl, "", 100, &self->ack),
 		      self->ack, EINVAL, "session name is empty");
 	counts(_metadata, &self->nl, &s, &i);
 	EXPECT_EQ(1, s);
@@ -231,14 +231,14 @@ TEST_F(nl, session_new_empty_name)
 TEST_F(nl, session_new_long_name)
 {
 	const char *name32 = "01234567890123456789012345678901";
-	struct nl_msg m;
+	struct dt_msg m;
 	__u32 off, s, i;
 
 	ASSERT_EQ(DPO_SESSION_NAME_MAX, (int)strlen(name32));
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
-	off = nlm_put_str(&m, DPO_A_SESSION_NAME, name32);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	off = dt_put_str(&m, DPO_A_SESSION_NAME, name32);
 	nlm_put_u32(&m, DPO_A_INTERVAL_MS, 100);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 	EXPECT_OFFS(self->ack, off);
 	counts(_metadata, &self->nl, &s, &i);
@@ -247,12 +247,12 @@ TEST_F(nl, session_new_long_name)
 
 TEST_F(nl, session_new_duplicate)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 	__u32 s, i;
 
-	EXPECT_NL_ERR(dpo_session_new(&self->nl, SESS, 500, &self->ack),
+	EXPECT_NL_ERR(dt_session_new(&self->nl, SESS, 500, &self->ack),
 		      self->ack, EEXIST, "session already exists");
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(100, o.interval_ms);
 	counts(_metadata, &self->nl, &s, &i);
@@ -260,23 +260,23 @@ TEST_F(nl, session_new_duplicate)
 }
 
 static void interval_rejected(struct __test_metadata *_metadata,
-			      struct nl_sock *nl, __u8 cmd, __u32 interval)
+			      struct dt_sock *nl, __u8 cmd, __u32 interval)
 {
-	struct nl_ack ack;
-	struct nl_msg m;
+	struct dt_ack ack;
+	struct dt_msg m;
 	__u32 off;
 
-	nlm_dpo(&m, nl, cmd, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME,
+	dt_msg_dpo(&m, nl, cmd, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME,
 		    cmd == DPO_CMD_SESSION_NEW ? "st-range" : SESS);
 	off = nlm_put_u32(&m, DPO_A_INTERVAL_MS, interval);
-	EXPECT_NL_ERR(nl_request(nl, &m, &ack, NULL), ack, ERANGE,
+	EXPECT_NL_ERR(dt_request(nl, &m, &ack, NULL), ack, ERANGE,
 		      "integer out of range");
 	if (ack.err) {
 		EXPECT_OFFS(ack, off);
 	}
 	if (ack.err != ERANGE)
-		TH_LOG("%s interval %u", dpo_cmd_name(cmd), interval);
+		TH_LOG("%s interval %u", dt_cmd_name(cmd), interval);
 }
 
 TEST_F(nl, session_interval_out_of_range)
@@ -284,7 +284,7 @@ TEST_F(nl, session_interval_out_of_range)
 	static const __u32 bad[] = {
 		0, DPO_INTERVAL_MS_MIN - 1, DPO_INTERVAL_MS_MAX + 1, 0xffffffff,
 	};
-	struct dpo_obj o;
+	struct dt_obj o;
 	unsigned int k;
 	__u32 s, i;
 
@@ -294,110 +294,110 @@ TEST_F(nl, session_interval_out_of_range)
 	}
 	counts(_metadata, &self->nl, &s, &i);
 	EXPECT_EQ(1, s);
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(100, o.interval_ms);
 }
 
 TEST_F(nl, session_interval_wrong_size)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 	__u32 off;
 
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, "st-size");
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, "st-size");
 	off = nlm_put_u16(&m, DPO_A_INTERVAL_MS, 100);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 	EXPECT_OFFS(self->ack, off);
 
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, "st-size");
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, "st-size");
 	off = nlm_put_u64(&m, DPO_A_INTERVAL_MS, 100);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 	EXPECT_OFFS(self->ack, off);
 
-	EXPECT_EQ(-ENOENT, dpo_session_get(&self->nl, "st-size", NULL,
+	EXPECT_EQ(-ENOENT, dt_session_get(&self->nl, "st-size", NULL,
 					   &self->ack));
 }
 
 TEST_F(nl, session_set)
 {
-	struct dpo_obj o;
-	struct nl_msg m;
+	struct dt_obj o;
+	struct dt_msg m;
 
-	ASSERT_NL_OK(dpo_session_set(&self->nl, SESS, 250, &self->ack),
+	ASSERT_NL_OK(dt_session_set(&self->nl, SESS, 250, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(250, o.interval_ms);
 
-	EXPECT_NL_ERR(dpo_session_set(&self->nl, "st-nope", 250, &self->ack),
+	EXPECT_NL_ERR(dt_session_set(&self->nl, "st-nope", 250, &self->ack),
 		      self->ack, ENOENT, "no such session");
 
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_SET, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_SET, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, "missing attribute: interval");
 	EXPECT_MISS(self->ack, DPO_A_INTERVAL_MS);
 
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_SET, 0);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_SET, 0);
 	nlm_put_u32(&m, DPO_A_INTERVAL_MS, 100);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, "missing attribute: session name");
 	EXPECT_MISS(self->ack, DPO_A_SESSION_NAME);
 
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(250, o.interval_ms);
 }
 
 TEST_F(nl, session_del_and_get_unknown)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 	__u32 s, i;
 
-	EXPECT_NL_ERR(dpo_session_del(&self->nl, "st-nope", &self->ack),
+	EXPECT_NL_ERR(dt_session_del(&self->nl, "st-nope", &self->ack),
 		      self->ack, ENOENT, "no such session");
-	EXPECT_NL_ERR(dpo_session_get(&self->nl, "st-nope", NULL, &self->ack),
+	EXPECT_NL_ERR(dt_session_get(&self->nl, "st-nope", NULL, &self->ack),
 		      self->ack, ENOENT, "no such session");
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_DEL, 0);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_DEL, 0);
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, "missing attribute: session name");
 	EXPECT_MISS(self->ack, DPO_A_SESSION_NAME);
 	counts(_metadata, &self->nl, &s, &i);
 	EXPECT_EQ(1, s);
 
-	ASSERT_NL_OK(dpo_session_del(&self->nl, SESS, &self->ack), self->ack);
-	EXPECT_NL_ERR(dpo_session_del(&self->nl, SESS, &self->ack), self->ack,
+	ASSERT_NL_OK(dt_session_del(&self->nl, SESS, &self->ack), self->ack);
+	EXPECT_NL_ERR(dt_session_del(&self->nl, SESS, &self->ack), self->ack,
 		      ENOENT, "no such session");
-	EXPECT_NL_ERR(dpo_session_get(&self->nl, SESS, NULL, &self->ack),
+	EXPECT_NL_ERR(dt_session_get(&self->nl, SESS, NULL, &self->ack),
 		      self->ack, ENOENT, "no such session");
 }
 
 TEST_F(nl, session_limit)
 {
-	struct dpo_obj st;
+	struct dt_obj st;
 	char name[32];
 	int k, ret = 0;
 
 	/* The limit is the module's business; it must exist and be clean. */
 	for (k = 0; k < 4096; k++) {
 		snprintf(name, sizeof(name), "st-limit-%d", k);
-		ret = dpo_session_new(&self->nl, name, 10000, &self->ack);
+		ret = dt_session_new(&self->nl, name, 10000, &self->ack);
 		if (ret)
 			break;
 	}
 	EXPECT_NL_ERR(ret, self->ack, ENOSPC, "too many sessions");
 	TH_LOG("%d sessions accepted besides the fixture's", k);
 	EXPECT_LT(0, k);
-	ASSERT_NL_OK(dpo_status(&self->nl, &st, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_status(&self->nl, &st, &self->ack), self->ack);
 	EXPECT_EQ(k + 1, st.sessions);
 	/* Room again once one is gone. */
-	ASSERT_NL_OK(dpo_session_del(&self->nl, "st-limit-0", &self->ack),
+	ASSERT_NL_OK(dt_session_del(&self->nl, "st-limit-0", &self->ack),
 		     self->ack);
-	EXPECT_NL_OK(dpo_session_new(&self->nl, "st-limit-again", 10000,
+	EXPECT_NL_OK(dt_session_new(&self->nl, "st-limit-again", 10000,
 				     &self->ack), self->ack);
 }
 
@@ -406,53 +406,53 @@ TEST_F(nl, session_limit)
 TEST_F(nl, unknown_attribute)
 {
 	static const __u16 types[] = { DPO_A_MAX + 1, 200, 0x3fff };
-	struct nl_msg m;
+	struct dt_msg m;
 	unsigned int k;
 	__u32 off;
 
 	for (k = 0; k < ARRAY_SIZE(types); k++) {
-		nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
-		nlm_put_str(&m, DPO_A_SESSION_NAME, "st-unknown");
+		dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+		dt_put_str(&m, DPO_A_SESSION_NAME, "st-unknown");
 		off = nlm_put_u32(&m, types[k], 1);
-		EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL),
+		EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL),
 			      self->ack, EINVAL, NULL);
 		EXPECT_OFFS(self->ack, off);
 	}
 	/* Known to the family, but not used by this command. */
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, "st-unknown");
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, "st-unknown");
 	off = nlm_put_u32(&m, DPO_A_PID, self->kid.pid);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 	EXPECT_OFFS(self->ack, off);
-	nlm_dpo(&m, &self->nl, DPO_CMD_INSTANCE_DEL, 0);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_INSTANCE_DEL, 0);
 	nlm_put_u32(&m, DPO_A_PID, self->kid.pid);
-	off = nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	off = dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 	EXPECT_OFFS(self->ack, off);
 
 	/* Also on a command that takes no attributes at all. */
-	nlm_dpo(&m, &self->nl, DPO_CMD_STATUS_GET, 0);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_STATUS_GET, 0);
 	nlm_put_u32(&m, DPO_A_MAX + 1, 1);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
-	EXPECT_EQ(-ENOENT, dpo_session_get(&self->nl, "st-unknown", NULL,
+	EXPECT_EQ(-ENOENT, dt_session_get(&self->nl, "st-unknown", NULL,
 					   &self->ack));
 }
 
 TEST_F(nl, nested_flag_on_scalar)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 	__u32 off;
 
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, "st-nested");
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, "st-nested");
 	off = nlm_put_u32(&m, DPO_A_INTERVAL_MS | NLA_F_NESTED, 100);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 	EXPECT_OFFS(self->ack, off);
-	EXPECT_EQ(-ENOENT, dpo_session_get(&self->nl, "st-nested", NULL,
+	EXPECT_EQ(-ENOENT, dt_session_get(&self->nl, "st-nested", NULL,
 					   &self->ack));
 }
 
@@ -460,76 +460,77 @@ TEST_F(nl, truncated_and_trailing_bytes)
 {
 	struct nlattr bogus = { .nla_len = 64, .nla_type = DPO_A_INTERVAL_MS };
 	static const char junk[3] = { 1, 2, 3 };
-	struct nl_msg m;
+	struct dt_msg m;
 
 	/* An attribute header claiming more bytes than the message has. */
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, "st-trunc");
-	nlm_put_raw(&m, &bogus, sizeof(bogus));
-	nlm_put_raw(&m, "\0\0\0\0", 4);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, "st-trunc");
+	dt_put_raw(&m, &bogus, sizeof(bogus));
+	dt_put_raw(&m, "\0\0\0\0", 4);
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 
 	/* Three stray bytes after the last attribute. */
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, "st-trunc");
-	nlm_put_raw(&m, junk, sizeof(junk));
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, "st-trunc");
+	dt_put_raw(&m, junk, sizeof(junk));
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 
-	EXPECT_EQ(-ENOENT, dpo_session_get(&self->nl, "st-trunc", NULL,
+	EXPECT_EQ(-ENOENT, dt_session_get(&self->nl, "st-trunc", NULL,
 					   &self->ack));
 }
 
 TEST_F(nl, unknown_command)
 {
 	static const __u8 cmds[] = {
-		DPO_CMD_UNSPEC, DPO_CMD_SAMPLE_NTF, DPO_CMD_INSTANCE_EXIT_NTF,
+		0, DPO_CMD_SAMPLE_NTF, DPO_CMD_INSTANCE_EXIT_NTF,
+		DPO_CMD_SESSION_NEW_NTF, DPO_CMD_OWNER_SET_NTF,
 		DPO_CMD_MAX + 1, 255,
 	};
-	struct nl_msg m;
+	struct dt_msg m;
 	unsigned int k;
 
 	for (k = 0; k < ARRAY_SIZE(cmds); k++) {
-		nlm_dpo(&m, &self->nl, cmds[k], 0);
-		EXPECT_EQ(-EOPNOTSUPP, nl_request(&self->nl, &m, &self->ack,
+		dt_msg_dpo(&m, &self->nl, cmds[k], 0);
+		EXPECT_EQ(-EOPNOTSUPP, dt_request(&self->nl, &m, &self->ack,
 						  NULL)) {
 			TH_LOG("cmd %u: errno %d '%s'", cmds[k], self->ack.err,
 			       self->ack.msg);
 		}
 	}
 	/* Dump of do-only commands. */
-	nlm_dpo(&m, &self->nl, DPO_CMD_STATUS_GET, 0);
-	EXPECT_EQ(-EOPNOTSUPP, nl_dump(&self->nl, &m, &self->ack, NULL, 0, NULL));
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
-	EXPECT_EQ(-EOPNOTSUPP, nl_dump(&self->nl, &m, &self->ack, NULL, 0, NULL));
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_STATUS_GET, 0);
+	EXPECT_EQ(-EOPNOTSUPP, dt_dump(&self->nl, &m, &self->ack, NULL, 0, NULL));
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	EXPECT_EQ(-EOPNOTSUPP, dt_dump(&self->nl, &m, &self->ack, NULL, 0, NULL));
 }
 
 TEST_F(nl, strict_header)
 {
 	struct genlmsghdr *g;
-	struct nl_msg m;
+	struct dt_msg m;
 
 	/* genlmsghdr.reserved must be zero. */
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, 0);
 	g = NLMSG_DATA(&m.nlh);
 	g->reserved = 1;
-	nlm_put_str(&m, DPO_A_SESSION_NAME, "st-hdr");
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	dt_put_str(&m, DPO_A_SESSION_NAME, "st-hdr");
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 
 	/* No flags that mean nothing to generic netlink. */
-	nlm_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, NLM_F_CREATE);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, "st-hdr");
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_SESSION_NEW, NLM_F_CREATE);
+	dt_put_str(&m, DPO_A_SESSION_NAME, "st-hdr");
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 
 	/* Truncated: no room for the generic netlink header. */
-	nlm_dpo(&m, &self->nl, DPO_CMD_STATUS_GET, 0);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_STATUS_GET, 0);
 	m.nlh.nlmsg_len = NLMSG_LENGTH(2);
-	EXPECT_EQ(-EINVAL, nl_request(&self->nl, &m, &self->ack, NULL));
+	EXPECT_EQ(-EINVAL, dt_request(&self->nl, &m, &self->ack, NULL));
 
-	EXPECT_EQ(-ENOENT, dpo_session_get(&self->nl, "st-hdr", NULL,
+	EXPECT_EQ(-ENOENT, dt_session_get(&self->nl, "st-hdr", NULL,
 					   &self->ack));
 }
 
@@ -537,13 +538,13 @@ TEST_F(nl, strict_header)
 
 TEST_F(nl, instance_add_get_del)
 {
-	struct dpo_obj o, objs[4];
+	struct dt_obj o, objs[4];
 	__u32 s, i;
 	int n;
 
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->kid.pid,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				      DPO_ROLE_PATCHED, &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_instance_get(&self->nl, self->kid.pid, &o, &self->ack),
+	ASSERT_NL_OK(dt_instance_get(&self->nl, self->kid.pid, &o, &self->ack),
 		     self->ack);
 	EXPECT_STREQ(SESS, o.session);
 	EXPECT_EQ((__u32)self->kid.pid, o.pid);
@@ -552,49 +553,49 @@ TEST_F(nl, instance_add_get_del)
 	EXPECT_TRUE(DPO_HAS(&o, DPO_A_STATS));
 	EXPECT_LE(1, o.stats.seq);
 
-	ASSERT_NL_OK(dpo_instance_dump(&self->nl, objs, 4, &n, &self->ack),
+	ASSERT_NL_OK(dt_instance_dump(&self->nl, objs, 4, &n, &self->ack),
 		     self->ack);
 	ASSERT_EQ(1, n);
 	EXPECT_EQ((__u32)self->kid.pid, objs[0].pid);
 	EXPECT_STREQ(SESS, objs[0].session);
 	EXPECT_EQ(DPO_ROLE_PATCHED, objs[0].role);
 
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(1, o.instances);
 	counts(_metadata, &self->nl, &s, &i);
 	EXPECT_EQ(1, i);
 
-	ASSERT_NL_OK(dpo_instance_del(&self->nl, self->kid.pid, &self->ack),
+	ASSERT_NL_OK(dt_instance_del(&self->nl, self->kid.pid, &self->ack),
 		     self->ack);
-	EXPECT_NL_ERR(dpo_instance_get(&self->nl, self->kid.pid, NULL,
+	EXPECT_NL_ERR(dt_instance_get(&self->nl, self->kid.pid, NULL,
 				       &self->ack),
 		      self->ack, ENOENT, "process not tracked");
-	EXPECT_NL_ERR(dpo_instance_del(&self->nl, self->kid.pid, &self->ack),
+	EXPECT_NL_ERR(dt_instance_del(&self->nl, self->kid.pid, &self->ack),
 		      self->ack, ENOENT, "process not tracked");
-	ASSERT_NL_OK(dpo_instance_dump(&self->nl, objs, 4, &n, &self->ack),
+	ASSERT_NL_OK(dt_instance_dump(&self->nl, objs, 4, &n, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, n);
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, o.instances);
 	EXPECT_EQ(0, wait_instances(&self->nl, 0));
 }
 
-static void add_missing(struct __test_metadata *_metadata, struct nl_sock *nl,
+static void add_missing(struct __test_metadata *_metadata, struct dt_sock *nl,
 			pid_t pid, int missing, const char *text)
 {
-	struct nl_ack ack;
-	struct nl_msg m;
+	struct dt_ack ack;
+	struct dt_msg m;
 
-	nlm_dpo(&m, nl, DPO_CMD_INSTANCE_ADD, 0);
+	dt_msg_dpo(&m, nl, DPO_CMD_INSTANCE_ADD, 0);
 	if (missing != DPO_A_SESSION_NAME)
-		nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
+		dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
 	if (missing != DPO_A_PID)
 		nlm_put_u32(&m, DPO_A_PID, pid);
 	if (missing != DPO_A_ROLE)
 		nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_ORIGINAL);
-	EXPECT_NL_ERR(nl_request(nl, &m, &ack, NULL), ack, EINVAL, text);
+	EXPECT_NL_ERR(dt_request(nl, &m, &ack, NULL), ack, EINVAL, text);
 	EXPECT_MISS(ack, missing);
 }
 
@@ -614,7 +615,7 @@ TEST_F(nl, instance_add_missing_attrs)
 
 TEST_F(nl, instance_add_unknown_session)
 {
-	EXPECT_NL_ERR(dpo_instance_add(&self->nl, "st-nope", self->kid.pid,
+	EXPECT_NL_ERR(dt_instance_add(&self->nl, "st-nope", self->kid.pid,
 				       DPO_ROLE_ORIGINAL, &self->ack),
 		      self->ack, ENOENT, "no such session");
 	EXPECT_EQ(0, wait_instances(&self->nl, 0));
@@ -625,11 +626,11 @@ TEST_F(nl, instance_add_unknown_pid)
 	pid_t gone = unused_pid();
 
 	ASSERT_LT(0, gone);
-	EXPECT_NL_ERR(dpo_instance_add(&self->nl, SESS, gone,
+	EXPECT_NL_ERR(dt_instance_add(&self->nl, SESS, gone,
 				       DPO_ROLE_ORIGINAL, &self->ack),
 		      self->ack, ESRCH, "no such process");
 	/* Above PID_MAX_LIMIT: cannot exist. */
-	EXPECT_NL_ERR(dpo_instance_add(&self->nl, SESS, 0x7ffffff0,
+	EXPECT_NL_ERR(dt_instance_add(&self->nl, SESS, 0x7ffffff0,
 				       DPO_ROLE_ORIGINAL, &self->ack),
 		      self->ack, ESRCH, "no such process");
 	EXPECT_EQ(0, wait_instances(&self->nl, 0));
@@ -647,22 +648,22 @@ TEST_F(nl, instance_add_thread_id)
 	}
 	EXPECT_NE((__u32)mt.pid, r.tids[0]);
 	EXPECT_NE(0, r.tids[0]);
-	EXPECT_NL_ERR(dpo_instance_add(&self->nl, SESS, r.tids[0],
+	EXPECT_NL_ERR(dt_instance_add(&self->nl, SESS, r.tids[0],
 				       DPO_ROLE_ORIGINAL, &self->ack),
 		      self->ack, EINVAL, "pid is a thread, not a process");
-	EXPECT_NL_ERR(dpo_instance_del(&self->nl, r.tids[1], &self->ack),
+	EXPECT_NL_ERR(dt_instance_del(&self->nl, r.tids[1], &self->ack),
 		      self->ack, ENOENT, "process not tracked");
 	/* Its process is fine. */
-	EXPECT_NL_OK(dpo_instance_add(&self->nl, SESS, mt.pid,
+	EXPECT_NL_OK(dt_instance_add(&self->nl, SESS, mt.pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
-	EXPECT_NL_OK(dpo_instance_del(&self->nl, mt.pid, &self->ack), self->ack);
+	EXPECT_NL_OK(dt_instance_del(&self->nl, mt.pid, &self->ack), self->ack);
 	child_kill(&mt);
 }
 
 TEST_F(nl, instance_add_kernel_thread)
 {
 	/* pid 2 is kthreadd */
-	EXPECT_NL_ERR(dpo_instance_add(&self->nl, SESS, 2, DPO_ROLE_ORIGINAL,
+	EXPECT_NL_ERR(dt_instance_add(&self->nl, SESS, 2, DPO_ROLE_ORIGINAL,
 				       &self->ack),
 		      self->ack, EINVAL, NULL);
 	EXPECT_EQ(0, wait_instances(&self->nl, 0));
@@ -681,7 +682,7 @@ TEST_F(nl, instance_add_zombie)
 		sleep_ms(10);
 	}
 	ASSERT_EQ('Z', ps.state);
-	EXPECT_NL_ERR(dpo_instance_add(&self->nl, SESS, self->kid.pid,
+	EXPECT_NL_ERR(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				       DPO_ROLE_ORIGINAL, &self->ack),
 		      self->ack, ESRCH, "no such process");
 	EXPECT_EQ(0, wait_instances(&self->nl, 0));
@@ -689,26 +690,26 @@ TEST_F(nl, instance_add_zombie)
 
 TEST_F(nl, instance_add_twice)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS2, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS2, 100, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->kid.pid,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
-	EXPECT_NL_ERR(dpo_instance_add(&self->nl, SESS, self->kid.pid,
+	EXPECT_NL_ERR(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				       DPO_ROLE_ORIGINAL, &self->ack),
 		      self->ack, EEXIST, "process already tracked");
-	EXPECT_NL_ERR(dpo_instance_add(&self->nl, SESS, self->kid.pid,
+	EXPECT_NL_ERR(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				       DPO_ROLE_PATCHED, &self->ack),
 		      self->ack, EEXIST, "process already tracked");
-	EXPECT_NL_ERR(dpo_instance_add(&self->nl, SESS2, self->kid.pid,
+	EXPECT_NL_ERR(dt_instance_add(&self->nl, SESS2, self->kid.pid,
 				       DPO_ROLE_PATCHED, &self->ack),
 		      self->ack, EEXIST, "process already tracked");
-	ASSERT_NL_OK(dpo_instance_get(&self->nl, self->kid.pid, &o, &self->ack),
+	ASSERT_NL_OK(dt_instance_get(&self->nl, self->kid.pid, &o, &self->ack),
 		     self->ack);
 	EXPECT_STREQ(SESS, o.session);
 	EXPECT_EQ(DPO_ROLE_ORIGINAL, o.role);
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS2, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS2, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(0, o.instances);
 	EXPECT_EQ(1, wait_instances(&self->nl, 1));
@@ -717,48 +718,48 @@ TEST_F(nl, instance_add_twice)
 TEST_F(nl, instance_add_bad_role)
 {
 	static const __u8 bad[] = { DPO_ROLE_UNSPEC, DPO_ROLE_MAX + 1, 255 };
-	struct nl_msg m;
+	struct dt_msg m;
 	unsigned int k;
 	__u32 off;
 
 	for (k = 0; k < ARRAY_SIZE(bad); k++) {
-		nlm_dpo(&m, &self->nl, DPO_CMD_INSTANCE_ADD, 0);
-		nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
+		dt_msg_dpo(&m, &self->nl, DPO_CMD_INSTANCE_ADD, 0);
+		dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
 		nlm_put_u32(&m, DPO_A_PID, self->kid.pid);
 		off = nlm_put_u8(&m, DPO_A_ROLE, bad[k]);
-		EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL),
+		EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL),
 			      self->ack, ERANGE, "integer out of range");
 		EXPECT_OFFS(self->ack, off);
 	}
 	/* u32 instead of u8 */
-	nlm_dpo(&m, &self->nl, DPO_CMD_INSTANCE_ADD, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_INSTANCE_ADD, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
 	nlm_put_u32(&m, DPO_A_PID, self->kid.pid);
 	off = nlm_put_u32(&m, DPO_A_ROLE, DPO_ROLE_ORIGINAL);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 	EXPECT_OFFS(self->ack, off);
 	EXPECT_EQ(0, wait_instances(&self->nl, 0));
-	EXPECT_EQ(-ENOENT, dpo_instance_get(&self->nl, self->kid.pid, NULL,
+	EXPECT_EQ(-ENOENT, dt_instance_get(&self->nl, self->kid.pid, NULL,
 					    &self->ack));
 }
 
 TEST_F(nl, instance_pid_wrong_size)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 	__u32 off;
 
-	nlm_dpo(&m, &self->nl, DPO_CMD_INSTANCE_ADD, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_INSTANCE_ADD, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
 	off = nlm_put_u16(&m, DPO_A_PID, self->kid.pid & 0xffff);
 	nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_ORIGINAL);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 	EXPECT_OFFS(self->ack, off);
 
-	nlm_dpo(&m, &self->nl, DPO_CMD_INSTANCE_DEL, 0);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_INSTANCE_DEL, 0);
 	off = nlm_put_u64(&m, DPO_A_PID, self->kid.pid);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, NULL);
 	EXPECT_OFFS(self->ack, off);
 	EXPECT_EQ(0, wait_instances(&self->nl, 0));
@@ -766,106 +767,106 @@ TEST_F(nl, instance_pid_wrong_size)
 
 TEST_F(nl, instance_del_untracked)
 {
-	struct nl_msg m;
+	struct dt_msg m;
 
-	EXPECT_NL_ERR(dpo_instance_del(&self->nl, self->kid.pid, &self->ack),
+	EXPECT_NL_ERR(dt_instance_del(&self->nl, self->kid.pid, &self->ack),
 		      self->ack, ENOENT, "process not tracked");
-	EXPECT_NL_ERR(dpo_instance_del(&self->nl, getpid(), &self->ack),
+	EXPECT_NL_ERR(dt_instance_del(&self->nl, getpid(), &self->ack),
 		      self->ack, ENOENT, "process not tracked");
-	EXPECT_NL_ERR(dpo_instance_get(&self->nl, self->kid.pid, NULL,
+	EXPECT_NL_ERR(dt_instance_get(&self->nl, self->kid.pid, NULL,
 				       &self->ack),
 		      self->ack, ENOENT, "process not tracked");
-	nlm_dpo(&m, &self->nl, DPO_CMD_INSTANCE_DEL, 0);
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_INSTANCE_DEL, 0);
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, "missing attribute: pid");
 	EXPECT_MISS(self->ack, DPO_A_PID);
-	nlm_dpo(&m, &self->nl, DPO_CMD_INSTANCE_GET, 0);
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_INSTANCE_GET, 0);
 	nlm_put_u32(&m, DPO_A_PID, unused_pid());
-	EXPECT_NL_ERR(nl_request(&self->nl, &m, &self->ack, NULL), self->ack,
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      ENOENT, "process not tracked");
 }
 
 TEST_F(nl, session_del_untracks)
 {
-	struct dpo_obj st;
+	struct dt_obj st;
 
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->kid.pid,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
-	ASSERT_NL_OK(dpo_session_del(&self->nl, SESS, &self->ack), self->ack);
-	EXPECT_NL_ERR(dpo_instance_get(&self->nl, self->kid.pid, NULL,
+	ASSERT_NL_OK(dt_session_del(&self->nl, SESS, &self->ack), self->ack);
+	EXPECT_NL_ERR(dt_instance_get(&self->nl, self->kid.pid, NULL,
 				       &self->ack),
 		      self->ack, ENOENT, "process not tracked");
-	EXPECT_EQ(0, dpo_wait_idle(&self->nl, 2000, &st)) {
+	EXPECT_EQ(0, dt_wait_idle(&self->nl, 2000, &st)) {
 		TH_LOG("sessions %u instances %u", st.sessions, st.instances);
 	}
 	/* The process can be tracked again. */
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS, 100, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
-	EXPECT_NL_OK(dpo_instance_add(&self->nl, SESS, self->kid.pid,
+	EXPECT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				      DPO_ROLE_PATCHED, &self->ack), self->ack);
 }
 
 /* ---- change notifications ------------------------------------------------------ */
 
-static int next_event(struct nl_sock *ev, struct dpo_obj *o, int timeout_ms)
+static int next_event(struct dt_sock *ev, struct dt_obj *o, int timeout_ms)
 {
 	int ret;
 
 	do {
-		ret = nl_recv_ntf(ev, o, timeout_ms);
+		ret = dt_recv_ntf(ev, o, timeout_ms);
 	} while (ret == -ENOBUFS);
 	return ret;
 }
 
 TEST_F(nl, change_events)
 {
-	struct nl_sock ev;
-	struct dpo_obj o;
+	struct dt_sock ev;
+	struct dt_obj o;
 	pid_t pid = self->kid.pid;
 
-	ASSERT_EQ(0, dpo_listen(&ev, &self->nl, self->nl.grp_events));
+	ASSERT_EQ(0, dt_listen(&ev, &self->nl, self->nl.grp_events));
 
-	ASSERT_NL_OK(dpo_session_new(&self->nl, SESS2, 20, &self->ack),
+	ASSERT_NL_OK(dt_session_new(&self->nl, SESS2, 20, &self->ack),
 		     self->ack);
 	ASSERT_EQ(0, next_event(&ev, &o, 10000));
-	EXPECT_EQ(DPO_CMD_SESSION_NEW, o.cmd);
+	EXPECT_EQ(DPO_CMD_SESSION_NEW_NTF, o.cmd);
 	EXPECT_STREQ(SESS2, o.session);
 	EXPECT_EQ(20, o.interval_ms);
 
 	/* Failed requests announce nothing. */
-	dpo_session_new(&self->nl, SESS2, 20, NULL);
-	dpo_instance_add(&self->nl, "st-nope", pid, DPO_ROLE_ORIGINAL, NULL);
+	dt_session_new(&self->nl, SESS2, 20, NULL);
+	dt_instance_add(&self->nl, "st-nope", pid, DPO_ROLE_ORIGINAL, NULL);
 
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS2, pid, DPO_ROLE_PATCHED,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS2, pid, DPO_ROLE_PATCHED,
 				      &self->ack), self->ack);
 	ASSERT_EQ(0, next_event(&ev, &o, 10000));
-	EXPECT_EQ(DPO_CMD_INSTANCE_ADD, o.cmd) {
-		TH_LOG("got %s", dpo_cmd_name(o.cmd));
+	EXPECT_EQ(DPO_CMD_INSTANCE_ADD_NTF, o.cmd) {
+		TH_LOG("got %s", dt_cmd_name(o.cmd));
 	}
 	EXPECT_EQ((__u32)pid, o.pid);
 	EXPECT_STREQ(SESS2, o.session);
 	EXPECT_EQ(DPO_ROLE_PATCHED, o.role);
 
-	ASSERT_NL_OK(dpo_instance_del(&self->nl, pid, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_instance_del(&self->nl, pid, &self->ack), self->ack);
 	ASSERT_EQ(0, next_event(&ev, &o, 10000));
-	EXPECT_EQ(DPO_CMD_INSTANCE_DEL, o.cmd) {
-		TH_LOG("got %s", dpo_cmd_name(o.cmd));
+	EXPECT_EQ(DPO_CMD_INSTANCE_DEL_NTF, o.cmd) {
+		TH_LOG("got %s", dt_cmd_name(o.cmd));
 	}
 	EXPECT_EQ((__u32)pid, o.pid);
 	EXPECT_STREQ(SESS2, o.session);
 
-	ASSERT_NL_OK(dpo_session_del(&self->nl, SESS2, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_session_del(&self->nl, SESS2, &self->ack), self->ack);
 	ASSERT_EQ(0, next_event(&ev, &o, 10000));
-	EXPECT_EQ(DPO_CMD_SESSION_DEL, o.cmd) {
-		TH_LOG("got %s", dpo_cmd_name(o.cmd));
+	EXPECT_EQ(DPO_CMD_SESSION_DEL_NTF, o.cmd) {
+		TH_LOG("got %s", dt_cmd_name(o.cmd));
 	}
 	EXPECT_STREQ(SESS2, o.session);
 
 	EXPECT_EQ(-ETIMEDOUT, next_event(&ev, &o, 200)) {
-		TH_LOG("unexpected %s", dpo_cmd_name(o.cmd));
+		TH_LOG("unexpected %s", dt_cmd_name(o.cmd));
 	}
 	EXPECT_EQ(0, ev.overruns);
-	nl_close(&ev);
+	dt_close(&ev);
 }
 
 /* ---- pid namespaces ------------------------------------------------------------ */
@@ -881,27 +882,27 @@ struct pidns_result {
 /* In a new pid namespace (as its pid 1): track ourselves, read it back. */
 static void pidns_inner(struct pidns_result *res)
 {
-	struct nl_sock nl;
-	struct nl_ack ack;
-	struct dpo_obj o;
+	struct dt_sock nl;
+	struct dt_ack ack;
+	struct dt_obj o;
 
 	res->stage = 2;
-	if (dpo_connect(&nl))
+	if (dt_connect(&nl))
 		return;
-	res->add_err = -dpo_instance_add(&nl, SESS, getpid(), DPO_ROLE_PATCHED,
+	res->add_err = -dt_instance_add(&nl, SESS, getpid(), DPO_ROLE_PATCHED,
 					 &ack);
 	snprintf(res->msg, sizeof(res->msg), "%s", ack.msg);
-	res->get_err = -dpo_instance_get(&nl, getpid(), &o, &ack);
+	res->get_err = -dt_instance_get(&nl, getpid(), &o, &ack);
 	res->get_pid = o.pid;
-	nl_close(&nl);
+	dt_close(&nl);
 	res->stage = 100;
 }
 
 TEST_F(nl, pid_namespace)
 {
 	struct pidns_result *res;
-	struct dpo_obj o;
-	struct nl_sock ev;
+	struct dt_obj o;
+	struct dt_sock ev;
 	bool add_seen = false, exit_seen = false;
 	pid_t pid;
 	int status;
@@ -910,7 +911,7 @@ TEST_F(nl, pid_namespace)
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, res);
 	memset(res, 0, sizeof(*res));
-	ASSERT_EQ(0, dpo_listen(&ev, &self->nl, self->nl.grp_events));
+	ASSERT_EQ(0, dt_listen(&ev, &self->nl, self->nl.grp_events));
 
 	fflush(stdout);
 	fflush(stderr);
@@ -948,8 +949,8 @@ TEST_F(nl, pid_namespace)
 	EXPECT_EQ(1, res->get_pid);
 
 	/* Notifications: the initial namespace, whoever caused them. */
-	while (!(add_seen && exit_seen) && !nl_recv_ntf(&ev, &o, 10000)) {
-		if (o.cmd == DPO_CMD_INSTANCE_ADD) {
+	while (!(add_seen && exit_seen) && !dt_recv_ntf(&ev, &o, 10000)) {
+		if (o.cmd == DPO_CMD_INSTANCE_ADD_NTF) {
 			add_seen = true;
 			EXPECT_EQ((__u32)res->outer_pid, o.pid) {
 				TH_LOG("INSTANCE_ADD notification: pid %u, want %d",
@@ -966,7 +967,7 @@ TEST_F(nl, pid_namespace)
 	EXPECT_TRUE(add_seen);
 	EXPECT_TRUE(exit_seen);
 out:
-	nl_close(&ev);
+	dt_close(&ev);
 	munmap(res, sizeof(*res));
 }
 
@@ -991,7 +992,7 @@ struct unpriv_result {
 	int setup_err;
 	unsigned long long cap_eff;
 	int status_err;
-	struct dpo_obj status;
+	struct dt_obj status;
 	int err[U_MAX];
 	char msg[U_MAX][256];
 };
@@ -1013,9 +1014,9 @@ static unsigned long long cap_eff(void)
 
 static void unpriv_child(struct unpriv_result *res, pid_t victim)
 {
-	struct nl_sock nl;
-	struct nl_ack ack;
-	struct nl_msg m;
+	struct dt_sock nl;
+	struct dt_ack ack;
+	struct dt_msg m;
 	int k;
 
 	res->stage = 1;
@@ -1026,67 +1027,67 @@ static void unpriv_child(struct unpriv_result *res, pid_t victim)
 	}
 	res->cap_eff = cap_eff();
 	res->stage = 2;
-	res->setup_err = -dpo_connect(&nl);
+	res->setup_err = -dt_connect(&nl);
 	if (res->setup_err)
 		return;
 	res->stage = 3;
-	res->status_err = -dpo_status(&nl, &res->status, NULL);
+	res->status_err = -dt_status(&nl, &res->status, NULL);
 
 	for (k = 0; k < U_MAX; k++) {
 		memset(&ack, 0, sizeof(ack));
 		switch (k) {
 		case U_SESSION_NEW:
-			dpo_session_new(&nl, "st-evil", 10, &ack);
+			dt_session_new(&nl, "st-evil", 10, &ack);
 			break;
 		case U_SESSION_SET:
-			dpo_session_set(&nl, SESS, 10, &ack);
+			dt_session_set(&nl, SESS, 10, &ack);
 			break;
 		case U_SESSION_DEL:
-			dpo_session_del(&nl, SESS, &ack);
+			dt_session_del(&nl, SESS, &ack);
 			break;
 		case U_SESSION_GET:
-			dpo_session_get(&nl, SESS, NULL, &ack);
+			dt_session_get(&nl, SESS, NULL, &ack);
 			break;
 		case U_SESSION_DUMP:
-			nlm_dpo(&m, &nl, DPO_CMD_SESSION_GET, 0);
-			nl_dump(&nl, &m, &ack, NULL, 0, NULL);
+			dt_msg_dpo(&m, &nl, DPO_CMD_SESSION_GET, 0);
+			dt_dump(&nl, &m, &ack, NULL, 0, NULL);
 			break;
 		case U_INSTANCE_ADD:
-			dpo_instance_add(&nl, SESS, getpid(), DPO_ROLE_PATCHED,
+			dt_instance_add(&nl, SESS, getpid(), DPO_ROLE_PATCHED,
 					 &ack);
 			break;
 		case U_INSTANCE_DEL:
-			dpo_instance_del(&nl, victim, &ack);
+			dt_instance_del(&nl, victim, &ack);
 			break;
 		case U_INSTANCE_GET:
-			dpo_instance_get(&nl, victim, NULL, &ack);
+			dt_instance_get(&nl, victim, NULL, &ack);
 			break;
 		case U_INSTANCE_DUMP:
-			nlm_dpo(&m, &nl, DPO_CMD_INSTANCE_GET, 0);
-			nl_dump(&nl, &m, &ack, NULL, 0, NULL);
+			dt_msg_dpo(&m, &nl, DPO_CMD_INSTANCE_GET, 0);
+			dt_dump(&nl, &m, &ack, NULL, 0, NULL);
 			break;
 		case U_JOIN_SAMPLES:
-			ack.err = -nl_join(&nl, nl.grp_samples);
+			ack.err = -dt_join(&nl, nl.grp_samples);
 			break;
 		case U_JOIN_EVENTS:
-			ack.err = -nl_join(&nl, nl.grp_events);
+			ack.err = -dt_join(&nl, nl.grp_events);
 			break;
 		}
 		res->err[k] = ack.err;
 		snprintf(res->msg[k], sizeof(res->msg[k]), "%s", ack.msg);
 	}
-	nl_close(&nl);
+	dt_close(&nl);
 	res->stage = 100;
 }
 
 TEST_F(nl, unprivileged_cannot_change)
 {
 	struct unpriv_result *res;
-	struct dpo_obj o, st;
+	struct dt_obj o, st;
 	int status, k;
 	pid_t pid;
 
-	ASSERT_NL_OK(dpo_instance_add(&self->nl, SESS, self->kid.pid,
+	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1121,20 +1122,20 @@ TEST_F(nl, unprivileged_cannot_change)
 	}
 
 	/* Nothing changed. */
-	ASSERT_NL_OK(dpo_status(&self->nl, &st, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_status(&self->nl, &st, &self->ack), self->ack);
 	EXPECT_EQ(1, st.sessions);
 	EXPECT_EQ(1, st.instances);
-	EXPECT_EQ(-ENOENT, dpo_session_get(&self->nl, "st-evil", NULL,
+	EXPECT_EQ(-ENOENT, dt_session_get(&self->nl, "st-evil", NULL,
 					   &self->ack));
-	ASSERT_NL_OK(dpo_session_get(&self->nl, SESS, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(100, o.interval_ms);
 	EXPECT_EQ(1, o.instances);
-	ASSERT_NL_OK(dpo_instance_get(&self->nl, self->kid.pid, &o, &self->ack),
+	ASSERT_NL_OK(dt_instance_get(&self->nl, self->kid.pid, &o, &self->ack),
 		     self->ack);
 	EXPECT_STREQ(SESS, o.session);
 	EXPECT_EQ(DPO_ROLE_ORIGINAL, o.role);
-	EXPECT_EQ(-ENOENT, dpo_instance_get(&self->nl, pid, NULL, &self->ack));
+	EXPECT_EQ(-ENOENT, dt_instance_get(&self->nl, pid, NULL, &self->ack));
 	munmap(res, sizeof(*res));
 }
 

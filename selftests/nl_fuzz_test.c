@@ -41,8 +41,8 @@
 
 struct fuzz {
 	__u64 rng;
-	struct nl_sock socks[NSOCKS];
-	struct nl_sock ref;		/* resolved copy: family id, groups */
+	struct dt_sock socks[NSOCKS];
+	struct dt_sock ref;		/* resolved copy: family id, groups */
 	pid_t targets[NTARGETS];
 	int fds[NFDS];
 	int conns[NCONNS][2];		/* client, accepted; -1 when free */
@@ -211,7 +211,7 @@ static __u32 some_pid(struct fuzz *f)
 	}
 }
 
-static void put_random_attr(struct fuzz *f, struct nl_msg *m, int depth)
+static void put_random_attr(struct fuzz *f, struct dt_msg *m, int depth)
 {
 	unsigned char data[512];
 	__u16 type = below(f, DPO_A_MAX + 4);
@@ -219,10 +219,10 @@ static void put_random_attr(struct fuzz *f, struct nl_msg *m, int depth)
 	unsigned int i;
 
 	if (depth < 2 && !below(f, 8)) {
-		nlm_nest_start(m, type | (below(f, 2) ? NLA_F_NESTED : 0));
+		dt_nest_start(m, type | (below(f, 2) ? NLA_F_NESTED : 0));
 		for (i = below(f, 4); i; i--)
 			put_random_attr(f, m, depth + 1);
-		nlm_nest_end(m);
+		dt_nest_end(m);
 		return;
 	}
 	switch (below(f, 6)) {
@@ -243,11 +243,11 @@ static void put_random_attr(struct fuzz *f, struct nl_msg *m, int depth)
 		data[i] = below(f, 4) ? rnd(f) : 0;
 	if (below(f, 16) == 0)
 		type |= NLA_F_NET_BYTEORDER;
-	nlm_put(m, type, data, len);
+	dt_put(m, type, data, len);
 }
 
 /* A well-formed request of the family, with plausible values. */
-static void valid_request(struct fuzz *f, struct nl_msg *m)
+static void valid_request(struct fuzz *f, struct dt_msg *m)
 {
 	static const __u8 cmds[] = {
 		DPO_CMD_STATUS_GET, DPO_CMD_SESSION_NEW, DPO_CMD_SESSION_SET,
@@ -261,11 +261,11 @@ static void valid_request(struct fuzz *f, struct nl_msg *m)
 	__u16 flags = below(f, 4) ? 0 : NLM_F_DUMP;
 	const char *name = names[below(f, NNAMES)];
 
-	nlm_dpo(m, &f->ref, cmd, flags);
+	dt_msg_dpo(m, &f->ref, cmd, flags);
 	switch (cmd) {
 	case DPO_CMD_SESSION_NEW:
 	case DPO_CMD_SESSION_SET:
-		nlm_put_str(m, DPO_A_SESSION_NAME, name);
+		dt_put_str(m, DPO_A_SESSION_NAME, name);
 		if (below(f, 4))
 			nlm_put_u32(m, DPO_A_INTERVAL_MS,
 				    below(f, 3) ? 10 + below(f, 200) :
@@ -274,10 +274,10 @@ static void valid_request(struct fuzz *f, struct nl_msg *m)
 	case DPO_CMD_SESSION_DEL:
 	case DPO_CMD_SESSION_GET:
 		if (below(f, 4))
-			nlm_put_str(m, DPO_A_SESSION_NAME, name);
+			dt_put_str(m, DPO_A_SESSION_NAME, name);
 		break;
 	case DPO_CMD_INSTANCE_ADD:
-		nlm_put_str(m, DPO_A_SESSION_NAME, name);
+		dt_put_str(m, DPO_A_SESSION_NAME, name);
 		nlm_put_u32(m, DPO_A_PID, some_pid(f));
 		nlm_put_u8(m, DPO_A_ROLE, below(f, 4));
 		break;
@@ -287,7 +287,7 @@ static void valid_request(struct fuzz *f, struct nl_msg *m)
 			nlm_put_u32(m, DPO_A_PID, some_pid(f));
 		break;
 	case DPO_CMD_LISTENER_ADD:
-		nlm_put_str(m, DPO_A_SESSION_NAME, name);
+		dt_put_str(m, DPO_A_SESSION_NAME, name);
 		nlm_put_u32(m, DPO_A_FD, below(f, 8) ? (__u32)f->fds[below(f, NFDS)] :
 						       below(f, 64));
 		break;
@@ -298,18 +298,18 @@ static void valid_request(struct fuzz *f, struct nl_msg *m)
 		break;
 	case DPO_CMD_OWNER_SET:
 	case DPO_CMD_SESSION_CLAIM:
-		nlm_put_str(m, DPO_A_SESSION_NAME, name);
+		dt_put_str(m, DPO_A_SESSION_NAME, name);
 		if (cmd == DPO_CMD_OWNER_SET || below(f, 2))
 			nlm_put_u8(m, DPO_A_OWNER, below(f, DPO_OWNER_MAX + 2));
 		break;
 	case DPO_CMD_CONN_GET:
 		if (below(f, 2))
-			nlm_put_str(m, DPO_A_SESSION_NAME, name);
+			dt_put_str(m, DPO_A_SESSION_NAME, name);
 		if (!below(f, 4))
 			nlm_put_u32(m, DPO_A_PID, some_pid(f));
 		break;
 	case DPO_CMD_DRAIN:
-		nlm_put_str(m, DPO_A_SESSION_NAME, name);
+		dt_put_str(m, DPO_A_SESSION_NAME, name);
 		nlm_put_u8(m, DPO_A_ROLE, below(f, 4));
 		if (below(f, 2))
 			nlm_put_u32(m, DPO_A_DEADLINE_MS,
@@ -319,13 +319,13 @@ static void valid_request(struct fuzz *f, struct nl_msg *m)
 }
 
 /* Anything: random command, flags, version, attributes. */
-static void random_request(struct fuzz *f, struct nl_msg *m)
+static void random_request(struct fuzz *f, struct dt_msg *m)
 {
 	/* Our family, or a control type, or a family that does not exist. */
 	static const __u16 others[] = { 0, NLMSG_NOOP, NLMSG_ERROR,
 					NLMSG_DONE, NLMSG_OVERRUN, 0x7ff0 };
 
-	nlm_init(m, below(f, 16) ? f->ref.family : others[below(f, 6)],
+	dt_msg_init(m, below(f, 16) ? f->ref.family : others[below(f, 6)],
 		 rnd(f) & (below(f, 2) ? 0xffff : NLM_F_DUMP | NLM_F_ACK),
 		 below(f, 2) ? below(f, DPO_CMD_MAX + 3) : rnd(f),
 		 below(f, 4) ? DPO_GENL_VERSION : rnd(f));
@@ -339,7 +339,7 @@ static void random_request(struct fuzz *f, struct nl_msg *m)
 }
 
 /* Bend a built message: wrong lengths, reserved bits, truncation. */
-static size_t mangle(struct fuzz *f, struct nl_msg *m)
+static size_t mangle(struct fuzz *f, struct dt_msg *m)
 {
 	struct genlmsghdr *g = (struct genlmsghdr *)(m->buf + NLMSG_HDRLEN);
 	size_t len = m->nlh.nlmsg_len;
@@ -364,7 +364,7 @@ static size_t mangle(struct fuzz *f, struct nl_msg *m)
 }
 
 /* Every message the kernel sends us must be well formed and expected. */
-static void check_replies(struct fuzz *f, struct nl_sock *nl)
+static void check_replies(struct fuzz *f, struct dt_sock *nl)
 {
 	char buf[65536];
 	ssize_t n;
@@ -387,9 +387,9 @@ static void check_replies(struct fuzz *f, struct nl_sock *nl)
 			} else if (nlh->nlmsg_type == NLMSG_DONE) {
 				f->dump_parts++;
 			} else if (nlh->nlmsg_type == f->ref.family) {
-				struct dpo_obj o;
+				struct dt_obj o;
 
-				if (dpo_parse(nlh, &o))
+				if (dt_parse(nlh, &o))
 					snprintf(f->bad, sizeof(f->bad),
 						 "unparsable reply, cmd %u",
 						 o.cmd);
@@ -409,17 +409,17 @@ static void check_replies(struct fuzz *f, struct nl_sock *nl)
 static void reopen(struct fuzz *f, int i)
 {
 	/* Closing drops whatever is queued and any dump in progress. */
-	nl_close(&f->socks[i]);
+	dt_close(&f->socks[i]);
 	f->closes++;
-	if (nl_open(&f->socks[i]) == 0)
-		nl_set_rcvbuf(&f->socks[i], 1 << 20);
+	if (dt_open(&f->socks[i]) == 0)
+		dt_set_rcvbuf(&f->socks[i], 1 << 20);
 }
 
 static void fuzz_one(struct fuzz *f)
 {
 	int i = below(f, NSOCKS);
-	struct nl_sock *nl = &f->socks[i];
-	struct nl_msg m[3];
+	struct dt_sock *nl = &f->socks[i];
+	struct dt_msg m[3];
 	char wire[3 * NL_MSG_MAX];
 	size_t len = 0;
 	int k, n = below(f, 8) ? 1 : 2 + below(f, 2);
@@ -458,15 +458,15 @@ static void fuzz_one(struct fuzz *f)
 		talk(f);
 }
 
-static int count_objects(struct nl_sock *nl, __u32 *sessions, __u32 *instances)
+static int count_objects(struct dt_sock *nl, __u32 *sessions, __u32 *instances)
 {
-	struct nl_msg m;
-	struct nl_ack ack;
-	struct dpo_obj o;
+	struct dt_msg m;
+	struct dt_ack ack;
+	struct dt_obj o;
 	int err;
 
-	nlm_dpo(&m, nl, DPO_CMD_STATUS_GET, 0);
-	err = nl_request(nl, &m, &ack, &o);
+	dt_msg_dpo(&m, nl, DPO_CMD_STATUS_GET, 0);
+	err = dt_request(nl, &m, &ack, &o);
 	if (err)
 		return err;
 	*sessions = o.sessions;
@@ -475,22 +475,22 @@ static int count_objects(struct nl_sock *nl, __u32 *sessions, __u32 *instances)
 }
 
 /* Delete every session (as root); the counts must then drain to zero. */
-static int cleanup_and_count(struct nl_sock *nl, __u32 *sessions,
+static int cleanup_and_count(struct dt_sock *nl, __u32 *sessions,
 			     __u32 *instances)
 {
-	struct dpo_obj list[64];
-	struct nl_msg m;
-	struct nl_ack ack;
+	struct dt_obj list[64];
+	struct dt_msg m;
+	struct dt_ack ack;
 	int i, n = 0;
 	__u64 end;
 
-	nlm_dpo(&m, nl, DPO_CMD_SESSION_GET, NLM_F_DUMP);
-	if (nl_dump(nl, &m, &ack, list, 64, &n))
+	dt_msg_dpo(&m, nl, DPO_CMD_SESSION_GET, NLM_F_DUMP);
+	if (dt_dump(nl, &m, &ack, list, 64, &n))
 		return -1;
 	for (i = 0; i < n; i++) {
-		nlm_dpo(&m, nl, DPO_CMD_SESSION_DEL, 0);
-		nlm_put_str(&m, DPO_A_SESSION_NAME, list[i].session);
-		nl_request(nl, &m, &ack, NULL);
+		dt_msg_dpo(&m, nl, DPO_CMD_SESSION_DEL, 0);
+		dt_put_str(&m, DPO_A_SESSION_NAME, list[i].session);
+		dt_request(nl, &m, &ack, NULL);
 	}
 	/*
 	 * Objects are freed after an RCU grace period: seconds, after a
@@ -504,8 +504,8 @@ static int cleanup_and_count(struct nl_sock *nl, __u32 *sessions,
 		usleep(20000);
 	}
 	/* Every listener went with its session. */
-	nlm_dpo(&m, nl, DPO_CMD_LISTENER_GET, NLM_F_DUMP);
-	if (nl_dump(nl, &m, &ack, list, 64, &n) || n)
+	dt_msg_dpo(&m, nl, DPO_CMD_LISTENER_GET, NLM_F_DUMP);
+	if (dt_dump(nl, &m, &ack, list, 64, &n) || n)
 		return -1;
 	return 0;
 }
@@ -523,11 +523,11 @@ static void run_fuzz(struct __test_metadata *_metadata, bool priv)
 	ASSERT_NE(NULL, f);
 	f->rng = seed * 0x9E3779B97F4A7C15ULL + 1;
 	f->priv = priv;
-	ASSERT_EQ(0, nl_open(&f->ref));
-	ASSERT_EQ(0, nl_resolve(&f->ref));
+	ASSERT_EQ(0, dt_open(&f->ref));
+	ASSERT_EQ(0, dt_resolve(&f->ref));
 	for (k = 0; k < NSOCKS; k++) {
-		ASSERT_EQ(0, nl_open(&f->socks[k]));
-		nl_set_rcvbuf(&f->socks[k], 1 << 20);
+		ASSERT_EQ(0, dt_open(&f->socks[k]));
+		dt_set_rcvbuf(&f->socks[k], 1 << 20);
 	}
 	for (k = 0; k < NTARGETS; k++)
 		f->targets[k] = spawn_target();
@@ -558,7 +558,7 @@ static void run_fuzz(struct __test_metadata *_metadata, bool priv)
 		waitpid(f->targets[k], NULL, 0);
 	}
 	for (k = 0; k < NSOCKS; k++)
-		nl_close(&f->socks[k]);
+		dt_close(&f->socks[k]);
 	for (k = 0; k < NFDS; k++)
 		if (f->fds[k] >= 0)
 			close(f->fds[k]);
@@ -568,7 +568,7 @@ static void run_fuzz(struct __test_metadata *_metadata, bool priv)
 			close(f->conns[k][1]);
 		}
 	}
-	nl_close(&f->ref);
+	dt_close(&f->ref);
 	free(f);
 }
 
@@ -582,13 +582,13 @@ static void drop_privileges(void)
 }
 
 FIXTURE(fuzz) {
-	struct nl_sock nl;
+	struct dt_sock nl;
 };
 
 FIXTURE_SETUP(fuzz)
 {
-	ASSERT_EQ(0, nl_open(&self->nl));
-	ASSERT_EQ(0, nl_resolve(&self->nl));
+	ASSERT_EQ(0, dt_open(&self->nl));
+	ASSERT_EQ(0, dt_resolve(&self->nl));
 }
 
 FIXTURE_TEARDOWN(fuzz)
@@ -596,7 +596,7 @@ FIXTURE_TEARDOWN(fuzz)
 	__u32 sessions, instances;
 
 	cleanup_and_count(&self->nl, &sessions, &instances);
-	nl_close(&self->nl);
+	dt_close(&self->nl);
 }
 
 /* Long runs (make fuzz N=...) take hours under TCG: the VM harness bounds it. */
@@ -613,7 +613,7 @@ TEST_F_TIMEOUT(fuzz, as_root, 86400)
 TEST_F_TIMEOUT(fuzz, unprivileged_changes_nothing, 86400)
 {
 	__u32 s0 = ~0U, i0 = ~0U, s1 = ~0U, i1 = ~0U;
-	struct nl_sock *nl = &self->nl;
+	struct dt_sock *nl = &self->nl;
 	pid_t child;
 	int status;
 

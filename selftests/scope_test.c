@@ -62,20 +62,20 @@ static int drop_sys_admin(void)
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 
-static struct dpo_obj objs[MAXOBJ];
+static struct dt_obj objs[MAXOBJ];
 
 /* In the container: probe the host's session @lid / @pid. */
 static void container(struct seen *sn, __u32 lid, pid_t host_pid,
 		      bool keep_sys_admin)
 {
-	struct nl_sock nl;
-	struct nl_ack ack;
+	struct dt_sock nl;
+	struct dt_ack ack;
 	int k, n;
 
 	sn->stage = 1;
 	if (!keep_sys_admin && (sn->setup_err = -drop_sys_admin()))
 		return;
-	sn->setup_err = -dpo_connect(&nl);
+	sn->setup_err = -dt_connect(&nl);
 	if (sn->setup_err)
 		return;
 	sn->stage = 2;
@@ -83,61 +83,61 @@ static void container(struct seen *sn, __u32 lid, pid_t host_pid,
 		memset(&ack, 0, sizeof(ack));
 		switch (k) {
 		case P_GET:
-			dpo_session_get(&nl, HOST, NULL, &ack);
+			dt_session_get(&nl, HOST, NULL, &ack);
 			break;
 		case P_SET:
-			dpo_session_set(&nl, HOST, 500, &ack);
+			dt_session_set(&nl, HOST, 500, &ack);
 			break;
 		case P_DEL:
-			dpo_session_del(&nl, HOST, &ack);
+			dt_session_del(&nl, HOST, &ack);
 			break;
 		case P_OWNER:
-			dpo_owner_set(&nl, HOST, DPO_OWNER_PATCHED, &ack);
+			dt_owner_set(&nl, HOST, DPO_OWNER_PATCHED, &ack);
 			break;
 		case P_CLAIM:
-			dpo_session_claim(&nl, HOST, 0, &ack);
+			dt_session_claim(&nl, HOST, 0, &ack);
 			break;
 		case P_DRAIN:
-			dpo_drain(&nl, HOST, DPO_ROLE_ORIGINAL, 1000, NULL,
+			dt_drain(&nl, HOST, DPO_ROLE_ORIGINAL, 1000, NULL,
 				  &ack);
 			break;
 		case P_INST_ADD:
 			/* pid 1 here: the container's own init, us. */
-			dpo_instance_add(&nl, HOST, getpid(),
+			dt_instance_add(&nl, HOST, getpid(),
 					 DPO_ROLE_PATCHED, &ack);
 			break;
 		case P_INST_GET:
 			/* The host's instance is not even named here. */
-			dpo_instance_get(&nl, host_pid, NULL, &ack);
+			dt_instance_get(&nl, host_pid, NULL, &ack);
 			break;
 		case P_INST_DEL:
-			dpo_instance_del(&nl, host_pid, &ack);
+			dt_instance_del(&nl, host_pid, &ack);
 			break;
 		case P_LST_GET:
-			dpo_listener_get(&nl, lid, NULL, &ack);
+			dt_listener_get(&nl, lid, NULL, &ack);
 			break;
 		case P_LST_DEL:
-			dpo_listener_del(&nl, lid, &ack);
+			dt_listener_del(&nl, lid, &ack);
 			break;
 		}
 		sn->err[k] = ack.err;
 		snprintf(sn->msg[k], sizeof(sn->msg[k]), "%s", ack.msg);
 	}
-	sn->mine_err = -dpo_session_new(&nl, MINE, 100, NULL);
-	if (!dpo_session_dump(&nl, objs, MAXOBJ, &n, NULL)) {
+	sn->mine_err = -dt_session_new(&nl, MINE, 100, NULL);
+	if (!dt_session_dump(&nl, objs, MAXOBJ, &n, NULL)) {
 		sn->sessions = n;
 		for (k = 0; k < n; k++) {
 			sn->host_listed += !strcmp(objs[k].session, HOST);
 			sn->mine_listed += !strcmp(objs[k].session, MINE);
 		}
 	}
-	if (!dpo_instance_dump(&nl, objs, MAXOBJ, &n, NULL))
+	if (!dt_instance_dump(&nl, objs, MAXOBJ, &n, NULL))
 		sn->instances = n;
-	if (!dpo_listener_dump(&nl, objs, MAXOBJ, &n, NULL))
+	if (!dt_listener_dump(&nl, objs, MAXOBJ, &n, NULL))
 		sn->listeners = n;
-	if (!dpo_conn_dump(&nl, NULL, 0, objs, MAXOBJ, &n, NULL))
+	if (!dt_conn_dump(&nl, NULL, 0, objs, MAXOBJ, &n, NULL))
 		sn->conns = n;
-	nl_close(&nl);
+	dt_close(&nl);
 	sn->stage = 100;
 }
 
@@ -174,8 +174,8 @@ static int run_container(struct seen *sn, __u32 lid, pid_t host_pid,
 }
 
 FIXTURE(sc) {
-	struct nl_sock nl;
-	struct nl_ack ack;
+	struct dt_sock nl;
+	struct dt_ack ack;
 	struct seen *sn;
 	int lfd, cli, srv;
 	__u16 port;
@@ -184,24 +184,24 @@ FIXTURE(sc) {
 
 FIXTURE_SETUP(sc)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 	int n;
 
 	self->nl.fd = self->lfd = self->cli = self->srv = -1;
 	self->sn = mmap(NULL, sizeof(*self->sn), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->sn);
-	ASSERT_EQ(0, dpo_connect(&self->nl)) {
+	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
 		       DPO_GENL_NAME);
 	}
-	ASSERT_EQ(0, dpo_reset(&self->nl, 3000));
+	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 	/* The host's session: this process, a listener, a connection. */
 	self->lfd = tcp_listener(AF_INET, &self->port);
 	ASSERT_LE(0, self->lfd);
 	ASSERT_NL_OK(own_session(&self->nl, HOST, self->lfd, 0, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_listener_dump(&self->nl, &o, 1, &n, &self->ack),
+	ASSERT_NL_OK(dt_listener_dump(&self->nl, &o, 1, &n, &self->ack),
 		     self->ack);
 	ASSERT_EQ(1, n);
 	self->lid = o.listener_id;
@@ -222,7 +222,7 @@ FIXTURE_TEARDOWN(sc)
 		close(self->lfd);
 	if (self->nl.fd >= 0) {
 		EXPECT_RESET(&self->nl);
-		nl_close(&self->nl);
+		dt_close(&self->nl);
 	}
 	if (self->sn != MAP_FAILED)
 		munmap(self->sn, sizeof(*self->sn));
@@ -231,25 +231,25 @@ FIXTURE_TEARDOWN(sc)
 static void expect_host_untouched(struct __test_metadata *_metadata,
 				  FIXTURE_DATA(sc) *self)
 {
-	struct dpo_obj o;
+	struct dt_obj o;
 	int n;
 
-	ASSERT_NL_OK(dpo_session_get(&self->nl, HOST, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, HOST, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(100, o.interval_ms);
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 	EXPECT_EQ(1, o.instances);
-	ASSERT_NL_OK(dpo_conn_dump(&self->nl, HOST, 0, objs, MAXOBJ, &n,
+	ASSERT_NL_OK(dt_conn_dump(&self->nl, HOST, 0, objs, MAXOBJ, &n,
 				   &self->ack), self->ack);
 	EXPECT_EQ(1, n);
-	ASSERT_NL_OK(dpo_listener_get(&self->nl, self->lid, &o, &self->ack),
+	ASSERT_NL_OK(dt_listener_get(&self->nl, self->lid, &o, &self->ack),
 		     self->ack);
 }
 
 TEST_F(sc, container_sees_only_its_own)
 {
 	struct seen *sn = self->sn;
-	struct dpo_obj o;
+	struct dt_obj o;
 	int k;
 
 	ASSERT_EQ(0, run_container(sn, self->lid, getpid(), false));
@@ -278,9 +278,9 @@ TEST_F(sc, container_sees_only_its_own)
 	EXPECT_EQ(1, sn->sessions);
 	expect_host_untouched(_metadata, self);
 	/* The host (an ancestor namespace) sees and removes it. */
-	ASSERT_NL_OK(dpo_session_get(&self->nl, MINE, &o, &self->ack),
+	ASSERT_NL_OK(dt_session_get(&self->nl, MINE, &o, &self->ack),
 		     self->ack);
-	ASSERT_NL_OK(dpo_session_del(&self->nl, MINE, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_session_del(&self->nl, MINE, &self->ack), self->ack);
 }
 
 TEST_F(sc, sys_admin_sees_all)

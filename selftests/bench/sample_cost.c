@@ -55,32 +55,32 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static int status(struct nl_sock *nl, struct dpo_obj *o)
+static int status(struct dt_sock *nl, struct dt_obj *o)
 {
-	struct nl_msg m;
-	struct nl_ack ack;
+	struct dt_msg m;
+	struct dt_ack ack;
 
-	nlm_dpo(&m, nl, DPO_CMD_STATUS_GET, 0);
-	return nl_request(nl, &m, &ack, o);
+	dt_msg_dpo(&m, nl, DPO_CMD_STATUS_GET, 0);
+	return dt_request(nl, &m, &ack, o);
 }
 
-static int request(struct nl_sock *nl, __u8 cmd, const char *session,
+static int request(struct dt_sock *nl, __u8 cmd, const char *session,
 		   __u32 pid, __u32 interval)
 {
-	struct nl_msg m;
-	struct nl_ack ack;
+	struct dt_msg m;
+	struct dt_ack ack;
 	int err;
 
-	nlm_dpo(&m, nl, cmd, 0);
+	dt_msg_dpo(&m, nl, cmd, 0);
 	if (session)
-		nlm_put_str(&m, DPO_A_SESSION_NAME, session);
+		dt_put_str(&m, DPO_A_SESSION_NAME, session);
 	if (pid)
 		nlm_put_u32(&m, DPO_A_PID, pid);
 	if (cmd == DPO_CMD_INSTANCE_ADD)
 		nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_ORIGINAL);
 	if (interval)
 		nlm_put_u32(&m, DPO_A_INTERVAL_MS, interval);
-	err = nl_request(nl, &m, &ack, NULL);
+	err = dt_request(nl, &m, &ack, NULL);
 	if (err)
 		fprintf(stderr, "request %u: %s (%s)\n", cmd, strerror(-err),
 			ack.msg);
@@ -138,12 +138,12 @@ static double proc_walk_ns(pid_t pid)
 
 int main(void)
 {
-	struct dpo_obj before, after;
-	struct nl_sock nl;
+	struct dt_obj before, after;
+	struct dt_sock nl;
 	double dpo_ns, proc_ns, samples;
 	pid_t pid;
 
-	if (nl_open(&nl) || nl_resolve(&nl)) {
+	if (dt_open(&nl) || dt_resolve(&nl)) {
 		fprintf(stderr, "sample_cost: dpo module not loaded\n");
 		return 1;
 	}
@@ -173,6 +173,6 @@ int main(void)
 	       proc_ns / dpo_ns);
 	printf("# sample_cost: at 10 Hz the module spends %.4f%% of one core on this process\n",
 	       dpo_ns * 10 / 1e9 * 100);
-	nl_close(&nl);
+	dt_close(&nl);
 	return 0;
 }

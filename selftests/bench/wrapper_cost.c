@@ -323,14 +323,14 @@ static void loaded(int fd_plain, struct sockaddr_in *a_plain, int fd_dpo,
 	free(fds);
 }
 
-static int request(struct nl_sock *nl, __u8 cmd, __u32 fd)
+static int request(struct dt_sock *nl, __u8 cmd, __u32 fd)
 {
-	struct nl_msg m;
-	struct nl_ack ack;
+	struct dt_msg m;
+	struct dt_ack ack;
 	int err;
 
-	nlm_dpo(&m, nl, cmd, 0);
-	nlm_put_str(&m, DPO_A_SESSION_NAME, "wbench");
+	dt_msg_dpo(&m, nl, cmd, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, "wbench");
 	if (cmd == DPO_CMD_SESSION_NEW)
 		nlm_put_u32(&m, DPO_A_INTERVAL_MS, 1000);
 	if (cmd == DPO_CMD_LISTENER_ADD)
@@ -339,7 +339,7 @@ static int request(struct nl_sock *nl, __u8 cmd, __u32 fd)
 		nlm_put_u32(&m, DPO_A_PID, getpid());
 		nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_ORIGINAL);
 	}
-	err = nl_request(nl, &m, &ack, NULL);
+	err = dt_request(nl, &m, &ack, NULL);
 	if (err)
 		fprintf(stderr, "request %u: %s (%s)\n", cmd, strerror(-err),
 			ack.msg);
@@ -351,9 +351,9 @@ int main(void)
 	struct sockaddr_in a_dpo, a_plain;
 	double p[2], e[2], c[2], r[2], cr;
 	int fd_dpo, fd_plain;
-	struct nl_sock nl;
+	struct dt_sock nl;
 
-	if (nl_open(&nl) || nl_resolve(&nl)) {
+	if (dt_open(&nl) || dt_resolve(&nl)) {
 		fprintf(stderr, "wrapper_cost: dpo module not loaded\n");
 		return 1;
 	}
@@ -391,7 +391,7 @@ int main(void)
 
 	loaded(fd_plain, &a_plain, fd_dpo, &a_dpo);
 	request(&nl, DPO_CMD_SESSION_DEL, 0);
-	nl_close(&nl);
+	dt_close(&nl);
 	close(fd_dpo);
 	close(fd_plain);
 	return 0;

@@ -172,6 +172,25 @@ if [ -r "$moddir/modules.dep" ]; then
 	VM_KMODS="tcp_diag${VM_KMODS:+ $VM_KMODS}"
 fi
 
+# The ynl CLI test (selftests/ynl_cli.sh) runs the kernel's ynl with the
+# host's python from two read-only 9p shares: the host's /usr and the YNL
+# extraction (make ynl-src). Kernels without 9p modules (our debug kernel)
+# do not run it.
+ynl=$build/ynl
+shares=()
+if [ "$mode" = test ] && [ -f "$ynl/tools/net/ynl/cli.py" ] &&
+   [ -x /usr/bin/python3 ] &&
+   grep -q '/9pnet_virtio\.ko' "$moddir/modules.dep" 2>/dev/null; then
+	VM_KMODS="$VM_KMODS virtio_pci 9pnet_virtio 9p"
+	shares=(-virtfs "local,path=/usr,mount_tag=dpo_usr,security_model=none,readonly=on"
+		-virtfs "local,path=$ynl,mount_tag=dpo_ynl,security_model=none,readonly=on")
+	install -m 0755 "$here/../ynl_cli.sh" "$root/selftests/ynl_cli_test"
+	install -m 0644 "$here/../../include/netlink/specs/dpo.yaml" \
+		"$root/selftests/dpo.yaml"
+elif [ "$mode" = test ]; then
+	echo "run.sh: $kver: no 9p modules or no make ynl-src: ynl_cli_test not run"
+fi
+
 # VM_KMODS plus their dependencies from modules.dep, dependencies first.
 if [ -n "$VM_KMODS" ]; then
 	[ -r "$moddir/modules.dep" ] || die "no $moddir/modules.dep"
@@ -247,6 +266,7 @@ cmdline="$cmdline ${VM_CMDLINE:-} -- $mode $test_timeout"
 qemu=(qemu-system-x86_64 -accel "$accel" ${cpu[@]+"${cpu[@]}"} -smp "${VM_SMP:-2}"
 	-m "${VM_MEM:-1G}" -no-reboot -no-user-config -nodefaults
 	-display none -kernel "$kernel" -initrd "$initrd"
+	${shares[@]+"${shares[@]}"}
 	-append "$cmdline")
 
 # Kernel problems, from the console (which still has them if the guest
