@@ -7,6 +7,9 @@
 #ifndef _DPO_COMPAT_H
 #define _DPO_COMPAT_H
 
+/* Before any header: printk.h takes the first definition it sees. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/sched.h>

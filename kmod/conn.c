@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The connection registry: every connection an instance accepts through a
- * session's listener, with what it read and wrote, whether it is busy with
- * a request, and the latency of each request.
+ * The connection registry: what each instance's accepted connections do.
+ *
+ * Every connection an instance accepts through a session's listener, with
+ * what it read and wrote, whether it is busy with a request, and the
+ * latency of each request.
  *
  * The accept wrapper gives the new socket a copy of the original proto_ops
  * with recvmsg, sendmsg, splice_read (sendpage on 6.1, splice_eof on 6.12),
  * setsockopt, getsockopt, release and accept wrapped. do_accept() took a
  * module reference for the listener's ops the socket inherited (on 6.1 it
  * may not have: see dpo_conn_adopt()); it stays with the socket and
- * __sock_release() drops it. Lifetime rules (shared/design/KERNEL.md
- * section 1.2):
+ * __sock_release() drops it. Lifetime rules (kmod/DESIGN.md
+ * L5, L6):
  *
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
  * - Putting the ops back (the session ends) pins the file first, so that
- *   release cannot run meanwhile (R4), then waits for RCU-tasks, so that
+ *   release cannot run meanwhile (kmod/DESIGN.md L5), then waits for RCU-tasks, so that
  *   every task that loaded our ops has entered the wrapper and holds its
  *   entry; only then is the entry unhashed, and the last reference drops
  *   the socket's module reference (module_exit waits for RCU-tasks, which
@@ -575,7 +577,7 @@ static int conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 }
 
 /*
- * A ULP or an address-family change would replace our ops (R9). Taking
+ * A ULP or an address-family change would replace our ops (kmod/DESIGN.md G4). Taking
  * TCP_CORK off ends a corked answer, as a last write would.
  */
 static int conn_setsockopt(struct socket *sock, int level, int optname,

@@ -6,7 +6,7 @@
  * ask, for the calling process, whether it may take a connection now; the
  * rest of the copy is the original. The socket layer swaps sock->ops at
  * run time itself (kTLS, MPTCP, IPV6_ADDRFORM), and follows the rules that
- * make it sound (see shared/design/KERNEL.md, section 1):
+ * make it sound (kmod/DESIGN.md L3, L6, A1):
  *
  * - The copies live as long as the module; every wrapper runs inside an
  *   SRCU read section, or, where it may sleep (the accept loop, the
@@ -15,7 +15,7 @@
  *   have loaded our ops just before they were restored).
  * - The original accept is only ever called non-blocking: waiting is a
  *   loop of ours on the socket's wait queue, woken on detach, so that
- *   detach and module unload are bounded. Nothing under dpo_lock waits
+ *   detach and module unload are bounded. Nothing under dpo_objects_lock waits
  *   for a process: not for a socket lock, not for a wrapper's call.
  * - Every new connection reaches a waiter that may take it: see
  *   accept_wake() and tap_wake().
@@ -53,23 +53,23 @@
 DEFINE_STATIC_SRCU(sock_srcu);
 /*
  * Accepts that decided to take a connection: a switch of owner waits for
- * the ones decided under the old owner (outside dpo_lock: one may wait for
- * the listener's socket lock, which a server can hold).
+ * the ones decided under the old owner (outside dpo_objects_lock: one may
+ * wait for the listener's socket lock, which a server can hold).
  */
 DEFINE_STATIC_SRCU(decide_srcu);
 
 /*
  * The sock hash and every swap of a listener's ops. A spinlock, not the
- * socket lock: attach and detach run under dpo_lock, and a process can
+ * socket lock: attach and detach run under dpo_objects_lock, and a process can
  * hold its socket's lock for as long as it likes.
  */
 static DEFINE_SPINLOCK(attach_lock);
 /* Attached listeners by struct sock: read under sock_srcu by wrappers. */
 static DEFINE_HASHTABLE(listeners_by_sk, 6);
-/* By id, under dpo_lock; ids are handed out cyclically, never 0. */
+/* By id, under dpo_objects_lock; ids are handed out cyclically, never 0. */
 static DEFINE_XARRAY_ALLOC1(listener_ids);
-static u32 next_id;			/* under dpo_lock */
-static unsigned int nlisteners;		/* under dpo_lock */
+static u32 next_id;			/* under dpo_objects_lock */
+static unsigned int nlisteners;		/* under dpo_objects_lock */
 
 /* Index 0: IPv4, 1: IPv6 (NULL without IPv6). Set at init. */
 static const struct proto_ops *orig_ops[2] __ro_after_init;
@@ -485,7 +485,10 @@ static __poll_t wrapped_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-/* A ULP or an address-family change would replace our ops (R9). */
+/*
+ * A ULP or an address-family change would replace our ops
+ * (kmod/DESIGN.md G4).
+ */
 bool dpo_sockopt_replaces_ops(int level, int optname)
 {
 	return (level == SOL_TCP && optname == TCP_ULP) ||
@@ -736,7 +739,7 @@ int dpo_listener_add(struct dpo_session *s, int fd,
 	bool sleepers;
 	int err, i;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	if (nlisteners >= DPO_LISTENERS_MAX) {
 		NL_SET_ERR_MSG(extack, "too many listeners");
 		return -ENOSPC;
@@ -814,7 +817,7 @@ void dpo_listener_get(struct dpo_listener *l)
  * The listener's module reference goes one RCU-tasks grace period after
  * its last reference: a task may have copied our ops in do_accept() and
  * not yet taken its own reference for them, or may be about to enter a
- * wrapper; neither sleeps before it has (KERNEL.md R4). module_exit()
+ * wrapper; neither sleeps before it has (kmod/DESIGN.md L3). module_exit()
  * waits for this callback to return.
  */
 static atomic_t listeners_held;		/* detached, still referenced */
@@ -853,7 +856,7 @@ void dpo_listener_del(struct dpo_listener *l)
 	int i = family_index(sk);
 	struct wait_queue_entry *e;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	spin_lock(&attach_lock);
 	/* Only if still ours: never undo someone else's replacement. */
 	cmpxchg(&l->sock->ops, &wrapped_ops[i], orig_ops[i]);
@@ -892,7 +895,7 @@ void dpo_listener_del(struct dpo_listener *l)
 }
 
 /*
- * For SESSION_DEL, without dpo_lock: the module can be unloaded as soon
+ * For SESSION_DEL, without dpo_objects_lock: the module can be unloaded as soon
  * as it returns. Accept calls woken by the detach leave at once; one held
  * up in a listener's socket lock by a process is not waited for beyond
  * DPO_RELEASE_WAIT_MS (unload refuses until it returns).
@@ -906,7 +909,7 @@ void dpo_listener_wait_released(void)
 }
 
 /*
- * For OWNER_SET, without dpo_lock: once this returns, no accept decided
+ * For OWNER_SET, without dpo_objects_lock: once this returns, no accept decided
  * under an earlier owner is still taking its connection. It waits for an
  * accept that waits for its listener's socket lock.
  */
@@ -928,7 +931,7 @@ unsigned int dpo_listener_count(void)
 
 struct dpo_listener *dpo_listener_find_id(u32 id)
 {
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	return xa_load(&listener_ids, id);
 }
 

@@ -22,7 +22,7 @@ struct socket;
 /* A listening socket shared by a session's instances, and who may accept. */
 struct dpo_listener {
 	struct hlist_node hnode;	/* in the sock hash: attach lock, SRCU */
-	struct list_head node;		/* in session->listeners, dpo_lock */
+	struct list_head node;		/* in session->listeners, dpo_objects_lock */
 	struct dpo_session *session;	/* with a reference */
 	struct socket *sock;		/* with a file reference, till detached */
 	struct wait_queue_head *wq;	/* the socket's */

@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * dpo: dynamic patch orchestration. Registers the subsystems in order and
- * unwinds them in reverse.
- */
+/* Module init and exit: registers the parts in order, unwinds in reverse. */
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <uapi/linux/dpo.h>
@@ -33,7 +30,7 @@ static int __init dpo_init(void)
 	err = dpo_nl_init();
 	if (err)
 		goto err_exit_watch;
-	pr_info("dpo: version " DPO_VERSION " loaded\n");
+	pr_info("version " DPO_VERSION " loaded\n");
 	return 0;
 
 err_exit_watch:
@@ -54,7 +51,7 @@ static void __exit dpo_exit(void)
 	dpo_session_exit();
 	dpo_conn_exit();
 	dpo_listener_exit();
-	pr_info("dpo: unloaded\n");
+	pr_info("unloaded\n");
 }
 
 module_init(dpo_init);

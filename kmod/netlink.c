@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * The "dpo" generic netlink family: policies, command handlers, replies
- * and notifications. The protocol is specified in include/uapi/linux/dpo.h.
- */
+/* The "dpo" generic netlink family (protocol: include/uapi/linux/dpo.h). */
 #include <linux/pid.h>
 #include <net/genetlink.h>
 #include <uapi/linux/dpo.h>
@@ -556,13 +553,13 @@ static int session_new(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[DPO_A_INTERVAL_MS])
 		interval_ms = nla_get_u32(info->attrs[DPO_A_INTERVAL_MS]);
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	err = dpo_session_new(nla_data(attr), interval_ms, info->extack, &s);
 	if (err)
 		NL_SET_BAD_ATTR(info->extack, attr);
 	else
 		dpo_nl_notify_session(s, DPO_CMD_SESSION_NEW);
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	return err;
 }
 
@@ -577,13 +574,13 @@ static int session_set(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	interval_ms = nla_get_u32(info->attrs[DPO_A_INTERVAL_MS]);
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	s = session_from_info(info);
 	if (IS_ERR(s))
 		err = PTR_ERR(s);
 	else
 		dpo_session_set_interval(s, interval_ms);
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	return err;
 }
 
@@ -597,7 +594,7 @@ static int session_del(struct sk_buff *skb, struct genl_info *info)
 	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name"))
 		return -EINVAL;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	s = session_from_info(info);
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);
@@ -609,7 +606,7 @@ static int session_del(struct sk_buff *skb, struct genl_info *info)
 		dpo_nl_notify_session(s, DPO_CMD_SESSION_DEL);
 		dpo_session_del(s);
 	}
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	/* Documented: the module can go once the sessions are gone. */
 	dpo_listener_wait_released();
 	return err;
@@ -627,14 +624,14 @@ static int session_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	s = session_from_info(info);
 	if (IS_ERR(s))
 		err = PTR_ERR(s);
 	else
 		err = fill_session(msg, s, info->snd_portid, info->snd_seq, 0,
 				   DPO_CMD_SESSION_GET, NULL);
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 
 	return reply_or_free(msg, info, err);
 }
@@ -644,7 +641,7 @@ static int session_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	long idx = 0, start = cb->args[0];
 	struct dpo_session *s;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	cb->seq = dpo_generation;
 	list_for_each_entry(s, &dpo_sessions, node) {
 		if (!dpo_session_visible(s))
@@ -659,7 +656,7 @@ static int session_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 		idx++;
 	}
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	cb->args[0] = idx;
 	return skb->len;
 }
@@ -675,7 +672,7 @@ static int instance_add(struct sk_buff *skb, struct genl_info *info)
 	    dpo_attr_missing(info, DPO_A_ROLE, "role"))
 		return -EINVAL;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	s = session_from_info(info);
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);
@@ -691,7 +688,7 @@ static int instance_add(struct sk_buff *skb, struct genl_info *info)
 	dpo_nl_notify_instance(inst, DPO_CMD_INSTANCE_ADD);
 	dpo_nl_notify_instance(inst, DPO_CMD_SAMPLE_NTF);
 out:
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	return err;
 }
 
@@ -722,7 +719,7 @@ static int instance_del(struct sk_buff *skb, struct genl_info *info)
 	if (dpo_attr_missing(info, DPO_A_PID, "pid"))
 		return -EINVAL;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	inst = instance_from_info(info);
 	if (inst) {
 		struct dpo_session *s = inst->session;
@@ -734,7 +731,7 @@ static int instance_del(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		err = -ENOENT;
 	}
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	return err;
 }
 
@@ -750,14 +747,14 @@ static int instance_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	inst = instance_from_info(info);
 	if (inst)
 		err = fill_instance(msg, inst, info->snd_portid, info->snd_seq,
 				    0, DPO_CMD_INSTANCE_GET, NULL);
 	else
 		err = -ENOENT;
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 
 	return reply_or_free(msg, info, err);
 }
@@ -768,7 +765,7 @@ static int instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct dpo_instance *inst;
 	struct dpo_session *s;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	cb->seq = dpo_generation;
 	list_for_each_entry(s, &dpo_sessions, node) {
 		if (!dpo_session_visible(s))
@@ -787,7 +784,7 @@ static int instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		}
 	}
 out:
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	cb->args[0] = idx;
 	return skb->len;
 }
@@ -806,7 +803,7 @@ static int listener_add(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	s = session_from_info(info);
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);
@@ -831,7 +828,7 @@ static int listener_add(struct sk_buff *skb, struct genl_info *info)
 	else
 		notify_listener(l, DPO_CMD_LISTENER_ADD);
 out:
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	if (msg)
 		nlmsg_free(msg);
 	return err;
@@ -858,7 +855,7 @@ static int listener_del(struct sk_buff *skb, struct genl_info *info)
 	if (dpo_attr_missing(info, DPO_A_LISTENER_ID, "listener id"))
 		return -EINVAL;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	l = listener_from_info(info);
 	if (l) {
 		notify_listener(l, DPO_CMD_LISTENER_DEL);
@@ -866,7 +863,7 @@ static int listener_del(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		err = -ENOENT;
 	}
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	return err;
 }
 
@@ -882,14 +879,14 @@ static int listener_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	l = listener_from_info(info);
 	if (l)
 		err = fill_listener(msg, l, info->snd_portid, info->snd_seq, 0,
 				    DPO_CMD_LISTENER_GET, NULL);
 	else
 		err = -ENOENT;
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 
 	return reply_or_free(msg, info, err);
 }
@@ -900,7 +897,7 @@ static int listener_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct dpo_listener *l;
 	struct dpo_session *s;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	cb->seq = dpo_generation;
 	list_for_each_entry(s, &dpo_sessions, node) {
 		if (!dpo_session_visible(s))
@@ -918,7 +915,7 @@ static int listener_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		}
 	}
 out:
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	cb->args[0] = idx;
 	return skb->len;
 }
@@ -943,13 +940,13 @@ static int owner_set(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	s = session_from_info(info);
 	if (IS_ERR(s))
 		err = PTR_ERR(s);
 	else
 		dpo_session_set_owner(s, owner, pct ? nla_get_u8(pct) : 0);
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	/* Documented: once acked, every connection goes to the new owner. */
 	if (!err)
 		dpo_listeners_switched();
@@ -967,14 +964,14 @@ static int session_claim(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[DPO_A_OWNER])
 		owner = nla_get_u8(info->attrs[DPO_A_OWNER]);
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	s = session_from_info(info);
 	if (IS_ERR(s))
 		err = PTR_ERR(s);
 	else
 		err = dpo_session_claim(s, info->snd_portid, owner,
 					info->extack);
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	return err;
 }
 
@@ -997,7 +994,7 @@ static int conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!pid)
 			return skb->len;	/* nobody: an empty list */
 	}
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	list_for_each_entry(s, &dpo_sessions, node) {
 		if (idx++ < cb->args[0])
 			continue;
@@ -1014,7 +1011,7 @@ next:
 		cb->args[0] = idx;
 		cb->args[1] = 0;
 	}
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	put_pid(pid);
 	if (err && !skb->len)
 		return err;
@@ -1038,7 +1035,7 @@ static int drain(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	s = session_from_info(info);
 	if (IS_ERR(s))
 		err = PTR_ERR(s);
@@ -1048,7 +1045,7 @@ static int drain(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		err = fill_drain(msg, &di, info->snd_portid, info->snd_seq,
 				 DPO_CMD_DRAIN);
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 
 	return reply_or_free(msg, info, err);
 }
@@ -1180,7 +1177,7 @@ static struct genl_family dpo_family __ro_after_init = {
 	/* Strict validation of every command, reserved header fields too. */
 	.resv_start_op = 0,
 	/*
-	 * Not under genl_mutex: dpo_lock serialises what needs it, and a
+	 * Not under genl_mutex: dpo_objects_lock serialises what needs it, and a
 	 * command that waits (OWNER_SET for an accept in flight) must not
 	 * hold up the other generic netlink families of the host.
 	 */

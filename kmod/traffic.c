@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-instance traffic: connections, requests, bytes and request latency,
- * counted by the connection wrappers and turned into rates, a log2
+ * Per-instance traffic: connections, requests, bytes and request latency.
+ *
+ * Counted by the connection wrappers and turned into rates, a log2
  * latency histogram and its percentiles once per sample.
  */
 #include <linux/log2.h>
