@@ -65,9 +65,6 @@ void dpo_listener_set_owner(struct dpo_listener *l, enum dpo_owner owner,
 void dpo_listener_addr(const struct dpo_listener *l, u16 *family,
 		       u8 addr[16], u16 *port);
 
-const struct proto_ops *dpo_listener_orig_ops(int ipv6);
-bool dpo_sockopt_replaces_ops(int level, int optname);
-
 int dpo_listener_init(void);
 void dpo_listener_exit(void);
 

@@ -9,12 +9,16 @@
 #include "listener.h"
 #include "netlink.h"
 #include "session.h"
+#include "sockops.h"
 #include "version.h"
 
 static int __init dpo_init(void)
 {
 	int err;
 
+	err = dpo_sockops_init();
+	if (err)
+		return err;
 	err = dpo_listener_init();
 	if (err)
 		return err;
