@@ -17,11 +17,11 @@
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
  * - Putting the ops back (the session ends) pins the file first, so that
- *   release cannot run meanwhile (kmod/DESIGN.md L5), then waits for RCU-tasks, so that
- *   every task that loaded our ops has entered the wrapper and holds its
- *   entry; only then is the entry unhashed, and the last reference drops
- *   the socket's module reference (module_exit waits for RCU-tasks, which
- *   covers the return after that put).
+ *   release cannot run meanwhile (kmod/DESIGN.md L5), then waits for
+ *   RCU-tasks, so that every task that loaded our ops has entered the
+ *   wrapper and holds its entry; only then is the entry unhashed, and the
+ *   last reference drops the socket's module reference (module_exit waits
+ *   for RCU-tasks, which covers the return after that put).
  */
 #include <linux/file.h>
 #include <linux/module.h>
@@ -605,8 +605,9 @@ static int conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 }
 
 /*
- * A ULP or an address-family change would replace our ops (kmod/DESIGN.md G4). Taking
- * TCP_CORK off ends a corked answer, as a last write would.
+ * A ULP or an address-family change would replace our ops
+ * (kmod/DESIGN.md G4). Taking TCP_CORK off ends a corked answer, as a
+ * last write would.
  */
 static int conn_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)

@@ -4,9 +4,9 @@
  *
  * An attached listener gets a copy of its proto_ops (sockops.c) whose
  * accept and poll ask, for the calling process, whether it may take a
- * connection now; the rest of the copy is the original. The socket layer swaps sock->ops at
- * run time itself (kTLS, MPTCP, IPV6_ADDRFORM), and follows the rules that
- * make it sound (kmod/DESIGN.md L3, L6, A1):
+ * connection now; the rest of the copy is the original. The socket layer
+ * swaps sock->ops at run time itself (kTLS, MPTCP, IPV6_ADDRFORM), and
+ * follows the rules that make it sound (kmod/DESIGN.md L3, L6, A1):
  *
  * - The copies live as long as the module; every wrapper runs inside an
  *   SRCU read section, or, where it may sleep (the accept loop, the
