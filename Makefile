@@ -39,6 +39,7 @@ KDIR      ?= /usr/src/linux-headers-$(shell $(KERNELS_SH) newest)
 
 .PHONY: all module dpoctl deps ksft-src lint lint-run check check-run \
 	check-quick check-quick-run demo bench fuzz vm-shell vm-bins unit \
+	kmod-unit \
 	debug-kernel \
 	clean help
 
@@ -99,8 +100,13 @@ FORCE:
 debug-kernel: deps
 	@$(DEBUG_KERNEL_SH) $(BUILD)
 
-unit:
+unit: kmod-unit
 	$(MAKE) -C uctl O=$(BUILD)/uctl test
+
+# The module's pure functions (kmod/lat_hist.h, kmod/canary.h) on the
+# host: kmod/tests, no kernel, no VM.
+kmod-unit: ksft-src
+	$(MAKE) -C kmod/tests O=$(BUILD)/kmod-unit KSFT_INC=$(KSFT_INC) run
 
 vm-bins: ksft-src
 	$(MAKE) -C uctl O=$(BUILD)/uctl-static STATIC=1
@@ -136,12 +142,12 @@ lint-run: ksft-src
 # kernel, and closes with one "N passed, N failed" line over all of them.
 check: deps
 	@$(MAKE) --no-print-directory check-run
-check-run: vm-bins
+check-run: vm-bins kmod-unit
 	@selftests/vm/check.sh --build $(BUILD) --kvers "$(KVERS)"
 
 check-quick: deps
 	@$(MAKE) --no-print-directory check-quick-run
-check-quick-run: vm-bins
+check-quick-run: vm-bins kmod-unit
 	@selftests/vm/check.sh --build $(BUILD) --kvers "$(KVER)"
 
 demo: deps

@@ -44,6 +44,7 @@
 #include <net/tcp.h>
 #include <net/transp_v6.h>
 
+#include "canary.h"
 #include "conn.h"
 #include "instance.h"
 #include "listener.h"
@@ -203,16 +204,10 @@ static bool may_accept(struct dpo_listener *l, enum dpo_role role)
 	}
 }
 
-/* Smooth weighted round robin: pct 20 gives O O O O P, again and again. */
+/* The next connection's turn (kmod/canary.h), waited for afresh. */
 static void canary_next_turn(struct dpo_listener *l)
 {
-	l->credit += l->canary_pct;
-	if (l->credit >= 100) {
-		l->credit -= 100;
-		WRITE_ONCE(l->turn, DPO_ROLE_PATCHED);
-	} else {
-		WRITE_ONCE(l->turn, DPO_ROLE_ORIGINAL);
-	}
+	WRITE_ONCE(l->turn, dpo_canary_next_turn(&l->credit, l->canary_pct));
 	WRITE_ONCE(l->head_seen_ns, 0);
 	hrtimer_try_to_cancel(&l->wait_timer);
 }
