@@ -34,8 +34,21 @@ struct genl_family dpo_nl_family __ro_after_init = {
 	.netnsok = false,
 };
 
-void dpo_nl_multicast(struct sk_buff *skb, enum dpo_mcgrp_index group)
+/* A notification for @group, or NULL: nobody listens, or no memory. */
+struct sk_buff *dpo_nl_ntf_new(enum dpo_mcgrp_index group, size_t size)
 {
+	if (!genl_has_listeners(&dpo_nl_family, &init_net, group))
+		return NULL;
+	return genlmsg_new(size, GFP_KERNEL);
+}
+
+/* Multicast a notification that was filled in (@err 0), or drop it. */
+void dpo_nl_ntf_send(struct sk_buff *skb, enum dpo_mcgrp_index group, int err)
+{
+	if (err) {
+		nlmsg_free(skb);
+		return;
+	}
 	genlmsg_multicast(&dpo_nl_family, skb, 0, group, GFP_KERNEL);
 }
 

@@ -25,7 +25,8 @@ enum dpo_mcgrp_index {
 	DPO_MCGRP_EVENTS_IDX,
 };
 
-void dpo_nl_multicast(struct sk_buff *skb, enum dpo_mcgrp_index group);
+struct sk_buff *dpo_nl_ntf_new(enum dpo_mcgrp_index group, size_t size);
+void dpo_nl_ntf_send(struct sk_buff *skb, enum dpo_mcgrp_index group, int err);
 int dpo_nl_reply_or_free(struct sk_buff *msg, struct genl_info *info, int err);
 struct dpo_session *dpo_nl_session_from_info(struct genl_info *info);
 

@@ -135,18 +135,12 @@ static int fill_drain(struct sk_buff *skb, const struct dpo_drain_info *di,
 
 void dpo_nl_notify_drain(const struct dpo_drain_info *di, u8 cmd)
 {
-	struct sk_buff *skb;
+	struct sk_buff *skb = dpo_nl_ntf_new(DPO_MCGRP_EVENTS_IDX,
+					     drain_msg_size());
 
-	if (!genl_has_listeners(&dpo_nl_family, &init_net, DPO_MCGRP_EVENTS_IDX))
-		return;
-	skb = genlmsg_new(drain_msg_size(), GFP_KERNEL);
-	if (!skb)
-		return;
-	if (fill_drain(skb, di, 0, 0, cmd)) {
-		nlmsg_free(skb);
-		return;
-	}
-	dpo_nl_multicast(skb, DPO_MCGRP_EVENTS_IDX);
+	if (skb)
+		dpo_nl_ntf_send(skb, DPO_MCGRP_EVENTS_IDX,
+				fill_drain(skb, di, 0, 0, cmd));
 }
 
 int dpo_nl_drain_doit(struct sk_buff *skb, struct genl_info *info)

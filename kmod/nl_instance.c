@@ -159,18 +159,11 @@ void dpo_nl_notify_instance(const struct dpo_instance *inst, u8 cmd)
 {
 	enum dpo_mcgrp_index group = cmd == DPO_CMD_SAMPLE_NTF ?
 		DPO_MCGRP_SAMPLES_IDX : DPO_MCGRP_EVENTS_IDX;
-	struct sk_buff *skb;
+	struct sk_buff *skb = dpo_nl_ntf_new(group, instance_msg_size());
 
-	if (!genl_has_listeners(&dpo_nl_family, &init_net, group))
-		return;
-	skb = genlmsg_new(instance_msg_size(), GFP_KERNEL);
-	if (!skb)
-		return;
-	if (fill_instance(skb, inst, 0, 0, 0, cmd, NULL)) {
-		nlmsg_free(skb);
-		return;
-	}
-	dpo_nl_multicast(skb, group);
+	if (skb)
+		dpo_nl_ntf_send(skb, group,
+				fill_instance(skb, inst, 0, 0, 0, cmd, NULL));
 }
 
 int dpo_nl_instance_add_doit(struct sk_buff *skb, struct genl_info *info)

@@ -54,18 +54,12 @@ static int fill_listener(struct sk_buff *skb, const struct dpo_listener *l,
 
 void dpo_nl_notify_listener(const struct dpo_listener *l, u8 cmd)
 {
-	struct sk_buff *skb;
+	struct sk_buff *skb = dpo_nl_ntf_new(DPO_MCGRP_EVENTS_IDX,
+					     listener_msg_size());
 
-	if (!genl_has_listeners(&dpo_nl_family, &init_net, DPO_MCGRP_EVENTS_IDX))
-		return;
-	skb = genlmsg_new(listener_msg_size(), GFP_KERNEL);
-	if (!skb)
-		return;
-	if (fill_listener(skb, l, 0, 0, 0, cmd, NULL)) {
-		nlmsg_free(skb);
-		return;
-	}
-	dpo_nl_multicast(skb, DPO_MCGRP_EVENTS_IDX);
+	if (skb)
+		dpo_nl_ntf_send(skb, DPO_MCGRP_EVENTS_IDX,
+				fill_listener(skb, l, 0, 0, 0, cmd, NULL));
 }
 
 int dpo_nl_listener_add_doit(struct sk_buff *skb, struct genl_info *info)

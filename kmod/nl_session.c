@@ -46,18 +46,12 @@ static int fill_session(struct sk_buff *skb, const struct dpo_session *s,
 
 void dpo_nl_notify_session(const struct dpo_session *s, u8 cmd)
 {
-	struct sk_buff *skb;
+	struct sk_buff *skb = dpo_nl_ntf_new(DPO_MCGRP_EVENTS_IDX,
+					     session_msg_size());
 
-	if (!genl_has_listeners(&dpo_nl_family, &init_net, DPO_MCGRP_EVENTS_IDX))
-		return;
-	skb = genlmsg_new(session_msg_size(), GFP_KERNEL);
-	if (!skb)
-		return;
-	if (fill_session(skb, s, 0, 0, 0, cmd, NULL)) {
-		nlmsg_free(skb);
-		return;
-	}
-	dpo_nl_multicast(skb, DPO_MCGRP_EVENTS_IDX);
+	if (skb)
+		dpo_nl_ntf_send(skb, DPO_MCGRP_EVENTS_IDX,
+				fill_session(skb, s, 0, 0, 0, cmd, NULL));
 }
 
 int dpo_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info)

@@ -38,60 +38,54 @@ static void test_buckets(void)
 	}
 }
 
-/* @n requests in bucket @b, nothing elsewhere unless added after. */
-static void only(unsigned int b, u64 n)
-{
-	memset(hist, 0, sizeof(hist));
-	hist[b] = n;
-}
+/* Percentiles of histograms of at most two buckets, computed by hand. */
+static const struct {
+	const char *name;
+	unsigned int b1, b2;	/* the buckets */
+	u64 n1, n2;		/* their counts */
+	unsigned int pct;
+	u64 want;
+} percentiles[] = {
+	{ "empty: p50 is 0", 0, 0, 0, 0, 50, 0 },
+	{ "empty: p99 is 0", 0, 0, 0, 0, 99, 0 },
+	/* One request in [8, 16): the middle of the bucket. */
+	{ "one in [8,16): p50 12", 3, 0, 1, 0, 50, 12 },
+	{ "one in [8,16): p99 12", 3, 0, 1, 0, 99, 12 },
+	/* Bucket 0 is [0, 2): ranks 2 and 4 of 4 at 3/8 and 7/8 of it. */
+	{ "four in [0,2): p50 0", 0, 0, 4, 0, 50, 0 },
+	{ "four in [0,2): p99 1", 0, 0, 4, 0, 99, 1 },
+	/* Two in [2, 4), two in [4, 8): the edge is between ranks 2 and 3. */
+	{ "edge: p25 (rank 1) 2", 1, 2, 2, 2, 25, 2 },
+	{ "edge: p50 (rank 2, last below the edge) 3", 1, 2, 2, 2, 50, 3 },
+	{ "edge: p51 (rank 3, first above the edge) 5", 1, 2, 2, 2, 51, 5 },
+	{ "edge: p99 (rank 4) 7", 1, 2, 2, 2, 99, 7 },
+	/* 1024 + 1024 * 99/200, and 1024 + 1024 * 197/200. */
+	{ "100 in [1024,2048): p50 1530", 10, 0, 100, 0, 50, 1530 },
+	{ "100 in [1024,2048): p99 2032", 10, 0, 100, 0, 99, 2032 },
+	/* 90 in [16, 32), 10 in [4096, 8192). */
+	{ "90+10: p50 24", 4, 12, 90, 10, 50, 24 },
+	{ "90+10: p90 (last of the low bucket) 31", 4, 12, 90, 10, 90, 31 },
+	{ "90+10: p91 (first of the high bucket) 4300", 4, 12, 90, 10, 91,
+	  4300 },
+	{ "90+10: p99 7577", 4, 12, 90, 10, 99, 7577 },
+	/* The top bucket is open-ended: [2^31, ...) is read as [2^31, 2^32). */
+	{ "one in the top bucket: p50 3 * 2^30", DPO_LAT_BUCKETS - 1, 0, 1, 0,
+	  50, 3ULL << 30 },
+};
 
 static void test_percentiles(void)
 {
-	memset(hist, 0, sizeof(hist));
-	expect(dpo_lat_percentile_us(hist, 0, 50), 0, "empty: p50 is 0");
-	expect(dpo_lat_percentile_us(hist, 0, 99), 0, "empty: p99 is 0");
+	size_t i;
 
-	/* One request in [8, 16): the middle of the bucket. */
-	only(3, 1);
-	expect(dpo_lat_percentile_us(hist, 1, 50), 12, "one in [8,16): p50 12");
-	expect(dpo_lat_percentile_us(hist, 1, 99), 12, "one in [8,16): p99 12");
-
-	/* Bucket 0 is [0, 2): ranks 2 and 4 of 4 at 3/8 and 7/8 of it. */
-	only(0, 4);
-	expect(dpo_lat_percentile_us(hist, 4, 50), 0, "four in [0,2): p50 0");
-	expect(dpo_lat_percentile_us(hist, 4, 99), 1, "four in [0,2): p99 1");
-
-	/* Two in [2, 4), two in [4, 8): the edge is between ranks 2 and 3. */
-	only(1, 2);
-	hist[2] = 2;
-	expect(dpo_lat_percentile_us(hist, 4, 25), 2, "edge: p25 (rank 1) 2");
-	expect(dpo_lat_percentile_us(hist, 4, 50), 3,
-	       "edge: p50 (rank 2, last below the edge) 3");
-	expect(dpo_lat_percentile_us(hist, 4, 51), 5,
-	       "edge: p51 (rank 3, first above the edge) 5");
-	expect(dpo_lat_percentile_us(hist, 4, 99), 7, "edge: p99 (rank 4) 7");
-
-	/* 100 in [1024, 2048): 1024 + 1024 * 99/200, 1024 + 1024 * 197/200. */
-	only(10, 100);
-	expect(dpo_lat_percentile_us(hist, 100, 50), 1530,
-	       "100 in [1024,2048): p50 1530");
-	expect(dpo_lat_percentile_us(hist, 100, 99), 2032,
-	       "100 in [1024,2048): p99 2032");
-
-	/* 90 in [16, 32), 10 in [4096, 8192). */
-	only(4, 90);
-	hist[12] = 10;
-	expect(dpo_lat_percentile_us(hist, 100, 50), 24, "90+10: p50 24");
-	expect(dpo_lat_percentile_us(hist, 100, 90), 31,
-	       "90+10: p90 (last of the low bucket) 31");
-	expect(dpo_lat_percentile_us(hist, 100, 91), 4300,
-	       "90+10: p91 (first of the high bucket) 4300");
-	expect(dpo_lat_percentile_us(hist, 100, 99), 7577, "90+10: p99 7577");
-
-	/* The top bucket is open-ended: [2^31, ...) is read as [2^31, 2^32). */
-	only(DPO_LAT_BUCKETS - 1, 1);
-	expect(dpo_lat_percentile_us(hist, 1, 50), 3ULL << 30,
-	       "one in the top bucket: p50 3 * 2^30");
+	for (i = 0; i < sizeof(percentiles) / sizeof(percentiles[0]); i++) {
+		memset(hist, 0, sizeof(hist));
+		hist[percentiles[i].b1] += percentiles[i].n1;
+		hist[percentiles[i].b2] += percentiles[i].n2;
+		expect(dpo_lat_percentile_us(hist, percentiles[i].n1 +
+					     percentiles[i].n2,
+					     percentiles[i].pct),
+		       percentiles[i].want, percentiles[i].name);
+	}
 
 	/* Fewer counts than n: the top bucket's lower edge. */
 	memset(hist, 0, sizeof(hist));
