@@ -7,12 +7,12 @@
  * latency of each request.
  *
  * The accept wrapper gives the new socket a copy of the original proto_ops
- * with recvmsg, sendmsg, splice_read (sendpage on 6.1, splice_eof on 6.12),
- * setsockopt, getsockopt, release and accept wrapped. do_accept() took a
- * module reference for the listener's ops the socket inherited (on 6.1 it
- * may not have: see dpo_conn_adopt()); it stays with the socket and
- * __sock_release() drops it. Lifetime rules (kmod/DESIGN.md
- * L5, L6):
+ * (sockops.c) with recvmsg, sendmsg, splice_read (and sendpage and
+ * splice_eof where the kernel has them), setsockopt, getsockopt, release
+ * and accept wrapped. do_accept() took a module reference for the listener's ops
+ * the socket inherited (on 6.1 it may not have: see dpo_conn_adopt()); it
+ * stays with the socket and __sock_release() drops it. Lifetime rules
+ * (kmod/DESIGN.md L5, L6):
  *
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
