@@ -49,7 +49,7 @@ KDIR      ?= /usr/src/linux-headers-$(shell $(KERNELS_SH) newest)
 
 .PHONY: all module dpoctl deps ksft-src lint lint-run check check-run \
 	check-quick check-quick-run demo bench fuzz vm-shell vm-bins unit \
-	debug-kernel regen regen-check ynl-src \
+	kmod-unit debug-kernel regen regen-check ynl-src \
 	clean help
 
 all: module dpoctl
@@ -134,8 +134,13 @@ FORCE:
 debug-kernel: deps
 	@$(DEBUG_KERNEL_SH) $(BUILD)
 
-unit:
+unit: kmod-unit
 	$(MAKE) -C uctl O=$(BUILD)/uctl test
+
+# The module's pure functions (kmod/lat_hist.h, kmod/canary.h) on the
+# host: kmod/tests, no kernel, no VM.
+kmod-unit: ksft-src
+	$(MAKE) -C kmod/tests O=$(BUILD)/kmod-unit KSFT_INC=$(KSFT_INC) run
 
 vm-bins: ksft-src ynl-src
 	$(MAKE) -C uctl O=$(BUILD)/uctl-static STATIC=1

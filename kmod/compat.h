@@ -7,9 +7,13 @@
 #ifndef _DPO_COMPAT_H
 #define _DPO_COMPAT_H
 
+/* Before any header: printk.h takes the first definition it sees. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -74,8 +78,8 @@ static inline long dpo_task_rss_cached(const struct task_struct *t)
 
 /*
  * proto_ops.accept takes (flags, kern) on 6.1 and a struct proto_accept_arg
- * on 6.12. The wrapper is written once against struct dpo_accept_call, and
- * dpo_ops_accept() is the entry point of the running kernel's shape.
+ * on 6.12. The wrappers are written once against struct dpo_accept_call
+ * (kmod/sockops.c has the entry point of the running kernel's shape).
  */
 #ifdef DPO_HAVE_PROTO_ACCEPT_ARG
 struct dpo_accept_call {
@@ -104,17 +108,6 @@ static inline int dpo_accept_orig(const struct proto_ops *ops,
 	c->arg->flags = saved;
 	return err;
 }
-
-int dpo_accept(struct socket *sock, struct socket *newsock,
-	       struct dpo_accept_call *c);
-
-static inline int dpo_ops_accept(struct socket *sock, struct socket *newsock,
-				 struct proto_accept_arg *arg)
-{
-	struct dpo_accept_call c = { .arg = arg };
-
-	return dpo_accept(sock, newsock, &c);
-}
 #else
 struct dpo_accept_call {
 	int flags;
@@ -137,17 +130,6 @@ static inline int dpo_accept_orig(const struct proto_ops *ops,
 {
 	return ops->accept(sock, newsock, flags, c->kern);
 }
-
-int dpo_accept(struct socket *sock, struct socket *newsock,
-	       struct dpo_accept_call *c);
-
-static inline int dpo_ops_accept(struct socket *sock, struct socket *newsock,
-				 int flags, bool kern)
-{
-	struct dpo_accept_call c = { .flags = flags, .kern = kern };
-
-	return dpo_accept(sock, newsock, &c);
-}
 #endif
 
 /* A dump's request attributes, parsed by the family's policy. */
@@ -159,6 +141,78 @@ static inline struct nlattr **dpo_dump_attrs(struct netlink_callback *cb)
 	return genl_dumpit_info(cb)->attrs;
 #endif
 }
+
+/*
+ * Split ops (6.2): kmod/nl_ops.c, generated from the spec, is a table of
+ * struct genl_split_ops, one entry per do and per dump. 6.1 takes
+ * struct genl_ops, one entry per command: there the generated table is
+ * declared as genl_ops (the fields it sets are the same) and
+ * dpo_genl_set_ops() merges the do and dump entries of each command into
+ * a copy (they share one policy in dpo's spec).
+ */
+#ifdef DPO_HAVE_GENL_SPLIT_OPS
+static inline int dpo_genl_set_ops(struct genl_family *family,
+				   const struct genl_split_ops *ops,
+				   unsigned int n)
+{
+	family->split_ops = ops;
+	family->n_split_ops = n;
+	return 0;
+}
+
+static inline void dpo_genl_free_ops(struct genl_family *family)
+{
+}
+#else
+#define genl_split_ops genl_ops
+
+static inline int dpo_genl_set_ops(struct genl_family *family,
+				   const struct genl_ops *ops, unsigned int n)
+{
+	struct genl_ops *merged = kcalloc(n, sizeof(*merged), GFP_KERNEL);
+	unsigned int i, j, m = 0;
+
+	if (!merged)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m && merged[j].cmd != ops[i].cmd; j++)
+			;
+		if (j == m) {
+			merged[m].cmd = ops[i].cmd;
+			merged[m].flags = ops[i].flags &
+				~(GENL_CMD_CAP_DO | GENL_CMD_CAP_DUMP);
+			merged[m].policy = ops[i].policy;
+			merged[m].maxattr = ops[i].maxattr;
+			m++;
+		}
+		if (ops[i].doit)
+			merged[j].doit = ops[i].doit;
+		if (ops[i].dumpit)
+			merged[j].dumpit = ops[i].dumpit;
+	}
+	family->ops = merged;
+	family->n_ops = m;
+	return 0;
+}
+
+static inline void dpo_genl_free_ops(struct genl_family *family)
+{
+	kfree(family->ops);
+}
+#endif
+
+/*
+ * 6.1's nla_policy points at a range without const; the generated
+ * policies point at const ranges.
+ */
+#ifndef DPO_HAVE_CONST_POLICY_RANGE
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {				\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),			\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
+	.range = (struct netlink_range_validation *)(_range),		\
+}
+#endif
 
 /* IPv6 may be a module or absent: then no socket can be IPv6. */
 static inline bool dpo_is_tcpv6_prot(const struct proto *prot)
@@ -183,71 +237,5 @@ static inline void dpo_copy_v6_daddr(const struct sock *sk, u8 addr[16])
 	memcpy(addr, &sk->sk_v6_daddr, 16);
 #endif
 }
-
-/*
- * sendfile() reaches TCP through proto_ops.sendpage on 6.1, and through
- * sendmsg (MSG_SPLICE_PAGES) on 6.12, which has no sendpage. Asked for
- * more than the file holds, it sends the last chunk with MSG_MORE, and
- * where there is a proto_ops.splice_eof (6.5 on, and Debian's 6.1) pushes
- * it with that at the end of the file.
- */
-struct dpo_conn;
-struct dpo_conn *dpo_conn_get(const struct sock *sk);
-void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
-		    u32 seq);
-int dpo_conn_unread(const struct sock *sk, u32 *seq);
-void dpo_conn_put(struct dpo_conn *c);
-const struct proto_ops *dpo_listener_orig_ops(int ipv6);
-
-#ifdef DPO_HAVE_OPS_SENDPAGE
-static inline ssize_t dpo_conn_sendpage(struct socket *sock, struct page *page,
-					int offset, size_t size, int flags)
-{
-	const struct proto_ops *orig =
-		dpo_listener_orig_ops(READ_ONCE(sock->ops)->family == PF_INET6);
-	struct dpo_conn *c = dpo_conn_get(sock->sk);
-	u32 seq = 0;
-	int unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
-	bool more = (flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST)) ||
-		    (tcp_sk(sock->sk)->nonagle & TCP_NAGLE_CORK);
-	ssize_t ret = orig->sendpage(sock, page, offset, size, flags);
-
-	if (c) {
-		if (ret > 0)
-			dpo_conn_wrote(c, ret, more, unread, seq);
-		dpo_conn_put(c);
-	}
-	return ret;
-}
-
-/* A macro: the copy it fills is the one non-const proto_ops there is. */
-#define dpo_conn_wrap_sendpage(ops)	((ops)->sendpage = dpo_conn_sendpage)
-#else
-#define dpo_conn_wrap_sendpage(ops)	do { } while (0)
-#endif
-
-#ifdef DPO_HAVE_OPS_SPLICE_EOF
-/* The end of a sendfile(): the answer is complete, as at an uncork. */
-static inline void dpo_conn_splice_eof(struct socket *sock)
-{
-	const struct proto_ops *orig =
-		dpo_listener_orig_ops(READ_ONCE(sock->ops)->family == PF_INET6);
-	struct dpo_conn *c = dpo_conn_get(sock->sk);
-	u32 seq = 0;
-	int unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
-
-	orig->splice_eof(sock);
-	if (c) {
-		/* Under TCP_CORK the push sends full segments only. */
-		if (!(tcp_sk(sock->sk)->nonagle & TCP_NAGLE_CORK))
-			dpo_conn_wrote(c, 0, false, unread, seq);
-		dpo_conn_put(c);
-	}
-}
-
-#define dpo_conn_wrap_splice_eof(ops)	((ops)->splice_eof = dpo_conn_splice_eof)
-#else
-#define dpo_conn_wrap_splice_eof(ops)	do { } while (0)
-#endif
 
 #endif /* _DPO_COMPAT_H */

@@ -1,25 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The connection registry: every connection an instance accepts through a
- * session's listener, with what it read and wrote, whether it is busy with
- * a request, and the latency of each request.
+ * The connection registry: what each instance's accepted connections do.
+ *
+ * Every connection an instance accepts through a session's listener, with
+ * what it read and wrote, whether it is busy with a request, and the
+ * latency of each request.
  *
  * The accept wrapper gives the new socket a copy of the original proto_ops
- * with recvmsg, sendmsg, splice_read (sendpage on 6.1, splice_eof on 6.12),
- * setsockopt, getsockopt, release and accept wrapped. do_accept() took a
- * module reference for the listener's ops the socket inherited (on 6.1 it
- * may not have: see dpo_conn_adopt()); it stays with the socket and
- * __sock_release() drops it. Lifetime rules (shared/design/KERNEL.md
- * section 1.2):
+ * (sockops.c) with recvmsg, sendmsg, splice_read (and sendpage and
+ * splice_eof where the kernel has them), setsockopt, getsockopt, release
+ * and accept wrapped. do_accept() took a module reference for the listener's ops
+ * the socket inherited (on 6.1 it may not have: see dpo_conn_adopt()); it
+ * stays with the socket and __sock_release() drops it. Lifetime rules
+ * (kmod/DESIGN.md L5, L6):
  *
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
  * - Putting the ops back (the session ends) pins the file first, so that
- *   release cannot run meanwhile (R4), then waits for RCU-tasks, so that
- *   every task that loaded our ops has entered the wrapper and holds its
- *   entry; only then is the entry unhashed, and the last reference drops
- *   the socket's module reference (module_exit waits for RCU-tasks, which
- *   covers the return after that put).
+ *   release cannot run meanwhile (kmod/DESIGN.md L5), then waits for
+ *   RCU-tasks, so that every task that loaded our ops has entered the
+ *   wrapper and holds its entry; only then is the entry unhashed, and the
+ *   last reference drops the socket's module reference (module_exit waits
+ *   for RCU-tasks, which covers the return after that put).
  */
 #include <linux/file.h>
 #include <linux/module.h>
@@ -35,8 +37,8 @@
 #include "conn.h"
 #include "drain.h"
 #include "instance.h"
-#include "listener.h"
 #include "session.h"
+#include "sockops.h"
 #include "traffic.h"
 
 DEFINE_SPINLOCK(dpo_conn_lock);
@@ -57,9 +59,6 @@ static const struct rhashtable_params conn_params = {
 static unsigned int nconns;			/* hashed, dpo_conn_lock */
 static atomic_t conn_objects;			/* allocated, until freed */
 
-/* Index 0: IPv4, 1: IPv6. Read-only after init. */
-static struct proto_ops conn_ops[2] __ro_after_init;
-
 static int ops_index(const struct socket *sock)
 {
 	return READ_ONCE(sock->ops)->family == PF_INET6;
@@ -67,7 +66,13 @@ static int ops_index(const struct socket *sock)
 
 static const struct proto_ops *orig_ops(const struct socket *sock)
 {
-	return dpo_listener_orig_ops(ops_index(sock));
+	return dpo_sockops_orig(ops_index(sock));
+}
+
+/* Ours, by family index: 0 IPv4, 1 IPv6. */
+static const struct proto_ops *conn_ops(int i)
+{
+	return dpo_sockops_copy(DPO_SOCKOPS_CONN, i);
 }
 
 static struct dpo_conn *conn_find(const struct sock *sk)
@@ -75,7 +80,7 @@ static struct dpo_conn *conn_find(const struct sock *sk)
 	return rhashtable_lookup_fast(&conns_by_sk, &sk, conn_params);
 }
 
-struct dpo_conn *dpo_conn_get(const struct sock *sk)
+static struct dpo_conn *conn_get(const struct sock *sk)
 {
 	struct dpo_conn *c;
 
@@ -104,7 +109,7 @@ void dpo_conn_put(struct dpo_conn *c)
 		module_put(THIS_MODULE);
 }
 
-void dpo_conn_read(struct dpo_conn *c, int n)
+static void conn_read(struct dpo_conn *c, int n)
 {
 	u64 now = ktime_get_ns();
 
@@ -123,7 +128,7 @@ void dpo_conn_read(struct dpo_conn *c, int n)
  * Bytes received and not read yet, and in *@seq how far the server has
  * read (copied_seq first: a read in between only makes it look busier).
  */
-int dpo_conn_unread(const struct sock *sk, u32 *seq)
+static int conn_unread(const struct sock *sk, u32 *seq)
 {
 	*seq = READ_ONCE(tcp_sk(sk)->copied_seq);
 	return tcp_inq((struct sock *)sk);
@@ -138,7 +143,7 @@ static bool conn_busy(const struct dpo_conn *c)
 {
 	u32 seq;
 
-	return READ_ONCE(c->busy) || dpo_conn_unread(c->sk, &seq) ||
+	return READ_ONCE(c->busy) || conn_unread(c->sk, &seq) ||
 	       seq != READ_ONCE(c->idle_seq);
 }
 
@@ -152,8 +157,8 @@ static bool conn_busy(const struct dpo_conn *c)
  * such a request ends the same way and is counted, without a latency
  * (when it started is unknown), or the connection would stay busy.
  */
-void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
-		    u32 seq)
+static void conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
+		       u32 seq)
 {
 	u64 now = ktime_get_ns(), latency = 0;
 	bool done = false, timed = false, close = false;
@@ -353,7 +358,7 @@ bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock)
 	 */
 	if (READ_ONCE(newsock->ops)->owner != THIS_MODULE)
 		__module_get(THIS_MODULE);
-	WRITE_ONCE(newsock->ops, &conn_ops[i]);
+	WRITE_ONCE(newsock->ops, conn_ops(i));
 	return true;
 }
 
@@ -387,8 +392,8 @@ void dpo_conn_session_end(struct dpo_session *s)
 	list_for_each_entry(c, &restore, node) {
 		int i = ops_index(c->sock);
 
-		if (cmpxchg(&c->sock->ops, &conn_ops[i],
-			    dpo_listener_orig_ops(i)) == &conn_ops[i])
+		if (cmpxchg(&c->sock->ops, conn_ops(i),
+			    dpo_sockops_orig(i)) == conn_ops(i))
 			c->owns_module_ref = true;
 	}
 	/* Every task that loaded our ops now holds its entry (see top). */
@@ -497,13 +502,13 @@ unsigned int dpo_conn_objects(void)
 static int conn_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
 			int flags)
 {
-	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	struct dpo_conn *c = conn_get(sock->sk);
 	int ret = orig_ops(sock)->recvmsg(sock, msg, size, flags);
 
 	if (c) {
 		/* MSG_ERRQUEUE: completions and timestamps, not the stream. */
 		if (ret > 0 && !(flags & (MSG_PEEK | MSG_ERRQUEUE)))
-			dpo_conn_read(c, ret);
+			conn_read(c, ret);
 		dpo_conn_put(c);
 	}
 	return ret;
@@ -513,12 +518,12 @@ static ssize_t conn_splice_read(struct socket *sock, loff_t *ppos,
 				struct pipe_inode_info *pipe, size_t len,
 				unsigned int flags)
 {
-	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	struct dpo_conn *c = conn_get(sock->sk);
 	ssize_t ret = orig_ops(sock)->splice_read(sock, ppos, pipe, len, flags);
 
 	if (c) {
 		if (ret > 0)
-			dpo_conn_read(c, ret);
+			conn_read(c, ret);
 		dpo_conn_put(c);
 	}
 	return ret;
@@ -533,7 +538,7 @@ static int conn_getsockopt(struct socket *sock, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
 	/* Held across the original, which may sleep (see the top). */
-	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	struct dpo_conn *c = conn_get(sock->sk);
 	bool zc = c && level == SOL_TCP && optname == TCP_ZEROCOPY_RECEIVE;
 	u32 seq = zc ? READ_ONCE(tcp_sk(sock->sk)->copied_seq) : 0;
 	int err = orig_ops(sock)->getsockopt(sock, level, optname, optval,
@@ -545,7 +550,7 @@ static int conn_getsockopt(struct socket *sock, int level, int optname,
 			int n = READ_ONCE(tcp_sk(sock->sk)->copied_seq) - seq;
 
 			if (n > 0)
-				dpo_conn_read(c, n);
+				conn_read(c, n);
 		}
 		dpo_conn_put(c);
 	}
@@ -558,44 +563,70 @@ static bool conn_corked(const struct sock *sk)
 	return tcp_sk(sk)->nonagle & TCP_NAGLE_CORK;
 }
 
+/* Before a write: the server's unread data, and whether more will follow. */
+static void conn_write_begin(struct socket *sock, bool more,
+			     struct dpo_sock_write *w)
+{
+	w->conn = conn_get(sock->sk);
+	w->seq = 0;
+	w->unread = w->conn ? conn_unread(sock->sk, &w->seq) : 0;
+	w->more = more || conn_corked(sock->sk);
+}
+
+static void conn_write_end(struct dpo_sock_write *w, ssize_t sent)
+{
+	if (!w->conn)
+		return;
+	if (sent > 0)
+		conn_wrote(w->conn, sent, w->more, w->unread, w->seq);
+	dpo_conn_put(w->conn);
+}
+
+/* What was held back is pushed: the answer ends, unless still corked. */
+static void conn_write_pushed(struct socket *sock, struct dpo_sock_write *w)
+{
+	if (!w->conn)
+		return;
+	/* Under TCP_CORK the push sends full segments only. */
+	if (!conn_corked(sock->sk))
+		conn_wrote(w->conn, 0, false, w->unread, w->seq);
+	dpo_conn_put(w->conn);
+}
+
 static int conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
-	struct dpo_conn *c = dpo_conn_get(sock->sk);
-	u32 seq = 0;
-	int unread = c ? dpo_conn_unread(sock->sk, &seq) : 0;
-	bool more = (msg->msg_flags & MSG_MORE) || conn_corked(sock->sk);
-	int ret = orig_ops(sock)->sendmsg(sock, msg, size);
+	struct dpo_sock_write w;
+	int ret;
 
-	if (c) {
-		if (ret > 0)
-			dpo_conn_wrote(c, ret, more, unread, seq);
-		dpo_conn_put(c);
-	}
+	conn_write_begin(sock, msg->msg_flags & MSG_MORE, &w);
+	ret = orig_ops(sock)->sendmsg(sock, msg, size);
+	conn_write_end(&w, ret);
 	return ret;
 }
 
 /*
- * A ULP or an address-family change would replace our ops (R9). Taking
- * TCP_CORK off ends a corked answer, as a last write would.
+ * A ULP or an address-family change would replace our ops
+ * (kmod/DESIGN.md G4). Taking TCP_CORK off ends a corked answer, as a
+ * last write would.
  */
 static int conn_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
 	/* Held across the original, which may sleep (see the top). */
-	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	struct dpo_conn *c = conn_get(sock->sk);
 	bool uncork = level == SOL_TCP && optname == TCP_CORK &&
 		      conn_corked(sock->sk);
 	int unread = 0, err = -EBUSY;
 	u32 seq = 0;
 
 	if (c && uncork)
-		unread = dpo_conn_unread(sock->sk, &seq);
+		unread = conn_unread(sock->sk, &seq);
 	if (!dpo_sockopt_replaces_ops(level, optname))
 		err = orig_ops(sock)->setsockopt(sock, level, optname, optval,
 						 optlen);
 	if (c) {
 		if (!err && uncork && !conn_corked(sock->sk))
-			dpo_conn_wrote(c, 0, false, unread, seq);
+			conn_wrote(c, 0, false, unread, seq);
 		dpo_conn_put(c);
 	}
 	return err;
@@ -606,25 +637,20 @@ static int conn_setsockopt(struct socket *sock, int level, int optname,
  * listen()): its connections inherit these ops and a module reference in
  * do_accept(). They are nobody's: give them the original ops back.
  */
-int dpo_conn_accept(struct socket *sock, struct socket *newsock,
-		    struct dpo_accept_call *call)
+static int conn_accept(struct socket *sock, struct socket *newsock,
+		       struct dpo_accept_call *call)
 {
-	struct dpo_conn *c = dpo_conn_get(sock->sk);
+	struct dpo_conn *c = conn_get(sock->sk);
 	int i = ops_index(sock);
 	int err = dpo_accept_orig(orig_ops(sock), sock, newsock, call,
 				  dpo_accept_flags(call));
 
-	if (!err && cmpxchg(&newsock->ops, &conn_ops[i],
-			    dpo_listener_orig_ops(i)) == &conn_ops[i])
+	if (!err && cmpxchg(&newsock->ops, conn_ops(i),
+			    dpo_sockops_orig(i)) == conn_ops(i))
 		module_put(THIS_MODULE);
 	if (c)
 		dpo_conn_put(c);
 	return err;
-}
-
-bool dpo_conn_ops(const struct proto_ops *ops)
-{
-	return ops == &conn_ops[0] || ops == &conn_ops[1];
 }
 
 static int conn_release(struct socket *sock)
@@ -649,31 +675,28 @@ static int conn_release(struct socket *sock)
 	return err;
 }
 
+static const struct dpo_sock_wrappers conn_wrappers = {
+	.accept = conn_accept,
+	.setsockopt = conn_setsockopt,
+	.getsockopt = conn_getsockopt,
+	.recvmsg = conn_recvmsg,
+	.sendmsg = conn_sendmsg,
+	.splice_read = conn_splice_read,
+	.release = conn_release,
+	.write_begin = conn_write_begin,
+	.write_end = conn_write_end,
+	.write_pushed = conn_write_pushed,
+};
+
 int __init dpo_conn_init(void)
 {
-	int i, err;
+	int err;
 
 	err = rhashtable_init(&conns_by_sk, &conn_params);
 	if (err)
 		return err;
 
-	for (i = 0; i < 2; i++) {
-		const struct proto_ops *orig = dpo_listener_orig_ops(i);
-
-		if (!orig)
-			continue;
-		conn_ops[i] = *orig;
-		conn_ops[i].owner = THIS_MODULE;
-		conn_ops[i].recvmsg = conn_recvmsg;
-		conn_ops[i].sendmsg = conn_sendmsg;
-		conn_ops[i].splice_read = conn_splice_read;
-		conn_ops[i].setsockopt = conn_setsockopt;
-		conn_ops[i].getsockopt = conn_getsockopt;
-		conn_ops[i].accept = dpo_ops_accept;
-		conn_ops[i].release = conn_release;
-		dpo_conn_wrap_sendpage(&conn_ops[i]);
-		dpo_conn_wrap_splice_eof(&conn_ops[i]);
-	}
+	dpo_sockops_wrap(DPO_SOCKOPS_CONN, &conn_wrappers);
 	return 0;
 }
 

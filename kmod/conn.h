@@ -10,7 +10,6 @@
 #include <linux/types.h>
 #include <uapi/linux/dpo.h>
 
-struct dpo_accept_call;
 struct dpo_session;
 struct dpo_traffic;
 struct file;
@@ -75,9 +74,6 @@ extern spinlock_t dpo_conn_lock;
 
 bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock);
 void dpo_conn_session_end(struct dpo_session *s);
-bool dpo_conn_ops(const struct proto_ops *ops);
-int dpo_conn_accept(struct socket *sock, struct socket *newsock,
-		    struct dpo_accept_call *call);
 int dpo_conn_walk(struct dpo_session *s, struct pid *pid, unsigned long *pos,
 		  int (*fn)(const struct dpo_conn_info *ci, void *arg),
 		  void *arg);
@@ -89,13 +85,6 @@ void dpo_conn_put(struct dpo_conn *c);
 bool dpo_conn_claim(struct dpo_conn *c);
 bool dpo_conn_close_idle(struct dpo_conn *c, enum dpo_conn_drain closed_as);
 void dpo_conn_reset(struct dpo_conn *c);
-
-/* For the wrappers of compat.h. */
-struct dpo_conn *dpo_conn_get(const struct sock *sk);
-void dpo_conn_read(struct dpo_conn *c, int n);
-void dpo_conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
-		    u32 seq);
-int dpo_conn_unread(const struct sock *sk, u32 *seq);
 
 int dpo_conn_init(void);
 void dpo_conn_exit(void);

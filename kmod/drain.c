@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * Drains: closing one role's connections at request boundaries.
+ *
  * Drain (phase 2 of a rollback or a promotion): the drained role gets no
  * new connections; its idle connections are shut down at once, busy ones
  * at the write that makes them idle (in the registry's sendmsg wrapper),
@@ -166,10 +168,10 @@ static void drain_end_locked(struct dpo_drain *d, struct dpo_drain_info *info)
 }
 
 /*
- * The drain's tick. It runs without dpo_lock (a connection's socket lock,
- * which a server can hold, may make it wait), so a drain can end under it
- * (cancelled): then there is nothing to do. The session's memory lives
- * until its free work has waited for this one.
+ * The drain's tick. It runs without dpo_objects_lock (a connection's
+ * socket lock, which a server can hold, may make it wait), so a drain can
+ * end under it (cancelled): then there is nothing to do. The session's
+ * memory lives until its free work has waited for this one.
  */
 static void drain_work(struct work_struct *work)
 {
@@ -224,7 +226,7 @@ int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
 	struct dpo_drain *d;
 	struct dpo_conn *c;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	if (!s->nrole[other]) {
 		if (other == DPO_ROLE_ORIGINAL)
 			NL_SET_ERR_MSG(extack, "no original instance to take new connections");
@@ -280,7 +282,7 @@ void dpo_drain_cancel(struct dpo_session *s)
 	struct dpo_drain_info info;
 	bool running;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	cancel_delayed_work(&s->drain_obj.work);
 	spin_lock(&dpo_conn_lock);
 	running = s->drain;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Process exit, seen as it happens: a probe on the sched_process_exit
- * tracepoint. The tracepoint is not exported to modules, so it is found by
+ * Process exit, seen as it happens: a probe on sched_process_exit.
+ *
+ * The tracepoint is not exported to modules, so it is found by
  * name. Without it, the sampler still sees the exit one interval later.
  */
 #include <linux/rcupdate.h>
@@ -44,7 +45,7 @@ int dpo_exit_watch_init(void)
 {
 	for_each_kernel_tracepoint(find_exit_tp, &exit_tp);
 	if (!exit_tp) {
-		pr_warn("dpo: no sched_process_exit tracepoint; exits are seen at the next sample\n");
+		pr_warn("no sched_process_exit tracepoint; exits are seen at the next sample\n");
 		return 0;
 	}
 	return tracepoint_probe_register(exit_tp, exit_probe, NULL);

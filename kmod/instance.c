@@ -12,7 +12,7 @@
 
 /* Tracked processes by struct pid: the exit probe looks them up under RCU. */
 static DEFINE_HASHTABLE(instances_by_pid, 8);
-static unsigned int ninstances;		/* hashed, under dpo_lock */
+static unsigned int ninstances;		/* hashed, under dpo_objects_lock */
 static atomic_t instance_objects;	/* allocated, until freed after RCU */
 static atomic64_t samples_total;
 static atomic64_t sample_time_ns;
@@ -21,7 +21,7 @@ struct dpo_instance *dpo_instance_find(struct pid *pid)
 {
 	struct dpo_instance *inst;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	hash_for_each_possible(instances_by_pid, inst, hnode, (unsigned long)pid)
 		if (inst->pid == pid)
 			return inst;
@@ -77,7 +77,7 @@ int dpo_instance_add(struct dpo_session *s, u32 nr, enum dpo_role role,
 	u64 start_time_ns;
 	int err;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	pid = find_get_pid(nr);
 	if (!pid) {
 		NL_SET_ERR_MSG(extack, "no such process");
@@ -191,7 +191,7 @@ static void instance_free_rcu(struct rcu_head *rcu)
 
 void dpo_instance_del(struct dpo_instance *inst)
 {
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	hash_del_rcu(&inst->hnode);
 	list_del(&inst->node);
 	inst->session->ninstances--;

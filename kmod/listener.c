@@ -2,11 +2,11 @@
 /*
  * Listening-socket ownership: which instance of a session may accept.
  *
- * An attached listener gets a copy of its proto_ops whose accept and poll
- * ask, for the calling process, whether it may take a connection now; the
- * rest of the copy is the original. The socket layer swaps sock->ops at
- * run time itself (kTLS, MPTCP, IPV6_ADDRFORM), and follows the rules that
- * make it sound (see shared/design/KERNEL.md, section 1):
+ * An attached listener gets a copy of its proto_ops (sockops.c) whose
+ * accept and poll ask, for the calling process, whether it may take a
+ * connection now; the rest of the copy is the original. The socket layer
+ * swaps sock->ops at run time itself (kTLS, MPTCP, IPV6_ADDRFORM), and
+ * follows the rules that make it sound (kmod/DESIGN.md L3, L6, A1):
  *
  * - The copies live as long as the module; every wrapper runs inside an
  *   SRCU read section, or, where it may sleep (the accept loop, the
@@ -15,7 +15,7 @@
  *   have loaded our ops just before they were restored).
  * - The original accept is only ever called non-blocking: waiting is a
  *   loop of ours on the socket's wait queue, woken on detach, so that
- *   detach and module unload are bounded. Nothing under dpo_lock waits
+ *   detach and module unload are bounded. Nothing under dpo_objects_lock waits
  *   for a process: not for a socket lock, not for a wrapper's call.
  * - Every new connection reaches a waiter that may take it: see
  *   accept_wake() and tap_wake().
@@ -44,37 +44,45 @@
 #include <net/tcp.h>
 #include <net/transp_v6.h>
 
+#include "canary.h"
 #include "conn.h"
 #include "instance.h"
 #include "listener.h"
 #include "session.h"
+#include "sockops.h"
 
 /* Wrapper bodies: detach and unload wait for them (never for a user). */
 DEFINE_STATIC_SRCU(sock_srcu);
 /*
  * Accepts that decided to take a connection: a switch of owner waits for
- * the ones decided under the old owner (outside dpo_lock: one may wait for
- * the listener's socket lock, which a server can hold).
+ * the ones decided under the old owner (outside dpo_objects_lock: one may
+ * wait for the listener's socket lock, which a server can hold).
  */
 DEFINE_STATIC_SRCU(decide_srcu);
 
 /*
  * The sock hash and every swap of a listener's ops. A spinlock, not the
- * socket lock: attach and detach run under dpo_lock, and a process can
+ * socket lock: attach and detach run under dpo_objects_lock, and a process can
  * hold its socket's lock for as long as it likes.
  */
 static DEFINE_SPINLOCK(attach_lock);
 /* Attached listeners by struct sock: read under sock_srcu by wrappers. */
 static DEFINE_HASHTABLE(listeners_by_sk, 6);
-/* By id, under dpo_lock; ids are handed out cyclically, never 0. */
+/* By id, under dpo_objects_lock; ids are handed out cyclically, never 0. */
 static DEFINE_XARRAY_ALLOC1(listener_ids);
-static u32 next_id;			/* under dpo_lock */
-static unsigned int nlisteners;		/* under dpo_lock */
+static u32 next_id;			/* under dpo_objects_lock */
+static unsigned int nlisteners;		/* under dpo_objects_lock */
 
-/* Index 0: IPv4, 1: IPv6 (NULL without IPv6). Set at init. */
-static const struct proto_ops *orig_ops[2] __ro_after_init;
-/* Copies of them, filled in at init, read-only after. */
-static struct proto_ops wrapped_ops[2] __ro_after_init;
+/* By family index: 0 IPv4, 1 IPv6 (NULL without IPv6). */
+static const struct proto_ops *orig_ops(int i)
+{
+	return dpo_sockops_orig(i);
+}
+
+static const struct proto_ops *wrapped_ops(int i)
+{
+	return dpo_sockops_copy(DPO_SOCKOPS_LISTENER, i);
+}
 
 /*
  * Poll bit in the key of dpo's own wakeups of a listener, which the tap
@@ -123,8 +131,8 @@ static bool repair_straggler_locked(struct socket *sock)
 	int i = family_index(sock->sk);
 
 	if (listener_find(sock->sk) ||
-	    cmpxchg(&sock->ops, &wrapped_ops[i], orig_ops[i]) !=
-	    &wrapped_ops[i])
+	    cmpxchg(&sock->ops, wrapped_ops(i), orig_ops(i)) !=
+	    wrapped_ops(i))
 		return false;
 	module_put(THIS_MODULE);
 	return true;
@@ -196,16 +204,10 @@ static bool may_accept(struct dpo_listener *l, enum dpo_role role)
 	}
 }
 
-/* Smooth weighted round robin: pct 20 gives O O O O P, again and again. */
+/* The next connection's turn (kmod/canary.h), waited for afresh. */
 static void canary_next_turn(struct dpo_listener *l)
 {
-	l->credit += l->canary_pct;
-	if (l->credit >= 100) {
-		l->credit -= 100;
-		WRITE_ONCE(l->turn, DPO_ROLE_PATCHED);
-	} else {
-		WRITE_ONCE(l->turn, DPO_ROLE_ORIGINAL);
-	}
+	WRITE_ONCE(l->turn, dpo_canary_next_turn(&l->credit, l->canary_pct));
 	WRITE_ONCE(l->head_seen_ns, 0);
 	hrtimer_try_to_cancel(&l->wait_timer);
 }
@@ -254,8 +256,8 @@ static void set_owner(struct dpo_listener *l, enum dpo_owner owner,
 /* A new socket that is not registered gets the original ops back. */
 static void give_back_ops(struct socket *newsock, int i)
 {
-	if (cmpxchg(&newsock->ops, &wrapped_ops[i], orig_ops[i]) ==
-	    &wrapped_ops[i])
+	if (cmpxchg(&newsock->ops, wrapped_ops(i), orig_ops(i)) ==
+	    wrapped_ops(i))
 		module_put(THIS_MODULE);
 }
 
@@ -288,7 +290,7 @@ static int try_accept(struct dpo_listener *l, struct socket *sock,
 	l->canary_busy = canary;
 	spin_unlock(&l->lock);
 
-	err = dpo_accept_orig(orig_ops[i], sock, newsock, c,
+	err = dpo_accept_orig(orig_ops(i), sock, newsock, c,
 			      dpo_accept_flags(c) | O_NONBLOCK);
 
 	if (canary) {
@@ -406,7 +408,7 @@ static int accept_loop(struct dpo_listener *l, struct socket *sock,
 static int kern_accept(struct socket *sock, struct socket *newsock,
 		       struct dpo_accept_call *c)
 {
-	const struct proto_ops *orig = orig_ops[family_index(sock->sk)];
+	const struct proto_ops *orig = orig_ops(family_index(sock->sk));
 	int idx, err;
 
 	/* No sleep yet since the ops were loaded: RCU-tasks covers this. */
@@ -449,18 +451,6 @@ static int listener_accept(struct socket *sock, struct socket *newsock,
 }
 
 /*
- * The accept of both copies of ours: a listener's, or a registered
- * connection's that was made a listener of its own (see conn.c).
- */
-int dpo_accept(struct socket *sock, struct socket *newsock,
-	       struct dpo_accept_call *c)
-{
-	if (dpo_conn_ops(READ_ONCE(sock->ops)))
-		return dpo_conn_accept(sock, newsock, c);
-	return listener_accept(sock, newsock, c);
-}
-
-/*
  * A listener is readable only for the processes that may accept. A socket
  * that stopped listening (shut down, then connected) is left alone.
  */
@@ -473,7 +463,7 @@ static __poll_t wrapped_poll(struct file *file, struct socket *sock,
 	int idx;
 
 	idx = srcu_read_lock(&sock_srcu);
-	mask = orig_ops[family_index(sk)]->poll(file, sock, wait);
+	mask = orig_ops(family_index(sk))->poll(file, sock, wait);
 	l = listener_find(sk);
 	if (!l)
 		repair_straggler(sock);
@@ -483,13 +473,6 @@ static __poll_t wrapped_poll(struct file *file, struct socket *sock,
 		mask &= ~(EPOLLIN | EPOLLRDNORM);
 	srcu_read_unlock(&sock_srcu, idx);
 	return mask;
-}
-
-/* A ULP or an address-family change would replace our ops (R9). */
-bool dpo_sockopt_replaces_ops(int level, int optname)
-{
-	return (level == SOL_TCP && optname == TCP_ULP) ||
-	       (level == SOL_IPV6 && optname == IPV6_ADDRFORM);
 }
 
 /*
@@ -513,24 +496,20 @@ static int wrapped_setsockopt(struct socket *sock, int level, int optname,
 	srcu_read_unlock(&sock_srcu, idx);
 	if (!held)
 		return restart_syscall();
-	if (!blocked)
-		err = orig_ops[family_index(sock->sk)]->setsockopt(sock, level,
-								  optname,
-								  optval,
-								  optlen);
+	if (!blocked) {
+		const struct proto_ops *orig = orig_ops(family_index(sock->sk));
+
+		err = orig->setsockopt(sock, level, optname, optval, optlen);
+	}
 	module_put(THIS_MODULE);
 	return err;
 }
 
-static void __init build_wrapped_ops(int i, const struct proto_ops *orig)
-{
-	wrapped_ops[i] = *orig;
-	wrapped_ops[i].owner = THIS_MODULE;
-	wrapped_ops[i].accept = dpo_ops_accept;
-	wrapped_ops[i].poll = wrapped_poll;
-	wrapped_ops[i].setsockopt = wrapped_setsockopt;
-	orig_ops[i] = orig;
-}
+static const struct dpo_sock_wrappers listener_wrappers = {
+	.accept = listener_accept,
+	.poll = wrapped_poll,
+	.setsockopt = wrapped_setsockopt,
+};
 
 /*
  * Only plain TCP listeners: no ULP, no MPTCP, the kernel's own ops. Under
@@ -575,7 +554,7 @@ static int check_socket(struct socket *sock, struct netlink_ext_ack *extack)
 		return -EEXIST;
 	}
 	repair_straggler_locked(sock);	/* our ops, not ours (6.1 race) */
-	if (!orig_ops[i] || sock->ops != orig_ops[i]) {
+	if (!orig_ops(i) || sock->ops != orig_ops(i)) {
 		NL_SET_ERR_MSG(extack, "socket operations are already replaced by another module");
 		return -EOPNOTSUPP;
 	}
@@ -736,7 +715,7 @@ int dpo_listener_add(struct dpo_session *s, int fd,
 	bool sleepers;
 	int err, i;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	if (nlisteners >= DPO_LISTENERS_MAX) {
 		NL_SET_ERR_MSG(extack, "too many listeners");
 		return -ENOSPC;
@@ -783,7 +762,7 @@ int dpo_listener_add(struct dpo_session *s, int fd,
 	i = family_index(sk);
 	hash_add_rcu(listeners_by_sk, &l->hnode, (unsigned long)sk);
 	__module_get(THIS_MODULE);
-	WRITE_ONCE(sock->ops, &wrapped_ops[i]);
+	WRITE_ONCE(sock->ops, wrapped_ops(i));
 	spin_unlock(&attach_lock);
 
 	list_add_tail(&l->node, &s->listeners);
@@ -814,7 +793,7 @@ void dpo_listener_get(struct dpo_listener *l)
  * The listener's module reference goes one RCU-tasks grace period after
  * its last reference: a task may have copied our ops in do_accept() and
  * not yet taken its own reference for them, or may be about to enter a
- * wrapper; neither sleeps before it has (KERNEL.md R4). module_exit()
+ * wrapper; neither sleeps before it has (kmod/DESIGN.md L3). module_exit()
  * waits for this callback to return.
  */
 static atomic_t listeners_held;		/* detached, still referenced */
@@ -853,10 +832,10 @@ void dpo_listener_del(struct dpo_listener *l)
 	int i = family_index(sk);
 	struct wait_queue_entry *e;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	spin_lock(&attach_lock);
 	/* Only if still ours: never undo someone else's replacement. */
-	cmpxchg(&l->sock->ops, &wrapped_ops[i], orig_ops[i]);
+	cmpxchg(&l->sock->ops, wrapped_ops(i), orig_ops(i));
 	hash_del_rcu(&l->hnode);
 	spin_unlock(&attach_lock);
 	list_del(&l->node);
@@ -892,7 +871,7 @@ void dpo_listener_del(struct dpo_listener *l)
 }
 
 /*
- * For SESSION_DEL, without dpo_lock: the module can be unloaded as soon
+ * For SESSION_DEL, without dpo_objects_lock: the module can be unloaded as soon
  * as it returns. Accept calls woken by the detach leave at once; one held
  * up in a listener's socket lock by a process is not waited for beyond
  * DPO_RELEASE_WAIT_MS (unload refuses until it returns).
@@ -906,7 +885,7 @@ void dpo_listener_wait_released(void)
 }
 
 /*
- * For OWNER_SET, without dpo_lock: once this returns, no accept decided
+ * For OWNER_SET, without dpo_objects_lock: once this returns, no accept decided
  * under an earlier owner is still taking its connection. It waits for an
  * accept that waits for its listener's socket lock.
  */
@@ -916,11 +895,6 @@ void dpo_listeners_switched(void)
 	synchronize_srcu_expedited(&decide_srcu);
 }
 
-const struct proto_ops *dpo_listener_orig_ops(int ipv6)
-{
-	return orig_ops[ipv6];
-}
-
 unsigned int dpo_listener_count(void)
 {
 	return READ_ONCE(nlisteners);
@@ -928,7 +902,7 @@ unsigned int dpo_listener_count(void)
 
 struct dpo_listener *dpo_listener_find_id(u32 id)
 {
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	return xa_load(&listener_ids, id);
 }
 
@@ -961,26 +935,9 @@ void dpo_listener_addr(const struct dpo_listener *l, u16 *family,
 		dpo_copy_v6_rcv_saddr(sk, addr);
 }
 
-/*
- * inet6_stream_ops is not exported: take it from a socket of our own,
- * before any other module could have replaced it on a user's socket.
- */
 int __init dpo_listener_init(void)
 {
-	struct socket *sock;
-	int err;
-
-	build_wrapped_ops(0, &inet_stream_ops);
-	if (!IS_ENABLED(CONFIG_IPV6))
-		return 0;
-	err = sock_create_kern(&init_net, AF_INET6, SOCK_STREAM, IPPROTO_TCP,
-			       &sock);
-	if (err == -EAFNOSUPPORT)
-		return 0;		/* IPv6 disabled at boot */
-	if (err)
-		return err;
-	build_wrapped_ops(1, sock->ops);
-	sock_release(sock);
+	dpo_sockops_wrap(DPO_SOCKOPS_LISTENER, &listener_wrappers);
 	return 0;
 }
 

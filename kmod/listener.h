@@ -22,7 +22,7 @@ struct socket;
 /* A listening socket shared by a session's instances, and who may accept. */
 struct dpo_listener {
 	struct hlist_node hnode;	/* in the sock hash: attach lock, SRCU */
-	struct list_head node;		/* in session->listeners, dpo_lock */
+	struct list_head node;		/* in session->listeners, dpo_objects_lock */
 	struct dpo_session *session;	/* with a reference */
 	struct socket *sock;		/* with a file reference, till detached */
 	struct wait_queue_head *wq;	/* the socket's */
@@ -64,9 +64,6 @@ void dpo_listener_set_owner(struct dpo_listener *l, enum dpo_owner owner,
 			    u8 canary_pct);
 void dpo_listener_addr(const struct dpo_listener *l, u16 *family,
 		       u8 addr[16], u16 *port);
-
-const struct proto_ops *dpo_listener_orig_ops(int ipv6);
-bool dpo_sockopt_replaces_ops(int level, int optname);
 
 int dpo_listener_init(void);
 void dpo_listener_exit(void);

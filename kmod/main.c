@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * dpo: dynamic patch orchestration. Registers the subsystems in order and
- * unwinds them in reverse.
- */
+/* Module init and exit: registers the parts in order, unwinds in reverse. */
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <uapi/linux/dpo.h>
@@ -12,12 +9,16 @@
 #include "listener.h"
 #include "netlink.h"
 #include "session.h"
+#include "sockops.h"
 #include "version.h"
 
 static int __init dpo_init(void)
 {
 	int err;
 
+	err = dpo_sockops_init();
+	if (err)
+		return err;
 	err = dpo_listener_init();
 	if (err)
 		return err;
@@ -33,7 +34,7 @@ static int __init dpo_init(void)
 	err = dpo_nl_init();
 	if (err)
 		goto err_exit_watch;
-	pr_info("dpo: version " DPO_VERSION " loaded\n");
+	pr_info("version " DPO_VERSION " loaded\n");
 	return 0;
 
 err_exit_watch:
@@ -54,7 +55,7 @@ static void __exit dpo_exit(void)
 	dpo_session_exit();
 	dpo_conn_exit();
 	dpo_listener_exit();
-	pr_info("dpo: unloaded\n");
+	pr_info("unloaded\n");
 }
 
 module_init(dpo_init);

@@ -15,19 +15,20 @@
 #include "session.h"
 
 /* Guards every session and instance, and the lists that hold them. */
-DEFINE_MUTEX(dpo_lock);
+DEFINE_MUTEX(dpo_objects_lock);
 LIST_HEAD(dpo_sessions);
 /* Bumped on every change to the object lists, for dump consistency. */
 unsigned int dpo_generation = 1;
 
-static unsigned int nsessions;		/* listed, under dpo_lock */
+static unsigned int nsessions;		/* listed, under dpo_objects_lock */
 static atomic_t session_objects;	/* allocated, until freed */
 struct workqueue_struct *dpo_wq;
 
 /*
  * Claimed sessions, for the netlink release notifier: it runs for every
  * netlink socket closed on the host, so it only looks here, under a
- * spinlock, and leaves the fail-safe to a work item that takes dpo_lock.
+ * spinlock, and leaves the fail-safe to a work item that takes
+ * dpo_objects_lock.
  */
 static DEFINE_SPINLOCK(dpo_claim_lock);
 static LIST_HEAD(claimed_sessions);
@@ -38,7 +39,7 @@ struct dpo_session *dpo_session_find(const char *name)
 {
 	struct dpo_session *s;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	list_for_each_entry(s, &dpo_sessions, node)
 		if (!strcmp(s->name, name))
 			return s;
@@ -71,10 +72,10 @@ static void session_sample_work(struct work_struct *work)
 	struct dpo_session *s = container_of(work, struct dpo_session,
 					     sample_work);
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	if (!s->dead)
 		session_sample(s);
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 }
 
 /* The timer only queues the work: sampling sleeps (mmput, the lock). */
@@ -97,7 +98,7 @@ int dpo_session_new(const char *name, u32 interval_ms,
 {
 	struct dpo_session *s;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	if (dpo_session_find(name)) {
 		NL_SET_ERR_MSG(extack, "session already exists");
 		return -EEXIST;
@@ -134,7 +135,7 @@ int dpo_session_new(const char *name, u32 interval_ms,
 
 void dpo_session_set_interval(struct dpo_session *s, u32 interval_ms)
 {
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	WRITE_ONCE(s->interval_ms, interval_ms);
 	/* Not while its callback forwards it on another CPU. */
 	hrtimer_cancel(&s->timer);
@@ -220,7 +221,7 @@ void dpo_session_set_owner(struct dpo_session *s, enum dpo_owner owner,
 {
 	struct dpo_listener *l;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	if (owner != DPO_OWNER_CANARY)
 		canary_pct = 0;
 	list_for_each_entry(l, &s->listeners, node)
@@ -228,7 +229,7 @@ void dpo_session_set_owner(struct dpo_session *s, enum dpo_owner owner,
 	s->owner = owner;
 	s->canary_pct = canary_pct;
 	s->switch_time_ns = ktime_get_ns();
-	dpo_nl_notify_session(s, DPO_CMD_OWNER_SET);
+	dpo_nl_notify_session(s, DPO_CMD_OWNER_SET_NTF);
 	if (s->drain && owner_admits(owner, s->drain->role))
 		dpo_drain_cancel(s);
 }
@@ -245,7 +246,7 @@ void dpo_session_instance_gone(struct dpo_session *s, enum dpo_role role)
 	enum dpo_owner mine = role == DPO_ROLE_ORIGINAL ? DPO_OWNER_ORIGINAL :
 							  DPO_OWNER_PATCHED;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	if (s->owner != mine && s->owner != DPO_OWNER_CANARY)
 		return;
 	if (s->nrole[role] || !s->nrole[other])
@@ -259,7 +260,7 @@ int dpo_session_claim(struct dpo_session *s, u32 portid, u8 failsafe_owner,
 {
 	int err = 0;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	spin_lock(&dpo_claim_lock);
 	if (s->controller_portid && s->controller_portid != portid) {
 		NL_SET_ERR_MSG(extack, "session is claimed by another controller");
@@ -309,7 +310,7 @@ static void failsafe_work_fn(struct work_struct *work)
 	struct dpo_session *s;
 	bool lost;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	list_for_each_entry(s, &dpo_sessions, node) {
 		spin_lock(&dpo_claim_lock);
 		lost = s->controller_lost;
@@ -321,7 +322,7 @@ static void failsafe_work_fn(struct work_struct *work)
 		if (s->owner != s->failsafe_owner)
 			dpo_session_set_owner(s, s->failsafe_owner, 0);
 	}
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 }
 
 void dpo_session_del(struct dpo_session *s)
@@ -329,7 +330,7 @@ void dpo_session_del(struct dpo_session *s)
 	struct dpo_instance *inst, *tmp;
 	struct dpo_listener *l, *ltmp;
 
-	lockdep_assert_held(&dpo_lock);
+	lockdep_assert_held(&dpo_objects_lock);
 	spin_lock(&dpo_claim_lock);
 	list_del_init(&s->claim_node);
 	s->controller_portid = 0;
@@ -365,10 +366,10 @@ void dpo_session_exit(void)
 {
 	struct dpo_session *s, *tmp;
 
-	mutex_lock(&dpo_lock);
+	mutex_lock(&dpo_objects_lock);
 	list_for_each_entry_safe(s, tmp, &dpo_sessions, node)
 		dpo_session_del(s);
-	mutex_unlock(&dpo_lock);
+	mutex_unlock(&dpo_objects_lock);
 	/* Let every RCU callback queue its free work, then run them all. */
 	rcu_barrier();
 	destroy_workqueue(dpo_wq);

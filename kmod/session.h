@@ -16,11 +16,11 @@
 
 /*
  * A named group of instances, sampled together by one timer. Sessions and
- * instances are changed only under dpo_lock; the exit probe finds instances
- * under RCU. dpo_lock is never held across a wait that a process can hold
- * up (a socket lock, a section a user call runs in): such waits happen
- * after it is dropped, on objects held by reference. A session lives until
- * its last reference (the list's, each listener's) is put.
+ * instances are changed only under dpo_objects_lock; the exit probe finds
+ * instances under RCU. dpo_objects_lock is never held across a wait that a
+ * process can hold up (a socket lock, a section a user call runs in): such
+ * waits happen after it is dropped, on objects held by reference. A session
+ * lives until its last reference (the list's, each listener's) is put.
  */
 struct net;
 struct pid_namespace;
@@ -55,7 +55,7 @@ struct dpo_session {
 	struct rcu_work free_work;
 };
 
-extern struct mutex dpo_lock;
+extern struct mutex dpo_objects_lock;
 extern struct list_head dpo_sessions;
 extern unsigned int dpo_generation;
 extern struct workqueue_struct *dpo_wq;

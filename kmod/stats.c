@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * One sample of a thread group's counters, dead threads included.
+ *
  * Per-process counters, read the way thread_group_cputime() reads them: the
  * totals of exited threads in signal_struct plus every thread still on the
  * thread list, under the stats_lock seqlock that __exit_signal() takes when
@@ -95,7 +97,7 @@ int dpo_stats_read(struct pid *pid, bool allow_dead, struct dpo_stats *st)
 		long pages = dpo_mm_rss_pages(mm) + rss_cached;
 
 		st->rss_bytes = (u64)max(pages, 0L) << PAGE_SHIFT;
-		/* Not the last put here: exit_mmap() would run under dpo_lock. */
+		/* Not the last put here: exit_mmap() would run under dpo_objects_lock. */
 		mmput_async(mm);
 	}
 	st->timestamp_ns = ktime_get_ns();

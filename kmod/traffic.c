@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-instance traffic: connections, requests, bytes and request latency,
- * counted by the connection wrappers and turned into rates, a log2
+ * Per-instance traffic: connections, requests, bytes and request latency.
+ *
+ * Counted by the connection wrappers and turned into rates, a log2
  * latency histogram and its percentiles once per sample.
  */
-#include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "lat_hist.h"
 #include "traffic.h"
 
 struct dpo_traffic *dpo_traffic_new(void)
@@ -34,19 +35,13 @@ void dpo_traffic_put(struct dpo_traffic *t)
 	}
 }
 
-/* Bucket B holds [2^B, 2^(B+1)) microseconds; bucket 0 also holds 0..1. */
-static unsigned int latency_bucket(u64 us)
-{
-	return us < 2 ? 0 : min_t(unsigned int, ilog2(us), DPO_LAT_BUCKETS - 1);
-}
-
 void dpo_traffic_request_done(struct dpo_traffic *t, u64 latency_ns)
 {
 	u64 us = div_u64(latency_ns, NSEC_PER_USEC);
 
 	this_cpu_add(t->pcpu->requests, 1);
 	this_cpu_add(t->pcpu->lat_sum_us, us);
-	this_cpu_add(t->pcpu->lat_hist[latency_bucket(us)], 1);
+	this_cpu_add(t->pcpu->lat_hist[dpo_lat_bucket(us)], 1);
 }
 
 /* Readers may see a CPU's counters a few updates apart: fine for stats. */
@@ -72,30 +67,6 @@ void dpo_traffic_sum(struct dpo_traffic *t, struct dpo_traffic_counters *sum)
 static u64 per_second(u64 delta, u64 dt_ns)
 {
 	return dt_ns ? mul_u64_u64_div_u64(delta, NSEC_PER_SEC, dt_ns) : 0;
-}
-
-/*
- * The latency under which a fraction @pct of @n requests fall: the bucket
- * holding that rank, interpolated linearly by rank inside it.
- */
-static u64 percentile_us(const u64 *hist, u64 n, unsigned int pct)
-{
-	u64 rank = div_u64(n * pct + 99, 100), below = 0, lo, width;
-	unsigned int b;
-
-	for (b = 0; b < DPO_LAT_BUCKETS; b++) {
-		if (below + hist[b] >= rank)
-			break;
-		below += hist[b];
-	}
-	if (b == DPO_LAT_BUCKETS)
-		b = DPO_LAT_BUCKETS - 1;
-	lo = b ? 1ULL << b : 0;
-	width = b ? 1ULL << b : 2;
-	if (!hist[b])
-		return lo;
-	/* The middle of the rank's share: strictly inside the bucket. */
-	return lo + div64_u64(width * (2 * (rank - below) - 1), 2 * hist[b]);
 }
 
 /* Counters are monotonic, but a sum may race an update: clamp at zero. */
@@ -137,8 +108,8 @@ void dpo_traffic_sample(const struct dpo_traffic_counters *prev,
 	out->interval_requests = n;
 	if (!n)
 		return;
-	out->lat_p50_us = percentile_us(out->lat_hist, n, 50);
-	out->lat_p99_us = percentile_us(out->lat_hist, n, 99);
+	out->lat_p50_us = dpo_lat_percentile_us(out->lat_hist, n, 50);
+	out->lat_p99_us = dpo_lat_percentile_us(out->lat_hist, n, 99);
 	out->lat_mean_us = div64_u64(delta(now->lat_sum_us, prev->lat_sum_us),
 				     n);
 }

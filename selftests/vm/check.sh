@@ -3,7 +3,8 @@
 #
 # The whole test run behind `make check`:
 #   check.sh --build DIR --kvers "KVER..."
-# 1. the host unit tests of dpoctl (make -C uctl O=DIR/uctl test),
+# 1. the host unit tests of dpoctl (make -C uctl O=DIR/uctl test) and of
+#    the module's pure functions (make -C kmod/tests run),
 # 2. whether the files generated from the protocol spec are current
 #    (make regen-check),
 # 3. for each kernel: build dpo.ko (DIR/kmod/KVER/kmod/dpo.ko, the top-level
@@ -72,6 +73,14 @@ make -C "$repo/uctl" O="$build/uctl" test 2>&1 | tee "$tmp/unit.log"
 rc=${PIPESTATUS[0]}
 count "$tmp/unit.log"
 [ "$rc" = 0 ] || fail "unit: make test failed (status $rc)"
+
+echo "# unit tests: make -C kmod/tests O=$build/kmod-unit run"
+make -C "$repo/kmod/tests" O="$build/kmod-unit" \
+	KSFT_INC="$build/linux-src/tools/testing/selftests" run 2>&1 |
+	tee "$tmp/kunit.log"
+rc=${PIPESTATUS[0]}
+count "$tmp/kunit.log"
+[ "$rc" = 0 ] || fail "kmod unit: make run failed (status $rc)"
 
 echo "# generated files: make regen-check"
 if make -s -C "$repo" ${build_var[@]+"${build_var[@]}"} regen-check 2>&1; then
