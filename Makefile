@@ -149,10 +149,10 @@ vm-bins: ksft-src ynl-src
 
 lint: deps
 	@$(MAKE) --no-print-directory lint-run
-# CONST_STRUCT is ignored for two lines: the proto_ops copies of
-# kmod/listener.c and kmod/conn.c are written once at init (from ops that
-# are not exported) and are __ro_after_init, which checkpatch cannot tell
-# from a forgotten const.
+# CONST_STRUCT is ignored for two lines: the two proto_ops copies of
+# kmod/sockops.c (listeners, connections) are written once at init (from
+# ops that are not exported) and are __ro_after_init, which checkpatch
+# cannot tell from a forgotten const.
 lint-run: ksft-src
 	$(CHECKPATCH) --strict --no-tree --terse --show-types \
 		--ignore CONST_STRUCT -f \
