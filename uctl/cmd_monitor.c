@@ -15,7 +15,7 @@
 
 struct monitor {
 	int family;
-	struct dpo_tracker tracker;
+	struct dpoctl_tracker tracker;
 	uint32_t count;		/* stop after that many, 0: never */
 	uint32_t seen;
 	bool done;
@@ -48,23 +48,23 @@ static void on_signal(int sig)
 /* Samples carry their CLOCK_MONOTONIC time; events get the local one. */
 static void print_head(uint64_t time_ns, int cmd)
 {
-	pr_double(NULL, "TIME", 12, 3, (double)time_ns / 1e9);
-	pr_u64("time_ns", NULL, 0, time_ns);
-	pr_str("event", NULL, 15, event_names[cmd]);
+	dpoctl_pr_double(NULL, "TIME", 12, 3, (double)time_ns / 1e9);
+	dpoctl_pr_u64("time_ns", NULL, 0, time_ns);
+	dpoctl_pr_str("event", NULL, 15, event_names[cmd]);
 }
 
 /* A traffic value of the sample, "-" when it had none. */
-static void traffic(const struct dpo_stats *s, int attr, const char *title,
+static void traffic(const struct dpoctl_stats *s, int attr, const char *title,
 		    int width, int prec, double v)
 {
-	if (DPO_STAT_HAS(s, attr))
-		pr_double(NULL, title, width, prec, v);
+	if (DPOCTL_STAT_HAS(s, attr))
+		dpoctl_pr_double(NULL, title, width, prec, v);
 	else
-		pr_null(NULL, title, width);
+		dpoctl_pr_null(NULL, title, width);
 }
 
 /* Text only: the module's own rates and latencies (JSON: in "stats"). */
-static void print_traffic(const struct dpo_stats *s)
+static void print_traffic(const struct dpoctl_stats *s)
 {
 	traffic(s, DPO_STATS_A_CONNS_ACTIVE, "ACTIVE", 6, 0,
 		(double)s->conns_active);
@@ -82,161 +82,161 @@ static void print_traffic(const struct dpo_stats *s)
 		(double)s->lat_mean_us);
 }
 
-static void print_rates(const struct dpo_instance *in,
-			const struct dpo_rates *r)
+static void print_rates(const struct dpoctl_instance *in,
+			const struct dpoctl_rates *r)
 {
-	pr_nest_begin("rates");
+	dpoctl_pr_nest_begin("rates");
 	if (r) {
-		pr_double("cpu_pct", "CPU%", 6, 1, r->cpu_pct);
-		pr_double("run_delay_ms_per_s", "RUNQ_MS/S", 9, 2,
+		dpoctl_pr_double("cpu_pct", "CPU%", 6, 1, r->cpu_pct);
+		dpoctl_pr_double("run_delay_ms_per_s", "RUNQ_MS/S", 9, 2,
 			  r->run_delay_ms_per_s);
-		pr_double("csw_per_s", "CSW/S", 8, 0, r->csw_per_s);
-		pr_double("flt_per_s", "FLT/S", 8, 0, r->flt_per_s);
+		dpoctl_pr_double("csw_per_s", "CSW/S", 8, 0, r->csw_per_s);
+		dpoctl_pr_double("flt_per_s", "FLT/S", 8, 0, r->flt_per_s);
 	} else {
-		pr_null("cpu_pct", "CPU%", 6);
-		pr_null("run_delay_ms_per_s", "RUNQ_MS/S", 9);
-		pr_null("csw_per_s", "CSW/S", 8);
-		pr_null("flt_per_s", "FLT/S", 8);
+		dpoctl_pr_null("cpu_pct", "CPU%", 6);
+		dpoctl_pr_null("run_delay_ms_per_s", "RUNQ_MS/S", 9);
+		dpoctl_pr_null("csw_per_s", "CSW/S", 8);
+		dpoctl_pr_null("flt_per_s", "FLT/S", 8);
 	}
-	pr_nest_end();
+	dpoctl_pr_nest_end();
 	/* raw values are in "stats" for JSON */
-	pr_double(NULL, "RSS_MIB", 8, 1, (double)in->stats.rss_bytes / 1048576);
-	pr_u64(NULL, "THR", 4, in->stats.threads);
+	dpoctl_pr_double(NULL, "RSS_MIB", 8, 1, (double)in->stats.rss_bytes / 1048576);
+	dpoctl_pr_u64(NULL, "THR", 4, in->stats.threads);
 	print_traffic(&in->stats);
 }
 
-static void print_instance(int cmd, const struct dpo_instance *in,
-			   const struct dpo_rates *r)
+static void print_instance(int cmd, const struct dpoctl_instance *in,
+			   const struct dpoctl_rates *r)
 {
 	char status[64];
 
-	pr_row_begin();
+	dpoctl_pr_row_begin();
 	print_head(cmd == DPO_CMD_SAMPLE_NTF ? in->stats.timestamp_ns :
-		   dpo_now_ns(), cmd);
-	pr_str("session", NULL, 12, in->session);
-	pr_u64("pid", NULL, 7, in->pid);
-	pr_str("role", NULL, 8, dpo_role_name(in->role));
-	pr_u64("start_time_ns", NULL, 0, in->start_time_ns);
+		   dpoctl_now_ns(), cmd);
+	dpoctl_pr_str("session", NULL, 12, in->session);
+	dpoctl_pr_u64("pid", NULL, 7, in->pid);
+	dpoctl_pr_str("role", NULL, 8, dpoctl_role_name(in->role));
+	dpoctl_pr_u64("start_time_ns", NULL, 0, in->start_time_ns);
 	if (cmd == DPO_CMD_SAMPLE_NTF)
 		print_rates(in, r);
 	if (in->has_exit_code) {
-		dpo_exit_str(status, sizeof(status), in->exit_code);
-		pr_str("status", "", 1, status);
-		pr_u64("exit_code", NULL, 0, in->exit_code);
+		dpoctl_exit_str(status, sizeof(status), in->exit_code);
+		dpoctl_pr_str("status", "", 1, status);
+		dpoctl_pr_u64("exit_code", NULL, 0, in->exit_code);
 	}
-	dpo_print_stats(in, false);
-	pr_row_end();
+	dpoctl_print_stats(in, false);
+	dpoctl_pr_row_end();
 }
 
 /* The columns of events that concern no process. */
 static void print_no_process(void)
 {
-	pr_null(NULL, "PID", 7);
-	pr_str(NULL, "ROLE", 8, "-");
+	dpoctl_pr_null(NULL, "PID", 7);
+	dpoctl_pr_str(NULL, "ROLE", 8, "-");
 }
 
-static void print_session(int cmd, const struct dpo_session *s)
+static void print_session(int cmd, const struct dpoctl_session *s)
 {
 	char detail[32], owner[16];
 
-	pr_row_begin();
+	dpoctl_pr_row_begin();
 	/* a switch is shown at the moment it took effect */
 	print_head(cmd == DPO_CMD_OWNER_SET && s->switch_time_ns ?
-		   s->switch_time_ns : dpo_now_ns(), cmd);
-	pr_str("session", NULL, 12, s->name);
+		   s->switch_time_ns : dpoctl_now_ns(), cmd);
+	dpoctl_pr_str("session", NULL, 12, s->name);
 	print_no_process();
 	if (cmd == DPO_CMD_SESSION_NEW) {
 		snprintf(detail, sizeof(detail), "interval %ums",
 			 s->interval_ms);
-		pr_str(NULL, "", 1, detail);
+		dpoctl_pr_str(NULL, "", 1, detail);
 	} else if (cmd == DPO_CMD_OWNER_SET ||
 		   cmd == DPO_CMD_CONTROLLER_LOST_NTF) {
 		/* lost: the owner then; the fail-safe's owner_set follows */
 		snprintf(detail, sizeof(detail), "owner %s",
-			 dpo_session_owner_str(owner, sizeof(owner), s));
-		pr_str(NULL, "", 1, detail);
+			 dpoctl_session_owner_str(owner, sizeof(owner), s));
+		dpoctl_pr_str(NULL, "", 1, detail);
 	}
-	pr_u64("interval_ms", NULL, 0, s->interval_ms);
-	pr_u64("instances", NULL, 0, s->instances);
-	pr_str("owner", NULL, 0, dpo_owner_name(s->owner));
-	pr_u64("canary_pct", NULL, 0, s->canary_pct);
-	pr_u64("switch_time_ns", NULL, 0, s->switch_time_ns);
-	pr_row_end();
+	dpoctl_pr_u64("interval_ms", NULL, 0, s->interval_ms);
+	dpoctl_pr_u64("instances", NULL, 0, s->instances);
+	dpoctl_pr_str("owner", NULL, 0, dpoctl_owner_name(s->owner));
+	dpoctl_pr_u64("canary_pct", NULL, 0, s->canary_pct);
+	dpoctl_pr_u64("switch_time_ns", NULL, 0, s->switch_time_ns);
+	dpoctl_pr_row_end();
 }
 
-static void print_listener(int cmd, const struct dpo_listener *l)
+static void print_listener(int cmd, const struct dpoctl_listener *l)
 {
 	char addr[64], detail[96];
 
-	pr_row_begin();
-	print_head(dpo_now_ns(), cmd);
-	pr_str("session", NULL, 12, l->session);
+	dpoctl_pr_row_begin();
+	print_head(dpoctl_now_ns(), cmd);
+	dpoctl_pr_str("session", NULL, 12, l->session);
 	print_no_process();
-	dpo_addr_port_str(addr, sizeof(addr), l->family, l->addr, l->port);
+	dpoctl_addr_port_str(addr, sizeof(addr), l->family, l->addr, l->port);
 	snprintf(detail, sizeof(detail), "listener %u %s", l->id, addr);
-	pr_str(NULL, "", 1, detail);
-	pr_u64("id", NULL, 0, l->id);
-	pr_str("family", NULL, 0, dpo_family_name(l->family));
-	dpo_addr_str(addr, sizeof(addr), l->family, l->addr);
-	pr_str("address", NULL, 0, addr);
-	pr_u64("port", NULL, 0, l->port);
-	pr_u64("accepted_original", NULL, 0, l->accepted_original);
-	pr_u64("accepted_patched", NULL, 0, l->accepted_patched);
-	pr_u64("accepted_other", NULL, 0, l->accepted_other);
-	pr_row_end();
+	dpoctl_pr_str(NULL, "", 1, detail);
+	dpoctl_pr_u64("id", NULL, 0, l->id);
+	dpoctl_pr_str("family", NULL, 0, dpoctl_family_name(l->family));
+	dpoctl_addr_str(addr, sizeof(addr), l->family, l->addr);
+	dpoctl_pr_str("address", NULL, 0, addr);
+	dpoctl_pr_u64("port", NULL, 0, l->port);
+	dpoctl_pr_u64("accepted_original", NULL, 0, l->accepted_original);
+	dpoctl_pr_u64("accepted_patched", NULL, 0, l->accepted_patched);
+	dpoctl_pr_u64("accepted_other", NULL, 0, l->accepted_other);
+	dpoctl_pr_row_end();
 }
 
-static void print_drain(int cmd, const struct dpo_drain *d)
+static void print_drain(int cmd, const struct dpoctl_drain *d)
 {
 	char detail[160], elapsed[32];
 
-	pr_row_begin();
-	print_head(dpo_now_ns(), cmd);
-	pr_str("session", NULL, 12, d->session);
-	pr_null(NULL, "PID", 7);
-	pr_str("role", NULL, 8, dpo_role_name(d->role));
-	dpo_duration_str(elapsed, sizeof(elapsed), d->elapsed_ns);
+	dpoctl_pr_row_begin();
+	print_head(dpoctl_now_ns(), cmd);
+	dpoctl_pr_str("session", NULL, 12, d->session);
+	dpoctl_pr_null(NULL, "PID", 7);
+	dpoctl_pr_str("role", NULL, 8, dpoctl_role_name(d->role));
+	dpoctl_duration_str(elapsed, sizeof(elapsed), d->elapsed_ns);
 	snprintf(detail, sizeof(detail),
 		 "remaining %u closed_idle %u closed_busy %u reset %u gone %u "
 		 "after %s%s", d->remaining, d->closed_idle, d->closed_busy,
 		 d->reset, d->gone, elapsed,
 		 d->cancelled ? " (cancelled)" : "");
-	pr_str(NULL, "", 1, detail);
-	pr_u64("deadline_ms", NULL, 0, d->deadline_ms);
-	pr_u64("remaining", NULL, 0, d->remaining);
-	pr_u64("closed_idle", NULL, 0, d->closed_idle);
-	pr_u64("closed_busy", NULL, 0, d->closed_busy);
-	pr_u64("reset", NULL, 0, d->reset);
-	pr_u64("gone", NULL, 0, d->gone);
-	pr_u64("elapsed_ns", NULL, 0, d->elapsed_ns);
-	pr_u64("cancelled", NULL, 0, d->cancelled);
-	pr_row_end();
+	dpoctl_pr_str(NULL, "", 1, detail);
+	dpoctl_pr_u64("deadline_ms", NULL, 0, d->deadline_ms);
+	dpoctl_pr_u64("remaining", NULL, 0, d->remaining);
+	dpoctl_pr_u64("closed_idle", NULL, 0, d->closed_idle);
+	dpoctl_pr_u64("closed_busy", NULL, 0, d->closed_busy);
+	dpoctl_pr_u64("reset", NULL, 0, d->reset);
+	dpoctl_pr_u64("gone", NULL, 0, d->gone);
+	dpoctl_pr_u64("elapsed_ns", NULL, 0, d->elapsed_ns);
+	dpoctl_pr_u64("cancelled", NULL, 0, d->cancelled);
+	dpoctl_pr_row_end();
 }
 
 static int on_notification(struct nlmsghdr *nlh, void *arg)
 {
 	struct monitor *m = arg;
-	struct dpo_listener l;
-	struct dpo_instance in;
-	struct dpo_drain d;
-	struct dpo_session s;
-	struct dpo_rates r;
+	struct dpoctl_listener l;
+	struct dpoctl_instance in;
+	struct dpoctl_drain d;
+	struct dpoctl_session s;
+	struct dpoctl_rates r;
 	int cmd, ret = 0;
 
 	if (nlh->nlmsg_type != m->family)
 		return 0;
-	cmd = dpo_msg_cmd(nlh);
+	cmd = dpoctl_msg_cmd(nlh);
 	switch (cmd) {
 	case DPO_CMD_SAMPLE_NTF:
 	case DPO_CMD_INSTANCE_EXIT_NTF:
 	case DPO_CMD_INSTANCE_ADD:
 	case DPO_CMD_INSTANCE_DEL:
-		if (dpo_msg_instance(nlh, &in))
+		if (dpoctl_msg_instance(nlh, &in))
 			goto bad;
 		if (cmd == DPO_CMD_SAMPLE_NTF)
-			ret = dpo_tracker_update(&m->tracker, &in, &r);
+			ret = dpoctl_tracker_update(&m->tracker, &in, &r);
 		else if (cmd != DPO_CMD_INSTANCE_ADD)
-			dpo_tracker_forget(&m->tracker, &in);
+			dpoctl_tracker_forget(&m->tracker, &in);
 		if (ret < 0) {
 			m->err = -ret;
 			m->done = true;
@@ -248,19 +248,19 @@ static int on_notification(struct nlmsghdr *nlh, void *arg)
 	case DPO_CMD_SESSION_DEL:
 	case DPO_CMD_OWNER_SET:
 	case DPO_CMD_CONTROLLER_LOST_NTF:
-		if (dpo_msg_session(nlh, &s))
+		if (dpoctl_msg_session(nlh, &s))
 			goto bad;
 		print_session(cmd, &s);
 		break;
 	case DPO_CMD_LISTENER_ADD:
 	case DPO_CMD_LISTENER_DEL:
-		if (dpo_msg_listener(nlh, &l))
+		if (dpoctl_msg_listener(nlh, &l))
 			goto bad;
 		print_listener(cmd, &l);
 		break;
 	case DPO_CMD_DRAIN_PROGRESS_NTF:
 	case DPO_CMD_DRAIN_DONE_NTF:
-		if (dpo_msg_drain(nlh, &d))
+		if (dpoctl_msg_drain(nlh, &d))
 			goto bad;
 		print_drain(cmd, &d);
 		break;
@@ -274,12 +274,12 @@ static int on_notification(struct nlmsghdr *nlh, void *arg)
 	}
 	return 0;
 bad:
-	dpo_err("monitor: malformed notification ignored");
+	dpoctl_err("monitor: malformed notification ignored");
 	return 0;
 }
 
 /* For the unit tests: the row dpoctl monitor prints for one message. */
-void dpo_monitor_print(struct nlmsghdr *nlh, int family)
+void dpoctl_monitor_print(struct nlmsghdr *nlh, int family)
 {
 	struct monitor m = { .family = family };
 
@@ -287,17 +287,17 @@ void dpo_monitor_print(struct nlmsghdr *nlh, int family)
 }
 
 /* The text header comes from a sample row, the widest kind. */
-void dpo_monitor_print_header(void)
+void dpoctl_monitor_print_header(void)
 {
-	struct dpo_instance in = { .has_stats = true };
-	struct dpo_rates r = { 0 };
+	struct dpoctl_instance in = { .has_stats = true };
+	struct dpoctl_rates r = { 0 };
 
-	if (pr_header_only())
+	if (dpoctl_pr_header_only())
 		print_instance(DPO_CMD_SAMPLE_NTF, &in, &r);
 	fflush(stdout);
 }
 
-static int parse_args(struct dpo_ctx *ctx, int argc, char **argv,
+static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		      struct monitor *m, const char *const **groups, int *n)
 {
 	static const char *const all[] = { DPO_MCGRP_SAMPLES, DPO_MCGRP_EVENTS };
@@ -317,37 +317,37 @@ static int parse_args(struct dpo_ctx *ctx, int argc, char **argv,
 	}
 	if (i < argc && !strcmp(argv[i], "count")) {
 		if (i + 1 == argc)
-			return dpo_usage(ctx, "missing N after count");
-		if (dpo_parse_u32(argv[i + 1], 1, UINT32_MAX, &m->count))
-			return dpo_usage(ctx, "bad count \"%s\" (1 or more)",
+			return dpoctl_usage(ctx, "missing N after count");
+		if (dpoctl_parse_u32(argv[i + 1], 1, UINT32_MAX, &m->count))
+			return dpoctl_usage(ctx, "bad count \"%s\" (1 or more)",
 					 argv[i + 1]);
 		i += 2;
 	}
 	if (i < argc)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[i]);
+		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[i]);
 	return 0;
 }
 
-int dpo_cmd_monitor(struct dpo_ctx *ctx, int argc, char **argv)
+int dpoctl_cmd_monitor(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct monitor m = { .count = 0 };
 	const char *const *groups;
 	sigset_t block, old, wait_mask;
 	struct pollfd pfd;
-	struct dpo_nl nl;
-	int n, ret, rc = DPO_EXIT_OK;
+	struct dpoctl_nl nl;
+	int n, ret, rc = DPOCTL_EXIT_OK;
 
 	if (parse_args(ctx, argc, argv, &m, &groups, &n))
-		return DPO_EXIT_USAGE;
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	if (dpo_nl_join(&nl, groups, n)) {
-		dpo_nl_close(&nl);
-		return DPO_EXIT_ERR;
+		return DPOCTL_EXIT_USAGE;
+	if (dpoctl_nl_open(&nl, ctx->what))
+		return DPOCTL_EXIT_ERR;
+	if (dpoctl_nl_join(&nl, groups, n)) {
+		dpoctl_nl_close(&nl);
+		return DPOCTL_EXIT_ERR;
 	}
 	m.family = nl.family;
-	dpo_nl_listen(&nl, on_notification, &m);
+	dpoctl_nl_listen(&nl, on_notification, &m);
 
 	/*
 	 * SIGINT and SIGTERM are only let in while waiting in ppoll(), so
@@ -363,32 +363,32 @@ int dpo_cmd_monitor(struct dpo_ctx *ctx, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	pr_begin(PR_TABLE, false);
-	dpo_monitor_print_header();
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	dpoctl_monitor_print_header();
 	while (!stop && !m.done) {
-		pfd = (struct pollfd){ .fd = dpo_nl_fd(&nl), .events = POLLIN };
+		pfd = (struct pollfd){ .fd = dpoctl_nl_fd(&nl), .events = POLLIN };
 		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
-			dpo_err("monitor: %s", strerror(errno));
-			rc = DPO_EXIT_ERR;
+			dpoctl_err("monitor: %s", strerror(errno));
+			rc = DPOCTL_EXIT_ERR;
 			break;
 		}
-		ret = dpo_nl_receive(&nl);
+		ret = dpoctl_nl_receive(&nl);
 		if (ret == -ENOBUFS) {
 			/* rates stay right: counters are cumulative */
-			dpo_err("monitor: notifications lost (receive queue full)");
+			dpoctl_err("monitor: notifications lost (receive queue full)");
 		} else if (ret < 0) {
-			rc = DPO_EXIT_ERR;
+			rc = DPOCTL_EXIT_ERR;
 			break;
 		}
 	}
 	if (m.err) {
-		dpo_err("monitor: %s", strerror(m.err));
-		rc = DPO_EXIT_ERR;
+		dpoctl_err("monitor: %s", strerror(m.err));
+		rc = DPOCTL_EXIT_ERR;
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	dpo_tracker_free(&m.tracker);
-	dpo_nl_close(&nl);
+	dpoctl_tracker_free(&m.tracker);
+	dpoctl_nl_close(&nl);
 	return rc;
 }

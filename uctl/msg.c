@@ -9,9 +9,9 @@
 #include "msg.h"
 #include "parse.h"
 
-_Static_assert(DPO_STATS_A_MAX < 64, "struct dpo_stats.present is 64 bits");
+_Static_assert(DPO_STATS_A_MAX < 64, "struct dpoctl_stats.present is 64 bits");
 
-static const struct nla_policy dpo_policy[DPO_A_MAX + 1] = {
+static const struct nla_policy dpoctl_policy[DPO_A_MAX + 1] = {
 	[DPO_A_VERSION]		= { .type = NLA_STRING },
 	[DPO_A_SESSIONS]	= { .type = NLA_U32 },
 	[DPO_A_INSTANCES]	= { .type = NLA_U32 },
@@ -88,7 +88,7 @@ static const struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
 
 static int parse(struct nlmsghdr *nlh, struct nlattr **tb)
 {
-	if (genlmsg_parse(nlh, 0, tb, DPO_A_MAX, dpo_policy) < 0)
+	if (genlmsg_parse(nlh, 0, tb, DPO_A_MAX, dpoctl_policy) < 0)
 		return -EPROTO;
 	return 0;
 }
@@ -109,14 +109,14 @@ static uint64_t get_u64(const struct nlattr *nla)
 	return nla ? nla_get_u64(nla) : 0;
 }
 
-int dpo_msg_cmd(struct nlmsghdr *nlh)
+int dpoctl_msg_cmd(struct nlmsghdr *nlh)
 {
 	if (!genlmsg_valid_hdr(nlh, 0))
 		return -EPROTO;
 	return genlmsg_hdr(nlh)->cmd;
 }
 
-int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st)
+int dpoctl_msg_status(struct nlmsghdr *nlh, struct dpoctl_status *st)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -133,7 +133,7 @@ int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st)
 	return 0;
 }
 
-int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s)
+int dpoctl_msg_session(struct nlmsghdr *nlh, struct dpoctl_session *s)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -151,14 +151,14 @@ int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s)
 	return 0;
 }
 
-const char *dpo_session_owner_str(char *buf, size_t len,
-				  const struct dpo_session *s)
+const char *dpoctl_session_owner_str(char *buf, size_t len,
+				  const struct dpoctl_session *s)
 {
 	if (s->owner == DPO_OWNER_CANARY && s->canary_pct)
-		snprintf(buf, len, "%s:%u", dpo_owner_name(s->owner),
+		snprintf(buf, len, "%s:%u", dpoctl_owner_name(s->owner),
 			 s->canary_pct);
 	else
-		snprintf(buf, len, "%s", dpo_owner_name(s->owner));
+		snprintf(buf, len, "%s", dpoctl_owner_name(s->owner));
 	return buf;
 }
 
@@ -178,7 +178,7 @@ static int get_addr(uint8_t dst[16], const struct nlattr *nla,
 	return 0;
 }
 
-int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l)
+int dpoctl_msg_listener(struct nlmsghdr *nlh, struct dpoctl_listener *l)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -199,7 +199,7 @@ int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l)
 	return 0;
 }
 
-int dpo_msg_conn(struct nlmsghdr *nlh, struct dpo_conn *c)
+int dpoctl_msg_conn(struct nlmsghdr *nlh, struct dpoctl_conn *c)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -229,7 +229,7 @@ int dpo_msg_conn(struct nlmsghdr *nlh, struct dpo_conn *c)
 	return 0;
 }
 
-int dpo_msg_drain(struct nlmsghdr *nlh, struct dpo_drain *d)
+int dpoctl_msg_drain(struct nlmsghdr *nlh, struct dpoctl_drain *d)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -272,7 +272,7 @@ static int parse_lat_hist(struct nlattr *nest, uint64_t *hist)
 }
 
 /* The u64 traffic attributes and where they go. */
-static uint64_t *traffic_field(struct dpo_stats *s, int attr)
+static uint64_t *traffic_field(struct dpoctl_stats *s, int attr)
 {
 	switch (attr) {
 	case DPO_STATS_A_CONNS_ACCEPTED:	return &s->conns_accepted;
@@ -291,7 +291,7 @@ static uint64_t *traffic_field(struct dpo_stats *s, int attr)
 	return NULL;
 }
 
-static int parse_stats(struct nlattr *nest, struct dpo_stats *s)
+static int parse_stats(struct nlattr *nest, struct dpoctl_stats *s)
 {
 	struct nlattr *tb[DPO_STATS_A_MAX + 1];
 	uint64_t *field;
@@ -312,7 +312,7 @@ static int parse_stats(struct nlattr *nest, struct dpo_stats *s)
 	for (i = 1; i <= DPO_STATS_A_MAX; i++) {
 		if (!tb[i])
 			continue;
-		s->present |= DPO_STAT_BIT(i);
+		s->present |= DPOCTL_STAT_BIT(i);
 		field = traffic_field(s, i);
 		if (field)
 			*field = nla_get_u64(tb[i]);
@@ -323,7 +323,7 @@ static int parse_stats(struct nlattr *nest, struct dpo_stats *s)
 	return 0;
 }
 
-int dpo_msg_instance(struct nlmsghdr *nlh, struct dpo_instance *in)
+int dpoctl_msg_instance(struct nlmsghdr *nlh, struct dpoctl_instance *in)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -348,7 +348,7 @@ int dpo_msg_instance(struct nlmsghdr *nlh, struct dpo_instance *in)
 }
 
 /* CTRL_CMD_GETFAMILY reply of the genetlink controller */
-int dpo_msg_family(struct nlmsghdr *nlh, struct dpo_family *f)
+int dpoctl_msg_family(struct nlmsghdr *nlh, struct dpoctl_family *f)
 {
 	struct nlattr *tb[CTRL_ATTR_MAX + 1];
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef DPO_MSG_H
-#define DPO_MSG_H
+#ifndef DPOCTL_MSG_H
+#define DPOCTL_MSG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
  * checks the message against our own policy, ignores attributes it does
  * not know (newer modules) and returns 0 or -EPROTO (malformed).
  */
-struct dpo_status {
+struct dpoctl_status {
 	char version[64];
 	uint32_t sessions;
 	uint32_t instances;
@@ -23,7 +23,7 @@ struct dpo_status {
 	uint32_t listeners;
 };
 
-struct dpo_session {
+struct dpoctl_session {
 	char name[DPO_SESSION_NAME_MAX];
 	uint32_t interval_ms;
 	uint32_t instances;
@@ -32,7 +32,7 @@ struct dpo_session {
 	uint64_t switch_time_ns;	/* CLOCK_MONOTONIC, 0: never switched */
 };
 
-struct dpo_listener {
+struct dpoctl_listener {
 	uint32_t id;
 	char session[DPO_SESSION_NAME_MAX];
 	uint16_t family;	/* AF_INET or AF_INET6 */
@@ -43,7 +43,7 @@ struct dpo_listener {
 	uint64_t accepted_other;
 };
 
-struct dpo_stats {
+struct dpoctl_stats {
 	uint64_t timestamp_ns;
 	uint64_t seq;
 	uint64_t cpu_ns;
@@ -59,7 +59,7 @@ struct dpo_stats {
 	 * listeners: newer modules only, and the rates and latencies only
 	 * from the second sample on, hence the presence bits.
 	 */
-	uint64_t present;	/* DPO_STAT_HAS(attr): the sample had it */
+	uint64_t present;	/* DPOCTL_STAT_HAS(attr): the sample had it */
 	uint64_t conns_accepted;
 	uint64_t conns_active;
 	uint64_t requests;
@@ -75,23 +75,23 @@ struct dpo_stats {
 	uint64_t lat_hist[DPO_LAT_BUCKETS];	/* counts of bucket B */
 };
 
-/* The presence bit of DPO_STATS_A_<attr> in struct dpo_stats.present */
-#define DPO_STAT_BIT(attr)	(1ULL << (attr))
-#define DPO_STAT_HAS(s, attr)	(((s)->present & DPO_STAT_BIT(attr)) != 0)
+/* The presence bit of DPO_STATS_A_<attr> in struct dpoctl_stats.present */
+#define DPOCTL_STAT_BIT(attr)	(1ULL << (attr))
+#define DPOCTL_STAT_HAS(s, attr)	(((s)->present & DPOCTL_STAT_BIT(attr)) != 0)
 
-struct dpo_instance {
+struct dpoctl_instance {
 	char session[DPO_SESSION_NAME_MAX];
 	uint32_t pid;
 	uint8_t role;
 	uint64_t start_time_ns;
 	bool has_stats;
-	struct dpo_stats stats;
+	struct dpoctl_stats stats;
 	bool has_exit_code;
 	uint32_t exit_code;
 };
 
 /* A connection of the registry (DPO_CMD_CONN_GET). */
-struct dpo_conn {
+struct dpoctl_conn {
 	char session[DPO_SESSION_NAME_MAX];
 	uint32_t pid;		/* the accepting process, 0: not visible */
 	uint8_t role;
@@ -109,7 +109,7 @@ struct dpo_conn {
 };
 
 /* The DRAIN reply and the DRAIN_PROGRESS / DRAIN_DONE notifications. */
-struct dpo_drain {
+struct dpoctl_drain {
 	char session[DPO_SESSION_NAME_MAX];
 	uint8_t role;		/* the role drained */
 	uint32_t deadline_ms;
@@ -122,23 +122,23 @@ struct dpo_drain {
 	bool cancelled;		/* DONE: cut short (ownership, session end) */
 };
 
-struct dpo_family {
+struct dpoctl_family {
 	char name[32];
 	uint32_t id;
 	uint32_t version;
 };
 
-int dpo_msg_cmd(struct nlmsghdr *nlh);
-int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st);
-int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s);
-int dpo_msg_instance(struct nlmsghdr *nlh, struct dpo_instance *in);
-int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l);
-int dpo_msg_conn(struct nlmsghdr *nlh, struct dpo_conn *c);
-int dpo_msg_drain(struct nlmsghdr *nlh, struct dpo_drain *d);
-int dpo_msg_family(struct nlmsghdr *nlh, struct dpo_family *f);
+int dpoctl_msg_cmd(struct nlmsghdr *nlh);
+int dpoctl_msg_status(struct nlmsghdr *nlh, struct dpoctl_status *st);
+int dpoctl_msg_session(struct nlmsghdr *nlh, struct dpoctl_session *s);
+int dpoctl_msg_instance(struct nlmsghdr *nlh, struct dpoctl_instance *in);
+int dpoctl_msg_listener(struct nlmsghdr *nlh, struct dpoctl_listener *l);
+int dpoctl_msg_conn(struct nlmsghdr *nlh, struct dpoctl_conn *c);
+int dpoctl_msg_drain(struct nlmsghdr *nlh, struct dpoctl_drain *d);
+int dpoctl_msg_family(struct nlmsghdr *nlh, struct dpoctl_family *f);
 
 /* A session's owner as text: "canary:20" for a canary split, else its name. */
-const char *dpo_session_owner_str(char *buf, size_t len,
-				  const struct dpo_session *s);
+const char *dpoctl_session_owner_str(char *buf, size_t len,
+				  const struct dpoctl_session *s);
 
 #endif

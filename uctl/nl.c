@@ -13,41 +13,41 @@
 #include "nl.h"
 
 /* Replies can be large dumps; notifications come in bursts. */
-#define DPO_NL_RCVBUF	(1 << 20)
+#define DPOCTL_NL_RCVBUF	(1 << 20)
 
 struct request {
-	struct dpo_nl *nl;
-	dpo_nl_fn fn;
+	struct dpoctl_nl *nl;
+	dpoctl_nl_fn fn;
 	void *arg;
 	bool done;
 };
 
-static void local_err(struct dpo_nl *nl, int err, const char *msg)
+static void local_err(struct dpoctl_nl *nl, int err, const char *msg)
 {
-	dpo_nlerr_clear(&nl->err);
+	dpoctl_nlerr_clear(&nl->err);
 	nl->err.err = err;
 	snprintf(nl->err.msg, sizeof(nl->err.msg), "%s", msg);
 }
 
-void dpo_nl_perror(struct dpo_nl *nl)
+void dpoctl_nl_perror(struct dpoctl_nl *nl)
 {
 	char buf[320];
 
-	dpo_err("%s: %s", nl->what,
-		dpo_nlerr_str(&nl->err, nl->cmd, buf, sizeof(buf)));
+	dpoctl_err("%s: %s", nl->what,
+		dpoctl_nlerr_str(&nl->err, nl->cmd, buf, sizeof(buf)));
 }
 
-int dpo_nl_open(struct dpo_nl *nl, const char *what)
+int dpoctl_nl_open(struct dpoctl_nl *nl, const char *what)
 {
-	return dpo_nl_open_family(nl, what, DPO_GENL_NAME);
+	return dpoctl_nl_open_family(nl, what, DPO_GENL_NAME);
 }
 
-int dpo_nl_open_family(struct dpo_nl *nl, const char *what, const char *name)
+int dpoctl_nl_open_family(struct dpoctl_nl *nl, const char *what, const char *name)
 {
 	int one = 1, fd, ret;
 
 	memset(nl, 0, sizeof(*nl));
-	dpo_nlerr_clear(&nl->err);
+	dpoctl_nlerr_clear(&nl->err);
 	nl->what = what;
 	nl->name = name;
 	nl->sk = nl_socket_alloc();
@@ -67,12 +67,12 @@ int dpo_nl_open_family(struct dpo_nl *nl, const char *what, const char *name)
 	fd = nl_socket_get_fd(nl->sk);
 	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	nl_socket_set_buffer_size(nl->sk, DPO_NL_RCVBUF, 0);
+	nl_socket_set_buffer_size(nl->sk, DPOCTL_NL_RCVBUF, 0);
 
 	nl->family = genl_ctrl_resolve(nl->sk, name);
 	if (nl->family == -NLE_OBJ_NOTFOUND) {
-		dpo_err("dpo module not loaded (family \"%s\" not found)", name);
-		dpo_nl_close(nl);
+		dpoctl_err("dpo module not loaded (family \"%s\" not found)", name);
+		dpoctl_nl_close(nl);
 		return -ENOENT;
 	}
 	if (nl->family < 0) {
@@ -81,23 +81,23 @@ int dpo_nl_open_family(struct dpo_nl *nl, const char *what, const char *name)
 	}
 	return 0;
 err:
-	dpo_nl_perror(nl);
-	dpo_nl_close(nl);
+	dpoctl_nl_perror(nl);
+	dpoctl_nl_close(nl);
 	return -nl->err.err;
 }
 
-void dpo_nl_close(struct dpo_nl *nl)
+void dpoctl_nl_close(struct dpoctl_nl *nl)
 {
 	nl_socket_free(nl->sk);
 	nl->sk = NULL;
 }
 
-int dpo_nl_fd(struct dpo_nl *nl)
+int dpoctl_nl_fd(struct dpoctl_nl *nl)
 {
 	return nl_socket_get_fd(nl->sk);
 }
 
-struct nl_msg *dpo_nl_new_raw(int family, uint8_t cmd, uint8_t version,
+struct nl_msg *dpoctl_nl_new_raw(int family, uint8_t cmd, uint8_t version,
 			      int flags)
 {
 	struct nl_msg *msg = nlmsg_alloc();
@@ -111,9 +111,9 @@ struct nl_msg *dpo_nl_new_raw(int family, uint8_t cmd, uint8_t version,
 	return msg;
 }
 
-struct nl_msg *dpo_nl_new(struct dpo_nl *nl, uint8_t cmd, int flags)
+struct nl_msg *dpoctl_nl_new(struct dpoctl_nl *nl, uint8_t cmd, int flags)
 {
-	return dpo_nl_new_raw(nl->family, cmd, DPO_GENL_VERSION, flags);
+	return dpoctl_nl_new_raw(nl->family, cmd, DPO_GENL_VERSION, flags);
 }
 
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *ne, void *arg)
@@ -122,7 +122,7 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *ne, void *arg)
 
 	(void)nla;
 	/* libnl hands us the payload; the TLV flags are in the header */
-	dpo_nlerr_from_error(&rq->nl->err,
+	dpoctl_nlerr_from_error(&rq->nl->err,
 			     (struct nlmsghdr *)((char *)ne - NLMSG_HDRLEN));
 	rq->done = true;
 	return NL_STOP;
@@ -140,10 +140,10 @@ static int on_ack(struct nl_msg *msg, void *arg)
 static int on_finish(struct nl_msg *msg, void *arg)
 {
 	struct request *rq = arg;
-	struct dpo_nlerr e;
+	struct dpoctl_nlerr e;
 
 	/* a dump that failed half-way says so in NLMSG_DONE */
-	dpo_nlerr_from_done(&e, nlmsg_hdr(msg));
+	dpoctl_nlerr_from_done(&e, nlmsg_hdr(msg));
 	if (e.err && !rq->nl->err.err)
 		rq->nl->err = e;
 	rq->done = true;
@@ -171,15 +171,15 @@ static int on_valid(struct nl_msg *msg, void *arg)
  * Sends @msg (and frees it), hands every reply to @fn and waits for the
  * ACK, the error or the end of the dump: errors are never silent.
  */
-int dpo_nl_request(struct dpo_nl *nl, struct nl_msg *msg,
-		   dpo_nl_fn fn, void *arg)
+int dpoctl_nl_request(struct dpoctl_nl *nl, struct nl_msg *msg,
+		   dpoctl_nl_fn fn, void *arg)
 {
 	struct request rq = { .nl = nl, .fn = fn, .arg = arg };
 	struct nlmsghdr *nlh;
 	struct nl_cb *cb;
 	int ret;
 
-	dpo_nlerr_clear(&nl->err);
+	dpoctl_nlerr_clear(&nl->err);
 	if (!msg) {
 		local_err(nl, ENOMEM, "");
 		goto err;
@@ -219,7 +219,7 @@ int dpo_nl_request(struct dpo_nl *nl, struct nl_msg *msg,
 	if (!nl->err.err)
 		return 0;
 err:
-	dpo_nl_perror(nl);
+	dpoctl_nl_perror(nl);
 	return -nl->err.err;
 }
 
@@ -227,7 +227,7 @@ err:
  * Joins multicast groups of the family (needs CAP_NET_ADMIN). All are
  * resolved first: once joined, notifications would mix with the replies.
  */
-int dpo_nl_join(struct dpo_nl *nl, const char *const *groups, int n)
+int dpoctl_nl_join(struct dpoctl_nl *nl, const char *const *groups, int n)
 {
 	char msg[64];
 	int grp[4];
@@ -245,7 +245,7 @@ int dpo_nl_join(struct dpo_nl *nl, const char *const *groups, int n)
 	}
 	/* setsockopt() itself, to keep the errno libnl would translate */
 	for (i = 0; i < n && i < 4; i++) {
-		if (setsockopt(dpo_nl_fd(nl), SOL_NETLINK,
+		if (setsockopt(dpoctl_nl_fd(nl), SOL_NETLINK,
 			       NETLINK_ADD_MEMBERSHIP, &grp[i], sizeof(grp[i]))) {
 			local_err(nl, errno, "");
 			goto err;
@@ -253,19 +253,19 @@ int dpo_nl_join(struct dpo_nl *nl, const char *const *groups, int n)
 	}
 	return 0;
 err:
-	dpo_nl_perror(nl);
+	dpoctl_nl_perror(nl);
 	return -nl->err.err;
 }
 
 static int on_notification(struct nl_msg *msg, void *arg)
 {
-	struct dpo_nl *nl = arg;
+	struct dpoctl_nl *nl = arg;
 
 	return nl->listen_fn(nlmsg_hdr(msg), nl->listen_arg) ? NL_STOP : NL_OK;
 }
 
 /* After the joins: notifications carry no sequence number of ours. */
-void dpo_nl_listen(struct dpo_nl *nl, dpo_nl_fn fn, void *arg)
+void dpoctl_nl_listen(struct dpoctl_nl *nl, dpoctl_nl_fn fn, void *arg)
 {
 	nl->listen_fn = fn;
 	nl->listen_arg = arg;
@@ -275,7 +275,7 @@ void dpo_nl_listen(struct dpo_nl *nl, dpo_nl_fn fn, void *arg)
 }
 
 /* One read: 0, -ENOBUFS when notifications were lost, or -errno. */
-int dpo_nl_receive(struct dpo_nl *nl)
+int dpoctl_nl_receive(struct dpoctl_nl *nl)
 {
 	int ret = nl_recvmsgs_default(nl->sk);
 
@@ -285,6 +285,6 @@ int dpo_nl_receive(struct dpo_nl *nl)
 	if (ret == -NLE_NOMEM)
 		return -ENOBUFS;
 	local_err(nl, EIO, nl_geterror(ret));
-	dpo_nl_perror(nl);
+	dpoctl_nl_perror(nl);
 	return -EIO;
 }

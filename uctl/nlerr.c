@@ -8,14 +8,14 @@
 
 #include "nlerr.h"
 
-void dpo_nlerr_clear(struct dpo_nlerr *e)
+void dpoctl_nlerr_clear(struct dpoctl_nlerr *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->miss_type = -1;
 }
 
 /* Walks the TLVs by hand: one malformed TLV must not hide the others. */
-static void parse_tlvs(struct dpo_nlerr *e, const void *head, size_t len)
+static void parse_tlvs(struct dpoctl_nlerr *e, const void *head, size_t len)
 {
 	const struct nlattr *nla = head;
 	size_t alen, step;
@@ -53,7 +53,7 @@ static void parse_tlvs(struct dpo_nlerr *e, const void *head, size_t len)
 }
 
 /* Calls parse_tlvs() on the TLVs at @off bytes into the payload, if any. */
-static void parse_tlvs_at(struct dpo_nlerr *e, const struct nlmsghdr *nlh,
+static void parse_tlvs_at(struct dpoctl_nlerr *e, const struct nlmsghdr *nlh,
 			  size_t off)
 {
 	size_t plen = nlh->nlmsg_len - NLMSG_HDRLEN;
@@ -67,12 +67,12 @@ static void parse_tlvs_at(struct dpo_nlerr *e, const struct nlmsghdr *nlh,
  * NLMSG_ERROR: struct nlmsgerr, whose copy of the request is only the
  * header with NETLINK_CAP_ACK (NLM_F_CAPPED), then the TLVs.
  */
-void dpo_nlerr_from_error(struct dpo_nlerr *e, const struct nlmsghdr *nlh)
+void dpoctl_nlerr_from_error(struct dpoctl_nlerr *e, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *ne = NLMSG_DATA(nlh);
 	size_t off = sizeof(*ne);
 
-	dpo_nlerr_clear(e);
+	dpoctl_nlerr_clear(e);
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ne))) {
 		e->err = EPROTO;
 		return;
@@ -85,11 +85,11 @@ void dpo_nlerr_from_error(struct dpo_nlerr *e, const struct nlmsghdr *nlh)
 }
 
 /* NLMSG_DONE of a dump: an int, negative if the dump failed, then TLVs. */
-void dpo_nlerr_from_done(struct dpo_nlerr *e, const struct nlmsghdr *nlh)
+void dpoctl_nlerr_from_done(struct dpoctl_nlerr *e, const struct nlmsghdr *nlh)
 {
 	int err;
 
-	dpo_nlerr_clear(e);
+	dpoctl_nlerr_clear(e);
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
 		return;
 	memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
@@ -152,7 +152,7 @@ static const char *const attr_names[] = {
  * when it sent some, else the missing attribute it named, else what dpo.h
  * documents for @cmd, else strerror.
  */
-const char *dpo_nlerr_str(const struct dpo_nlerr *e, int cmd,
+const char *dpoctl_nlerr_str(const struct dpoctl_nlerr *e, int cmd,
 			  char *buf, size_t len)
 {
 	size_t n_attr_names = sizeof(attr_names) / sizeof(attr_names[0]);

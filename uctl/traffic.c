@@ -7,7 +7,7 @@
 #include "print.h"
 #include "traffic.h"
 
-uint64_t dpo_now_ns(void)
+uint64_t dpoctl_now_ns(void)
 {
 	struct timespec ts;
 
@@ -27,102 +27,102 @@ static void duration(const char *key, const char *title, int width,
 {
 	char t[32];
 
-	dpo_duration_str(t, sizeof(t), ns);
-	pr_str(NULL, title, width, t);
-	pr_u64(key, NULL, 0, ns);
+	dpoctl_duration_str(t, sizeof(t), ns);
+	dpoctl_pr_str(NULL, title, width, t);
+	dpoctl_pr_u64(key, NULL, 0, ns);
 }
 
-void dpo_print_conn(const struct dpo_conn *c, uint64_t now_ns)
+void dpoctl_print_conn(const struct dpoctl_conn *c, uint64_t now_ns)
 {
 	/* the kernel starts the activity at the accept; be safe with 0 */
 	uint64_t last = c->last_activity_ns > c->accept_time_ns ?
 		c->last_activity_ns : c->accept_time_ns;
 	char addr[64];
 
-	pr_row_begin();
-	pr_str("session", NULL, 12, c->session);
-	pr_u64("pid", NULL, 7, c->pid);
-	pr_str("role", NULL, 8, dpo_role_name(c->role));
-	pr_str("family", NULL, 0, dpo_family_name(c->family));
-	dpo_addr_port_str(addr, sizeof(addr), c->family, c->addr, c->port);
-	pr_str(NULL, "LOCAL", 23, addr);
-	dpo_addr_str(addr, sizeof(addr), c->family, c->addr);
-	pr_str("address", NULL, 0, addr);
-	pr_u64("port", NULL, 0, c->port);
-	dpo_addr_port_str(addr, sizeof(addr), c->family, c->peer_addr,
+	dpoctl_pr_row_begin();
+	dpoctl_pr_str("session", NULL, 12, c->session);
+	dpoctl_pr_u64("pid", NULL, 7, c->pid);
+	dpoctl_pr_str("role", NULL, 8, dpoctl_role_name(c->role));
+	dpoctl_pr_str("family", NULL, 0, dpoctl_family_name(c->family));
+	dpoctl_addr_port_str(addr, sizeof(addr), c->family, c->addr, c->port);
+	dpoctl_pr_str(NULL, "LOCAL", 23, addr);
+	dpoctl_addr_str(addr, sizeof(addr), c->family, c->addr);
+	dpoctl_pr_str("address", NULL, 0, addr);
+	dpoctl_pr_u64("port", NULL, 0, c->port);
+	dpoctl_addr_port_str(addr, sizeof(addr), c->family, c->peer_addr,
 			  c->peer_port);
-	pr_str(NULL, "PEER", 25, addr);
-	dpo_addr_str(addr, sizeof(addr), c->family, c->peer_addr);
-	pr_str("peer_address", NULL, 0, addr);
-	pr_u64("peer_port", NULL, 0, c->peer_port);
-	pr_str("state", NULL, 8, dpo_conn_state_name(c->state));
+	dpoctl_pr_str(NULL, "PEER", 25, addr);
+	dpoctl_addr_str(addr, sizeof(addr), c->family, c->peer_addr);
+	dpoctl_pr_str("peer_address", NULL, 0, addr);
+	dpoctl_pr_u64("peer_port", NULL, 0, c->peer_port);
+	dpoctl_pr_str("state", NULL, 8, dpoctl_conn_state_name(c->state));
 	duration("age_ns", "AGE", 6, since(now_ns, c->accept_time_ns));
-	pr_u64("bytes_in", NULL, 12, c->bytes_in);
-	pr_u64("bytes_out", NULL, 12, c->bytes_out);
-	pr_u64("requests", NULL, 8, c->requests);
+	dpoctl_pr_u64("bytes_in", NULL, 12, c->bytes_in);
+	dpoctl_pr_u64("bytes_out", NULL, 12, c->bytes_out);
+	dpoctl_pr_u64("requests", NULL, 8, c->requests);
 	duration("idle_ns", "IDLE", 6, since(now_ns, last));
-	pr_u64("accept_time_ns", NULL, 0, c->accept_time_ns);
-	pr_u64("last_activity_ns", NULL, 0, c->last_activity_ns);
-	pr_row_end();
+	dpoctl_pr_u64("accept_time_ns", NULL, 0, c->accept_time_ns);
+	dpoctl_pr_u64("last_activity_ns", NULL, 0, c->last_activity_ns);
+	dpoctl_pr_row_end();
 }
 
-void dpo_print_drain(const char *event, const struct dpo_drain *d)
+void dpoctl_print_drain(const char *event, const struct dpoctl_drain *d)
 {
 	char t[32];
 
-	pr_row_begin();
-	pr_str("event", NULL, 8, event);
-	pr_str("session", NULL, 12, d->session);
-	pr_str("role", NULL, 8, dpo_role_name(d->role));
+	dpoctl_pr_row_begin();
+	dpoctl_pr_str("event", NULL, 8, event);
+	dpoctl_pr_str("session", NULL, 12, d->session);
+	dpoctl_pr_str("role", NULL, 8, dpoctl_role_name(d->role));
 	duration("elapsed_ns", "ELAPSED", 7, d->elapsed_ns);
-	pr_u64("remaining", NULL, 9, d->remaining);
-	pr_u64("closed_idle", NULL, 11, d->closed_idle);
-	pr_u64("closed_busy", NULL, 11, d->closed_busy);
-	pr_u64("reset", NULL, 5, d->reset);
-	pr_u64("gone", NULL, 5, d->gone);
-	dpo_duration_str(t, sizeof(t), (uint64_t)d->deadline_ms * 1000000);
-	pr_str(NULL, "DEADLINE", 8, t);
-	pr_u64("deadline_ms", NULL, 0, d->deadline_ms);
-	pr_row_end();
+	dpoctl_pr_u64("remaining", NULL, 9, d->remaining);
+	dpoctl_pr_u64("closed_idle", NULL, 11, d->closed_idle);
+	dpoctl_pr_u64("closed_busy", NULL, 11, d->closed_busy);
+	dpoctl_pr_u64("reset", NULL, 5, d->reset);
+	dpoctl_pr_u64("gone", NULL, 5, d->gone);
+	dpoctl_duration_str(t, sizeof(t), (uint64_t)d->deadline_ms * 1000000);
+	dpoctl_pr_str(NULL, "DEADLINE", 8, t);
+	dpoctl_pr_u64("deadline_ms", NULL, 0, d->deadline_ms);
+	dpoctl_pr_row_end();
 }
 
 /* A member of the sample, or null (older module, or the first sample). */
-static void member(const struct dpo_instance *in, int attr, const char *key,
+static void member(const struct dpoctl_instance *in, int attr, const char *key,
 		 const char *title, int width, uint64_t v)
 {
-	if (in->has_stats && DPO_STAT_HAS(&in->stats, attr))
-		pr_u64(key, title, width, v);
+	if (in->has_stats && DPOCTL_STAT_HAS(&in->stats, attr))
+		dpoctl_pr_u64(key, title, width, v);
 	else
-		pr_null(key, title, width);
+		dpoctl_pr_null(key, title, width);
 }
 
 /* Non-empty buckets, keyed by their lower bound in microseconds. */
-static void lat_hist(const struct dpo_instance *in)
+static void lat_hist(const struct dpoctl_instance *in)
 {
-	const struct dpo_stats *s = &in->stats;
+	const struct dpoctl_stats *s = &in->stats;
 	char key[24];
 	unsigned int b;
 
 	/* an interval without requests has none, the first has no interval */
-	if (!in->has_stats || !(DPO_STAT_HAS(s, DPO_STATS_A_LAT_HIST) ||
-				DPO_STAT_HAS(s, DPO_STATS_A_REQUESTS_PER_S))) {
-		pr_null("lat_hist", NULL, 0);
+	if (!in->has_stats || !(DPOCTL_STAT_HAS(s, DPO_STATS_A_LAT_HIST) ||
+				DPOCTL_STAT_HAS(s, DPO_STATS_A_REQUESTS_PER_S))) {
+		dpoctl_pr_null("lat_hist", NULL, 0);
 		return;
 	}
-	pr_nest_begin("lat_hist");
+	dpoctl_pr_nest_begin("lat_hist");
 	for (b = 0; b < DPO_LAT_BUCKETS; b++) {
 		if (!s->lat_hist[b])
 			continue;
 		snprintf(key, sizeof(key), "%llu",
-			 (unsigned long long)dpo_lat_bucket_lo_us(b));
-		pr_u64(key, NULL, 0, s->lat_hist[b]);
+			 (unsigned long long)dpoctl_lat_bucket_lo_us(b));
+		dpoctl_pr_u64(key, NULL, 0, s->lat_hist[b]);
 	}
-	pr_nest_end();
+	dpoctl_pr_nest_end();
 }
 
-void dpo_print_traffic(const struct dpo_instance *in, bool text)
+void dpoctl_print_traffic(const struct dpoctl_instance *in, bool text)
 {
-	const struct dpo_stats *s = &in->stats;
+	const struct dpoctl_stats *s = &in->stats;
 	int t = text ? 1 : 0;	/* width 0: JSON only */
 
 	member(in, DPO_STATS_A_CONNS_ACCEPTED, "conns_accepted", "CONNS", 7 * t,

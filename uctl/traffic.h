@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef DPO_TRAFFIC_H
-#define DPO_TRAFFIC_H
+#ifndef DPOCTL_TRAFFIC_H
+#define DPOCTL_TRAFFIC_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,16 +14,16 @@
  */
 
 /* One row of conn list; ages are taken against @now_ns (CLOCK_MONOTONIC). */
-void dpo_print_conn(const struct dpo_conn *c, uint64_t now_ns);
+void dpoctl_print_conn(const struct dpoctl_conn *c, uint64_t now_ns);
 /* One row of drain: @event is "start" (the reply), "progress" or "done". */
-void dpo_print_drain(const char *event, const struct dpo_drain *d);
+void dpoctl_print_drain(const char *event, const struct dpoctl_drain *d);
 /*
  * The traffic members of a sample's "stats" object, null when the module
  * did not send them; with @text also the instance show columns.
  */
-void dpo_print_traffic(const struct dpo_instance *in, bool text);
+void dpoctl_print_traffic(const struct dpoctl_instance *in, bool text);
 
 /* CLOCK_MONOTONIC now, the clock of the module's timestamps */
-uint64_t dpo_now_ns(void);
+uint64_t dpoctl_now_ns(void);
 
 #endif

@@ -76,10 +76,10 @@ static void check_near(const char *name, double got, double want)
 		printf("#   got %.12g, want %.12g\n", got, want);
 }
 
-/* nl.c reports through dpo_err(): keep the last message to check it */
+/* nl.c reports through dpoctl_err(): keep the last message to check it */
 static char last_err[512];
 
-void dpo_err(const char *fmt, ...)
+void dpoctl_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -119,7 +119,7 @@ static void test_interval(void)
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		uint32_t ms = 0;
-		int ret = dpo_parse_interval(c[i].in, &ms);
+		int ret = dpoctl_parse_interval(c[i].in, &ms);
 		int ok = ret == c[i].ret && (ret || ms == c[i].ms);
 
 		result(ok, "interval \"%s\" -> %s", c[i].in,
@@ -161,7 +161,7 @@ static void test_deadline(void)
 		int ok;
 
 		ms = 0;
-		ret = dpo_parse_deadline(c[i].in, &ms);
+		ret = dpoctl_parse_deadline(c[i].in, &ms);
 		ok = ret == c[i].ret && (ret || ms == c[i].ms);
 		result(ok, "deadline \"%s\" -> %s", c[i].in,
 		       c[i].ret == -EINVAL ? "bad value" :
@@ -171,7 +171,7 @@ static void test_deadline(void)
 			       c[i].ret, c[i].ms);
 	}
 	/* minutes are for deadlines only: intervals stay as they were */
-	result(dpo_parse_interval("1m", &ms) == -EINVAL,
+	result(dpoctl_parse_interval("1m", &ms) == -EINVAL,
 	       "interval \"1m\" still a bad value");
 }
 
@@ -198,25 +198,25 @@ static void test_conn_words(void)
 
 	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
 		snprintf(name, sizeof(name), "conn state %zu", i);
-		check_str(name, dpo_conn_state_name((uint8_t)i), states[i]);
+		check_str(name, dpoctl_conn_state_name((uint8_t)i), states[i]);
 	}
-	check_str("conn state past the enum", dpo_conn_state_name(DPO_CONN_MAX + 1),
+	check_str("conn state past the enum", dpoctl_conn_state_name(DPO_CONN_MAX + 1),
 		  "unknown");
-	check_str("conn state 255", dpo_conn_state_name(255), "unknown");
+	check_str("conn state 255", dpoctl_conn_state_name(255), "unknown");
 	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
-		dpo_duration_str(buf, sizeof(buf), d[i].ns);
+		dpoctl_duration_str(buf, sizeof(buf), d[i].ns);
 		snprintf(name, sizeof(name), "duration %lluns",
 			 (unsigned long long)d[i].ns);
 		check_str(name, buf, d[i].want);
 	}
-	dpo_duration_str(buf, 4, 12345000000ULL);
+	dpoctl_duration_str(buf, 4, 12345000000ULL);
 	check_str("duration truncated", buf, "12.");
-	check_int("latency bucket 0 from 0us", (long long)dpo_lat_bucket_lo_us(0), 0);
-	check_int("latency bucket 1 from 2us", (long long)dpo_lat_bucket_lo_us(1), 2);
+	check_int("latency bucket 0 from 0us", (long long)dpoctl_lat_bucket_lo_us(0), 0);
+	check_int("latency bucket 1 from 2us", (long long)dpoctl_lat_bucket_lo_us(1), 2);
 	check_int("latency bucket 10 from 1024us",
-		  (long long)dpo_lat_bucket_lo_us(10), 1024);
+		  (long long)dpoctl_lat_bucket_lo_us(10), 1024);
 	check_int("latency bucket 31 from 2^31us",
-		  (long long)dpo_lat_bucket_lo_us(DPO_LAT_BUCKETS - 1),
+		  (long long)dpoctl_lat_bucket_lo_us(DPO_LAT_BUCKETS - 1),
 		  1LL << 31);
 }
 
@@ -254,13 +254,13 @@ static void test_numbers(void)
 		int ret;
 
 		v = 12345;
-		ret = dpo_parse_u32(c[i].in, c[i].min, c[i].max, &v);
+		ret = dpoctl_parse_u32(c[i].in, c[i].min, c[i].max, &v);
 		result(ret == c[i].ret && (ret || v == c[i].v),
 		       "u32 \"%s\" in %u..%u -> %d", c[i].in, c[i].min,
 		       c[i].max, c[i].ret);
 	}
 	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++)
-		result(dpo_parse_pid(pids[i].in, &v) == pids[i].ret,
+		result(dpoctl_parse_pid(pids[i].in, &v) == pids[i].ret,
 		       "pid \"%s\" -> %d", pids[i].in, pids[i].ret);
 }
 
@@ -273,28 +273,28 @@ static void test_role_name(void)
 	uint8_t r = 0;
 	size_t i;
 
-	result(!dpo_parse_role("original", &r) && r == DPO_ROLE_ORIGINAL,
+	result(!dpoctl_parse_role("original", &r) && r == DPO_ROLE_ORIGINAL,
 	       "role \"original\"");
-	result(!dpo_parse_role("patched", &r) && r == DPO_ROLE_PATCHED,
+	result(!dpoctl_parse_role("patched", &r) && r == DPO_ROLE_PATCHED,
 	       "role \"patched\"");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		result(dpo_parse_role(bad[i], &r) == -EINVAL,
+		result(dpoctl_parse_role(bad[i], &r) == -EINVAL,
 		       "role \"%s\" rejected", bad[i]);
-	check_str("role name 1", dpo_role_name(DPO_ROLE_ORIGINAL), "original");
-	check_str("role name 2", dpo_role_name(DPO_ROLE_PATCHED), "patched");
-	check_str("role name 0", dpo_role_name(0), "unknown");
-	check_str("role name 9", dpo_role_name(9), "unknown");
+	check_str("role name 1", dpoctl_role_name(DPO_ROLE_ORIGINAL), "original");
+	check_str("role name 2", dpoctl_role_name(DPO_ROLE_PATCHED), "patched");
+	check_str("role name 0", dpoctl_role_name(0), "unknown");
+	check_str("role name 9", dpoctl_role_name(9), "unknown");
 
 	memset(name, 'n', sizeof(name));
 	name[31] = '\0';
-	result(!dpo_check_session_name(name), "session name of 31 bytes");
+	result(!dpoctl_check_session_name(name), "session name of 31 bytes");
 	name[31] = 'n';
 	name[32] = '\0';
-	result(dpo_check_session_name(name) == -ERANGE,
+	result(dpoctl_check_session_name(name) == -ERANGE,
 	       "session name of 32 bytes rejected");
-	result(dpo_check_session_name("") == -ERANGE,
+	result(dpoctl_check_session_name("") == -ERANGE,
 	       "empty session name rejected");
-	result(!dpo_check_session_name("a"), "session name of 1 byte");
+	result(!dpoctl_check_session_name("a"), "session name of 1 byte");
 }
 
 static void test_exit_str(void)
@@ -316,7 +316,7 @@ static void test_exit_str(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		dpo_exit_str(buf, sizeof(buf), c[i].status);
+		dpoctl_exit_str(buf, sizeof(buf), c[i].status);
 		snprintf(name, sizeof(name), "exit status 0x%x", c[i].status);
 		check_str(name, buf, c[i].want);
 	}
@@ -363,7 +363,7 @@ static void test_owner(void)
 
 		o = 0;
 		pct = 77;
-		ret = dpo_parse_owner(c[i].in, &o, &pct);
+		ret = dpoctl_parse_owner(c[i].in, &o, &pct);
 		ok = ret == c[i].ret &&
 		     (ret || (o == c[i].owner && pct == c[i].pct));
 		result(ok, "owner \"%s\" -> %s", c[i].in,
@@ -372,30 +372,30 @@ static void test_owner(void)
 		if (!ok)
 			printf("#   got %d (owner %u, %u%%)\n", ret, o, pct);
 	}
-	check_str("owner name 1", dpo_owner_name(DPO_OWNER_ORIGINAL), "original");
-	check_str("owner name 2", dpo_owner_name(DPO_OWNER_PATCHED), "patched");
-	check_str("owner name 3", dpo_owner_name(DPO_OWNER_BOTH), "both");
-	check_str("owner name 4", dpo_owner_name(DPO_OWNER_CANARY), "canary");
-	check_str("owner name 0", dpo_owner_name(DPO_OWNER_UNSPEC), "unknown");
-	check_str("owner name 200", dpo_owner_name(200), "unknown");
+	check_str("owner name 1", dpoctl_owner_name(DPO_OWNER_ORIGINAL), "original");
+	check_str("owner name 2", dpoctl_owner_name(DPO_OWNER_PATCHED), "patched");
+	check_str("owner name 3", dpoctl_owner_name(DPO_OWNER_BOTH), "both");
+	check_str("owner name 4", dpoctl_owner_name(DPO_OWNER_CANARY), "canary");
+	check_str("owner name 0", dpoctl_owner_name(DPO_OWNER_UNSPEC), "unknown");
+	check_str("owner name 200", dpoctl_owner_name(200), "unknown");
 
-	result(!dpo_parse_port("1", &port) && port == 1, "port \"1\"");
-	result(!dpo_parse_port("65535", &port) && port == 65535,
+	result(!dpoctl_parse_port("1", &port) && port == 1, "port \"1\"");
+	result(!dpoctl_parse_port("65535", &port) && port == 65535,
 	       "port \"65535\"");
-	result(dpo_parse_port("0", &port) == -ERANGE, "port \"0\" rejected");
-	result(dpo_parse_port("65536", &port) == -ERANGE,
+	result(dpoctl_parse_port("0", &port) == -ERANGE, "port \"0\" rejected");
+	result(dpoctl_parse_port("65536", &port) == -ERANGE,
 	       "port \"65536\" rejected");
-	result(dpo_parse_port("http", &port) == -EINVAL,
+	result(dpoctl_parse_port("http", &port) == -EINVAL,
 	       "port \"http\" rejected");
-	result(!dpo_parse_fd("0", &fd) && fd == 0, "fd \"0\"");
-	result(!dpo_parse_fd("2147483647", &fd) && fd == 2147483647,
+	result(!dpoctl_parse_fd("0", &fd) && fd == 0, "fd \"0\"");
+	result(!dpoctl_parse_fd("2147483647", &fd) && fd == 2147483647,
 	       "fd \"2147483647\"");
-	result(dpo_parse_fd("2147483648", &fd) == -ERANGE,
+	result(dpoctl_parse_fd("2147483648", &fd) == -ERANGE,
 	       "fd \"2147483648\" rejected");
-	result(dpo_parse_fd("-1", &fd) == -EINVAL, "fd \"-1\" rejected");
-	result(!dpo_parse_listener_id("4294967295", &id) && id == UINT32_MAX,
+	result(dpoctl_parse_fd("-1", &fd) == -EINVAL, "fd \"-1\" rejected");
+	result(!dpoctl_parse_listener_id("4294967295", &id) && id == UINT32_MAX,
 	       "listener id \"4294967295\"");
-	result(dpo_parse_listener_id("0", &id) == -ERANGE,
+	result(dpoctl_parse_listener_id("0", &id) == -ERANGE,
 	       "listener id \"0\" rejected");
 }
 
@@ -428,19 +428,19 @@ static void test_addr_str(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		dpo_addr_str(buf, sizeof(buf), c[i].family, c[i].bin);
+		dpoctl_addr_str(buf, sizeof(buf), c[i].family, c[i].bin);
 		snprintf(name, sizeof(name), "address %s", c[i].addr);
 		check_str(name, buf, c[i].addr);
-		dpo_addr_port_str(buf, sizeof(buf), c[i].family, c[i].bin,
+		dpoctl_addr_port_str(buf, sizeof(buf), c[i].family, c[i].bin,
 				  c[i].port);
 		snprintf(name, sizeof(name), "address:port %s", c[i].addr_port);
 		check_str(name, buf, c[i].addr_port);
 	}
-	dpo_addr_port_str(buf, 8, AF_INET6, c[3].bin, 8080);
+	dpoctl_addr_port_str(buf, 8, AF_INET6, c[3].bin, 8080);
 	check_str("address:port truncated", buf, "[::1]:8");
-	check_str("family inet", dpo_family_name(AF_INET), "inet");
-	check_str("family inet6", dpo_family_name(AF_INET6), "inet6");
-	check_str("family other", dpo_family_name(AF_UNIX), "unknown");
+	check_str("family inet", dpoctl_family_name(AF_INET), "inet");
+	check_str("family inet6", dpoctl_family_name(AF_INET6), "inet6");
+	check_str("family other", dpoctl_family_name(AF_UNIX), "unknown");
 }
 
 /* ---- procnet.c ---- */
@@ -555,16 +555,16 @@ static void test_tcp_rows(void)
 		{ "tcp: empty line rejected", "\n", AF_INET, -EINVAL,
 		  NULL, 0, 0, 0 },
 	};
-	struct dpo_tcp_row row;
+	struct dpoctl_tcp_row row;
 	char addr[64];
 	size_t i;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		int ret = dpo_tcp_parse_row(c[i].line, c[i].family, &row);
+		int ret = dpoctl_tcp_parse_row(c[i].line, c[i].family, &row);
 		bool ok = ret == c[i].ret;
 
 		if (ok && !ret) {
-			dpo_addr_str(addr, sizeof(addr), row.family, row.addr);
+			dpoctl_addr_str(addr, sizeof(addr), row.family, row.addr);
 			ok = row.family == c[i].family &&
 			     (!c[i].addr || !strcmp(addr, c[i].addr)) &&
 			     row.port == c[i].port &&
@@ -579,7 +579,7 @@ static void test_tcp_rows(void)
 		if (ret != c[i].ret)
 			printf("#   got %d, want %d\n", ret, c[i].ret);
 	}
-	result(dpo_tcp_parse_row(c[0].line, AF_UNIX, &row) == -EINVAL,
+	result(dpoctl_tcp_parse_row(c[0].line, AF_UNIX, &row) == -EINVAL,
 	       "tcp: unknown family rejected");
 }
 
@@ -618,7 +618,7 @@ static void test_find_listeners(void)
 {
 	uint16_t port = 0, port2 = 0;
 	int fd4, fd6, dup4, bound;
-	struct dpo_sock *socks;
+	struct dpoctl_sock *socks;
 	char where[64], addr[64];
 	size_t n = 99;
 	int ret;
@@ -633,19 +633,19 @@ static void test_find_listeners(void)
 	fd6 = listen_on(AF_INET6, "::1", &port, true);
 	bound = listen_on(AF_INET, "127.0.0.1", &port2, false);
 
-	ret = dpo_find_listeners((uint32_t)getpid(), port, &socks, &n,
+	ret = dpoctl_find_listeners((uint32_t)getpid(), port, &socks, &n,
 				 where, sizeof(where));
 	result(!ret && n == (fd6 < 0 ? 1u : 2u),
 	       "find listeners: IPv4%s on port %u", fd6 < 0 ? "" : " and IPv6",
 	       port);
 	if (!ret && n >= 1) {
-		dpo_addr_str(addr, sizeof(addr), socks[0].family, socks[0].addr);
+		dpoctl_addr_str(addr, sizeof(addr), socks[0].family, socks[0].addr);
 		result(socks[0].fd == fd4 && socks[0].family == AF_INET &&
 		       socks[0].port == port && !strcmp(addr, "127.0.0.1"),
 		       "find listeners: IPv4 first, lowest descriptor, once");
 	}
 	if (!ret && n >= 2) {
-		dpo_addr_str(addr, sizeof(addr), socks[1].family, socks[1].addr);
+		dpoctl_addr_str(addr, sizeof(addr), socks[1].family, socks[1].addr);
 		result(socks[1].fd == fd6 && socks[1].family == AF_INET6 &&
 		       socks[1].port == port && !strcmp(addr, "::1"),
 		       "find listeners: then IPv6");
@@ -654,12 +654,12 @@ static void test_find_listeners(void)
 		free(socks);
 
 	if (bound >= 0) {
-		ret = dpo_find_listeners((uint32_t)getpid(), port2, &socks, &n,
+		ret = dpoctl_find_listeners((uint32_t)getpid(), port2, &socks, &n,
 					 where, sizeof(where));
 		result(!ret && n == 0 && !socks,
 		       "find listeners: bound but not listening -> none");
 	}
-	ret = dpo_find_listeners(4194304, port, &socks, &n, where,
+	ret = dpoctl_find_listeners(4194304, port, &socks, &n, where,
 				 sizeof(where));
 	result(ret == -ENOENT && n == 0 && !socks &&
 	       !strcmp(where, "/proc/4194304/fd"),
@@ -671,7 +671,7 @@ static void test_find_listeners(void)
 		close(fd6);
 	if (bound >= 0)
 		close(bound);
-	ret = dpo_find_listeners((uint32_t)getpid(), port, &socks, &n, where,
+	ret = dpoctl_find_listeners((uint32_t)getpid(), port, &socks, &n, where,
 				 sizeof(where));
 	result(!ret && n == 0, "find listeners: closed -> none");
 }
@@ -705,23 +705,23 @@ static void test_json_escape(void)
 	size_t i, n;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		n = json_escape(buf, sizeof(buf), c[i].in);
+		n = dpoctl_json_escape(buf, sizeof(buf), c[i].in);
 		snprintf(name, sizeof(name), "json escape: %s", c[i].name);
 		check_str(name, buf, c[i].want);
 		if (n != strlen(c[i].want))
 			printf("#   length %zu, want %zu\n", n, strlen(c[i].want));
 	}
-	n = json_escape(buf, 5, "ab\"cd");
+	n = dpoctl_json_escape(buf, 5, "ab\"cd");
 	result(n == 6 && !strcmp(buf, "ab\\\""),
 	       "json escape: truncated like snprintf");
-	n = json_escape(buf, 4, "ab\"cd");
+	n = dpoctl_json_escape(buf, 4, "ab\"cd");
 	result(n == 6 && !strcmp(buf, "ab"),
 	       "json escape: never half an escape");
-	result(json_escape(NULL, 0, "\n") == 2, "json escape: size 0 measures");
+	result(dpoctl_json_escape(NULL, 0, "\n") == 2, "json escape: size 0 measures");
 
-	text_sanitize(buf, sizeof(buf), "a\nb\x1b[31m\x7f");
+	dpoctl_text_sanitize(buf, sizeof(buf), "a\nb\x1b[31m\x7f");
 	check_str("text sanitize: controls", buf, "a?b?[31m?");
-	text_sanitize(buf, 3, "abcdef");
+	dpoctl_text_sanitize(buf, 3, "abcdef");
 	check_str("text sanitize: truncates", buf, "ab");
 }
 
@@ -732,7 +732,7 @@ static char *capture(bool json, void (*fn)(void))
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
-	pr_init(f, json);
+	dpoctl_pr_init(f, json);
 	fn();
 	fclose(f);
 	return out;
@@ -740,77 +740,77 @@ static char *capture(bool json, void (*fn)(void))
 
 static void two_sessions(void)
 {
-	pr_begin(PR_TABLE, true);
-	pr_row_begin();
-	pr_str("name", NULL, 16, "alpha");
-	pr_u64("interval_ms", NULL, 11, 100);
-	pr_u64("instances", NULL, 9, 2);
-	pr_row_end();
-	pr_row_begin();
-	pr_str("name", NULL, 16, "b\"q");
-	pr_u64("interval_ms", NULL, 11, 10000);
-	pr_u64("instances", NULL, 9, 0);
-	pr_row_end();
-	pr_end();
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
+	dpoctl_pr_row_begin();
+	dpoctl_pr_str("name", NULL, 16, "alpha");
+	dpoctl_pr_u64("interval_ms", NULL, 11, 100);
+	dpoctl_pr_u64("instances", NULL, 9, 2);
+	dpoctl_pr_row_end();
+	dpoctl_pr_row_begin();
+	dpoctl_pr_str("name", NULL, 16, "b\"q");
+	dpoctl_pr_u64("interval_ms", NULL, 11, 10000);
+	dpoctl_pr_u64("instances", NULL, 9, 0);
+	dpoctl_pr_row_end();
+	dpoctl_pr_end();
 }
 
 static void empty_list(void)
 {
-	pr_begin(PR_TABLE, true);
-	pr_end();
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
+	dpoctl_pr_end();
 }
 
 static void mixed_row(void)
 {
-	pr_begin(PR_TABLE, false);
-	pr_row_begin();
-	pr_str("a", "A", 3, "v");
-	pr_nest_begin("n");
-	pr_u64("x", NULL, 3, 1);
-	pr_null("y", NULL, 3);
-	pr_nest_end();
-	pr_double("d", NULL, 5, 2, 1.5);
-	pr_double("inf", NULL, 4, 1, INFINITY);
-	pr_str(NULL, "T", 1, "text-only");
-	pr_u64("j", NULL, 0, 7);
-	pr_row_end();
-	pr_row_begin();
-	pr_str("a", "A", 3, "w\n");
-	pr_nest_begin("n");
-	pr_u64("x", NULL, 3, 22);
-	pr_null("y", NULL, 3);
-	pr_nest_end();
-	pr_double("d", NULL, 5, 2, 0.125);
-	pr_double("inf", NULL, 4, 1, NAN);
-	pr_str(NULL, "T", 1, "t");
-	pr_u64("j", NULL, 0, 8);
-	pr_row_end();
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	dpoctl_pr_row_begin();
+	dpoctl_pr_str("a", "A", 3, "v");
+	dpoctl_pr_nest_begin("n");
+	dpoctl_pr_u64("x", NULL, 3, 1);
+	dpoctl_pr_null("y", NULL, 3);
+	dpoctl_pr_nest_end();
+	dpoctl_pr_double("d", NULL, 5, 2, 1.5);
+	dpoctl_pr_double("inf", NULL, 4, 1, INFINITY);
+	dpoctl_pr_str(NULL, "T", 1, "text-only");
+	dpoctl_pr_u64("j", NULL, 0, 7);
+	dpoctl_pr_row_end();
+	dpoctl_pr_row_begin();
+	dpoctl_pr_str("a", "A", 3, "w\n");
+	dpoctl_pr_nest_begin("n");
+	dpoctl_pr_u64("x", NULL, 3, 22);
+	dpoctl_pr_null("y", NULL, 3);
+	dpoctl_pr_nest_end();
+	dpoctl_pr_double("d", NULL, 5, 2, 0.125);
+	dpoctl_pr_double("inf", NULL, 4, 1, NAN);
+	dpoctl_pr_str(NULL, "T", 1, "t");
+	dpoctl_pr_u64("j", NULL, 0, 8);
+	dpoctl_pr_row_end();
 }
 
 static void record(void)
 {
-	pr_begin(PR_RECORD, false);
-	pr_row_begin();
-	pr_str("version", NULL, 1, "0.1.0");
-	pr_u64("sessions", NULL, 1, 3);
-	pr_null("avg_sample_ns", NULL, 1);
-	pr_u64("hidden", NULL, 0, 1);
-	pr_row_end();
-	pr_end();
+	dpoctl_pr_begin(DPOCTL_PR_RECORD, false);
+	dpoctl_pr_row_begin();
+	dpoctl_pr_str("version", NULL, 1, "0.1.0");
+	dpoctl_pr_u64("sessions", NULL, 1, 3);
+	dpoctl_pr_null("avg_sample_ns", NULL, 1);
+	dpoctl_pr_u64("hidden", NULL, 0, 1);
+	dpoctl_pr_row_end();
+	dpoctl_pr_end();
 }
 
 static bool header_only_result;
 
 static void header_then_rows(void)
 {
-	pr_begin(PR_TABLE, false);
-	header_only_result = pr_header_only();
-	pr_row_begin();
-	pr_str("k", NULL, 4, "fake");
-	pr_row_end();
-	pr_row_begin();
-	pr_str("k", NULL, 4, "real");
-	pr_row_end();
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	header_only_result = dpoctl_pr_header_only();
+	dpoctl_pr_row_begin();
+	dpoctl_pr_str("k", NULL, 4, "fake");
+	dpoctl_pr_row_end();
+	dpoctl_pr_row_begin();
+	dpoctl_pr_str("k", NULL, 4, "real");
+	dpoctl_pr_row_end();
 }
 
 static void test_print(void)
@@ -869,14 +869,14 @@ static void test_print(void)
 
 /* ---- rate.c ---- */
 
-static const struct dpo_stats s0 = {
+static const struct dpoctl_stats s0 = {
 	.timestamp_ns = 1000000000, .seq = 1, .cpu_ns = 0,
 	.run_delay_ns = 0, .nvcsw = 10, .nivcsw = 5, .min_flt = 100,
 	.maj_flt = 1, .rss_bytes = 1 << 20, .threads = 1,
 };
 
 /* half a second later */
-static const struct dpo_stats s1 = {
+static const struct dpoctl_stats s1 = {
 	.timestamp_ns = 1500000000, .seq = 2, .cpu_ns = 250000000,
 	.run_delay_ns = 5000000, .nvcsw = 20, .nivcsw = 10, .min_flt = 150,
 	.maj_flt = 2, .rss_bytes = 2 << 20, .threads = 2,
@@ -884,85 +884,85 @@ static const struct dpo_stats s1 = {
 
 static void test_rates(void)
 {
-	struct dpo_stats s = s1;
-	struct dpo_rates r;
+	struct dpoctl_stats s = s1;
+	struct dpoctl_rates r;
 
-	result(!dpo_rates(&s0, &s1, &r), "rates: two samples");
+	result(!dpoctl_rates(&s0, &s1, &r), "rates: two samples");
 	check_near("rates: cpu % of one core", r.cpu_pct, 50.0);
 	check_near("rates: run delay ms/s", r.run_delay_ms_per_s, 10.0);
 	check_near("rates: context switches/s", r.csw_per_s, 30.0);
 	check_near("rates: faults/s", r.flt_per_s, 102.0);
 	s.cpu_ns = 1000000000;
-	dpo_rates(&s0, &s, &r);
+	dpoctl_rates(&s0, &s, &r);
 	check_near("rates: several cores above 100%", r.cpu_pct, 200.0);
 
 	s = s1;
 	s.timestamp_ns = s0.timestamp_ns;
-	check_int("rates: same time -> EINVAL", dpo_rates(&s0, &s, &r), -EINVAL);
+	check_int("rates: same time -> EINVAL", dpoctl_rates(&s0, &s, &r), -EINVAL);
 	s = s1;
 	s.seq = s0.seq;
-	check_int("rates: same seq -> EINVAL", dpo_rates(&s0, &s, &r), -EINVAL);
-	check_int("rates: swapped samples -> EINVAL", dpo_rates(&s1, &s0, &r),
+	check_int("rates: same seq -> EINVAL", dpoctl_rates(&s0, &s, &r), -EINVAL);
+	check_int("rates: swapped samples -> EINVAL", dpoctl_rates(&s1, &s0, &r),
 		  -EINVAL);
 	s = s1;
 	s.cpu_ns = 0;
 	s.run_delay_ns = 0;
-	check_int("rates: no change is fine", dpo_rates(&s0, &s, &r), 0);
+	check_int("rates: no change is fine", dpoctl_rates(&s0, &s, &r), 0);
 	s = s1;
 	s.nivcsw = 4;
-	check_int("rates: counter back -> ERANGE", dpo_rates(&s0, &s, &r),
+	check_int("rates: counter back -> ERANGE", dpoctl_rates(&s0, &s, &r),
 		  -ERANGE);
 	s = s1;
 	s.maj_flt = 0;
-	check_int("rates: faults back -> ERANGE", dpo_rates(&s0, &s, &r),
+	check_int("rates: faults back -> ERANGE", dpoctl_rates(&s0, &s, &r),
 		  -ERANGE);
 }
 
 static void test_tracker(void)
 {
-	struct dpo_instance a = { .pid = 10, .start_time_ns = 5,
+	struct dpoctl_instance a = { .pid = 10, .start_time_ns = 5,
 				  .has_stats = true, .stats = s0 };
-	struct dpo_instance b = { .pid = 11, .start_time_ns = 6,
+	struct dpoctl_instance b = { .pid = 11, .start_time_ns = 6,
 				  .has_stats = true, .stats = s0 };
-	struct dpo_tracker t = { 0 };
-	struct dpo_rates r = { 0 };
+	struct dpoctl_tracker t = { 0 };
+	struct dpoctl_rates r = { 0 };
 	int i, ok = 1;
 
 	check_int("tracker: first sample, no rates",
-		  dpo_tracker_update(&t, &a, &r), 0);
+		  dpoctl_tracker_update(&t, &a, &r), 0);
 	check_int("tracker: other pid, no rates",
-		  dpo_tracker_update(&t, &b, &r), 0);
+		  dpoctl_tracker_update(&t, &b, &r), 0);
 	a.stats = s1;
 	check_int("tracker: second sample, rates",
-		  dpo_tracker_update(&t, &a, &r), 1);
+		  dpoctl_tracker_update(&t, &a, &r), 1);
 	check_near("tracker: rates from its own previous sample", r.cpu_pct,
 		   50.0);
 	a.start_time_ns = 7;
 	a.stats = s0;
 	check_int("tracker: reused pid starts over",
-		  dpo_tracker_update(&t, &a, &r), 0);
-	dpo_tracker_forget(&t, &b);
+		  dpoctl_tracker_update(&t, &a, &r), 0);
+	dpoctl_tracker_forget(&t, &b);
 	b.stats = s1;
 	check_int("tracker: forgotten pid starts over",
-		  dpo_tracker_update(&t, &b, &r), 0);
+		  dpoctl_tracker_update(&t, &b, &r), 0);
 	a.has_stats = false;
 	a.pid = 99;
 	check_int("tracker: instance without sample ignored",
-		  dpo_tracker_update(&t, &a, &r), 0);
+		  dpoctl_tracker_update(&t, &a, &r), 0);
 	check_int("tracker: entries", (long long)t.n, 3);
 	for (i = 0; i < 100; i++) {
 		a.pid = 1000 + i;
 		a.has_stats = true;
 		a.stats = s0;
-		ok &= dpo_tracker_update(&t, &a, &r) == 0;
+		ok &= dpoctl_tracker_update(&t, &a, &r) == 0;
 	}
 	for (i = 0; i < 100; i++) {
 		a.pid = 1000 + i;
 		a.stats = s1;
-		ok &= dpo_tracker_update(&t, &a, &r) == 1;
+		ok &= dpoctl_tracker_update(&t, &a, &r) == 1;
 	}
 	result(ok && t.n == 103, "tracker: grows to 100 more processes");
-	dpo_tracker_free(&t);
+	dpoctl_tracker_free(&t);
 	result(!t.v && !t.n, "tracker: freed");
 }
 
@@ -1010,25 +1010,25 @@ static void error_msg(struct buf *b, int err, int flags, size_t req_len)
 }
 
 /* Parses @b from a heap copy of its exact size: valgrind sees overreads. */
-static void parse_error(struct buf *b, struct dpo_nlerr *e, bool done)
+static void parse_error(struct buf *b, struct dpoctl_nlerr *e, bool done)
 {
 	struct nlmsghdr *nlh = malloc(b->len);
 
 	b->nlh.nlmsg_len = b->len;
 	memcpy(nlh, b->raw, b->len);
 	if (done)
-		dpo_nlerr_from_done(e, nlh);
+		dpoctl_nlerr_from_done(e, nlh);
 	else
-		dpo_nlerr_from_error(e, nlh);
+		dpoctl_nlerr_from_error(e, nlh);
 	free(nlh);
 }
 
-static void check_reason(const char *name, const struct dpo_nlerr *e, int cmd,
+static void check_reason(const char *name, const struct dpoctl_nlerr *e, int cmd,
 			 const char *want)
 {
 	char buf[320];
 
-	check_str(name, dpo_nlerr_str(e, cmd, buf, sizeof(buf)), want);
+	check_str(name, dpoctl_nlerr_str(e, cmd, buf, sizeof(buf)), want);
 }
 
 static void test_nlerr(void)
@@ -1036,7 +1036,7 @@ static void test_nlerr(void)
 	static const char tracked[] = "process already tracked";
 	static const char range[] = "integer out of range";
 	uint32_t u32 = 24;
-	struct dpo_nlerr e;
+	struct dpoctl_nlerr e;
 	struct buf b;
 	int err;
 
@@ -1126,7 +1126,7 @@ static void test_nlerr(void)
 	parse_error(&b, &e, true);
 	check_int("extack: successful NLMSG_DONE", e.err, 0);
 
-	dpo_nlerr_clear(&e);
+	dpoctl_nlerr_clear(&e);
 	e.err = EPERM;
 	check_reason("reason: EPERM needs CAP_NET_ADMIN", &e,
 		     DPO_CMD_INSTANCE_ADD, "not permitted (needs CAP_NET_ADMIN)");
@@ -1181,7 +1181,7 @@ static void test_nlerr(void)
 	check_reason("reason: the kernel's words on canary", &e,
 		     DPO_CMD_OWNER_SET, "canary ownership is not implemented yet");
 
-	dpo_nlerr_clear(&e);
+	dpoctl_nlerr_clear(&e);
 	e.err = ENOENT;
 	check_reason("reason: drain of no such session", &e, DPO_CMD_DRAIN,
 		     "no such session");
@@ -1219,11 +1219,11 @@ static struct nl_msg *genl_msg(uint8_t cmd)
 
 static void test_msg(void)
 {
-	struct dpo_listener l;
-	struct dpo_instance in;
-	struct dpo_session s;
-	struct dpo_status st;
-	struct dpo_family f;
+	struct dpoctl_listener l;
+	struct dpoctl_instance in;
+	struct dpoctl_session s;
+	struct dpoctl_status st;
+	struct dpoctl_family f;
 	struct nlattr *nest;
 	struct nl_msg *msg;
 	uint16_t u16 = 7;
@@ -1235,25 +1235,25 @@ static void test_msg(void)
 	nla_put(msg, DPO_A_PAD, 0, NULL);
 	nla_put_u64(msg, DPO_A_SAMPLES, 1ULL << 40);
 	nla_put_u64(msg, DPO_A_SAMPLE_TIME_NS, 123456789012ULL);
-	result(!dpo_msg_status(nlmsg_hdr(msg), &st) &&
+	result(!dpoctl_msg_status(nlmsg_hdr(msg), &st) &&
 	       !strcmp(st.version, "0.1.0") && st.sessions == 2 &&
 	       st.instances == 4 && st.samples == 1ULL << 40 &&
 	       st.sample_time_ns == 123456789012ULL, "msg: status");
-	check_int("msg: command of a message", dpo_msg_cmd(nlmsg_hdr(msg)),
+	check_int("msg: command of a message", dpoctl_msg_cmd(nlmsg_hdr(msg)),
 		  DPO_CMD_STATUS_GET);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_STATUS_GET);
 	nla_put_u32(msg, DPO_A_SESSIONS, 2);
 	check_int("msg: status without version -> EPROTO",
-		  dpo_msg_status(nlmsg_hdr(msg), &st), -EPROTO);
+		  dpoctl_msg_status(nlmsg_hdr(msg), &st), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_SESSION_GET);
 	nla_put_string(msg, DPO_A_SESSION_NAME, "demo");
 	nla_put_u32(msg, DPO_A_INTERVAL_MS, 250);
 	nla_put_u32(msg, DPO_A_INSTANCES, 2);
-	result(!dpo_msg_session(nlmsg_hdr(msg), &s) &&
+	result(!dpoctl_msg_session(nlmsg_hdr(msg), &s) &&
 	       !strcmp(s.name, "demo") && s.interval_ms == 250 &&
 	       s.instances == 2, "msg: session");
 	nlmsg_free(msg);
@@ -1278,7 +1278,7 @@ static void test_msg(void)
 	nla_put_u32(msg, DPO_STATS_A_THREADS, 10);
 	nla_put_u64(msg, DPO_STATS_A_MAX + 3, 11);	/* newer, too */
 	nla_nest_end(msg, nest);
-	result(!dpo_msg_instance(nlmsg_hdr(msg), &in) &&
+	result(!dpoctl_msg_instance(nlmsg_hdr(msg), &in) &&
 	       !strcmp(in.session, "demo") && in.pid == 4242 &&
 	       in.role == DPO_ROLE_PATCHED && in.start_time_ns == 99 &&
 	       in.has_stats && !in.has_exit_code &&
@@ -1293,7 +1293,7 @@ static void test_msg(void)
 	msg = genl_msg(DPO_CMD_INSTANCE_EXIT_NTF);
 	nla_put_u32(msg, DPO_A_PID, 1);
 	nla_put_u32(msg, DPO_A_EXIT_CODE, 0x8b);
-	result(!dpo_msg_instance(nlmsg_hdr(msg), &in) && !in.has_stats &&
+	result(!dpoctl_msg_instance(nlmsg_hdr(msg), &in) && !in.has_stats &&
 	       in.has_exit_code && in.exit_code == 0x8b && !in.session[0],
 	       "msg: exit notification without stats");
 	nlmsg_free(msg);
@@ -1301,20 +1301,20 @@ static void test_msg(void)
 	msg = genl_msg(DPO_CMD_INSTANCE_GET);
 	nla_put_string(msg, DPO_A_SESSION_NAME, "demo");
 	check_int("msg: instance without pid -> EPROTO",
-		  dpo_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
+		  dpoctl_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_INSTANCE_GET);
 	nla_put(msg, DPO_A_PID, sizeof(u16), &u16);
 	check_int("msg: short u32 -> EPROTO",
-		  dpo_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
+		  dpoctl_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_INSTANCE_GET);
 	nla_put_u32(msg, DPO_A_PID, 1);
 	nla_put(msg, DPO_A_SESSION_NAME, 4, "demo");
 	check_int("msg: string without NUL -> EPROTO",
-		  dpo_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
+		  dpoctl_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_INSTANCE_GET);
@@ -1323,7 +1323,7 @@ static void test_msg(void)
 	nla_put_u32(msg, DPO_STATS_A_CPU_NS, 1);
 	nla_nest_end(msg, nest);
 	check_int("msg: short u64 in stats -> EPROTO",
-		  dpo_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
+		  dpoctl_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_SESSION_GET);
@@ -1332,7 +1332,7 @@ static void test_msg(void)
 	nla_put_u32(msg, DPO_A_INSTANCES, 2);
 	nla_put_u8(msg, DPO_A_OWNER, DPO_OWNER_PATCHED);
 	nla_put_u64(msg, DPO_A_SWITCH_TIME_NS, 5000000000123ULL);
-	result(!dpo_msg_session(nlmsg_hdr(msg), &s) &&
+	result(!dpoctl_msg_session(nlmsg_hdr(msg), &s) &&
 	       s.owner == DPO_OWNER_PATCHED &&
 	       s.switch_time_ns == 5000000000123ULL,
 	       "msg: session with owner and switch time");
@@ -1340,14 +1340,14 @@ static void test_msg(void)
 
 	msg = genl_msg(DPO_CMD_SESSION_GET);
 	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
-	result(!dpo_msg_session(nlmsg_hdr(msg), &s) && !s.owner &&
+	result(!dpoctl_msg_session(nlmsg_hdr(msg), &s) && !s.owner &&
 	       !s.switch_time_ns, "msg: session of an older module");
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_STATUS_GET);
 	nla_put_string(msg, DPO_A_VERSION, "0.2.0");
 	nla_put_u32(msg, DPO_A_LISTENERS, 3);
-	result(!dpo_msg_status(nlmsg_hdr(msg), &st) && st.has_listeners &&
+	result(!dpoctl_msg_status(nlmsg_hdr(msg), &st) && st.has_listeners &&
 	       st.listeners == 3, "msg: status with listeners");
 	nlmsg_free(msg);
 
@@ -1361,7 +1361,7 @@ static void test_msg(void)
 	nla_put_u64(msg, DPO_A_ACCEPTED_ORIGINAL, 10);
 	nla_put_u64(msg, DPO_A_ACCEPTED_PATCHED, 20);
 	nla_put_u64(msg, DPO_A_ACCEPTED_OTHER, 1ULL << 33);
-	result(!dpo_msg_listener(nlmsg_hdr(msg), &l) && l.id == 7 &&
+	result(!dpoctl_msg_listener(nlmsg_hdr(msg), &l) && l.id == 7 &&
 	       !strcmp(l.session, "db") && l.family == AF_INET6 &&
 	       l.addr[0] == 0x20 && l.addr[15] == 1 && l.port == 5432 &&
 	       l.accepted_original == 10 && l.accepted_patched == 20 &&
@@ -1373,7 +1373,7 @@ static void test_msg(void)
 	nla_put_u16(msg, DPO_A_FAMILY, AF_INET);
 	nla_put(msg, DPO_A_ADDR, 4, "\x7f\0\0\x01");
 	nla_put_u16(msg, DPO_A_PORT, 80);
-	result(!dpo_msg_listener(nlmsg_hdr(msg), &l) && l.id == 8 &&
+	result(!dpoctl_msg_listener(nlmsg_hdr(msg), &l) && l.id == 8 &&
 	       l.family == AF_INET && !memcmp(l.addr, "\x7f\0\0\x01\0", 5) &&
 	       l.port == 80 && !l.accepted_original,
 	       "msg: IPv4 listener, counters missing");
@@ -1384,27 +1384,27 @@ static void test_msg(void)
 	nla_put_u16(msg, DPO_A_FAMILY, AF_INET);
 	nla_put(msg, DPO_A_ADDR, 16, "0123456789abcdef");
 	check_int("msg: IPv4 listener with 16-byte address -> EPROTO",
-		  dpo_msg_listener(nlmsg_hdr(msg), &l), -EPROTO);
+		  dpoctl_msg_listener(nlmsg_hdr(msg), &l), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_LISTENER_GET);
 	nla_put_u32(msg, DPO_A_LISTENER_ID, 8);
 	nla_put(msg, DPO_A_ADDR, 17, "0123456789abcdefg");
 	check_int("msg: address over 16 bytes -> EPROTO",
-		  dpo_msg_listener(nlmsg_hdr(msg), &l), -EPROTO);
+		  dpoctl_msg_listener(nlmsg_hdr(msg), &l), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_LISTENER_GET);
 	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
 	check_int("msg: listener without id -> EPROTO",
-		  dpo_msg_listener(nlmsg_hdr(msg), &l), -EPROTO);
+		  dpoctl_msg_listener(nlmsg_hdr(msg), &l), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(CTRL_CMD_NEWFAMILY);
 	nla_put_u16(msg, CTRL_ATTR_FAMILY_ID, 0x1d);
 	nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, "dpo");
 	nla_put_u32(msg, CTRL_ATTR_VERSION, 1);
-	result(!dpo_msg_family(nlmsg_hdr(msg), &f) && f.id == 0x1d &&
+	result(!dpoctl_msg_family(nlmsg_hdr(msg), &f) && f.id == 0x1d &&
 	       f.version == 1 && !strcmp(f.name, "dpo"), "msg: family");
 	nlmsg_free(msg);
 }
@@ -1499,14 +1499,14 @@ static struct nl_msg *traffic_msg(int level)
 
 static void test_msg_traffic(void)
 {
-	struct dpo_instance in;
-	struct dpo_drain d;
-	struct dpo_conn c;
+	struct dpoctl_instance in;
+	struct dpoctl_drain d;
+	struct dpoctl_conn c;
 	struct nlattr *nest, *hist;
 	struct nl_msg *msg;
 
 	msg = conn_msg(AF_INET, lo4, lo4, DPO_CONN_BUSY);
-	result(!dpo_msg_conn(nlmsg_hdr(msg), &c) && !strcmp(c.session, "db") &&
+	result(!dpoctl_msg_conn(nlmsg_hdr(msg), &c) && !strcmp(c.session, "db") &&
 	       c.pid == 4242 && c.role == DPO_ROLE_ORIGINAL &&
 	       c.family == AF_INET && !memcmp(c.addr, lo4, 4) &&
 	       c.port == 5432 && !memcmp(c.peer_addr, lo4, 4) &&
@@ -1518,7 +1518,7 @@ static void test_msg_traffic(void)
 	nlmsg_free(msg);
 
 	msg = conn_msg(AF_INET6, lo6, doc6, DPO_CONN_DRAINING);
-	result(!dpo_msg_conn(nlmsg_hdr(msg), &c) && c.family == AF_INET6 &&
+	result(!dpoctl_msg_conn(nlmsg_hdr(msg), &c) && c.family == AF_INET6 &&
 	       !memcmp(c.addr, lo6, 16) && !memcmp(c.peer_addr, doc6, 16) &&
 	       c.port == 8080 && c.peer_port == 55555 &&
 	       c.state == DPO_CONN_DRAINING, "msg: IPv6 connection");
@@ -1530,19 +1530,19 @@ static void test_msg_traffic(void)
 	nla_put_u16(msg, DPO_A_FAMILY, AF_INET);
 	nla_put(msg, DPO_A_PEER_ADDR, 16, doc6);
 	check_int("msg: IPv4 connection with a 16-byte peer -> EPROTO",
-		  dpo_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
+		  dpoctl_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_CONN_GET);
 	nla_put_string(msg, DPO_A_SESSION_NAME, "db");
 	check_int("msg: connection without pid -> EPROTO",
-		  dpo_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
+		  dpoctl_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_CONN_GET);
 	nla_put_u32(msg, DPO_A_PID, 1);
 	check_int("msg: connection without session -> EPROTO",
-		  dpo_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
+		  dpoctl_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_CONN_GET);
@@ -1550,46 +1550,46 @@ static void test_msg_traffic(void)
 	nla_put_u32(msg, DPO_A_PID, 1);
 	nla_put_u32(msg, DPO_A_BYTES_IN, 1);
 	check_int("msg: short u64 in a connection -> EPROTO",
-		  dpo_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
+		  dpoctl_msg_conn(nlmsg_hdr(msg), &c), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = drain_msg(DPO_CMD_DRAIN_DONE_NTF);
-	result(!dpo_msg_drain(nlmsg_hdr(msg), &d) && !strcmp(d.session, "db") &&
+	result(!dpoctl_msg_drain(nlmsg_hdr(msg), &d) && !strcmp(d.session, "db") &&
 	       d.role == DPO_ROLE_ORIGINAL && d.deadline_ms == 30000 &&
 	       d.remaining == 3 && d.closed_idle == 2 && d.closed_busy == 1 &&
 	       d.reset == 0 && d.gone == 4 && d.elapsed_ns == 1500000000ULL &&
 	       !d.cancelled,
 	       "msg: drain");
-	check_int("msg: drain done command", dpo_msg_cmd(nlmsg_hdr(msg)),
+	check_int("msg: drain done command", dpoctl_msg_cmd(nlmsg_hdr(msg)),
 		  DPO_CMD_DRAIN_DONE_NTF);
 	nlmsg_free(msg);
 
 	msg = drain_msg(DPO_CMD_DRAIN_DONE_NTF);
 	nla_put_flag(msg, DPO_A_DRAIN_CANCELLED);
-	result(!dpo_msg_drain(nlmsg_hdr(msg), &d) && d.cancelled &&
+	result(!dpoctl_msg_drain(nlmsg_hdr(msg), &d) && d.cancelled &&
 	       d.remaining == 3, "msg: drain cut short");
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_DRAIN_PROGRESS_NTF);
 	nla_put_u32(msg, DPO_A_DRAIN_REMAINING, 1);
 	check_int("msg: drain without session -> EPROTO",
-		  dpo_msg_drain(nlmsg_hdr(msg), &d), -EPROTO);
+		  dpoctl_msg_drain(nlmsg_hdr(msg), &d), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = traffic_msg(0);
-	result(!dpo_msg_instance(nlmsg_hdr(msg), &in) && in.has_stats &&
-	       in.stats.present == (DPO_STAT_BIT(DPO_STATS_A_SEQ) |
-				    DPO_STAT_BIT(DPO_STATS_A_THREADS)) &&
+	result(!dpoctl_msg_instance(nlmsg_hdr(msg), &in) && in.has_stats &&
+	       in.stats.present == (DPOCTL_STAT_BIT(DPO_STATS_A_SEQ) |
+				    DPOCTL_STAT_BIT(DPO_STATS_A_THREADS)) &&
 	       !in.stats.conns_accepted,
 	       "msg: sample of an older module: no traffic");
 	nlmsg_free(msg);
 
 	msg = traffic_msg(1);
-	result(!dpo_msg_instance(nlmsg_hdr(msg), &in) &&
-	       DPO_STAT_HAS(&in.stats, DPO_STATS_A_CONNS_ACCEPTED) &&
-	       DPO_STAT_HAS(&in.stats, DPO_STATS_A_BYTES_OUT) &&
-	       !DPO_STAT_HAS(&in.stats, DPO_STATS_A_REQUESTS_PER_S) &&
-	       !DPO_STAT_HAS(&in.stats, DPO_STATS_A_LAT_HIST) &&
+	result(!dpoctl_msg_instance(nlmsg_hdr(msg), &in) &&
+	       DPOCTL_STAT_HAS(&in.stats, DPO_STATS_A_CONNS_ACCEPTED) &&
+	       DPOCTL_STAT_HAS(&in.stats, DPO_STATS_A_BYTES_OUT) &&
+	       !DPOCTL_STAT_HAS(&in.stats, DPO_STATS_A_REQUESTS_PER_S) &&
+	       !DPOCTL_STAT_HAS(&in.stats, DPO_STATS_A_LAT_HIST) &&
 	       in.stats.conns_accepted == 10 && in.stats.conns_active == 2 &&
 	       in.stats.requests == 500 && in.stats.bytes_in == 1000000 &&
 	       in.stats.bytes_out == 2000000,
@@ -1597,13 +1597,13 @@ static void test_msg_traffic(void)
 	nlmsg_free(msg);
 
 	msg = traffic_msg(2);
-	result(!dpo_msg_instance(nlmsg_hdr(msg), &in) &&
+	result(!dpoctl_msg_instance(nlmsg_hdr(msg), &in) &&
 	       in.stats.accepted_per_s == 1 && in.stats.requests_per_s == 50 &&
 	       in.stats.bytes_in_per_s == 2048 &&
 	       in.stats.bytes_out_per_s == 4096 &&
 	       in.stats.lat_p50_us == 12 && in.stats.lat_p99_us == 900 &&
 	       in.stats.lat_mean_us == 40 &&
-	       DPO_STAT_HAS(&in.stats, DPO_STATS_A_LAT_HIST),
+	       DPOCTL_STAT_HAS(&in.stats, DPO_STATS_A_LAT_HIST),
 	       "msg: later sample: rates and latencies");
 	result(in.stats.lat_hist[0] == 7 && in.stats.lat_hist[1] == 0 &&
 	       in.stats.lat_hist[3] == 5 &&
@@ -1619,7 +1619,7 @@ static void test_msg_traffic(void)
 	nla_nest_end(msg, hist);
 	nla_nest_end(msg, nest);
 	check_int("msg: 4-byte histogram bucket -> EPROTO",
-		  dpo_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
+		  dpoctl_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
 	nlmsg_free(msg);
 
 	msg = genl_msg(DPO_CMD_SAMPLE_NTF);
@@ -1628,42 +1628,42 @@ static void test_msg_traffic(void)
 	nla_put_u32(msg, DPO_STATS_A_REQUESTS_PER_S, 5);
 	nla_nest_end(msg, nest);
 	check_int("msg: 4-byte rate -> EPROTO",
-		  dpo_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
+		  dpoctl_msg_instance(nlmsg_hdr(msg), &in), -EPROTO);
 	nlmsg_free(msg);
 }
 
-static struct dpo_conn pc;
-static struct dpo_drain pd;
-static struct dpo_instance pi;
+static struct dpoctl_conn pc;
+static struct dpoctl_drain pd;
+static struct dpoctl_instance pi;
 
 /* 65 s after the accept, 63 s after the last activity */
 static void conn_rows(void)
 {
-	pr_begin(PR_TABLE, true);
-	dpo_print_conn(&pc, 66000000000ULL);
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
+	dpoctl_print_conn(&pc, 66000000000ULL);
 	pc.accept_time_ns = 70000000000ULL;	/* accepted during the dump */
-	dpo_print_conn(&pc, 66000000000ULL);
+	dpoctl_print_conn(&pc, 66000000000ULL);
 	pc.accept_time_ns = 1000000000ULL;
-	pr_end();
+	dpoctl_pr_end();
 }
 
 static void drain_rows(void)
 {
-	pr_begin(PR_TABLE, false);
-	dpo_print_drain("start", &pd);
-	dpo_print_drain("done", &pd);
-	pr_end();
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	dpoctl_print_drain("start", &pd);
+	dpoctl_print_drain("done", &pd);
+	dpoctl_pr_end();
 }
 
 static void traffic_row(void)
 {
-	pr_begin(PR_TABLE, false);
-	pr_row_begin();
-	pr_nest_begin("stats");
-	dpo_print_traffic(&pi, true);
-	pr_nest_end();
-	pr_row_end();
-	pr_end();
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	dpoctl_pr_row_begin();
+	dpoctl_pr_nest_begin("stats");
+	dpoctl_print_traffic(&pi, true);
+	dpoctl_pr_nest_end();
+	dpoctl_pr_row_end();
+	dpoctl_pr_end();
 }
 
 static void parse_into(struct nl_msg *msg, int (*fn)(struct nlmsghdr *, void *),
@@ -1676,17 +1676,17 @@ static void parse_into(struct nl_msg *msg, int (*fn)(struct nlmsghdr *, void *),
 
 static int conn_fn(struct nlmsghdr *nlh, void *obj)
 {
-	return dpo_msg_conn(nlh, obj);
+	return dpoctl_msg_conn(nlh, obj);
 }
 
 static int drain_fn(struct nlmsghdr *nlh, void *obj)
 {
-	return dpo_msg_drain(nlh, obj);
+	return dpoctl_msg_drain(nlh, obj);
 }
 
 static int instance_fn(struct nlmsghdr *nlh, void *obj)
 {
-	return dpo_msg_instance(nlh, obj);
+	return dpoctl_msg_instance(nlh, obj);
 }
 
 static void test_print_traffic(void)
@@ -1789,7 +1789,7 @@ static void test_print_traffic(void)
 	free(s);
 
 	/* an interval without requests: rates, but no latency */
-	pi.stats.present |= DPO_STAT_BIT(DPO_STATS_A_REQUESTS_PER_S);
+	pi.stats.present |= DPOCTL_STAT_BIT(DPO_STATS_A_REQUESTS_PER_S);
 	s = capture(true, traffic_row);
 	result(strstr(s, "\"requests_per_s\":0,") &&
 	       strstr(s, "\"lat_p50_us\":null,") &&
@@ -1816,11 +1816,11 @@ static void test_print_traffic(void)
 /* ---- cmd_monitor.c and cmd_session.c: rows of fake notifications ---- */
 
 /* dpoctl.c is not in the test library: its usage message, stubbed. */
-int dpo_usage(struct dpo_ctx *ctx, const char *fmt, ...)
+int dpoctl_usage(struct dpoctl_ctx *ctx, const char *fmt, ...)
 {
 	(void)ctx;
 	(void)fmt;
-	return DPO_EXIT_USAGE;
+	return DPOCTL_EXIT_USAGE;
 }
 
 /* A session's attributes as the module sends them (GET, events). */
@@ -1845,10 +1845,10 @@ static void monitor_rows(void)
 {
 	size_t i;
 
-	pr_begin(PR_TABLE, false);
-	dpo_monitor_print_header();
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	dpoctl_monitor_print_header();
 	for (i = 0; i < sizeof(ntf) / sizeof(ntf[0]) && ntf[i]; i++)
-		dpo_monitor_print(nlmsg_hdr(ntf[i]),
+		dpoctl_monitor_print(nlmsg_hdr(ntf[i]),
 				  nlmsg_hdr(ntf[0])->nlmsg_type);
 }
 
@@ -1857,10 +1857,10 @@ static void session_rows(void)
 {
 	size_t i;
 
-	pr_begin(PR_TABLE, true);
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
 	for (i = 0; i < sizeof(ntf) / sizeof(ntf[0]) && ntf[i]; i++)
-		dpo_session_print_row(nlmsg_hdr(ntf[i]), NULL);
-	pr_end();
+		dpoctl_session_print_row(nlmsg_hdr(ntf[i]), NULL);
+	dpoctl_pr_end();
 }
 
 static void free_ntf(void)
@@ -1886,25 +1886,25 @@ static const char *after(const char *s, const char *sep, size_t skip)
 static void test_session_rows(void)
 {
 	static const char head[] = "        TIME  EVENT            SESSION ";
-	struct dpo_session s;
+	struct dpoctl_session s;
 	char buf[16], *out;
 	double t;
 
 	ntf[0] = session_msg(DPO_CMD_SESSION_GET, "e2e", DPO_OWNER_CANARY, 20);
-	result(!dpo_msg_session(nlmsg_hdr(ntf[0]), &s) &&
+	result(!dpoctl_msg_session(nlmsg_hdr(ntf[0]), &s) &&
 	       s.owner == DPO_OWNER_CANARY && s.canary_pct == 20,
 	       "msg: session with a canary share");
 	check_str("owner text: canary with its share",
-		  dpo_session_owner_str(buf, sizeof(buf), &s), "canary:20");
+		  dpoctl_session_owner_str(buf, sizeof(buf), &s), "canary:20");
 	s.canary_pct = 0;	/* an older module: no share sent */
 	check_str("owner text: canary without a share",
-		  dpo_session_owner_str(buf, sizeof(buf), &s), "canary");
+		  dpoctl_session_owner_str(buf, sizeof(buf), &s), "canary");
 	s.owner = DPO_OWNER_ORIGINAL;
 	check_str("owner text: original",
-		  dpo_session_owner_str(buf, sizeof(buf), &s), "original");
+		  dpoctl_session_owner_str(buf, sizeof(buf), &s), "original");
 	s.owner = 0;
 	check_str("owner text: unknown owner",
-		  dpo_session_owner_str(buf, sizeof(buf), &s), "unknown");
+		  dpoctl_session_owner_str(buf, sizeof(buf), &s), "unknown");
 
 	ntf[1] = session_msg(DPO_CMD_SESSION_GET, "db", DPO_OWNER_ORIGINAL, 0);
 	out = capture(false, session_rows);
@@ -1973,9 +1973,9 @@ static void test_session_rows(void)
 static int count_families(struct nlmsghdr *nlh, void *arg)
 {
 	int *n = arg;
-	struct dpo_family f;
+	struct dpoctl_family f;
 
-	if (dpo_msg_family(nlh, &f))
+	if (dpoctl_msg_family(nlh, &f))
 		return -EPROTO;
 	if (!strcmp(f.name, "nlctrl"))
 		n[1] = (int)f.version;
@@ -1986,7 +1986,7 @@ static int count_families(struct nlmsghdr *nlh, void *arg)
 static struct nl_msg *getfamily(int flags, int type, const void *data,
 				size_t len)
 {
-	struct nl_msg *msg = dpo_nl_new_raw(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+	struct nl_msg *msg = dpoctl_nl_new_raw(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
 					    1, flags);
 
 	if (type)
@@ -1996,11 +1996,11 @@ static struct nl_msg *getfamily(int flags, int type, const void *data,
 
 static int on_ntf(struct nlmsghdr *nlh, void *arg)
 {
-	struct dpo_instance in;
+	struct dpoctl_instance in;
 	int *n = arg;
 
-	if (dpo_msg_cmd(nlh) == DPO_CMD_SAMPLE_NTF &&
-	    !dpo_msg_instance(nlh, &in) && in.pid == 77)
+	if (dpoctl_msg_cmd(nlh) == DPO_CMD_SAMPLE_NTF &&
+	    !dpoctl_msg_instance(nlh, &in) && in.pid == 77)
 		(*n)++;
 	return 0;
 }
@@ -2011,18 +2011,18 @@ static int on_ntf(struct nlmsghdr *nlh, void *arg)
  */
 static void test_listen(void)
 {
-	struct dpo_nl a, b;
+	struct dpoctl_nl a, b;
 	struct nl_msg *msg;
 	int n = 0, ret;
 
-	if (dpo_nl_open_family(&a, "test", "nlctrl"))
+	if (dpoctl_nl_open_family(&a, "test", "nlctrl"))
 		return;
-	if (dpo_nl_open_family(&b, "test", "nlctrl")) {
-		dpo_nl_close(&a);
+	if (dpoctl_nl_open_family(&b, "test", "nlctrl")) {
+		dpoctl_nl_close(&a);
 		return;
 	}
-	dpo_nl_listen(&a, on_ntf, &n);
-	msg = dpo_nl_new_raw(a.family, DPO_CMD_SAMPLE_NTF, 1, 0);
+	dpoctl_nl_listen(&a, on_ntf, &n);
+	msg = dpoctl_nl_new_raw(a.family, DPO_CMD_SAMPLE_NTF, 1, 0);
 	nla_put_u32(msg, DPO_A_PID, 77);
 	nl_socket_set_peer_port(b.sk, nl_socket_get_local_port(a.sk));
 	nl_complete_msg(b.sk, msg);
@@ -2034,11 +2034,11 @@ static void test_listen(void)
 		printf("ok %d - nl: listener gets notifications # SKIP not root\n",
 		       tests);
 	} else {
-		ret = dpo_nl_receive(&a);
+		ret = dpoctl_nl_receive(&a);
 		result(!ret && n == 1, "nl: listener gets notifications");
 	}
-	dpo_nl_close(&b);
-	dpo_nl_close(&a);
+	dpoctl_nl_close(&b);
+	dpoctl_nl_close(&a);
 }
 
 static void test_nl(void)
@@ -2048,62 +2048,62 @@ static void test_nl(void)
 	static const char *const notify[] = { "notify" };
 	static const char *const nosuch[] = { "nosuch" };
 	int n[2] = { 0, 0 };
-	struct dpo_nl nl;
+	struct dpoctl_nl nl;
 	uint8_t u8 = 1;
 	int ret;
 
 	last_err[0] = '\0';
-	ret = dpo_nl_open_family(&nl, "test", "dpo-no-such");
+	ret = dpoctl_nl_open_family(&nl, "test", "dpo-no-such");
 	result(ret == -ENOENT && !strcmp(last_err, missing),
 	       "nl: missing family reported");
 	if (last_err[0])
 		printf("#   %s\n", last_err);
 
-	ret = dpo_nl_open_family(&nl, "test", "nlctrl");
+	ret = dpoctl_nl_open_family(&nl, "test", "nlctrl");
 	result(!ret && nl.family == GENL_ID_CTRL, "nl: open nlctrl");
 	if (ret)
 		return;
 
-	ret = dpo_nl_request(&nl, getfamily(NLM_F_DUMP, 0, NULL, 0),
+	ret = dpoctl_nl_request(&nl, getfamily(NLM_F_DUMP, 0, NULL, 0),
 			     count_families, n);
 	result(!ret && n[0] >= 1 && n[1] >= 1, "nl: dump until NLMSG_DONE");
 
 	n[0] = 0;
 	n[1] = 0;
-	ret = dpo_nl_request(&nl, getfamily(0, CTRL_ATTR_FAMILY_NAME,
+	ret = dpoctl_nl_request(&nl, getfamily(0, CTRL_ATTR_FAMILY_NAME,
 					    "nlctrl", 7),
 			     count_families, n);
 	result(!ret && n[0] == 1 && n[1] >= 1, "nl: doit, reply then ACK");
 
 	last_err[0] = '\0';
-	ret = dpo_nl_request(&nl, getfamily(0, CTRL_ATTR_FAMILY_NAME,
+	ret = dpoctl_nl_request(&nl, getfamily(0, CTRL_ATTR_FAMILY_NAME,
 					    "dpo-no-such", 12),
 			     count_families, n);
 	result(ret == -ENOENT && nl.err.err == ENOENT && last_err[0],
 	       "nl: error keeps the raw errno");
 	printf("#   %s\n", last_err);
 
-	ret = dpo_nl_request(&nl, getfamily(0, CTRL_ATTR_FAMILY_ID, &u8, 1),
+	ret = dpoctl_nl_request(&nl, getfamily(0, CTRL_ATTR_FAMILY_ID, &u8, 1),
 			     count_families, n);
 	result(ret < 0 && nl.err.msg[0] && nl.err.policy &&
 	       !strncmp(last_err, "test: bad value: ", 17),
 	       "nl: policy rejection with the kernel's message");
 	printf("#   %s\n", last_err);
 
-	ret = dpo_nl_request(&nl, dpo_nl_new_raw(GENL_ID_CTRL, 250, 1, 0),
+	ret = dpoctl_nl_request(&nl, dpoctl_nl_new_raw(GENL_ID_CTRL, 250, 1, 0),
 			     NULL, NULL);
 	result(ret == -EOPNOTSUPP, "nl: unknown command");
 
-	ret = dpo_nl_request(&nl, NULL, NULL, NULL);
+	ret = dpoctl_nl_request(&nl, NULL, NULL, NULL);
 	result(ret == -ENOMEM && !strcmp(last_err, "test: Cannot allocate memory"),
 	       "nl: unbuilt request reported");
 
-	result(!dpo_nl_join(&nl, notify, 1), "nl: join a multicast group");
+	result(!dpoctl_nl_join(&nl, notify, 1), "nl: join a multicast group");
 	last_err[0] = '\0';
-	result(dpo_nl_join(&nl, nosuch, 1) == -ENOENT &&
+	result(dpoctl_nl_join(&nl, nosuch, 1) == -ENOENT &&
 	       !strcmp(last_err, "test: multicast group \"nosuch\" not found"),
 	       "nl: unknown multicast group reported");
-	dpo_nl_close(&nl);
+	dpoctl_nl_close(&nl);
 }
 
 /* ---- the command line ---- */
