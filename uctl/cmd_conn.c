@@ -1,29 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * conn list: the connection registry, every connection that an instance
- * accepted through one of its session's listeners.
- */
-#include <errno.h>
+/* conn list: the connections instances accepted through their listeners. */
+#include <stdbool.h>
 #include <string.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
-#include <linux/dpo.h>
 
+#include "client.h"
 #include "dpoctl.h"
-#include "nl.h"
-#include "parse.h"
 #include "print.h"
-#include "traffic.h"
+#include "printers.h"
 
-static int print_conn(struct nlmsghdr *nlh, void *arg)
+static int print_conn(const struct dpoctl_conn *c, void *arg)
 {
-	struct dpoctl_conn c;
-
 	(void)arg;
-	if (dpoctl_msg_conn(nlh, &c))
-		return -EPROTO;
 	/* per row: a long dump must not age its last rows */
-	dpoctl_print_conn(&c, dpoctl_now_ns());
+	dpoctl_print_conn(c, dpoctl_now_ns());
 	return 0;
 }
 
@@ -31,9 +20,7 @@ static int parse_pid(struct dpoctl_ctx *ctx, const char *s, uint32_t *pid)
 {
 	if (*pid)
 		return dpoctl_usage(ctx, "--pid given twice");
-	if (dpoctl_parse_pid(s, pid))
-		return dpoctl_usage(ctx, "bad PID \"%s\"", s);
-	return 0;
+	return dpoctl_arg_pid(ctx, s, pid);
 }
 
 /* [SESSION] [--pid PID]: both optional, in any order */
@@ -61,9 +48,8 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		} else if (opts && a[0] == '-' && a[1]) {
 			return dpoctl_usage(ctx, "unknown option \"%s\"", a);
 		} else if (!*session) {
-			if (dpoctl_check_session_name(a))
-				return dpoctl_usage(ctx, "session name must be 1 to %d bytes",
-						 DPO_SESSION_NAME_MAX - 1);
+			if (dpoctl_arg_session(ctx, a))
+				return DPOCTL_EXIT_USAGE;
 			*session = a;
 		} else {
 			return dpoctl_usage(ctx, "unexpected \"%s\"", a);
@@ -74,42 +60,27 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 
 static int conn_list(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	const char *session;
-	struct nl_msg *msg;
-	struct dpoctl_nl nl;
 	uint32_t pid;
-	int ret;
+	int ret = 0;
 
 	if (parse_args(ctx, argc, argv, &session, &pid))
 		return DPOCTL_EXIT_USAGE;
-	if (dpoctl_nl_open(&nl, ctx->what))
+	if (dpoctl_open(ctx, &c))
 		return DPOCTL_EXIT_ERR;
 	/* The dump filters silently: a misspelt session is an error here. */
-	if (session) {
-		msg = dpoctl_nl_new(&nl, DPO_CMD_SESSION_GET, 0);
-		if (msg && nla_put_string(msg, DPO_A_SESSION_NAME, session) < 0) {
-			nlmsg_free(msg);
-			msg = NULL;
-		}
-		if (dpoctl_nl_request(&nl, msg, NULL, NULL)) {
-			dpoctl_nl_close(&nl);
-			return DPOCTL_EXIT_ERR;
-		}
+	if (session)
+		ret = dpoctl_session_get(&c, session, NULL, &err);
+	if (!ret) {
+		dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
+		ret = dpoctl_conn_dump(&c, session, pid, print_conn, NULL, &err);
+		if (!ret)
+			dpoctl_pr_end();
 	}
-	msg = dpoctl_nl_new(&nl, DPO_CMD_CONN_GET, NLM_F_DUMP);
-	/* the filters travel with the dump request */
-	if (msg && ((session &&
-		     nla_put_string(msg, DPO_A_SESSION_NAME, session) < 0) ||
-		    (pid && nla_put_u32(msg, DPO_A_PID, pid) < 0))) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
-	ret = dpoctl_nl_request(&nl, msg, print_conn, NULL);
-	if (!ret)
-		dpoctl_pr_end();
-	dpoctl_nl_close(&nl);
-	return ret ? DPOCTL_EXIT_ERR : DPOCTL_EXIT_OK;
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
 const struct dpoctl_cmd dpoctl_conn_cmds[] = {

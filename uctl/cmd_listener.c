@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * listener add/del/list/show: the listening sockets that a session's
- * instances share, whose accepts dpo hands to the owner (session owner).
- */
+/* listener add, del, list and show: the sockets dpo hands out accepts of. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
 #include <linux/dpo.h>
 
+#include "client.h"
 #include "dpoctl.h"
-#include "nl.h"
 #include "parse.h"
 #include "print.h"
+#include "printers.h"
 #include "procnet.h"
 
 /*
@@ -43,40 +39,10 @@ static const char *sys_strerror(int err, const char *since)
 	return buf;
 }
 
-static void print_listener(const struct dpoctl_listener *l)
+static int print_row(const struct dpoctl_listener *l, void *arg)
 {
-	char addr[64];
-
-	dpoctl_pr_row_begin();
-	dpoctl_pr_u64("id", NULL, 4, l->id);
-	dpoctl_pr_str("session", NULL, 12, l->session);
-	dpoctl_addr_port_str(addr, sizeof(addr), l->family, l->addr, l->port);
-	dpoctl_pr_str(NULL, "ADDRESS", 23, addr);
-	dpoctl_pr_str("family", NULL, 0, dpoctl_family_name(l->family));
-	dpoctl_addr_str(addr, sizeof(addr), l->family, l->addr);
-	dpoctl_pr_str("address", NULL, 0, addr);
-	dpoctl_pr_u64("port", NULL, 0, l->port);
-	dpoctl_pr_u64("accepted_original", NULL, 17, l->accepted_original);
-	dpoctl_pr_u64("accepted_patched", NULL, 16, l->accepted_patched);
-	dpoctl_pr_u64("accepted_other", NULL, 14, l->accepted_other);
-	dpoctl_pr_row_end();
-}
-
-/* Keeps the reply: struct dpoctl_listener, id 0 until one came. */
-static int get_listener(struct nlmsghdr *nlh, void *arg)
-{
-	return dpoctl_msg_listener(nlh, arg);
-}
-
-static int show_listener(struct nlmsghdr *nlh, void *arg)
-{
-	struct dpoctl_listener l;
-	int *rows = arg;
-
-	if (dpoctl_msg_listener(nlh, &l))
-		return -EPROTO;
-	(*rows)++;
-	print_listener(&l);
+	(void)arg;
+	dpoctl_print_listener(l);
 	return 0;
 }
 
@@ -85,17 +51,6 @@ static int parse_id(struct dpoctl_ctx *ctx, const char *s, uint32_t *id)
 	if (dpoctl_parse_listener_id(s, id))
 		return dpoctl_usage(ctx, "bad ID \"%s\"", s);
 	return 0;
-}
-
-static int del_request(struct dpoctl_nl *nl, uint32_t id)
-{
-	struct nl_msg *msg = dpoctl_nl_new(nl, DPO_CMD_LISTENER_DEL, 0);
-
-	if (msg && nla_put_u32(msg, DPO_A_LISTENER_ID, id) < 0) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	return dpoctl_nl_request(nl, msg, NULL, NULL);
 }
 
 /* The process's listening sockets: one FD, or all of them on a port. */
@@ -167,11 +122,9 @@ static int parse_add(struct dpoctl_ctx *ctx, int argc, char **argv,
 	if (argc < 3)
 		return dpoctl_usage(ctx, "missing %s", argc == 0 ? "SESSION" :
 				 argc == 1 ? "PID" : "FD or port PORT");
-	if (dpoctl_check_session_name(argv[0]))
-		return dpoctl_usage(ctx, "session name must be 1 to %d bytes",
-				 DPO_SESSION_NAME_MAX - 1);
-	if (dpoctl_parse_pid(argv[1], pid))
-		return dpoctl_usage(ctx, "bad PID \"%s\"", argv[1]);
+	if (dpoctl_arg_session(ctx, argv[0]) ||
+	    dpoctl_arg_pid(ctx, argv[1], pid))
+		return DPOCTL_EXIT_USAGE;
 	if (!strcmp(argv[2], "port")) {
 		if (argc == 3)
 			return dpoctl_usage(ctx, "missing PORT after port");
@@ -195,15 +148,15 @@ static int listener_add(struct dpoctl_ctx *ctx, int argc, char **argv)
 	struct dpoctl_sock *socks = NULL;
 	size_t n = 0, nadded = 0, i;
 	int *fds = NULL, fd, ret, rc = DPOCTL_EXIT_ERR;
-	struct nl_msg *msg;
-	struct dpoctl_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint16_t port;
 	uint32_t pid;
 
 	if (parse_add(ctx, argc, argv, &pid, &fd, &port))
 		return DPOCTL_EXIT_USAGE;
 	/* the module first: no other process is touched without it */
-	if (dpoctl_nl_open(&nl, ctx->what))
+	if (dpoctl_open(ctx, &c))
 		return DPOCTL_EXIT_ERR;
 	if (find_socks(ctx, pid, fd, port, &socks, &n))
 		goto out;
@@ -219,20 +172,13 @@ static int listener_add(struct dpoctl_ctx *ctx, int argc, char **argv)
 		goto out;
 
 	for (i = 0; i < n; i++) {
-		msg = dpoctl_nl_new(&nl, DPO_CMD_LISTENER_ADD, 0);
-		if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
-			    nla_put_u32(msg, DPO_A_FD, (uint32_t)fds[i]) < 0)) {
-			nlmsg_free(msg);
-			msg = NULL;
-		}
-		ret = dpoctl_nl_request(&nl, msg, get_listener, &added[nadded]);
+		ret = dpoctl_listener_add(&c, argv[0], fds[i], &added[nadded],
+					  &err);
 		/* dpo holds its own reference now */
 		close(fds[i]);
 		fds[i] = -1;
-		if (ret)
-			break;
-		if (!added[nadded].id) {
-			dpoctl_err("%s: no reply from the kernel", ctx->what);
+		if (ret) {
+			dpoctl_perror(ctx->what, &err);
 			break;
 		}
 		nadded++;
@@ -240,13 +186,14 @@ static int listener_add(struct dpoctl_ctx *ctx, int argc, char **argv)
 	if (nadded < n) {
 		/* all or nothing: detach what this command attached */
 		for (i = 0; i < nadded; i++)
-			del_request(&nl, added[i].id);
+			if (dpoctl_listener_del(&c, added[i].id, &err))
+				dpoctl_perror(ctx->what, &err);
 		goto out;
 	}
 
 	dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
 	for (i = 0; i < nadded; i++)
-		print_listener(&added[i]);
+		dpoctl_print_listener(&added[i]);
 	dpoctl_pr_end();
 	rc = DPOCTL_EXIT_OK;
 out:
@@ -256,13 +203,14 @@ out:
 	free(fds);
 	free(added);
 	free(socks);
-	dpoctl_nl_close(&nl);
+	dpoctl_client_close(&c);
 	return rc;
 }
 
 static int listener_del(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct dpoctl_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint32_t id;
 	int ret;
 
@@ -273,44 +221,35 @@ static int listener_del(struct dpoctl_ctx *ctx, int argc, char **argv)
 	if (parse_id(ctx, argv[0], &id))
 		return DPOCTL_EXIT_USAGE;
 
-	if (dpoctl_nl_open(&nl, ctx->what))
+	if (dpoctl_open(ctx, &c))
 		return DPOCTL_EXIT_ERR;
-	ret = del_request(&nl, id);
-	dpoctl_nl_close(&nl);
-	return ret ? DPOCTL_EXIT_ERR : DPOCTL_EXIT_OK;
+	ret = dpoctl_listener_del(&c, id, &err);
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
 /* All listeners (an array in JSON), or the one of @id (an object). */
 static int get(struct dpoctl_ctx *ctx, uint32_t id)
 {
-	struct nl_msg *msg;
-	struct dpoctl_nl nl;
-	int ret, rows = 0;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
+	int ret;
 
-	if (dpoctl_nl_open(&nl, ctx->what))
+	if (dpoctl_open(ctx, &c))
 		return DPOCTL_EXIT_ERR;
-	msg = dpoctl_nl_new(&nl, DPO_CMD_LISTENER_GET, id ? 0 : NLM_F_DUMP);
-	if (msg && id && nla_put_u32(msg, DPO_A_LISTENER_ID, id) < 0) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
 	dpoctl_pr_begin(DPOCTL_PR_TABLE, !id);
-	ret = dpoctl_nl_request(&nl, msg, show_listener, &rows);
-	dpoctl_nl_close(&nl);
+	ret = dpoctl_listener_dump(&c, id, print_row, NULL, &err);
+	dpoctl_client_close(&c);
 	if (ret)
-		return DPOCTL_EXIT_ERR;
-	if (id && !rows) {
-		dpoctl_err("%s: no reply from the kernel", ctx->what);
-		return DPOCTL_EXIT_ERR;
-	}
+		return dpoctl_result(ctx, ret, &err);
 	dpoctl_pr_end();
 	return DPOCTL_EXIT_OK;
 }
 
 static int listener_list(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	if (argc)
-		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[0]);
+	if (dpoctl_arg_none(ctx, argc, argv))
+		return DPOCTL_EXIT_USAGE;
 	return get(ctx, 0);
 }
 

@@ -1,22 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
+/* session new, set, del, end, list and owner. */
 #include <errno.h>
 #include <string.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
 #include <linux/dpo.h>
 
+#include "client.h"
 #include "dpoctl.h"
-#include "nl.h"
 #include "parse.h"
 #include "print.h"
-
-static int check_name(struct dpoctl_ctx *ctx, const char *name)
-{
-	if (dpoctl_check_session_name(name))
-		return dpoctl_usage(ctx, "session name must be 1 to %d bytes",
-				 DPO_SESSION_NAME_MAX - 1);
-	return 0;
-}
+#include "printers.h"
 
 /* NAME [interval DUR], the interval being required or not */
 static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
@@ -27,7 +19,7 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 	*ms = 0;
 	if (argc < 1)
 		return dpoctl_usage(ctx, "missing NAME");
-	if (check_name(ctx, argv[0]))
+	if (dpoctl_arg_session(ctx, argv[0]))
 		return DPOCTL_EXIT_USAGE;
 	if (argc == 1 && !need_interval)
 		return 0;
@@ -48,29 +40,28 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 	return 0;
 }
 
-/* NEW and SET: a name and maybe an interval, ACK only */
+/* NEW, SET and DEL: a name and maybe an interval */
 static int name_interval_cmd(struct dpoctl_ctx *ctx, int argc, char **argv,
 			     uint8_t cmd, bool need_interval)
 {
-	struct nl_msg *msg;
-	struct dpoctl_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint32_t ms;
 	int ret;
 
 	ret = parse_args(ctx, argc, argv, need_interval, &ms);
 	if (ret)
 		return ret;
-	if (dpoctl_nl_open(&nl, ctx->what))
+	if (dpoctl_open(ctx, &c))
 		return DPOCTL_EXIT_ERR;
-	msg = dpoctl_nl_new(&nl, cmd, 0);
-	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
-		    (ms && nla_put_u32(msg, DPO_A_INTERVAL_MS, ms) < 0))) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	ret = dpoctl_nl_request(&nl, msg, NULL, NULL);
-	dpoctl_nl_close(&nl);
-	return ret ? DPOCTL_EXIT_ERR : DPOCTL_EXIT_OK;
+	if (cmd == DPO_CMD_SESSION_NEW)
+		ret = dpoctl_session_new(&c, argv[0], ms, &err);
+	else if (cmd == DPO_CMD_SESSION_SET)
+		ret = dpoctl_session_set(&c, argv[0], ms, &err);
+	else
+		ret = dpoctl_session_del(&c, argv[0], &err);
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
 static int session_new(struct dpoctl_ctx *ctx, int argc, char **argv)
@@ -92,52 +83,36 @@ static int session_del(struct dpoctl_ctx *ctx, int argc, char **argv)
 	return name_interval_cmd(ctx, argc, argv, DPO_CMD_SESSION_DEL, false);
 }
 
-int dpoctl_session_print_row(struct nlmsghdr *nlh, void *arg)
+static int print_row(const struct dpoctl_session *s, void *arg)
 {
-	struct dpoctl_session s;
-	char owner[16];
-
 	(void)arg;
-	if (dpoctl_msg_session(nlh, &s))
-		return -EPROTO;
-	dpoctl_pr_row_begin();
-	dpoctl_pr_str("name", NULL, 16, s.name);
-	dpoctl_pr_u64("interval_ms", NULL, 11, s.interval_ms);
-	dpoctl_pr_u64("instances", NULL, 9, s.instances);
-	/* text: "canary:20"; JSON: "owner":"canary","canary_pct":20 */
-	dpoctl_session_owner_str(owner, sizeof(owner), &s);
-	dpoctl_pr_str(NULL, "OWNER", 9, owner);
-	dpoctl_pr_str("owner", NULL, 0, dpoctl_owner_name(s.owner));
-	dpoctl_pr_u64("canary_pct", NULL, 0, s.canary_pct);
-	dpoctl_pr_u64("switch_time_ns", NULL, 0, s.switch_time_ns);
-	dpoctl_pr_row_end();
+	dpoctl_print_session(s);
 	return 0;
 }
 
 static int session_list(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct dpoctl_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	int ret;
 
-	if (argc)
-		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[0]);
-	if (dpoctl_nl_open(&nl, ctx->what))
+	if (dpoctl_arg_none(ctx, argc, argv))
+		return DPOCTL_EXIT_USAGE;
+	if (dpoctl_open(ctx, &c))
 		return DPOCTL_EXIT_ERR;
 	dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
-	ret = dpoctl_nl_request(&nl, dpoctl_nl_new(&nl, DPO_CMD_SESSION_GET,
-					     NLM_F_DUMP),
-			     dpoctl_session_print_row, NULL);
+	ret = dpoctl_session_dump(&c, print_row, NULL, &err);
 	if (!ret)
 		dpoctl_pr_end();
-	dpoctl_nl_close(&nl);
-	return ret ? DPOCTL_EXIT_ERR : DPOCTL_EXIT_OK;
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
 /* NAME OWNER: who accepts on the session's listeners from now on */
 static int session_owner(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct nl_msg *msg;
-	struct dpoctl_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint8_t owner;
 	uint32_t pct;
 	int ret;
@@ -146,7 +121,7 @@ static int session_owner(struct dpoctl_ctx *ctx, int argc, char **argv)
 		return dpoctl_usage(ctx, "missing %s", argc ? "owner" : "NAME");
 	if (argc > 2)
 		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[2]);
-	if (check_name(ctx, argv[0]))
+	if (dpoctl_arg_session(ctx, argv[0]))
 		return DPOCTL_EXIT_USAGE;
 	ret = dpoctl_parse_owner(argv[1], &owner, &pct);
 	if (ret == -ERANGE)
@@ -158,18 +133,11 @@ static int session_owner(struct dpoctl_ctx *ctx, int argc, char **argv)
 	if (owner == DPO_OWNER_CANARY && !pct)
 		return dpoctl_usage(ctx, "canary needs a share: canary:PCT (1 to 99)");
 
-	if (dpoctl_nl_open(&nl, ctx->what))
+	if (dpoctl_open(ctx, &c))
 		return DPOCTL_EXIT_ERR;
-	msg = dpoctl_nl_new(&nl, DPO_CMD_OWNER_SET, 0);
-	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
-		    nla_put_u8(msg, DPO_A_OWNER, owner) < 0 ||
-		    (pct && nla_put_u8(msg, DPO_A_CANARY_PCT, pct) < 0))) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	ret = dpoctl_nl_request(&nl, msg, NULL, NULL);
-	dpoctl_nl_close(&nl);
-	return ret ? DPOCTL_EXIT_ERR : DPOCTL_EXIT_OK;
+	ret = dpoctl_owner_set(&c, argv[0], owner, pct, &err);
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
 const struct dpoctl_cmd dpoctl_session_cmds[] = {

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * dpoctl: control the dpo kernel module over generic netlink.
- */
+/* dpoctl's command line: options, the command table, help and messages. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,6 +77,16 @@ void dpoctl_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void dpoctl_perror(const char *what, const struct dpoctl_error *e)
+{
+	char buf[320];
+
+	if (e->whole)
+		dpoctl_err("%s", e->msg);
+	else
+		dpoctl_err("%s: %s", what, dpoctl_error_str(e, buf, sizeof(buf)));
 }
 
 int dpoctl_usage(struct dpoctl_ctx *ctx, const char *fmt, ...)

@@ -3,8 +3,10 @@
 #define DPOCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 
-#include "msg.h"
+#include "error.h"
 
 #define DPOCTL_VERSION	"0.1.0"
 
@@ -42,16 +44,31 @@ int dpoctl_cmd_drain(struct dpoctl_ctx *ctx, int argc, char **argv);
 
 /* "dpoctl: ..." on stderr */
 void dpoctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "dpoctl: <what>: <reason>", or the whole message the error carries */
+void dpoctl_perror(const char *what, const struct dpoctl_error *e);
 /* "dpoctl: <what>: ... (usage: ...)"; returns DPOCTL_EXIT_USAGE */
-/* A session's row of `session list`, a callback of dpoctl_nl_dump(). */
-int dpoctl_session_print_row(struct nlmsghdr *nlh, void *arg);
-/* dpoctl monitor's header, and its row for one notification. */
-void dpoctl_monitor_print_header(void);
-void dpoctl_monitor_print(struct nlmsghdr *nlh, int family);
 int dpoctl_usage(struct dpoctl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Shared by instance show and monitor. */
-void dpoctl_print_stats(const struct dpoctl_instance *in, bool text);
+/* cmd_common.c: argument checks the commands share: 0 or a usage error */
+int dpoctl_arg_session(struct dpoctl_ctx *ctx, const char *s);
+int dpoctl_arg_pid(struct dpoctl_ctx *ctx, const char *s, uint32_t *pid);
+int dpoctl_arg_role(struct dpoctl_ctx *ctx, const char *s, uint8_t *role);
+int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv);
+/* The client, or an error printed: 0 or -errno */
+struct dpoctl_client;
+int dpoctl_open(struct dpoctl_ctx *ctx, struct dpoctl_client *c);
+/* The exit status of a request's result @ret, its error printed */
+int dpoctl_result(struct dpoctl_ctx *ctx, int ret,
+		  const struct dpoctl_error *err);
+
+/* CLOCK_MONOTONIC now, the clock of the module's timestamps */
+static inline uint64_t dpoctl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 #endif

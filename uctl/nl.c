@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The generic netlink transport: socket, requests and ACKs, dumps, groups. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,55 +10,33 @@
 #include <netlink/genl/genl.h>
 #include <linux/dpo.h>
 
-#include "dpoctl.h"
 #include "nl.h"
 
 /* Replies can be large dumps; notifications come in bursts. */
 #define DPOCTL_NL_RCVBUF	(1 << 20)
 
 struct request {
-	struct dpoctl_nl *nl;
 	dpoctl_nl_fn fn;
 	void *arg;
+	struct dpoctl_error *err;
 	bool done;
 };
 
-static void local_err(struct dpoctl_nl *nl, int err, const char *msg)
+int dpoctl_nl_open(struct dpoctl_nl *nl, const char *name,
+		   struct dpoctl_error *err)
 {
-	dpoctl_nlerr_clear(&nl->err);
-	nl->err.err = err;
-	snprintf(nl->err.msg, sizeof(nl->err.msg), "%s", msg);
-}
-
-void dpoctl_nl_perror(struct dpoctl_nl *nl)
-{
-	char buf[320];
-
-	dpoctl_err("%s: %s", nl->what,
-		dpoctl_nlerr_str(&nl->err, nl->cmd, buf, sizeof(buf)));
-}
-
-int dpoctl_nl_open(struct dpoctl_nl *nl, const char *what)
-{
-	return dpoctl_nl_open_family(nl, what, DPO_GENL_NAME);
-}
-
-int dpoctl_nl_open_family(struct dpoctl_nl *nl, const char *what, const char *name)
-{
+	char msg[96];
 	int one = 1, fd, ret;
 
 	memset(nl, 0, sizeof(*nl));
-	dpoctl_nlerr_clear(&nl->err);
-	nl->what = what;
+	dpoctl_error_clear(err);
 	nl->name = name;
 	nl->sk = nl_socket_alloc();
-	if (!nl->sk) {
-		local_err(nl, ENOMEM, "");
-		goto err;
-	}
+	if (!nl->sk)
+		return dpoctl_error_set(err, ENOMEM, "");
 	ret = genl_connect(nl->sk);
 	if (ret < 0) {
-		local_err(nl, EIO, nl_geterror(ret));
+		ret = dpoctl_error_set(err, EIO, nl_geterror(ret));
 		goto err;
 	}
 	/*
@@ -71,19 +50,20 @@ int dpoctl_nl_open_family(struct dpoctl_nl *nl, const char *what, const char *na
 
 	nl->family = genl_ctrl_resolve(nl->sk, name);
 	if (nl->family == -NLE_OBJ_NOTFOUND) {
-		dpoctl_err("dpo module not loaded (family \"%s\" not found)", name);
-		dpoctl_nl_close(nl);
-		return -ENOENT;
+		snprintf(msg, sizeof(msg),
+			 "dpo module not loaded (family \"%s\" not found)", name);
+		ret = dpoctl_error_set(err, ENOENT, msg);
+		err->whole = true;
+		goto err;
 	}
 	if (nl->family < 0) {
-		local_err(nl, EIO, nl_geterror(nl->family));
+		ret = dpoctl_error_set(err, EIO, nl_geterror(nl->family));
 		goto err;
 	}
 	return 0;
 err:
-	dpoctl_nl_perror(nl);
 	dpoctl_nl_close(nl);
-	return -nl->err.err;
+	return ret;
 }
 
 void dpoctl_nl_close(struct dpoctl_nl *nl)
@@ -119,11 +99,13 @@ struct nl_msg *dpoctl_nl_new(struct dpoctl_nl *nl, uint8_t cmd, int flags)
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *ne, void *arg)
 {
 	struct request *rq = arg;
+	int cmd = rq->err->cmd;
 
 	(void)nla;
 	/* libnl hands us the payload; the TLV flags are in the header */
-	dpoctl_nlerr_from_error(&rq->nl->err,
-			     (struct nlmsghdr *)((char *)ne - NLMSG_HDRLEN));
+	dpoctl_error_from_nlmsgerr(rq->err,
+				   (struct nlmsghdr *)((char *)ne - NLMSG_HDRLEN));
+	rq->err->cmd = cmd;
 	rq->done = true;
 	return NL_STOP;
 }
@@ -140,12 +122,14 @@ static int on_ack(struct nl_msg *msg, void *arg)
 static int on_finish(struct nl_msg *msg, void *arg)
 {
 	struct request *rq = arg;
-	struct dpoctl_nlerr e;
+	struct dpoctl_error e;
 
 	/* a dump that failed half-way says so in NLMSG_DONE */
-	dpoctl_nlerr_from_done(&e, nlmsg_hdr(msg));
-	if (e.err && !rq->nl->err.err)
-		rq->nl->err = e;
+	dpoctl_error_from_done(&e, nlmsg_hdr(msg));
+	if (e.err && !rq->err->err) {
+		e.cmd = rq->err->cmd;
+		*rq->err = e;
+	}
 	rq->done = true;
 	return NL_STOP;
 }
@@ -155,12 +139,12 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct request *rq = arg;
 	int ret;
 
-	if (!rq->fn || rq->nl->err.err)
+	if (!rq->fn || rq->err->err)
 		return NL_OK;
 	ret = rq->fn(nlmsg_hdr(msg), rq->arg);
 	if (ret < 0) {
-		local_err(rq->nl, -ret, ret == -EPROTO ?
-			  "malformed reply from the kernel" : "");
+		dpoctl_error_set(rq->err, -ret, ret == -EPROTO ?
+				 "malformed reply from the kernel" : "");
 		rq->done = true;
 		return NL_STOP;
 	}
@@ -172,89 +156,74 @@ static int on_valid(struct nl_msg *msg, void *arg)
  * ACK, the error or the end of the dump: errors are never silent.
  */
 int dpoctl_nl_request(struct dpoctl_nl *nl, struct nl_msg *msg,
-		   dpoctl_nl_fn fn, void *arg)
+		      dpoctl_nl_fn fn, void *arg, struct dpoctl_error *err)
 {
-	struct request rq = { .nl = nl, .fn = fn, .arg = arg };
+	struct request rq = { .fn = fn, .arg = arg, .err = err };
 	struct nlmsghdr *nlh;
 	struct nl_cb *cb;
 	int ret;
 
-	dpoctl_nlerr_clear(&nl->err);
-	if (!msg) {
-		local_err(nl, ENOMEM, "");
-		goto err;
-	}
+	dpoctl_error_clear(err);
+	if (!msg)
+		return dpoctl_error_set(err, ENOMEM, "");
 	nlh = nlmsg_hdr(msg);
 	/* what dpo.h documents for the command, if it is one of dpo's */
-	nl->cmd = nlh->nlmsg_type == nl->family &&
-		  !strcmp(nl->name, DPO_GENL_NAME) ? genlmsg_hdr(nlh)->cmd : 0;
+	err->cmd = nlh->nlmsg_type == nl->family &&
+		   !strcmp(nl->name, DPO_GENL_NAME) ? genlmsg_hdr(nlh)->cmd : 0;
 	ret = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
-	if (ret < 0) {
-		local_err(nl, EIO, nl_geterror(ret));
-		goto err;
-	}
+	if (ret < 0)
+		return dpoctl_error_set(err, EIO, nl_geterror(ret));
 
 	/* our own callbacks: libnl's defaults would map the error away */
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!cb) {
-		local_err(nl, ENOMEM, "");
-		goto err;
-	}
+	if (!cb)
+		return dpoctl_error_set(err, ENOMEM, "");
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &rq);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &rq);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &rq);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &rq);
 	while (!rq.done) {
 		ret = nl_recvmsgs(nl->sk, cb);
-		if (ret == -NLE_DUMP_INTR && !nl->err.err) {
-			local_err(nl, EAGAIN,
-				  "dump interrupted by a concurrent change, try again");
+		if (ret == -NLE_DUMP_INTR && !err->err) {
+			dpoctl_error_set(err, EAGAIN,
+					 "dump interrupted by a concurrent change, try again");
 		} else if (ret < 0 && !rq.done) {
-			local_err(nl, EIO, nl_geterror(ret));
+			dpoctl_error_set(err, EIO, nl_geterror(ret));
 			break;
 		}
 	}
 	nl_cb_put(cb);
-	if (!nl->err.err)
-		return 0;
-err:
-	dpoctl_nl_perror(nl);
-	return -nl->err.err;
+	return -err->err;
 }
 
 /*
  * Joins multicast groups of the family (needs CAP_NET_ADMIN). All are
  * resolved first: once joined, notifications would mix with the replies.
  */
-int dpoctl_nl_join(struct dpoctl_nl *nl, const char *const *groups, int n)
+int dpoctl_nl_join(struct dpoctl_nl *nl, const char *const *groups, int n,
+		   struct dpoctl_error *err)
 {
 	char msg[64];
 	int grp[4];
 	int i;
 
-	nl->cmd = 0;
+	dpoctl_error_clear(err);
 	for (i = 0; i < n && i < 4; i++) {
 		grp[i] = genl_ctrl_resolve_grp(nl->sk, nl->name, groups[i]);
 		if (grp[i] < 0) {
 			snprintf(msg, sizeof(msg),
 				 "multicast group \"%s\" not found", groups[i]);
-			local_err(nl, ENOENT, msg);
-			goto err;
+			return dpoctl_error_set(err, ENOENT, msg);
 		}
 	}
 	/* setsockopt() itself, to keep the errno libnl would translate */
 	for (i = 0; i < n && i < 4; i++) {
 		if (setsockopt(dpoctl_nl_fd(nl), SOL_NETLINK,
-			       NETLINK_ADD_MEMBERSHIP, &grp[i], sizeof(grp[i]))) {
-			local_err(nl, errno, "");
-			goto err;
-		}
+			       NETLINK_ADD_MEMBERSHIP, &grp[i], sizeof(grp[i])))
+			return dpoctl_error_set(err, errno, "");
 	}
 	return 0;
-err:
-	dpoctl_nl_perror(nl);
-	return -nl->err.err;
 }
 
 static int on_notification(struct nl_msg *msg, void *arg)
@@ -275,16 +244,15 @@ void dpoctl_nl_listen(struct dpoctl_nl *nl, dpoctl_nl_fn fn, void *arg)
 }
 
 /* One read: 0, -ENOBUFS when notifications were lost, or -errno. */
-int dpoctl_nl_receive(struct dpoctl_nl *nl)
+int dpoctl_nl_receive(struct dpoctl_nl *nl, struct dpoctl_error *err)
 {
 	int ret = nl_recvmsgs_default(nl->sk);
 
+	dpoctl_error_clear(err);
 	if (ret >= 0)
 		return 0;
 	/* libnl turns the socket's ENOBUFS (receive queue overrun) into this */
 	if (ret == -NLE_NOMEM)
 		return -ENOBUFS;
-	local_err(nl, EIO, nl_geterror(ret));
-	dpoctl_nl_perror(nl);
-	return -EIO;
+	return dpoctl_error_set(err, EIO, nl_geterror(ret));
 }

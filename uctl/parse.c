@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Command-line values: numbers, durations, roles, owners; and values as text. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>

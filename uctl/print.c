@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The print engine: text tables, records and JSON, one call per field. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
+#include "parse.h"
 #include "print.h"
 
 #define PR_MAX_DEPTH	4
@@ -338,4 +340,15 @@ void dpoctl_pr_null(const char *key, const char *title, int width)
 		return;
 	}
 	text_field(key, title, width, true, "-");
+}
+
+/* Text: an age for people; JSON: the nanoseconds. */
+void dpoctl_pr_duration(const char *key, const char *title, int width,
+			uint64_t ns)
+{
+	char t[32];
+
+	dpoctl_duration_str(t, sizeof(t), ns);
+	dpoctl_pr_str(NULL, title, width, t);
+	dpoctl_pr_u64(key, NULL, 0, ns);
 }

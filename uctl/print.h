@@ -35,6 +35,9 @@ void dpoctl_pr_u64(const char *key, const char *title, int width, uint64_t v);
 void dpoctl_pr_double(const char *key, const char *title, int width, int prec,
 	       double v);
 void dpoctl_pr_null(const char *key, const char *title, int width);
+/* A time span: "1m05s" in text, @key in nanoseconds in JSON */
+void dpoctl_pr_duration(const char *key, const char *title, int width,
+			uint64_t ns);
 
 /* Like snprintf: returns the length the whole escaped text needs. */
 size_t dpoctl_json_escape(char *dst, size_t size, const char *src);

@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * Finding the listening TCP sockets of a process through /proc, for
- * "listener add SESSION PID port PORT".
- */
+/* The listening TCP sockets of a process, found through /proc. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef DPOCTL_RATE_H
-#define DPOCTL_RATE_H
+#ifndef DPOCTL_CORE_RATE_H
+#define DPOCTL_CORE_RATE_H
 
 #include <stddef.h>
 
-#include "msg.h"
+#include "model.h"
 
 /* Per-second rates between two samples of the same process. */
 struct dpoctl_rates {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Per-second rates between two samples; the last sample of each process. */
 #include <errno.h>
 #include <stdlib.h>
 

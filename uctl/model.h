@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef DPOCTL_MSG_H
-#define DPOCTL_MSG_H
+#ifndef DPOCTL_MODEL_H
+#define DPOCTL_MODEL_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <linux/netlink.h>
 #include <linux/dpo.h>
 
 /*
- * Replies and notifications decoded into plain structs. Each parser
- * checks the message against our own policy, ignores attributes it does
- * not know (newer modules) and returns 0 or -EPROTO (malformed).
+ * What the module reports, as plain structs: the client fills them from
+ * replies and notifications, printers and the core read them. No netlink
+ * here (dpo.h only for its sizes and enums).
  */
 struct dpoctl_status {
 	char version[64];
@@ -122,23 +120,27 @@ struct dpoctl_drain {
 	bool cancelled;		/* DONE: cut short (ownership, session end) */
 };
 
+/* A generic netlink family, as the genetlink controller describes it. */
 struct dpoctl_family {
 	char name[32];
 	uint32_t id;
 	uint32_t version;
 };
 
-int dpoctl_msg_cmd(struct nlmsghdr *nlh);
-int dpoctl_msg_status(struct nlmsghdr *nlh, struct dpoctl_status *st);
-int dpoctl_msg_session(struct nlmsghdr *nlh, struct dpoctl_session *s);
-int dpoctl_msg_instance(struct nlmsghdr *nlh, struct dpoctl_instance *in);
-int dpoctl_msg_listener(struct nlmsghdr *nlh, struct dpoctl_listener *l);
-int dpoctl_msg_conn(struct nlmsghdr *nlh, struct dpoctl_conn *c);
-int dpoctl_msg_drain(struct nlmsghdr *nlh, struct dpoctl_drain *d);
-int dpoctl_msg_family(struct nlmsghdr *nlh, struct dpoctl_family *f);
-
-/* A session's owner as text: "canary:20" for a canary split, else its name. */
-const char *dpoctl_session_owner_str(char *buf, size_t len,
-				  const struct dpoctl_session *s);
+/* A notification (dpoctl_subscribe()): @cmd says which member is filled. */
+struct dpoctl_event {
+	int cmd;		/* DPO_CMD_* of the notification */
+	bool malformed;		/* a known notification that did not decode */
+	union {
+		/* SAMPLE_NTF, INSTANCE_EXIT_NTF, INSTANCE_ADD, INSTANCE_DEL */
+		struct dpoctl_instance instance;
+		/* SESSION_NEW, SESSION_DEL, OWNER_SET, CONTROLLER_LOST_NTF */
+		struct dpoctl_session session;
+		/* LISTENER_ADD, LISTENER_DEL */
+		struct dpoctl_listener listener;
+		/* DRAIN_PROGRESS_NTF, DRAIN_DONE_NTF */
+		struct dpoctl_drain drain;
+	};
+};
 
 #endif

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DPOCTL_POLICY_H
+#define DPOCTL_POLICY_H
+
+#include <netlink/attr.h>
+#include <linux/dpo.h>
+
+/* Every attribute of a reply or notification (decode.c checks them). */
+extern const struct nla_policy dpoctl_policy[DPO_A_MAX + 1];
+/* ... and of its DPO_A_STATS nest */
+extern const struct nla_policy dpoctl_stats_policy[DPO_STATS_A_MAX + 1];
+
+#endif
