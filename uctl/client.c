@@ -2,6 +2,7 @@
 /* dpoctl's typed requests to the module, and its notifications. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -10,6 +11,7 @@
 
 #include "client.h"
 #include "decode.h"
+#include "nl.h"
 
 /* What a reply decodes into, and who gets each object of a dump. */
 enum kind {
@@ -90,7 +92,7 @@ static int dump(struct dpoctl_client *c, struct nl_msg *msg, uint32_t key,
 	int ret;
 
 	r->obj = &r->buf;
-	ret = dpoctl_nl_request(&c->nl, msg, on_reply, r, err);
+	ret = dpoctl_nl_request(c->nl, msg, on_reply, r, err);
 	if (!ret && key && !r->got)
 		ret = no_reply(err);
 	return ret;
@@ -100,7 +102,7 @@ static int dump(struct dpoctl_client *c, struct nl_msg *msg, uint32_t key,
 static int get_one(struct dpoctl_client *c, struct nl_msg *msg,
 		   struct reply *r, struct dpoctl_error *err)
 {
-	int ret = dpoctl_nl_request(&c->nl, msg, on_reply, r, err);
+	int ret = dpoctl_nl_request(c->nl, msg, on_reply, r, err);
 
 	if (!ret && !r->got)
 		ret = no_reply(err);
@@ -109,13 +111,28 @@ static int get_one(struct dpoctl_client *c, struct nl_msg *msg,
 
 int dpoctl_client_open(struct dpoctl_client *c, struct dpoctl_error *err)
 {
+	int ret;
+
 	memset(c, 0, sizeof(*c));
-	return dpoctl_nl_open(&c->nl, DPO_GENL_NAME, err);
+	dpoctl_error_clear(err);
+	c->nl = calloc(1, sizeof(*c->nl));
+	if (!c->nl)
+		return dpoctl_error_set(err, ENOMEM, "");
+	ret = dpoctl_nl_open(c->nl, DPO_GENL_NAME, err);
+	if (ret) {
+		free(c->nl);
+		c->nl = NULL;
+	}
+	return ret;
 }
 
 void dpoctl_client_close(struct dpoctl_client *c)
 {
-	dpoctl_nl_close(&c->nl);
+	if (!c->nl)
+		return;
+	dpoctl_nl_close(c->nl);
+	free(c->nl);
+	c->nl = NULL;
 }
 
 int dpoctl_status_get(struct dpoctl_client *c, struct dpoctl_status *st,
@@ -123,7 +140,7 @@ int dpoctl_status_get(struct dpoctl_client *c, struct dpoctl_status *st,
 {
 	struct reply r = { .kind = K_STATUS, .obj = st };
 
-	return get_one(c, dpoctl_nl_new(&c->nl, DPO_CMD_STATUS_GET, 0), &r,
+	return get_one(c, dpoctl_nl_new(c->nl, DPO_CMD_STATUS_GET, 0), &r,
 		       err);
 }
 
@@ -136,7 +153,7 @@ int dpoctl_family_get(struct dpoctl_client *c, struct dpoctl_family *f,
 	/* the family's version is only known to the genetlink controller */
 	msg = dpoctl_nl_new_raw(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
 	if (msg && nla_put_string(msg, CTRL_ATTR_FAMILY_NAME,
-				  c->nl.name) < 0)
+				  c->nl->name) < 0)
 		msg = unbuilt(msg);
 	return get_one(c, msg, &r, err);
 }
@@ -145,13 +162,13 @@ int dpoctl_family_get(struct dpoctl_client *c, struct dpoctl_family *f,
 static int session_cmd(struct dpoctl_client *c, uint8_t cmd, const char *name,
 		       uint32_t interval_ms, struct dpoctl_error *err)
 {
-	struct nl_msg *msg = dpoctl_nl_new(&c->nl, cmd, 0);
+	struct nl_msg *msg = dpoctl_nl_new(c->nl, cmd, 0);
 
 	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, name) < 0 ||
 		    (interval_ms &&
 		     nla_put_u32(msg, DPO_A_INTERVAL_MS, interval_ms) < 0)))
 		msg = unbuilt(msg);
-	return dpoctl_nl_request(&c->nl, msg, NULL, NULL, err);
+	return dpoctl_nl_request(c->nl, msg, NULL, NULL, err);
 }
 
 int dpoctl_session_new(struct dpoctl_client *c, const char *name,
@@ -176,12 +193,12 @@ int dpoctl_session_get(struct dpoctl_client *c, const char *name,
 		       struct dpoctl_session *s, struct dpoctl_error *err)
 {
 	struct reply r = { .kind = K_SESSION, .obj = s };
-	struct nl_msg *msg = dpoctl_nl_new(&c->nl, DPO_CMD_SESSION_GET, 0);
+	struct nl_msg *msg = dpoctl_nl_new(c->nl, DPO_CMD_SESSION_GET, 0);
 
 	if (msg && nla_put_string(msg, DPO_A_SESSION_NAME, name) < 0)
 		msg = unbuilt(msg);
 	if (!s)
-		return dpoctl_nl_request(&c->nl, msg, NULL, NULL, err);
+		return dpoctl_nl_request(c->nl, msg, NULL, NULL, err);
 	return get_one(c, msg, &r, err);
 }
 
@@ -190,39 +207,39 @@ int dpoctl_session_dump(struct dpoctl_client *c, dpoctl_session_fn fn,
 {
 	struct reply r = { .kind = K_SESSION, .fn.session = fn, .arg = arg };
 
-	return dump(c, dpoctl_nl_new(&c->nl, DPO_CMD_SESSION_GET, NLM_F_DUMP),
+	return dump(c, dpoctl_nl_new(c->nl, DPO_CMD_SESSION_GET, NLM_F_DUMP),
 		    0, &r, err);
 }
 
 int dpoctl_owner_set(struct dpoctl_client *c, const char *session,
 		     uint8_t owner, uint32_t pct, struct dpoctl_error *err)
 {
-	struct nl_msg *msg = dpoctl_nl_new(&c->nl, DPO_CMD_OWNER_SET, 0);
+	struct nl_msg *msg = dpoctl_nl_new(c->nl, DPO_CMD_OWNER_SET, 0);
 
 	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, session) < 0 ||
 		    nla_put_u8(msg, DPO_A_OWNER, owner) < 0 ||
 		    (pct && nla_put_u8(msg, DPO_A_CANARY_PCT, pct) < 0)))
 		msg = unbuilt(msg);
-	return dpoctl_nl_request(&c->nl, msg, NULL, NULL, err);
+	return dpoctl_nl_request(c->nl, msg, NULL, NULL, err);
 }
 
 int dpoctl_instance_add(struct dpoctl_client *c, const char *session,
 			uint32_t pid, uint8_t role, struct dpoctl_error *err)
 {
-	struct nl_msg *msg = dpoctl_nl_new(&c->nl, DPO_CMD_INSTANCE_ADD, 0);
+	struct nl_msg *msg = dpoctl_nl_new(c->nl, DPO_CMD_INSTANCE_ADD, 0);
 
 	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, session) < 0 ||
 		    nla_put_u32(msg, DPO_A_PID, pid) < 0 ||
 		    nla_put_u8(msg, DPO_A_ROLE, role) < 0))
 		msg = unbuilt(msg);
-	return dpoctl_nl_request(&c->nl, msg, NULL, NULL, err);
+	return dpoctl_nl_request(c->nl, msg, NULL, NULL, err);
 }
 
 /* A request about one object, by its u32 key, or a dump of all (@key 0) */
 static struct nl_msg *by_key(struct dpoctl_client *c, uint8_t cmd, int attr,
 			     uint32_t key)
 {
-	struct nl_msg *msg = dpoctl_nl_new(&c->nl, cmd, key ? 0 : NLM_F_DUMP);
+	struct nl_msg *msg = dpoctl_nl_new(c->nl, cmd, key ? 0 : NLM_F_DUMP);
 
 	if (msg && key && nla_put_u32(msg, attr, key) < 0)
 		msg = unbuilt(msg);
@@ -232,7 +249,7 @@ static struct nl_msg *by_key(struct dpoctl_client *c, uint8_t cmd, int attr,
 int dpoctl_instance_del(struct dpoctl_client *c, uint32_t pid,
 			struct dpoctl_error *err)
 {
-	return dpoctl_nl_request(&c->nl, by_key(c, DPO_CMD_INSTANCE_DEL,
+	return dpoctl_nl_request(c->nl, by_key(c, DPO_CMD_INSTANCE_DEL,
 						DPO_A_PID, pid),
 				 NULL, NULL, err);
 }
@@ -251,7 +268,7 @@ int dpoctl_listener_add(struct dpoctl_client *c, const char *session, int fd,
 			struct dpoctl_listener *l, struct dpoctl_error *err)
 {
 	struct reply r = { .kind = K_LISTENER, .obj = l };
-	struct nl_msg *msg = dpoctl_nl_new(&c->nl, DPO_CMD_LISTENER_ADD, 0);
+	struct nl_msg *msg = dpoctl_nl_new(c->nl, DPO_CMD_LISTENER_ADD, 0);
 
 	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, session) < 0 ||
 		    nla_put_u32(msg, DPO_A_FD, (uint32_t)fd) < 0))
@@ -262,7 +279,7 @@ int dpoctl_listener_add(struct dpoctl_client *c, const char *session, int fd,
 int dpoctl_listener_del(struct dpoctl_client *c, uint32_t id,
 			struct dpoctl_error *err)
 {
-	return dpoctl_nl_request(&c->nl, by_key(c, DPO_CMD_LISTENER_DEL,
+	return dpoctl_nl_request(c->nl, by_key(c, DPO_CMD_LISTENER_DEL,
 						DPO_A_LISTENER_ID, id),
 				 NULL, NULL, err);
 }
@@ -282,7 +299,7 @@ int dpoctl_conn_dump(struct dpoctl_client *c, const char *session,
 		     struct dpoctl_error *err)
 {
 	struct reply r = { .kind = K_CONN, .fn.conn = fn, .arg = arg };
-	struct nl_msg *msg = dpoctl_nl_new(&c->nl, DPO_CMD_CONN_GET,
+	struct nl_msg *msg = dpoctl_nl_new(c->nl, DPO_CMD_CONN_GET,
 					   NLM_F_DUMP);
 
 	/* the filters travel with the dump request */
@@ -298,7 +315,7 @@ int dpoctl_drain(struct dpoctl_client *c, const char *session, uint8_t role,
 		 struct dpoctl_error *err)
 {
 	struct reply r = { .kind = K_DRAIN, .obj = d };
-	struct nl_msg *msg = dpoctl_nl_new(&c->nl, DPO_CMD_DRAIN, 0);
+	struct nl_msg *msg = dpoctl_nl_new(c->nl, DPO_CMD_DRAIN, 0);
 
 	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, session) < 0 ||
 		    nla_put_u8(msg, DPO_A_ROLE, role) < 0 ||
@@ -313,7 +330,7 @@ static int on_notification(struct nlmsghdr *nlh, void *arg)
 	struct dpoctl_client *c = arg;
 	struct dpoctl_event ev;
 
-	if (nlh->nlmsg_type != c->nl.family ||
+	if (nlh->nlmsg_type != c->nl->family ||
 	    dpoctl_decode_event(nlh, &ev) == -ENOENT)
 		return 0;	/* not dpo's, or from a newer module */
 	return c->event_fn(&ev, c->event_arg);
@@ -329,21 +346,21 @@ int dpoctl_subscribe(struct dpoctl_client *c, unsigned int groups,
 		names[n++] = DPO_MCGRP_SAMPLES;
 	if (groups & DPOCTL_GROUP_EVENTS)
 		names[n++] = DPO_MCGRP_EVENTS;
-	ret = dpoctl_nl_join(&c->nl, names, n, err);
+	ret = dpoctl_nl_join(c->nl, names, n, err);
 	if (ret)
 		return ret;
 	c->event_fn = fn;
 	c->event_arg = arg;
-	dpoctl_nl_listen(&c->nl, on_notification, c);
+	dpoctl_nl_listen(c->nl, on_notification, c);
 	return 0;
 }
 
 int dpoctl_client_fd(struct dpoctl_client *c)
 {
-	return dpoctl_nl_fd(&c->nl);
+	return dpoctl_nl_fd(c->nl);
 }
 
 int dpoctl_receive(struct dpoctl_client *c, struct dpoctl_error *err)
 {
-	return dpoctl_nl_receive(&c->nl, err);
+	return dpoctl_nl_receive(c->nl, err);
 }

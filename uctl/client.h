@@ -6,7 +6,8 @@
 
 #include "error.h"
 #include "model.h"
-#include "nl.h"
+
+struct dpoctl_nl;
 
 /*
  * dpoctl's requests to the module, typed: each builds its message in this
@@ -17,7 +18,7 @@
 typedef int (*dpoctl_event_fn)(const struct dpoctl_event *ev, void *arg);
 
 struct dpoctl_client {
-	struct dpoctl_nl nl;
+	struct dpoctl_nl *nl;	/* the transport (nl.h), hidden from callers */
 	dpoctl_event_fn event_fn;
 	void *event_arg;
 };
