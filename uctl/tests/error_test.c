@@ -80,6 +80,7 @@ static void test_nlerr(void)
 {
 	static const char tracked[] = "process already tracked";
 	static const char range[] = "integer out of range";
+	static const char pct_only[] = "a percentage is only for canary ownership";
 	uint32_t u32 = 24;
 	struct dpoctl_error e;
 	struct buf b;
@@ -217,14 +218,13 @@ static void test_nlerr(void)
 	check_reason("reason: missing attribute owner", &e, DPO_CMD_OWNER_SET,
 		     "missing attribute owner");
 
-	/* the module's own words win over the table, whatever they are */
-	error_msg(&b, EOPNOTSUPP, NLM_F_CAPPED | NLM_F_ACK_TLVS, 44);
-	put_attr(&b, NLMSGERR_ATTR_MSG, "canary ownership is not implemented yet",
-		 40);
+	/* the module's own words win over the table and strerror */
+	error_msg(&b, EINVAL, NLM_F_CAPPED | NLM_F_ACK_TLVS, 44);
+	put_attr(&b, NLMSGERR_ATTR_MSG, pct_only, sizeof(pct_only));
 	parse_error(&b, &e, false);
-	result(e.err == EOPNOTSUPP, "extack: EOPNOTSUPP of owner set");
+	result(e.err == EINVAL, "extack: EINVAL of owner set");
 	check_reason("reason: the kernel's words on canary", &e,
-		     DPO_CMD_OWNER_SET, "canary ownership is not implemented yet");
+		     DPO_CMD_OWNER_SET, pct_only);
 
 	dpoctl_error_clear(&e);
 	e.err = ENOENT;
