@@ -34,6 +34,16 @@ int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv)
 	return argc ? dpoctl_usage(ctx, "unexpected \"%s\"", argv[0]) : 0;
 }
 
+int dpoctl_arg_one(struct dpoctl_ctx *ctx, int argc, char **argv,
+		   const char *name)
+{
+	if (argc < 1)
+		return dpoctl_usage(ctx, "missing %s", name);
+	if (argc > 1)
+		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[1]);
+	return 0;
+}
+
 int dpoctl_open(struct dpoctl_ctx *ctx, struct dpoctl_client *c)
 {
 	struct dpoctl_error err;

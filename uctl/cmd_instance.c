@@ -39,11 +39,8 @@ static int instance_del(struct dpoctl_ctx *ctx, int argc, char **argv)
 	uint32_t pid;
 	int ret;
 
-	if (argc < 1)
-		return dpoctl_usage(ctx, "missing PID");
-	if (argc > 1)
-		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[1]);
-	if (dpoctl_arg_pid(ctx, argv[0], &pid))
+	if (dpoctl_arg_one(ctx, argc, argv, "PID") ||
+	    dpoctl_arg_pid(ctx, argv[0], &pid))
 		return DPOCTL_EXIT_USAGE;
 
 	if (dpoctl_open(ctx, &c))

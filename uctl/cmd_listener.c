@@ -46,10 +46,13 @@ static int print_row(const struct dpoctl_listener *l, void *arg)
 	return 0;
 }
 
-static int parse_id(struct dpoctl_ctx *ctx, const char *s, uint32_t *id)
+/* ID, the one argument */
+static int parse_id(struct dpoctl_ctx *ctx, int argc, char **argv, uint32_t *id)
 {
-	if (dpoctl_parse_listener_id(s, id))
-		return dpoctl_usage(ctx, "bad ID \"%s\"", s);
+	if (dpoctl_arg_one(ctx, argc, argv, "ID"))
+		return DPOCTL_EXIT_USAGE;
+	if (dpoctl_parse_listener_id(argv[0], id))
+		return dpoctl_usage(ctx, "bad ID \"%s\"", argv[0]);
 	return 0;
 }
 
@@ -214,11 +217,7 @@ static int listener_del(struct dpoctl_ctx *ctx, int argc, char **argv)
 	uint32_t id;
 	int ret;
 
-	if (argc < 1)
-		return dpoctl_usage(ctx, "missing ID");
-	if (argc > 1)
-		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[1]);
-	if (parse_id(ctx, argv[0], &id))
+	if (parse_id(ctx, argc, argv, &id))
 		return DPOCTL_EXIT_USAGE;
 
 	if (dpoctl_open(ctx, &c))
@@ -257,11 +256,7 @@ static int listener_show(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	uint32_t id;
 
-	if (argc < 1)
-		return dpoctl_usage(ctx, "missing ID");
-	if (argc > 1)
-		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[1]);
-	if (parse_id(ctx, argv[0], &id))
+	if (parse_id(ctx, argc, argv, &id))
 		return DPOCTL_EXIT_USAGE;
 	return get(ctx, id);
 }

@@ -76,10 +76,8 @@ static int session_set(struct dpoctl_ctx *ctx, int argc, char **argv)
 
 static int session_del(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	if (argc < 1)
-		return dpoctl_usage(ctx, "missing NAME");
-	if (argc > 1)
-		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[1]);
+	if (dpoctl_arg_one(ctx, argc, argv, "NAME"))
+		return DPOCTL_EXIT_USAGE;
 	return name_interval_cmd(ctx, argc, argv, DPO_CMD_SESSION_DEL, false);
 }
 

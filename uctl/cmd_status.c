@@ -4,21 +4,33 @@
 #include "dpoctl.h"
 #include "print.h"
 
-int dpoctl_cmd_status(struct dpoctl_ctx *ctx, int argc, char **argv)
+/* The module's status, and with @fam its family: 0 or the exit status */
+static int get(struct dpoctl_ctx *ctx, int argc, char **argv,
+	       struct dpoctl_family *fam, struct dpoctl_status *st)
 {
-	struct dpoctl_status st;
 	struct dpoctl_client c;
 	struct dpoctl_error err;
-	int ret;
+	int ret = 0;
 
 	if (dpoctl_arg_none(ctx, argc, argv))
 		return DPOCTL_EXIT_USAGE;
 	if (dpoctl_open(ctx, &c))
 		return DPOCTL_EXIT_ERR;
-	ret = dpoctl_status_get(&c, &st, &err);
+	if (fam)
+		ret = dpoctl_family_get(&c, fam, &err);
+	if (!ret)
+		ret = dpoctl_status_get(&c, st, &err);
 	dpoctl_client_close(&c);
-	if (ret)
-		return dpoctl_result(ctx, ret, &err);
+	return dpoctl_result(ctx, ret, &err);
+}
+
+int dpoctl_cmd_status(struct dpoctl_ctx *ctx, int argc, char **argv)
+{
+	struct dpoctl_status st;
+	int rc = get(ctx, argc, argv, NULL, &st);
+
+	if (rc)
+		return rc;
 
 	dpoctl_pr_begin(DPOCTL_PR_RECORD, false);
 	dpoctl_pr_row_begin();
@@ -43,20 +55,10 @@ int dpoctl_cmd_version(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	struct dpoctl_family fam;
 	struct dpoctl_status st;
-	struct dpoctl_client c;
-	struct dpoctl_error err;
-	int ret;
+	int rc = get(ctx, argc, argv, &fam, &st);
 
-	if (dpoctl_arg_none(ctx, argc, argv))
-		return DPOCTL_EXIT_USAGE;
-	if (dpoctl_open(ctx, &c))
-		return DPOCTL_EXIT_ERR;
-	ret = dpoctl_family_get(&c, &fam, &err);
-	if (!ret)
-		ret = dpoctl_status_get(&c, &st, &err);
-	dpoctl_client_close(&c);
-	if (ret)
-		return dpoctl_result(ctx, ret, &err);
+	if (rc)
+		return rc;
 
 	dpoctl_pr_begin(DPOCTL_PR_RECORD, false);
 	dpoctl_pr_row_begin();

@@ -55,6 +55,9 @@ int dpoctl_arg_session(struct dpoctl_ctx *ctx, const char *s);
 int dpoctl_arg_pid(struct dpoctl_ctx *ctx, const char *s, uint32_t *pid);
 int dpoctl_arg_role(struct dpoctl_ctx *ctx, const char *s, uint8_t *role);
 int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv);
+/* exactly one argument, @name in the usage message when it is missing */
+int dpoctl_arg_one(struct dpoctl_ctx *ctx, int argc, char **argv,
+		   const char *name);
 /* The client, or an error printed: 0 or -errno */
 struct dpoctl_client;
 int dpoctl_open(struct dpoctl_ctx *ctx, struct dpoctl_client *c);
