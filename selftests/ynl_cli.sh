@@ -116,11 +116,12 @@ done
 dpoctl session del ynl >"$out" 2>&1 || echo "#   dpoctl session del failed"
 wait "$sub"
 cp /tmp/ynl.ntf "$out"
-if grep -q "'name': 'session-del'" "$out" &&
+if grep -q "'name': 'session-del-ntf'" "$out" &&
+   grep -q "'name': 'instance-del-ntf'" "$out" &&
    grep -q "'session-name': 'ynl'" "$out"; then
-	ok "session-del: the event, decoded by a subscriber"
+	ok "session del: session-del-ntf and instance-del-ntf, decoded by a subscriber"
 else
-	not_ok "session-del: the event, decoded by a subscriber"
+	not_ok "session del: session-del-ntf and instance-del-ntf, decoded by a subscriber"
 fi
 kill "$pid" 2>/dev/null
 

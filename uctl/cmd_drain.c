@@ -1,21 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * drain: close the connections of one role of a session without cutting
- * a request (the kernel decides each shutdown under the socket lock), and
- * optionally follow the drain to its end.
- */
+/* drain: close a role's connections between requests, and follow it. */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
 #include <linux/dpo.h>
 
+#include "client.h"
 #include "dpoctl.h"
-#include "nl.h"
 #include "parse.h"
 #include "print.h"
-#include "traffic.h"
+#include "printers.h"
 
 /* How long past the deadline we wait for the done event before giving up. */
 #define DRAIN_GRACE_MS	10000
@@ -28,32 +23,31 @@ struct drain_args {
 };
 
 struct drain_wait {
-	int family;
 	bool armed;		/* false: the events from before our request */
-	const struct dpo_drain *start;	/* the reply: which drain is ours */
+	const struct dpoctl_drain *start;	/* the reply: which drain is ours */
 	bool done;
 	bool cancelled;		/* cut short: ownership changed, session gone */
 	bool bad;
 };
 
-static int parse_deadline(struct dpo_ctx *ctx, const char *s, uint32_t *ms)
+static int parse_deadline(struct dpoctl_ctx *ctx, const char *s, uint32_t *ms)
 {
 	int ret;
 
 	if (*ms)
-		return dpo_usage(ctx, "--deadline given twice");
-	ret = dpo_parse_deadline(s, ms);
+		return dpoctl_usage(ctx, "--deadline given twice");
+	ret = dpoctl_parse_deadline(s, ms);
 	if (ret == -ERANGE)
-		return dpo_usage(ctx, "deadline \"%s\" out of range (1ms to 60m)",
+		return dpoctl_usage(ctx, "deadline \"%s\" out of range (1ms to 60m)",
 				 s);
 	if (ret)
-		return dpo_usage(ctx, "bad deadline \"%s\" (e.g. 500ms, 30s, 2m)",
+		return dpoctl_usage(ctx, "bad deadline \"%s\" (e.g. 500ms, 30s, 2m)",
 				 s);
 	return 0;
 }
 
 /* SESSION ROLE, with --deadline DUR and --wait anywhere */
-static int parse_args(struct dpo_ctx *ctx, int argc, char **argv,
+static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		      struct drain_args *a)
 {
 	const char *pos[2] = { NULL, NULL };
@@ -70,62 +64,52 @@ static int parse_args(struct dpo_ctx *ctx, int argc, char **argv,
 			a->wait = true;
 		} else if (opts && !strcmp(s, "--deadline")) {
 			if (i + 1 == argc)
-				return dpo_usage(ctx, "missing DUR after --deadline");
+				return dpoctl_usage(ctx, "missing DUR after --deadline");
 			if (parse_deadline(ctx, argv[++i], &a->deadline_ms))
-				return DPO_EXIT_USAGE;
+				return DPOCTL_EXIT_USAGE;
 		} else if (opts && !strncmp(s, "--deadline=", 11)) {
 			if (parse_deadline(ctx, s + 11, &a->deadline_ms))
-				return DPO_EXIT_USAGE;
+				return DPOCTL_EXIT_USAGE;
 		} else if (opts && s[0] == '-' && s[1]) {
-			return dpo_usage(ctx, "unknown option \"%s\"", s);
+			return dpoctl_usage(ctx, "unknown option \"%s\"", s);
 		} else if (npos < 2) {
 			pos[npos++] = s;
 		} else {
-			return dpo_usage(ctx, "unexpected \"%s\"", s);
+			return dpoctl_usage(ctx, "unexpected \"%s\"", s);
 		}
 	}
 	if (npos < 2)
-		return dpo_usage(ctx, "missing %s", npos ? "role" : "SESSION");
-	if (dpo_check_session_name(pos[0]))
-		return dpo_usage(ctx, "session name must be 1 to %d bytes",
-				 DPO_SESSION_NAME_MAX - 1);
-	if (dpo_parse_role(pos[1], &a->role))
-		return dpo_usage(ctx, "bad role \"%s\" (original or patched)",
-				 pos[1]);
+		return dpoctl_usage(ctx, "missing %s", npos ? "role" : "SESSION");
+	if (dpoctl_arg_session(ctx, pos[0]) ||
+	    dpoctl_arg_role(ctx, pos[1], &a->role))
+		return DPOCTL_EXIT_USAGE;
 	a->session = pos[0];
 	return 0;
 }
 
-/* Keeps the reply: struct dpo_drain, no session name until one came. */
-static int get_drain(struct nlmsghdr *nlh, void *arg)
+static int on_event(const struct dpoctl_event *ev, void *arg)
 {
-	return dpo_msg_drain(nlh, arg);
-}
-
-static int on_event(struct nlmsghdr *nlh, void *arg)
-{
+	const struct dpoctl_drain *d = &ev->drain;
 	struct drain_wait *w = arg;
-	struct dpo_drain d;
-	int cmd;
 
-	if (!w->armed || nlh->nlmsg_type != w->family)
+	if (!w->armed)
 		return 0;
-	cmd = dpo_msg_cmd(nlh);
-	if (cmd != DPO_CMD_DRAIN_PROGRESS_NTF && cmd != DPO_CMD_DRAIN_DONE_NTF)
+	if (ev->cmd != DPO_CMD_DRAIN_PROGRESS_NTF &&
+	    ev->cmd != DPO_CMD_DRAIN_DONE_NTF)
 		return 0;
-	if (dpo_msg_drain(nlh, &d)) {
-		dpo_err("drain: malformed notification ignored");
+	if (ev->malformed) {
+		dpoctl_err("drain: malformed notification ignored");
 		return 0;
 	}
 	/* only one drain of a session runs at a time: this one is ours */
-	if (strcmp(d.session, w->start->session) || d.role != w->start->role)
+	if (strcmp(d->session, w->start->session) || d->role != w->start->role)
 		return 0;
-	if (cmd == DPO_CMD_DRAIN_DONE_NTF) {
-		dpo_print_drain(d.cancelled ? "cancelled" : "done", &d);
+	if (ev->cmd == DPO_CMD_DRAIN_DONE_NTF) {
+		dpoctl_print_drain(d->cancelled ? "cancelled" : "done", d);
 		w->done = true;
-		w->cancelled = d.cancelled;
+		w->cancelled = d->cancelled;
 	} else {
-		dpo_print_drain("progress", &d);
+		dpoctl_print_drain("progress", d);
 	}
 	fflush(stdout);
 	return w->done;
@@ -135,13 +119,13 @@ static int on_event(struct nlmsghdr *nlh, void *arg)
  * Reads what is already queued, without printing it: a drain of the same
  * session that ended just before ours was accepted must not end our wait.
  */
-static int discard_queued(struct dpo_nl *ev)
+static int discard_queued(struct dpoctl_client *ev, struct dpoctl_error *err)
 {
-	struct pollfd pfd = { .fd = dpo_nl_fd(ev), .events = POLLIN };
+	struct pollfd pfd = { .fd = dpoctl_client_fd(ev), .events = POLLIN };
 	int ret;
 
 	while (poll(&pfd, 1, 0) > 0) {
-		ret = dpo_nl_receive(ev);
+		ret = dpoctl_receive(ev, err);
 		if (ret < 0 && ret != -ENOBUFS)
 			return ret;
 	}
@@ -149,93 +133,82 @@ static int discard_queued(struct dpo_nl *ev)
 }
 
 /* Until the done event, or the deadline and a grace period have passed. */
-static int wait_done(struct dpo_nl *ev, struct drain_wait *w)
+static int wait_done(struct dpoctl_ctx *ctx, struct dpoctl_client *ev,
+		     struct drain_wait *w)
 {
-	uint64_t end = dpo_now_ns() +
+	struct dpoctl_error err;
+	uint64_t end = dpoctl_now_ns() +
 		((uint64_t)w->start->deadline_ms + DRAIN_GRACE_MS) * 1000000;
-	struct pollfd pfd = { .fd = dpo_nl_fd(ev), .events = POLLIN };
+	struct pollfd pfd = { .fd = dpoctl_client_fd(ev), .events = POLLIN };
 	uint64_t now;
 	int ret;
 
 	while (!w->done) {
-		now = dpo_now_ns();
+		now = dpoctl_now_ns();
 		if (now >= end) {
-			dpo_err("drain: no end of the drain %us after its deadline%s",
+			dpoctl_err("drain: no end of the drain %us after its deadline%s",
 				DRAIN_GRACE_MS / 1000,
 				w->bad ? " (notifications were lost)" : "");
-			return DPO_EXIT_ERR;
+			return DPOCTL_EXIT_ERR;
 		}
 		ret = poll(&pfd, 1, (int)((end - now + 999999) / 1000000));
 		if (ret < 0 && errno != EINTR) {
-			dpo_err("drain: %s", strerror(errno));
-			return DPO_EXIT_ERR;
+			dpoctl_err("drain: %s", strerror(errno));
+			return DPOCTL_EXIT_ERR;
 		}
 		if (ret <= 0)
 			continue;
-		ret = dpo_nl_receive(ev);
+		ret = dpoctl_receive(ev, &err);
 		if (ret == -ENOBUFS) {
-			dpo_err("drain: notifications lost (receive queue full)");
+			dpoctl_err("drain: notifications lost (receive queue full)");
 			w->bad = true;
 		} else if (ret < 0) {
-			return DPO_EXIT_ERR;
+			return dpoctl_result(ctx, ret, &err);
 		}
 	}
 	if (w->cancelled) {
-		dpo_err("drain: cut short: the session's owner changed so that the drained role takes connections again, or the session was deleted");
-		return DPO_EXIT_ERR;
+		dpoctl_err("drain: cut short: the session's owner changed so that the drained role takes connections again, or the session was deleted");
+		return DPOCTL_EXIT_ERR;
 	}
-	return DPO_EXIT_OK;
+	return DPOCTL_EXIT_OK;
 }
 
-int dpo_cmd_drain(struct dpo_ctx *ctx, int argc, char **argv)
+int dpoctl_cmd_drain(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	static const char *const events[] = { DPO_MCGRP_EVENTS };
-	struct dpo_drain start = { .session = "" };
+	struct dpoctl_drain start;
 	struct drain_wait w = { .start = &start };
-	struct dpo_nl nl, ev;
+	struct dpoctl_client c, ev;
+	struct dpoctl_error err;
 	struct drain_args a;
-	struct nl_msg *msg;
 	int ret, rc;
 
 	if (parse_args(ctx, argc, argv, &a))
-		return DPO_EXIT_USAGE;
+		return DPOCTL_EXIT_USAGE;
 	/*
 	 * --wait: a socket of its own joins the events first, so that none
 	 * of our drain's is missed and none mixes with the reply.
 	 */
 	if (a.wait) {
-		if (dpo_nl_open(&ev, ctx->what))
-			return DPO_EXIT_ERR;
-		if (dpo_nl_join(&ev, events, 1)) {
-			dpo_nl_close(&ev);
-			return DPO_EXIT_ERR;
-		}
-		w.family = ev.family;
-		dpo_nl_listen(&ev, on_event, &w);
-		if (discard_queued(&ev)) {
-			dpo_nl_close(&ev);
-			return DPO_EXIT_ERR;
+		if (dpoctl_open(ctx, &ev))
+			return DPOCTL_EXIT_ERR;
+		ret = dpoctl_subscribe(&ev, DPOCTL_GROUP_EVENTS, on_event, &w,
+				       &err);
+		if (!ret)
+			ret = discard_queued(&ev, &err);
+		if (ret) {
+			dpoctl_client_close(&ev);
+			return dpoctl_result(ctx, ret, &err);
 		}
 		w.armed = true;
 	}
 
-	rc = DPO_EXIT_ERR;
-	if (dpo_nl_open(&nl, ctx->what))
+	rc = DPOCTL_EXIT_ERR;
+	if (dpoctl_open(ctx, &c))
 		goto out;
-	msg = dpo_nl_new(&nl, DPO_CMD_DRAIN, 0);
-	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, a.session) < 0 ||
-		    nla_put_u8(msg, DPO_A_ROLE, a.role) < 0 ||
-		    (a.deadline_ms &&
-		     nla_put_u32(msg, DPO_A_DEADLINE_MS, a.deadline_ms) < 0))) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	ret = dpo_nl_request(&nl, msg, get_drain, &start);
-	dpo_nl_close(&nl);
-	if (ret)
-		goto out;
-	if (!start.session[0]) {
-		dpo_err("%s: no reply from the kernel", ctx->what);
+	ret = dpoctl_drain(&c, a.session, a.role, a.deadline_ms, &start, &err);
+	dpoctl_client_close(&c);
+	if (ret) {
+		dpoctl_perror(ctx->what, &err);
 		goto out;
 	}
 	if (!start.deadline_ms)		/* an older reply: what we asked for */
@@ -243,13 +216,13 @@ int dpo_cmd_drain(struct dpo_ctx *ctx, int argc, char **argv)
 			DPO_DRAIN_DEADLINE_MS_DEFAULT;
 
 	/* one object, or with --wait one per line until the end */
-	pr_begin(PR_TABLE, false);
-	dpo_print_drain("start", &start);
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	dpoctl_print_drain("start", &start);
 	fflush(stdout);
-	rc = a.wait ? wait_done(&ev, &w) : DPO_EXIT_OK;
-	pr_end();
+	rc = a.wait ? wait_done(ctx, &ev, &w) : DPOCTL_EXIT_OK;
+	dpoctl_pr_end();
 out:
 	if (a.wait)
-		dpo_nl_close(&ev);
+		dpoctl_client_close(&ev);
 	return rc;
 }

@@ -1,170 +1,87 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <errno.h>
-#include <string.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
+/* instance add, del and show. */
 #include <linux/dpo.h>
 
+#include "client.h"
 #include "dpoctl.h"
-#include "nl.h"
-#include "parse.h"
 #include "print.h"
-#include "traffic.h"
+#include "printers.h"
 
-static int parse_pid(struct dpo_ctx *ctx, const char *s, uint32_t *pid)
+static int instance_add(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	if (dpo_parse_pid(s, pid))
-		return dpo_usage(ctx, "bad PID \"%s\"", s);
-	return 0;
-}
-
-static int instance_add(struct dpo_ctx *ctx, int argc, char **argv)
-{
-	struct nl_msg *msg;
-	struct dpo_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint32_t pid;
 	uint8_t role;
 	int ret;
 
 	if (argc < 3)
-		return dpo_usage(ctx, "missing %s", argc == 0 ? "SESSION" :
-				 argc == 1 ? "PID" : "role");
+		return dpoctl_usage(ctx, "missing %s", argc == 0 ? "SESSION" :
+				    argc == 1 ? "PID" : "role");
 	if (argc > 3)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[3]);
-	if (dpo_check_session_name(argv[0]))
-		return dpo_usage(ctx, "session name must be 1 to %d bytes",
-				 DPO_SESSION_NAME_MAX - 1);
-	if (parse_pid(ctx, argv[1], &pid))
-		return DPO_EXIT_USAGE;
-	if (dpo_parse_role(argv[2], &role))
-		return dpo_usage(ctx, "bad role \"%s\" (original or patched)",
-				 argv[2]);
+		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[3]);
+	if (dpoctl_arg_session(ctx, argv[0]) ||
+	    dpoctl_arg_pid(ctx, argv[1], &pid) ||
+	    dpoctl_arg_role(ctx, argv[2], &role))
+		return DPOCTL_EXIT_USAGE;
 
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	msg = dpo_nl_new(&nl, DPO_CMD_INSTANCE_ADD, 0);
-	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
-		    nla_put_u32(msg, DPO_A_PID, pid) < 0 ||
-		    nla_put_u8(msg, DPO_A_ROLE, role) < 0)) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	ret = dpo_nl_request(&nl, msg, NULL, NULL);
-	dpo_nl_close(&nl);
-	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	ret = dpoctl_instance_add(&c, argv[0], pid, role, &err);
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
-static int instance_del(struct dpo_ctx *ctx, int argc, char **argv)
+static int instance_del(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct nl_msg *msg;
-	struct dpo_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint32_t pid;
 	int ret;
 
-	if (argc < 1)
-		return dpo_usage(ctx, "missing PID");
-	if (argc > 1)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[1]);
-	if (parse_pid(ctx, argv[0], &pid))
-		return DPO_EXIT_USAGE;
+	if (dpoctl_arg_one(ctx, argc, argv, "PID") ||
+	    dpoctl_arg_pid(ctx, argv[0], &pid))
+		return DPOCTL_EXIT_USAGE;
 
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	msg = dpo_nl_new(&nl, DPO_CMD_INSTANCE_DEL, 0);
-	if (msg && nla_put_u32(msg, DPO_A_PID, pid) < 0) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	ret = dpo_nl_request(&nl, msg, NULL, NULL);
-	dpo_nl_close(&nl);
-	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	ret = dpoctl_instance_del(&c, pid, &err);
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
-static void stat(const struct dpo_instance *in, const char *key, int width,
-		 uint64_t v)
+static int print_row(const struct dpoctl_instance *in, void *arg)
 {
-	if (in->has_stats)
-		pr_u64(key, NULL, width, v);
-	else
-		pr_null(key, NULL, width);
-}
-
-/*
- * The latest sample: table columns in instance show (@text), JSON only in
- * monitor, whose table shows rates instead.
- */
-void dpo_print_stats(const struct dpo_instance *in, bool text)
-{
-	const struct dpo_stats *s = &in->stats;
-	int t = text ? 1 : 0;	/* width 0: JSON only */
-
-	pr_nest_begin("stats");
-	stat(in, "threads", 7 * t, s->threads);
-	stat(in, "cpu_ns", 14 * t, s->cpu_ns);
-	stat(in, "run_delay_ns", 13 * t, s->run_delay_ns);
-	stat(in, "nvcsw", 8 * t, s->nvcsw);
-	stat(in, "nivcsw", 8 * t, s->nivcsw);
-	stat(in, "min_flt", 8 * t, s->min_flt);
-	stat(in, "maj_flt", 7 * t, s->maj_flt);
-	stat(in, "rss_bytes", 11 * t, s->rss_bytes);
-	stat(in, "seq", 6 * t, s->seq);
-	stat(in, "timestamp_ns", 16 * t, s->timestamp_ns);
-	dpo_print_traffic(in, text);
-	pr_nest_end();
-}
-
-static int print_instance(struct nlmsghdr *nlh, void *arg)
-{
-	struct dpo_instance in;
-	int *rows = arg;
-
-	if (dpo_msg_instance(nlh, &in))
-		return -EPROTO;
-	(*rows)++;
-	pr_row_begin();
-	pr_str("session", NULL, 12, in.session);
-	pr_u64("pid", NULL, 7, in.pid);
-	pr_str("role", NULL, 8, dpo_role_name(in.role));
-	pr_u64("start_time_ns", NULL, 0, in.start_time_ns);
-	dpo_print_stats(&in, true);
-	pr_row_end();
+	(void)arg;
+	dpoctl_print_instance(in);
 	return 0;
 }
 
-static int instance_show(struct dpo_ctx *ctx, int argc, char **argv)
+/* One PID: a JSON object; all: an array. */
+static int instance_show(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct nl_msg *msg;
-	struct dpo_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint32_t pid = 0;
-	int ret, rows = 0;
+	int ret;
 
 	if (argc > 1)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[1]);
-	if (argc && parse_pid(ctx, argv[0], &pid))
-		return DPO_EXIT_USAGE;
+		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[1]);
+	if (argc && dpoctl_arg_pid(ctx, argv[0], &pid))
+		return DPOCTL_EXIT_USAGE;
 
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	msg = dpo_nl_new(&nl, DPO_CMD_INSTANCE_GET, pid ? 0 : NLM_F_DUMP);
-	if (msg && pid && nla_put_u32(msg, DPO_A_PID, pid) < 0) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	/* one PID: a JSON object; all: an array */
-	pr_begin(PR_TABLE, !pid);
-	ret = dpo_nl_request(&nl, msg, print_instance, &rows);
-	dpo_nl_close(&nl);
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, !pid);
+	ret = dpoctl_instance_dump(&c, pid, print_row, NULL, &err);
+	dpoctl_client_close(&c);
 	if (ret)
-		return DPO_EXIT_ERR;
-	if (pid && !rows) {
-		dpo_err("%s: no reply from the kernel", ctx->what);
-		return DPO_EXIT_ERR;
-	}
-	pr_end();
-	return DPO_EXIT_OK;
+		return dpoctl_result(ctx, ret, &err);
+	dpoctl_pr_end();
+	return DPOCTL_EXIT_OK;
 }
 
-const struct dpoctl_cmd dpo_instance_cmds[] = {
+const struct dpoctl_cmd dpoctl_instance_cmds[] = {
 	{ .name = "add", .fn = instance_add,
 	  .args = "SESSION PID original|patched",
 	  .help = "track a process in a session" },

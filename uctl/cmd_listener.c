@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * listener add/del/list/show: the listening sockets that a session's
- * instances share, whose accepts dpo hands to the owner (session owner).
- */
+/* listener add, del, list and show: the sockets dpo hands out accepts of. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
 #include <linux/dpo.h>
 
+#include "client.h"
 #include "dpoctl.h"
-#include "nl.h"
 #include "parse.h"
 #include "print.h"
+#include "printers.h"
 #include "procnet.h"
 
 /*
@@ -43,64 +39,26 @@ static const char *sys_strerror(int err, const char *since)
 	return buf;
 }
 
-static void print_listener(const struct dpo_listener *l)
+static int print_row(const struct dpoctl_listener *l, void *arg)
 {
-	char addr[64];
-
-	pr_row_begin();
-	pr_u64("id", NULL, 4, l->id);
-	pr_str("session", NULL, 12, l->session);
-	dpo_addr_port_str(addr, sizeof(addr), l->family, l->addr, l->port);
-	pr_str(NULL, "ADDRESS", 23, addr);
-	pr_str("family", NULL, 0, dpo_family_name(l->family));
-	dpo_addr_str(addr, sizeof(addr), l->family, l->addr);
-	pr_str("address", NULL, 0, addr);
-	pr_u64("port", NULL, 0, l->port);
-	pr_u64("accepted_original", NULL, 17, l->accepted_original);
-	pr_u64("accepted_patched", NULL, 16, l->accepted_patched);
-	pr_u64("accepted_other", NULL, 14, l->accepted_other);
-	pr_row_end();
-}
-
-/* Keeps the reply: struct dpo_listener, id 0 until one came. */
-static int get_listener(struct nlmsghdr *nlh, void *arg)
-{
-	return dpo_msg_listener(nlh, arg);
-}
-
-static int show_listener(struct nlmsghdr *nlh, void *arg)
-{
-	struct dpo_listener l;
-	int *rows = arg;
-
-	if (dpo_msg_listener(nlh, &l))
-		return -EPROTO;
-	(*rows)++;
-	print_listener(&l);
+	(void)arg;
+	dpoctl_print_listener(l);
 	return 0;
 }
 
-static int parse_id(struct dpo_ctx *ctx, const char *s, uint32_t *id)
+/* ID, the one argument */
+static int parse_id(struct dpoctl_ctx *ctx, int argc, char **argv, uint32_t *id)
 {
-	if (dpo_parse_listener_id(s, id))
-		return dpo_usage(ctx, "bad ID \"%s\"", s);
+	if (dpoctl_arg_one(ctx, argc, argv, "ID"))
+		return DPOCTL_EXIT_USAGE;
+	if (dpoctl_parse_listener_id(argv[0], id))
+		return dpoctl_usage(ctx, "bad ID \"%s\"", argv[0]);
 	return 0;
-}
-
-static int del_request(struct dpo_nl *nl, uint32_t id)
-{
-	struct nl_msg *msg = dpo_nl_new(nl, DPO_CMD_LISTENER_DEL, 0);
-
-	if (msg && nla_put_u32(msg, DPO_A_LISTENER_ID, id) < 0) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	return dpo_nl_request(nl, msg, NULL, NULL);
 }
 
 /* The process's listening sockets: one FD, or all of them on a port. */
-static int find_socks(struct dpo_ctx *ctx, uint32_t pid, int fd,
-		      uint16_t port, struct dpo_sock **socks, size_t *n)
+static int find_socks(struct dpoctl_ctx *ctx, uint32_t pid, int fd,
+		      uint16_t port, struct dpoctl_sock **socks, size_t *n)
 {
 	char where[64];
 	int err;
@@ -108,20 +66,20 @@ static int find_socks(struct dpo_ctx *ctx, uint32_t pid, int fd,
 	if (!port) {
 		*socks = calloc(1, sizeof(**socks));
 		if (!*socks) {
-			dpo_err("%s: %s", ctx->what, strerror(ENOMEM));
+			dpoctl_err("%s: %s", ctx->what, strerror(ENOMEM));
 			return -ENOMEM;
 		}
 		(*socks)->fd = fd;
 		*n = 1;
 		return 0;
 	}
-	err = dpo_find_listeners(pid, port, socks, n, where, sizeof(where));
+	err = dpoctl_find_listeners(pid, port, socks, n, where, sizeof(where));
 	if (err) {
-		dpo_err("%s: %s: %s", ctx->what, where, strerror(-err));
+		dpoctl_err("%s: %s: %s", ctx->what, where, strerror(-err));
 		return err;
 	}
 	if (!*n) {
-		dpo_err("%s: no listening TCP socket on port %u in process %u",
+		dpoctl_err("%s: no listening TCP socket on port %u in process %u",
 			ctx->what, port, pid);
 		free(*socks);
 		*socks = NULL;
@@ -134,22 +92,22 @@ static int find_socks(struct dpo_ctx *ctx, uint32_t pid, int fd,
  * Copies the descriptors into our own table, all of them before anything
  * is attached: a process we may not take from changes nothing.
  */
-static int take_fds(struct dpo_ctx *ctx, uint32_t pid,
-		    const struct dpo_sock *socks, size_t n, int *fds)
+static int take_fds(struct dpoctl_ctx *ctx, uint32_t pid,
+		    const struct dpoctl_sock *socks, size_t n, int *fds)
 {
 	int pidfd, err = 0;
 	size_t i;
 
 	pidfd = sys_pidfd_open((pid_t)pid, 0);
 	if (pidfd < 0) {
-		dpo_err("%s: pidfd_open(%u): %s", ctx->what, pid,
+		dpoctl_err("%s: pidfd_open(%u): %s", ctx->what, pid,
 			sys_strerror(errno, "5.3"));
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		fds[i] = sys_pidfd_getfd(pidfd, socks[i].fd, 0);
 		if (fds[i] < 0) {
-			dpo_err("%s: pidfd_getfd(%u, %d): %s", ctx->what, pid,
+			dpoctl_err("%s: pidfd_getfd(%u, %d): %s", ctx->what, pid,
 				socks[i].fd, sys_strerror(errno, "5.6"));
 			err = -1;
 			break;
@@ -159,58 +117,56 @@ static int take_fds(struct dpo_ctx *ctx, uint32_t pid,
 	return err;
 }
 
-static int parse_add(struct dpo_ctx *ctx, int argc, char **argv,
+static int parse_add(struct dpoctl_ctx *ctx, int argc, char **argv,
 		     uint32_t *pid, int *fd, uint16_t *port)
 {
 	*fd = -1;
 	*port = 0;
 	if (argc < 3)
-		return dpo_usage(ctx, "missing %s", argc == 0 ? "SESSION" :
+		return dpoctl_usage(ctx, "missing %s", argc == 0 ? "SESSION" :
 				 argc == 1 ? "PID" : "FD or port PORT");
-	if (dpo_check_session_name(argv[0]))
-		return dpo_usage(ctx, "session name must be 1 to %d bytes",
-				 DPO_SESSION_NAME_MAX - 1);
-	if (dpo_parse_pid(argv[1], pid))
-		return dpo_usage(ctx, "bad PID \"%s\"", argv[1]);
+	if (dpoctl_arg_session(ctx, argv[0]) ||
+	    dpoctl_arg_pid(ctx, argv[1], pid))
+		return DPOCTL_EXIT_USAGE;
 	if (!strcmp(argv[2], "port")) {
 		if (argc == 3)
-			return dpo_usage(ctx, "missing PORT after port");
+			return dpoctl_usage(ctx, "missing PORT after port");
 		if (argc > 4)
-			return dpo_usage(ctx, "unexpected \"%s\"", argv[4]);
-		if (dpo_parse_port(argv[3], port))
-			return dpo_usage(ctx, "bad port \"%s\" (1 to 65535)",
+			return dpoctl_usage(ctx, "unexpected \"%s\"", argv[4]);
+		if (dpoctl_parse_port(argv[3], port))
+			return dpoctl_usage(ctx, "bad port \"%s\" (1 to 65535)",
 					 argv[3]);
 		return 0;
 	}
 	if (argc > 3)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[3]);
-	if (dpo_parse_fd(argv[2], fd))
-		return dpo_usage(ctx, "bad FD \"%s\"", argv[2]);
+		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[3]);
+	if (dpoctl_parse_fd(argv[2], fd))
+		return dpoctl_usage(ctx, "bad FD \"%s\"", argv[2]);
 	return 0;
 }
 
-static int listener_add(struct dpo_ctx *ctx, int argc, char **argv)
+static int listener_add(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct dpo_listener *added = NULL;
-	struct dpo_sock *socks = NULL;
+	struct dpoctl_listener *added = NULL;
+	struct dpoctl_sock *socks = NULL;
 	size_t n = 0, nadded = 0, i;
-	int *fds = NULL, fd, ret, rc = DPO_EXIT_ERR;
-	struct nl_msg *msg;
-	struct dpo_nl nl;
+	int *fds = NULL, fd, ret, rc = DPOCTL_EXIT_ERR;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint16_t port;
 	uint32_t pid;
 
 	if (parse_add(ctx, argc, argv, &pid, &fd, &port))
-		return DPO_EXIT_USAGE;
+		return DPOCTL_EXIT_USAGE;
 	/* the module first: no other process is touched without it */
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
 	if (find_socks(ctx, pid, fd, port, &socks, &n))
 		goto out;
 	fds = malloc(n * sizeof(*fds));
 	added = calloc(n, sizeof(*added));
 	if (!fds || !added) {
-		dpo_err("%s: %s", ctx->what, strerror(ENOMEM));
+		dpoctl_err("%s: %s", ctx->what, strerror(ENOMEM));
 		goto out;
 	}
 	for (i = 0; i < n; i++)
@@ -219,20 +175,13 @@ static int listener_add(struct dpo_ctx *ctx, int argc, char **argv)
 		goto out;
 
 	for (i = 0; i < n; i++) {
-		msg = dpo_nl_new(&nl, DPO_CMD_LISTENER_ADD, 0);
-		if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
-			    nla_put_u32(msg, DPO_A_FD, (uint32_t)fds[i]) < 0)) {
-			nlmsg_free(msg);
-			msg = NULL;
-		}
-		ret = dpo_nl_request(&nl, msg, get_listener, &added[nadded]);
+		ret = dpoctl_listener_add(&c, argv[0], fds[i], &added[nadded],
+					  &err);
 		/* dpo holds its own reference now */
 		close(fds[i]);
 		fds[i] = -1;
-		if (ret)
-			break;
-		if (!added[nadded].id) {
-			dpo_err("%s: no reply from the kernel", ctx->what);
+		if (ret) {
+			dpoctl_perror(ctx->what, &err);
 			break;
 		}
 		nadded++;
@@ -240,15 +189,16 @@ static int listener_add(struct dpo_ctx *ctx, int argc, char **argv)
 	if (nadded < n) {
 		/* all or nothing: detach what this command attached */
 		for (i = 0; i < nadded; i++)
-			del_request(&nl, added[i].id);
+			if (dpoctl_listener_del(&c, added[i].id, &err))
+				dpoctl_perror(ctx->what, &err);
 		goto out;
 	}
 
-	pr_begin(PR_TABLE, true);
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
 	for (i = 0; i < nadded; i++)
-		print_listener(&added[i]);
-	pr_end();
-	rc = DPO_EXIT_OK;
+		dpoctl_print_listener(&added[i]);
+	dpoctl_pr_end();
+	rc = DPOCTL_EXIT_OK;
 out:
 	for (i = 0; fds && i < n; i++)
 		if (fds[i] >= 0)
@@ -256,78 +206,62 @@ out:
 	free(fds);
 	free(added);
 	free(socks);
-	dpo_nl_close(&nl);
+	dpoctl_client_close(&c);
 	return rc;
 }
 
-static int listener_del(struct dpo_ctx *ctx, int argc, char **argv)
+static int listener_del(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct dpo_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint32_t id;
 	int ret;
 
-	if (argc < 1)
-		return dpo_usage(ctx, "missing ID");
-	if (argc > 1)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[1]);
-	if (parse_id(ctx, argv[0], &id))
-		return DPO_EXIT_USAGE;
+	if (parse_id(ctx, argc, argv, &id))
+		return DPOCTL_EXIT_USAGE;
 
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	ret = del_request(&nl, id);
-	dpo_nl_close(&nl);
-	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	ret = dpoctl_listener_del(&c, id, &err);
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
 /* All listeners (an array in JSON), or the one of @id (an object). */
-static int get(struct dpo_ctx *ctx, uint32_t id)
+static int get(struct dpoctl_ctx *ctx, uint32_t id)
 {
-	struct nl_msg *msg;
-	struct dpo_nl nl;
-	int ret, rows = 0;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
+	int ret;
 
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	msg = dpo_nl_new(&nl, DPO_CMD_LISTENER_GET, id ? 0 : NLM_F_DUMP);
-	if (msg && id && nla_put_u32(msg, DPO_A_LISTENER_ID, id) < 0) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	pr_begin(PR_TABLE, !id);
-	ret = dpo_nl_request(&nl, msg, show_listener, &rows);
-	dpo_nl_close(&nl);
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, !id);
+	ret = dpoctl_listener_dump(&c, id, print_row, NULL, &err);
+	dpoctl_client_close(&c);
 	if (ret)
-		return DPO_EXIT_ERR;
-	if (id && !rows) {
-		dpo_err("%s: no reply from the kernel", ctx->what);
-		return DPO_EXIT_ERR;
-	}
-	pr_end();
-	return DPO_EXIT_OK;
+		return dpoctl_result(ctx, ret, &err);
+	dpoctl_pr_end();
+	return DPOCTL_EXIT_OK;
 }
 
-static int listener_list(struct dpo_ctx *ctx, int argc, char **argv)
+static int listener_list(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	if (argc)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[0]);
+	if (dpoctl_arg_none(ctx, argc, argv))
+		return DPOCTL_EXIT_USAGE;
 	return get(ctx, 0);
 }
 
-static int listener_show(struct dpo_ctx *ctx, int argc, char **argv)
+static int listener_show(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	uint32_t id;
 
-	if (argc < 1)
-		return dpo_usage(ctx, "missing ID");
-	if (argc > 1)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[1]);
-	if (parse_id(ctx, argv[0], &id))
-		return DPO_EXIT_USAGE;
+	if (parse_id(ctx, argc, argv, &id))
+		return DPOCTL_EXIT_USAGE;
 	return get(ctx, id);
 }
 
-const struct dpoctl_cmd dpo_listener_cmds[] = {
+const struct dpoctl_cmd dpoctl_listener_cmds[] = {
 	{ .name = "add", .fn = listener_add,
 	  .args = "SESSION PID FD|port PORT",
 	  .help = "attach a listening TCP socket of PID" },

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* monitor: samples and events as they arrive, with per-second rates. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -6,35 +7,19 @@
 #include <string.h>
 #include <linux/dpo.h>
 
+#include "client.h"
+#include "core/rate.h"
 #include "dpoctl.h"
-#include "nl.h"
 #include "parse.h"
 #include "print.h"
-#include "rate.h"
-#include "traffic.h"
+#include "printers.h"
 
 struct monitor {
-	int family;
-	struct dpo_tracker tracker;
+	struct dpoctl_tracker tracker;
 	uint32_t count;		/* stop after that many, 0: never */
 	uint32_t seen;
 	bool done;
 	int err;
-};
-
-static const char *const event_names[] = {
-	[DPO_CMD_SAMPLE_NTF]		= "sample",
-	[DPO_CMD_INSTANCE_EXIT_NTF]	= "instance_exit",
-	[DPO_CMD_INSTANCE_ADD]		= "instance_add",
-	[DPO_CMD_INSTANCE_DEL]		= "instance_del",
-	[DPO_CMD_SESSION_NEW]		= "session_new",
-	[DPO_CMD_SESSION_DEL]		= "session_del",
-	[DPO_CMD_LISTENER_ADD]		= "listener_add",
-	[DPO_CMD_LISTENER_DEL]		= "listener_del",
-	[DPO_CMD_OWNER_SET]		= "owner_set",
-	[DPO_CMD_CONTROLLER_LOST_NTF]	= "controller_lost",
-	[DPO_CMD_DRAIN_PROGRESS_NTF]	= "drain_progress",
-	[DPO_CMD_DRAIN_DONE_NTF]	= "drain_done",
 };
 
 static volatile sig_atomic_t stop;
@@ -45,309 +30,83 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* Samples carry their CLOCK_MONOTONIC time; events get the local one. */
-static void print_head(uint64_t time_ns, int cmd)
-{
-	pr_double(NULL, "TIME", 12, 3, (double)time_ns / 1e9);
-	pr_u64("time_ns", NULL, 0, time_ns);
-	pr_str("event", NULL, 15, event_names[cmd]);
-}
-
-/* A traffic value of the sample, "-" when it had none. */
-static void traffic(const struct dpo_stats *s, int attr, const char *title,
-		    int width, int prec, double v)
-{
-	if (DPO_STAT_HAS(s, attr))
-		pr_double(NULL, title, width, prec, v);
-	else
-		pr_null(NULL, title, width);
-}
-
-/* Text only: the module's own rates and latencies (JSON: in "stats"). */
-static void print_traffic(const struct dpo_stats *s)
-{
-	traffic(s, DPO_STATS_A_CONNS_ACTIVE, "ACTIVE", 6, 0,
-		(double)s->conns_active);
-	traffic(s, DPO_STATS_A_REQUESTS_PER_S, "REQ/S", 7, 0,
-		(double)s->requests_per_s);
-	traffic(s, DPO_STATS_A_BYTES_IN_PER_S, "IN_KIB/S", 9, 1,
-		(double)s->bytes_in_per_s / 1024);
-	traffic(s, DPO_STATS_A_BYTES_OUT_PER_S, "OUT_KIB/S", 9, 1,
-		(double)s->bytes_out_per_s / 1024);
-	traffic(s, DPO_STATS_A_LAT_P50_US, "P50_US", 7, 0,
-		(double)s->lat_p50_us);
-	traffic(s, DPO_STATS_A_LAT_P99_US, "P99_US", 7, 0,
-		(double)s->lat_p99_us);
-	traffic(s, DPO_STATS_A_LAT_MEAN_US, "MEAN_US", 7, 0,
-		(double)s->lat_mean_us);
-}
-
-static void print_rates(const struct dpo_instance *in,
-			const struct dpo_rates *r)
-{
-	pr_nest_begin("rates");
-	if (r) {
-		pr_double("cpu_pct", "CPU%", 6, 1, r->cpu_pct);
-		pr_double("run_delay_ms_per_s", "RUNQ_MS/S", 9, 2,
-			  r->run_delay_ms_per_s);
-		pr_double("csw_per_s", "CSW/S", 8, 0, r->csw_per_s);
-		pr_double("flt_per_s", "FLT/S", 8, 0, r->flt_per_s);
-	} else {
-		pr_null("cpu_pct", "CPU%", 6);
-		pr_null("run_delay_ms_per_s", "RUNQ_MS/S", 9);
-		pr_null("csw_per_s", "CSW/S", 8);
-		pr_null("flt_per_s", "FLT/S", 8);
-	}
-	pr_nest_end();
-	/* raw values are in "stats" for JSON */
-	pr_double(NULL, "RSS_MIB", 8, 1, (double)in->stats.rss_bytes / 1048576);
-	pr_u64(NULL, "THR", 4, in->stats.threads);
-	print_traffic(&in->stats);
-}
-
-static void print_instance(int cmd, const struct dpo_instance *in,
-			   const struct dpo_rates *r)
-{
-	char status[64];
-
-	pr_row_begin();
-	print_head(cmd == DPO_CMD_SAMPLE_NTF ? in->stats.timestamp_ns :
-		   dpo_now_ns(), cmd);
-	pr_str("session", NULL, 12, in->session);
-	pr_u64("pid", NULL, 7, in->pid);
-	pr_str("role", NULL, 8, dpo_role_name(in->role));
-	pr_u64("start_time_ns", NULL, 0, in->start_time_ns);
-	if (cmd == DPO_CMD_SAMPLE_NTF)
-		print_rates(in, r);
-	if (in->has_exit_code) {
-		dpo_exit_str(status, sizeof(status), in->exit_code);
-		pr_str("status", "", 1, status);
-		pr_u64("exit_code", NULL, 0, in->exit_code);
-	}
-	dpo_print_stats(in, false);
-	pr_row_end();
-}
-
-/* The columns of events that concern no process. */
-static void print_no_process(void)
-{
-	pr_null(NULL, "PID", 7);
-	pr_str(NULL, "ROLE", 8, "-");
-}
-
-static void print_session(int cmd, const struct dpo_session *s)
-{
-	char detail[32], owner[16];
-
-	pr_row_begin();
-	/* a switch is shown at the moment it took effect */
-	print_head(cmd == DPO_CMD_OWNER_SET && s->switch_time_ns ?
-		   s->switch_time_ns : dpo_now_ns(), cmd);
-	pr_str("session", NULL, 12, s->name);
-	print_no_process();
-	if (cmd == DPO_CMD_SESSION_NEW) {
-		snprintf(detail, sizeof(detail), "interval %ums",
-			 s->interval_ms);
-		pr_str(NULL, "", 1, detail);
-	} else if (cmd == DPO_CMD_OWNER_SET ||
-		   cmd == DPO_CMD_CONTROLLER_LOST_NTF) {
-		/* lost: the owner then; the fail-safe's owner_set follows */
-		snprintf(detail, sizeof(detail), "owner %s",
-			 dpo_session_owner_str(owner, sizeof(owner), s));
-		pr_str(NULL, "", 1, detail);
-	}
-	pr_u64("interval_ms", NULL, 0, s->interval_ms);
-	pr_u64("instances", NULL, 0, s->instances);
-	pr_str("owner", NULL, 0, dpo_owner_name(s->owner));
-	pr_u64("canary_pct", NULL, 0, s->canary_pct);
-	pr_u64("switch_time_ns", NULL, 0, s->switch_time_ns);
-	pr_row_end();
-}
-
-static void print_listener(int cmd, const struct dpo_listener *l)
-{
-	char addr[64], detail[96];
-
-	pr_row_begin();
-	print_head(dpo_now_ns(), cmd);
-	pr_str("session", NULL, 12, l->session);
-	print_no_process();
-	dpo_addr_port_str(addr, sizeof(addr), l->family, l->addr, l->port);
-	snprintf(detail, sizeof(detail), "listener %u %s", l->id, addr);
-	pr_str(NULL, "", 1, detail);
-	pr_u64("id", NULL, 0, l->id);
-	pr_str("family", NULL, 0, dpo_family_name(l->family));
-	dpo_addr_str(addr, sizeof(addr), l->family, l->addr);
-	pr_str("address", NULL, 0, addr);
-	pr_u64("port", NULL, 0, l->port);
-	pr_u64("accepted_original", NULL, 0, l->accepted_original);
-	pr_u64("accepted_patched", NULL, 0, l->accepted_patched);
-	pr_u64("accepted_other", NULL, 0, l->accepted_other);
-	pr_row_end();
-}
-
-static void print_drain(int cmd, const struct dpo_drain *d)
-{
-	char detail[160], elapsed[32];
-
-	pr_row_begin();
-	print_head(dpo_now_ns(), cmd);
-	pr_str("session", NULL, 12, d->session);
-	pr_null(NULL, "PID", 7);
-	pr_str("role", NULL, 8, dpo_role_name(d->role));
-	dpo_duration_str(elapsed, sizeof(elapsed), d->elapsed_ns);
-	snprintf(detail, sizeof(detail),
-		 "remaining %u closed_idle %u closed_busy %u reset %u gone %u "
-		 "after %s%s", d->remaining, d->closed_idle, d->closed_busy,
-		 d->reset, d->gone, elapsed,
-		 d->cancelled ? " (cancelled)" : "");
-	pr_str(NULL, "", 1, detail);
-	pr_u64("deadline_ms", NULL, 0, d->deadline_ms);
-	pr_u64("remaining", NULL, 0, d->remaining);
-	pr_u64("closed_idle", NULL, 0, d->closed_idle);
-	pr_u64("closed_busy", NULL, 0, d->closed_busy);
-	pr_u64("reset", NULL, 0, d->reset);
-	pr_u64("gone", NULL, 0, d->gone);
-	pr_u64("elapsed_ns", NULL, 0, d->elapsed_ns);
-	pr_u64("cancelled", NULL, 0, d->cancelled);
-	pr_row_end();
-}
-
-static int on_notification(struct nlmsghdr *nlh, void *arg)
+static int on_event(const struct dpoctl_event *ev, void *arg)
 {
 	struct monitor *m = arg;
-	struct dpo_listener l;
-	struct dpo_instance in;
-	struct dpo_drain d;
-	struct dpo_session s;
-	struct dpo_rates r;
-	int cmd, ret = 0;
+	struct dpoctl_rates r;
+	int ret = 0;
 
-	if (nlh->nlmsg_type != m->family)
+	if (ev->malformed) {
+		dpoctl_err("monitor: malformed notification ignored");
 		return 0;
-	cmd = dpo_msg_cmd(nlh);
-	switch (cmd) {
-	case DPO_CMD_SAMPLE_NTF:
-	case DPO_CMD_INSTANCE_EXIT_NTF:
-	case DPO_CMD_INSTANCE_ADD:
-	case DPO_CMD_INSTANCE_DEL:
-		if (dpo_msg_instance(nlh, &in))
-			goto bad;
-		if (cmd == DPO_CMD_SAMPLE_NTF)
-			ret = dpo_tracker_update(&m->tracker, &in, &r);
-		else if (cmd != DPO_CMD_INSTANCE_ADD)
-			dpo_tracker_forget(&m->tracker, &in);
-		if (ret < 0) {
-			m->err = -ret;
-			m->done = true;
-			return 1;
-		}
-		print_instance(cmd, &in, ret == 1 ? &r : NULL);
-		break;
-	case DPO_CMD_SESSION_NEW:
-	case DPO_CMD_SESSION_DEL:
-	case DPO_CMD_OWNER_SET:
-	case DPO_CMD_CONTROLLER_LOST_NTF:
-		if (dpo_msg_session(nlh, &s))
-			goto bad;
-		print_session(cmd, &s);
-		break;
-	case DPO_CMD_LISTENER_ADD:
-	case DPO_CMD_LISTENER_DEL:
-		if (dpo_msg_listener(nlh, &l))
-			goto bad;
-		print_listener(cmd, &l);
-		break;
-	case DPO_CMD_DRAIN_PROGRESS_NTF:
-	case DPO_CMD_DRAIN_DONE_NTF:
-		if (dpo_msg_drain(nlh, &d))
-			goto bad;
-		print_drain(cmd, &d);
-		break;
-	default:
-		return 0;	/* from a newer module */
 	}
+	if (ev->cmd == DPO_CMD_SAMPLE_NTF)
+		ret = dpoctl_tracker_update(&m->tracker, &ev->instance, &r);
+	else if (ev->cmd == DPO_CMD_INSTANCE_EXIT_NTF ||
+		 ev->cmd == DPO_CMD_INSTANCE_DEL_NTF)
+		dpoctl_tracker_forget(&m->tracker, &ev->instance);
+	if (ret < 0) {
+		m->err = -ret;
+		m->done = true;
+		return 1;
+	}
+	dpoctl_print_event(ev, ret == 1 ? &r : NULL, dpoctl_now_ns());
 	fflush(stdout);
 	if (m->count && ++m->seen >= m->count) {
 		m->done = true;
 		return 1;
 	}
 	return 0;
-bad:
-	dpo_err("monitor: malformed notification ignored");
-	return 0;
 }
 
-/* For the unit tests: the row dpoctl monitor prints for one message. */
-void dpo_monitor_print(struct nlmsghdr *nlh, int family)
+static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
+		      struct monitor *m, unsigned int *groups)
 {
-	struct monitor m = { .family = family };
-
-	on_notification(nlh, &m);
-}
-
-/* The text header comes from a sample row, the widest kind. */
-void dpo_monitor_print_header(void)
-{
-	struct dpo_instance in = { .has_stats = true };
-	struct dpo_rates r = { 0 };
-
-	if (pr_header_only())
-		print_instance(DPO_CMD_SAMPLE_NTF, &in, &r);
-	fflush(stdout);
-}
-
-static int parse_args(struct dpo_ctx *ctx, int argc, char **argv,
-		      struct monitor *m, const char *const **groups, int *n)
-{
-	static const char *const all[] = { DPO_MCGRP_SAMPLES, DPO_MCGRP_EVENTS };
 	int i = 0;
 
-	*groups = all;
-	*n = 2;
+	*groups = DPOCTL_GROUP_SAMPLES | DPOCTL_GROUP_EVENTS;
 	if (i < argc && !strcmp(argv[i], "samples")) {
-		*n = 1;
+		*groups = DPOCTL_GROUP_SAMPLES;
 		i++;
 	} else if (i < argc && !strcmp(argv[i], "events")) {
-		*groups = all + 1;
-		*n = 1;
+		*groups = DPOCTL_GROUP_EVENTS;
 		i++;
 	} else if (i < argc && !strcmp(argv[i], "all")) {
 		i++;
 	}
 	if (i < argc && !strcmp(argv[i], "count")) {
 		if (i + 1 == argc)
-			return dpo_usage(ctx, "missing N after count");
-		if (dpo_parse_u32(argv[i + 1], 1, UINT32_MAX, &m->count))
-			return dpo_usage(ctx, "bad count \"%s\" (1 or more)",
+			return dpoctl_usage(ctx, "missing N after count");
+		if (dpoctl_parse_u32(argv[i + 1], 1, UINT32_MAX, &m->count))
+			return dpoctl_usage(ctx, "bad count \"%s\" (1 or more)",
 					 argv[i + 1]);
 		i += 2;
 	}
 	if (i < argc)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[i]);
+		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[i]);
 	return 0;
 }
 
-int dpo_cmd_monitor(struct dpo_ctx *ctx, int argc, char **argv)
+int dpoctl_cmd_monitor(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct monitor m = { .count = 0 };
-	const char *const *groups;
 	sigset_t block, old, wait_mask;
+	struct dpoctl_error err;
+	struct dpoctl_client c;
+	unsigned int groups;
 	struct pollfd pfd;
-	struct dpo_nl nl;
-	int n, ret, rc = DPO_EXIT_OK;
+	int ret, rc = DPOCTL_EXIT_OK;
 
-	if (parse_args(ctx, argc, argv, &m, &groups, &n))
-		return DPO_EXIT_USAGE;
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	if (dpo_nl_join(&nl, groups, n)) {
-		dpo_nl_close(&nl);
-		return DPO_EXIT_ERR;
+	if (parse_args(ctx, argc, argv, &m, &groups))
+		return DPOCTL_EXIT_USAGE;
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	ret = dpoctl_subscribe(&c, groups, on_event, &m, &err);
+	if (ret) {
+		dpoctl_client_close(&c);
+		return dpoctl_result(ctx, ret, &err);
 	}
-	m.family = nl.family;
-	dpo_nl_listen(&nl, on_notification, &m);
 
 	/*
 	 * SIGINT and SIGTERM are only let in while waiting in ppoll(), so
@@ -363,32 +122,33 @@ int dpo_cmd_monitor(struct dpo_ctx *ctx, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	pr_begin(PR_TABLE, false);
-	dpo_monitor_print_header();
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	dpoctl_print_event_header();
+	fflush(stdout);
 	while (!stop && !m.done) {
-		pfd = (struct pollfd){ .fd = dpo_nl_fd(&nl), .events = POLLIN };
+		pfd = (struct pollfd){ .fd = dpoctl_client_fd(&c), .events = POLLIN };
 		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
-			dpo_err("monitor: %s", strerror(errno));
-			rc = DPO_EXIT_ERR;
+			dpoctl_err("monitor: %s", strerror(errno));
+			rc = DPOCTL_EXIT_ERR;
 			break;
 		}
-		ret = dpo_nl_receive(&nl);
+		ret = dpoctl_receive(&c, &err);
 		if (ret == -ENOBUFS) {
 			/* rates stay right: counters are cumulative */
-			dpo_err("monitor: notifications lost (receive queue full)");
+			dpoctl_err("monitor: notifications lost (receive queue full)");
 		} else if (ret < 0) {
-			rc = DPO_EXIT_ERR;
+			rc = dpoctl_result(ctx, ret, &err);
 			break;
 		}
 	}
 	if (m.err) {
-		dpo_err("monitor: %s", strerror(m.err));
-		rc = DPO_EXIT_ERR;
+		dpoctl_err("monitor: %s", strerror(m.err));
+		rc = DPOCTL_EXIT_ERR;
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	dpo_tracker_free(&m.tracker);
-	dpo_nl_close(&nl);
+	dpoctl_tracker_free(&m.tracker);
+	dpoctl_client_close(&c);
 	return rc;
 }

@@ -1,178 +1,144 @@
 // SPDX-License-Identifier: GPL-2.0
+/* session new, set, del, end, list and owner. */
 #include <errno.h>
 #include <string.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
 #include <linux/dpo.h>
 
+#include "client.h"
 #include "dpoctl.h"
-#include "nl.h"
 #include "parse.h"
 #include "print.h"
-
-static int check_name(struct dpo_ctx *ctx, const char *name)
-{
-	if (dpo_check_session_name(name))
-		return dpo_usage(ctx, "session name must be 1 to %d bytes",
-				 DPO_SESSION_NAME_MAX - 1);
-	return 0;
-}
+#include "printers.h"
 
 /* NAME [interval DUR], the interval being required or not */
-static int parse_args(struct dpo_ctx *ctx, int argc, char **argv,
+static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		      bool need_interval, uint32_t *ms)
 {
 	int ret;
 
 	*ms = 0;
 	if (argc < 1)
-		return dpo_usage(ctx, "missing NAME");
-	if (check_name(ctx, argv[0]))
-		return DPO_EXIT_USAGE;
+		return dpoctl_usage(ctx, "missing NAME");
+	if (dpoctl_arg_session(ctx, argv[0]))
+		return DPOCTL_EXIT_USAGE;
 	if (argc == 1 && !need_interval)
 		return 0;
 	if (argc == 1 || strcmp(argv[1], "interval"))
-		return argc == 1 ? dpo_usage(ctx, "missing interval") :
-			dpo_usage(ctx, "unexpected \"%s\"", argv[1]);
+		return argc == 1 ? dpoctl_usage(ctx, "missing interval") :
+			dpoctl_usage(ctx, "unexpected \"%s\"", argv[1]);
 	if (argc == 2)
-		return dpo_usage(ctx, "missing DUR after interval");
+		return dpoctl_usage(ctx, "missing DUR after interval");
 	if (argc > 3)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[3]);
-	ret = dpo_parse_interval(argv[2], ms);
+		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[3]);
+	ret = dpoctl_parse_interval(argv[2], ms);
 	if (ret == -ERANGE)
-		return dpo_usage(ctx, "interval \"%s\" out of range (10ms to 10s)",
+		return dpoctl_usage(ctx, "interval \"%s\" out of range (10ms to 10s)",
 				 argv[2]);
 	if (ret)
-		return dpo_usage(ctx, "bad interval \"%s\" (e.g. 100, 100ms, 1.5s)",
+		return dpoctl_usage(ctx, "bad interval \"%s\" (e.g. 100, 100ms, 1.5s)",
 				 argv[2]);
 	return 0;
 }
 
-/* NEW and SET: a name and maybe an interval, ACK only */
-static int name_interval_cmd(struct dpo_ctx *ctx, int argc, char **argv,
+/* NEW, SET and DEL: a name and maybe an interval */
+static int name_interval_cmd(struct dpoctl_ctx *ctx, int argc, char **argv,
 			     uint8_t cmd, bool need_interval)
 {
-	struct nl_msg *msg;
-	struct dpo_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint32_t ms;
 	int ret;
 
 	ret = parse_args(ctx, argc, argv, need_interval, &ms);
 	if (ret)
 		return ret;
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	msg = dpo_nl_new(&nl, cmd, 0);
-	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
-		    (ms && nla_put_u32(msg, DPO_A_INTERVAL_MS, ms) < 0))) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	ret = dpo_nl_request(&nl, msg, NULL, NULL);
-	dpo_nl_close(&nl);
-	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	if (cmd == DPO_CMD_SESSION_NEW)
+		ret = dpoctl_session_new(&c, argv[0], ms, &err);
+	else if (cmd == DPO_CMD_SESSION_SET)
+		ret = dpoctl_session_set(&c, argv[0], ms, &err);
+	else
+		ret = dpoctl_session_del(&c, argv[0], &err);
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
-static int session_new(struct dpo_ctx *ctx, int argc, char **argv)
+static int session_new(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	return name_interval_cmd(ctx, argc, argv, DPO_CMD_SESSION_NEW, false);
 }
 
-static int session_set(struct dpo_ctx *ctx, int argc, char **argv)
+static int session_set(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	return name_interval_cmd(ctx, argc, argv, DPO_CMD_SESSION_SET, true);
 }
 
-static int session_del(struct dpo_ctx *ctx, int argc, char **argv)
+static int session_del(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	if (argc < 1)
-		return dpo_usage(ctx, "missing NAME");
-	if (argc > 1)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[1]);
+	if (dpoctl_arg_one(ctx, argc, argv, "NAME"))
+		return DPOCTL_EXIT_USAGE;
 	return name_interval_cmd(ctx, argc, argv, DPO_CMD_SESSION_DEL, false);
 }
 
-int dpo_session_print_row(struct nlmsghdr *nlh, void *arg)
+static int print_row(const struct dpoctl_session *s, void *arg)
 {
-	struct dpo_session s;
-	char owner[16];
-
 	(void)arg;
-	if (dpo_msg_session(nlh, &s))
-		return -EPROTO;
-	pr_row_begin();
-	pr_str("name", NULL, 16, s.name);
-	pr_u64("interval_ms", NULL, 11, s.interval_ms);
-	pr_u64("instances", NULL, 9, s.instances);
-	/* text: "canary:20"; JSON: "owner":"canary","canary_pct":20 */
-	dpo_session_owner_str(owner, sizeof(owner), &s);
-	pr_str(NULL, "OWNER", 9, owner);
-	pr_str("owner", NULL, 0, dpo_owner_name(s.owner));
-	pr_u64("canary_pct", NULL, 0, s.canary_pct);
-	pr_u64("switch_time_ns", NULL, 0, s.switch_time_ns);
-	pr_row_end();
+	dpoctl_print_session(s);
 	return 0;
 }
 
-static int session_list(struct dpo_ctx *ctx, int argc, char **argv)
+static int session_list(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct dpo_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	int ret;
 
-	if (argc)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[0]);
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	pr_begin(PR_TABLE, true);
-	ret = dpo_nl_request(&nl, dpo_nl_new(&nl, DPO_CMD_SESSION_GET,
-					     NLM_F_DUMP),
-			     dpo_session_print_row, NULL);
+	if (dpoctl_arg_none(ctx, argc, argv))
+		return DPOCTL_EXIT_USAGE;
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, true);
+	ret = dpoctl_session_dump(&c, print_row, NULL, &err);
 	if (!ret)
-		pr_end();
-	dpo_nl_close(&nl);
-	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
+		dpoctl_pr_end();
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
 /* NAME OWNER: who accepts on the session's listeners from now on */
-static int session_owner(struct dpo_ctx *ctx, int argc, char **argv)
+static int session_owner(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct nl_msg *msg;
-	struct dpo_nl nl;
+	struct dpoctl_client c;
+	struct dpoctl_error err;
 	uint8_t owner;
 	uint32_t pct;
 	int ret;
 
 	if (argc < 2)
-		return dpo_usage(ctx, "missing %s", argc ? "owner" : "NAME");
+		return dpoctl_usage(ctx, "missing %s", argc ? "owner" : "NAME");
 	if (argc > 2)
-		return dpo_usage(ctx, "unexpected \"%s\"", argv[2]);
-	if (check_name(ctx, argv[0]))
-		return DPO_EXIT_USAGE;
-	ret = dpo_parse_owner(argv[1], &owner, &pct);
+		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[2]);
+	if (dpoctl_arg_session(ctx, argv[0]))
+		return DPOCTL_EXIT_USAGE;
+	ret = dpoctl_parse_owner(argv[1], &owner, &pct);
 	if (ret == -ERANGE)
-		return dpo_usage(ctx, "canary share \"%s\" out of range (1 to 99)",
+		return dpoctl_usage(ctx, "canary share \"%s\" out of range (1 to 99)",
 				 argv[1]);
 	if (ret)
-		return dpo_usage(ctx, "bad owner \"%s\" (original, patched, "
+		return dpoctl_usage(ctx, "bad owner \"%s\" (original, patched, "
 				 "both or canary:PCT)", argv[1]);
 	if (owner == DPO_OWNER_CANARY && !pct)
-		return dpo_usage(ctx, "canary needs a share: canary:PCT (1 to 99)");
+		return dpoctl_usage(ctx, "canary needs a share: canary:PCT (1 to 99)");
 
-	if (dpo_nl_open(&nl, ctx->what))
-		return DPO_EXIT_ERR;
-	msg = dpo_nl_new(&nl, DPO_CMD_OWNER_SET, 0);
-	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, argv[0]) < 0 ||
-		    nla_put_u8(msg, DPO_A_OWNER, owner) < 0 ||
-		    (pct && nla_put_u8(msg, DPO_A_CANARY_PCT, pct) < 0))) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	ret = dpo_nl_request(&nl, msg, NULL, NULL);
-	dpo_nl_close(&nl);
-	return ret ? DPO_EXIT_ERR : DPO_EXIT_OK;
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	ret = dpoctl_owner_set(&c, argv[0], owner, pct, &err);
+	dpoctl_client_close(&c);
+	return dpoctl_result(ctx, ret, &err);
 }
 
-const struct dpoctl_cmd dpo_session_cmds[] = {
+const struct dpoctl_cmd dpoctl_session_cmds[] = {
 	{ .name = "new", .fn = session_new, .args = "NAME [interval DUR]",
 	  .help = "create a session (default interval 100ms)" },
 	{ .name = "set", .fn = session_set, .args = "NAME interval DUR",

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * dpoctl: control the dpo kernel module over generic netlink.
- */
+/* dpoctl's command line: options, the command table, help and messages. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,25 +8,25 @@
 #include "dpoctl.h"
 #include "print.h"
 
-static int cmd_help(struct dpo_ctx *ctx, int argc, char **argv);
+static int cmd_help(struct dpoctl_ctx *ctx, int argc, char **argv);
 
 static const struct dpoctl_cmd top_cmds[] = {
-	{ .name = "version", .fn = dpo_cmd_version, .args = "",
+	{ .name = "version", .fn = dpoctl_cmd_version, .args = "",
 	  .help = "show dpoctl, module and family versions" },
-	{ .name = "status", .fn = dpo_cmd_status, .args = "",
+	{ .name = "status", .fn = dpoctl_cmd_status, .args = "",
 	  .help = "show the module's counters" },
 	{ .name = "session", .args = "COMMAND", .help = "manage sessions",
-	  .sub = dpo_session_cmds },
+	  .sub = dpoctl_session_cmds },
 	{ .name = "instance", .args = "COMMAND", .help = "manage instances",
-	  .sub = dpo_instance_cmds },
+	  .sub = dpoctl_instance_cmds },
 	{ .name = "listener", .args = "COMMAND",
-	  .help = "manage listening sockets", .sub = dpo_listener_cmds },
+	  .help = "manage listening sockets", .sub = dpoctl_listener_cmds },
 	{ .name = "conn", .args = "COMMAND",
-	  .help = "inspect accepted connections", .sub = dpo_conn_cmds },
-	{ .name = "drain", .fn = dpo_cmd_drain,
+	  .help = "inspect accepted connections", .sub = dpoctl_conn_cmds },
+	{ .name = "drain", .fn = dpoctl_cmd_drain,
 	  .args = "SESSION original|patched [--deadline DUR] [--wait]",
 	  .help = "close a role's connections between requests" },
-	{ .name = "monitor", .fn = dpo_cmd_monitor,
+	{ .name = "monitor", .fn = dpoctl_cmd_monitor,
 	  .args = "[samples|events|all] [count N]",
 	  .help = "print notifications as they arrive" },
 	{ .name = "help", .fn = cmd_help, .args = "[OBJECT [COMMAND]]",
@@ -69,7 +67,7 @@ static const char usage_tail[] =
 	"\n"
 	"Exit status: 0 success, 1 usage error, 2 kernel or netlink error.\n";
 
-void dpo_err(const char *fmt, ...)
+void dpoctl_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -81,7 +79,17 @@ void dpo_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int dpo_usage(struct dpo_ctx *ctx, const char *fmt, ...)
+void dpoctl_perror(const char *what, const struct dpoctl_error *e)
+{
+	char buf[320];
+
+	if (e->whole)
+		dpoctl_err("%s", e->msg);
+	else
+		dpoctl_err("%s: %s", what, dpoctl_error_str(e, buf, sizeof(buf)));
+}
+
+int dpoctl_usage(struct dpoctl_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -92,7 +100,7 @@ int dpo_usage(struct dpo_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (usage: dpoctl %s%s%s)\n", ctx->what,
 		ctx->args[0] ? " " : "", ctx->args);
-	return DPO_EXIT_USAGE;
+	return DPOCTL_EXIT_USAGE;
 }
 
 static void print_cmd(const char *prefix, const struct dpoctl_cmd *c)
@@ -140,7 +148,7 @@ static int help(const struct dpoctl_cmd *obj, const struct dpoctl_cmd *c)
 		print_cmds(NULL, top_cmds);
 		fputs(usage_tail, stdout);
 	}
-	return DPO_EXIT_OK;
+	return DPOCTL_EXIT_OK;
 }
 
 static const struct dpoctl_cmd *find(const struct dpoctl_cmd *table,
@@ -157,16 +165,16 @@ static bool is_help(const char *s)
 	return !strcmp(s, "help") || !strcmp(s, "-h") || !strcmp(s, "--help");
 }
 
-static int cmd_help(struct dpo_ctx *ctx, int argc, char **argv)
+static int cmd_help(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	const struct dpoctl_cmd *obj = NULL, *c = NULL;
 
 	if (argc > 2)
-		return dpo_usage(ctx, "too many arguments");
+		return dpoctl_usage(ctx, "too many arguments");
 	if (argc >= 1) {
 		c = find(top_cmds, argv[0]);
 		if (!c)
-			return dpo_usage(ctx, "unknown object \"%s\"", argv[0]);
+			return dpoctl_usage(ctx, "unknown object \"%s\"", argv[0]);
 		if (c->sub) {
 			obj = c;
 			c = NULL;
@@ -175,7 +183,7 @@ static int cmd_help(struct dpo_ctx *ctx, int argc, char **argv)
 	if (argc == 2) {
 		c = obj ? find(obj->sub, argv[1]) : NULL;
 		if (!c)
-			return dpo_usage(ctx, "unknown command \"%s\"", argv[1]);
+			return dpoctl_usage(ctx, "unknown command \"%s\"", argv[1]);
 	}
 	return help(obj, c);
 }
@@ -184,32 +192,32 @@ static int cmd_help(struct dpo_ctx *ctx, int argc, char **argv)
  * OBJECT [COMMAND] ARGS: "help", "-h" and "--help" work at every level
  * and never need the module.
  */
-static int dispatch(struct dpo_ctx *ctx, int argc, char **argv)
+static int dispatch(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	const struct dpoctl_cmd *obj = NULL, *c;
 	int i;
 
 	c = find(top_cmds, argv[0]);
 	if (!c) {
-		dpo_err("unknown object \"%s\" (try \"dpoctl help\")", argv[0]);
-		return DPO_EXIT_USAGE;
+		dpoctl_err("unknown object \"%s\" (try \"dpoctl help\")", argv[0]);
+		return DPOCTL_EXIT_USAGE;
 	}
 	argc--;
 	argv++;
 	if (c->sub) {
 		obj = c;
 		if (!argc) {
-			dpo_err("%s: missing COMMAND (try \"dpoctl %s help\")",
+			dpoctl_err("%s: missing COMMAND (try \"dpoctl %s help\")",
 				obj->name, obj->name);
-			return DPO_EXIT_USAGE;
+			return DPOCTL_EXIT_USAGE;
 		}
 		if (is_help(argv[0]))
 			return help(obj, NULL);
 		c = find(obj->sub, argv[0]);
 		if (!c) {
-			dpo_err("%s: unknown command \"%s\" (try \"dpoctl %s help\")",
+			dpoctl_err("%s: unknown command \"%s\" (try \"dpoctl %s help\")",
 				obj->name, argv[0], obj->name);
-			return DPO_EXIT_USAGE;
+			return DPOCTL_EXIT_USAGE;
 		}
 		argc--;
 		argv++;
@@ -232,7 +240,7 @@ int main(int argc, char **argv)
 		{ .name = "version", .has_arg = no_argument, .val = 'V' },
 		{ }
 	};
-	struct dpo_ctx ctx = { .args = "" };
+	struct dpoctl_ctx ctx = { .args = "" };
 	int opt, ret;
 
 	opterr = 0;	/* our own one-line message */
@@ -245,27 +253,27 @@ int main(int argc, char **argv)
 			return help(NULL, NULL);
 		case 'V':
 			printf("dpoctl %s\n", DPOCTL_VERSION);
-			return DPO_EXIT_OK;
+			return DPOCTL_EXIT_OK;
 		default:
 			if (optopt)
-				dpo_err("unknown option \"-%c\" (try \"dpoctl help\")",
+				dpoctl_err("unknown option \"-%c\" (try \"dpoctl help\")",
 					optopt);
 			else
-				dpo_err("unknown option \"%s\" (try \"dpoctl help\")",
+				dpoctl_err("unknown option \"%s\" (try \"dpoctl help\")",
 					argv[optind - 1]);
-			return DPO_EXIT_USAGE;
+			return DPOCTL_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		dpo_err("missing OBJECT (try \"dpoctl help\")");
-		return DPO_EXIT_USAGE;
+		dpoctl_err("missing OBJECT (try \"dpoctl help\")");
+		return DPOCTL_EXIT_USAGE;
 	}
 
-	pr_init(stdout, ctx.json);
+	dpoctl_pr_init(stdout, ctx.json);
 	ret = dispatch(&ctx, argc - optind, argv + optind);
 	if (fflush(stdout) || ferror(stdout)) {
-		dpo_err("cannot write the output");
-		ret = DPO_EXIT_ERR;
+		dpoctl_err("cannot write the output");
+		ret = DPOCTL_EXIT_ERR;
 	}
 	return ret;
 }

@@ -3,55 +3,75 @@
 #define DPOCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 
-#include "msg.h"
+#include "error.h"
 
 #define DPOCTL_VERSION	"0.1.0"
 
 /* as ip(8) */
 enum {
-	DPO_EXIT_OK = 0,
-	DPO_EXIT_USAGE = 1,
-	DPO_EXIT_ERR = 2,
+	DPOCTL_EXIT_OK = 0,
+	DPOCTL_EXIT_USAGE = 1,
+	DPOCTL_EXIT_ERR = 2,
 };
 
-struct dpo_ctx;
+struct dpoctl_ctx;
 
 struct dpoctl_cmd {
 	const char *name;
-	int (*fn)(struct dpo_ctx *ctx, int argc, char **argv);
+	int (*fn)(struct dpoctl_ctx *ctx, int argc, char **argv);
 	const char *args;		/* synopsis after the name */
 	const char *help;		/* one line */
 	const struct dpoctl_cmd *sub;	/* an object's commands, or NULL */
 };
 
-struct dpo_ctx {
+struct dpoctl_ctx {
 	bool json;
 	char what[48];			/* "session new": message prefix */
 	const char *args;		/* its synopsis, for usage errors */
 };
 
-extern const struct dpoctl_cmd dpo_session_cmds[];
-extern const struct dpoctl_cmd dpo_instance_cmds[];
-extern const struct dpoctl_cmd dpo_listener_cmds[];
-extern const struct dpoctl_cmd dpo_conn_cmds[];
-int dpo_cmd_version(struct dpo_ctx *ctx, int argc, char **argv);
-int dpo_cmd_status(struct dpo_ctx *ctx, int argc, char **argv);
-int dpo_cmd_monitor(struct dpo_ctx *ctx, int argc, char **argv);
-int dpo_cmd_drain(struct dpo_ctx *ctx, int argc, char **argv);
+extern const struct dpoctl_cmd dpoctl_session_cmds[];
+extern const struct dpoctl_cmd dpoctl_instance_cmds[];
+extern const struct dpoctl_cmd dpoctl_listener_cmds[];
+extern const struct dpoctl_cmd dpoctl_conn_cmds[];
+int dpoctl_cmd_version(struct dpoctl_ctx *ctx, int argc, char **argv);
+int dpoctl_cmd_status(struct dpoctl_ctx *ctx, int argc, char **argv);
+int dpoctl_cmd_monitor(struct dpoctl_ctx *ctx, int argc, char **argv);
+int dpoctl_cmd_drain(struct dpoctl_ctx *ctx, int argc, char **argv);
 
 /* "dpoctl: ..." on stderr */
-void dpo_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "dpoctl: <what>: ... (usage: ...)"; returns DPO_EXIT_USAGE */
-/* A session's row of `session list`, a callback of dpo_nl_dump(). */
-int dpo_session_print_row(struct nlmsghdr *nlh, void *arg);
-/* dpoctl monitor's header, and its row for one notification. */
-void dpo_monitor_print_header(void);
-void dpo_monitor_print(struct nlmsghdr *nlh, int family);
-int dpo_usage(struct dpo_ctx *ctx, const char *fmt, ...)
+void dpoctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "dpoctl: <what>: <reason>", or the whole message the error carries */
+void dpoctl_perror(const char *what, const struct dpoctl_error *e);
+/* "dpoctl: <what>: ... (usage: ...)"; returns DPOCTL_EXIT_USAGE */
+int dpoctl_usage(struct dpoctl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Shared by instance show and monitor. */
-void dpo_print_stats(const struct dpo_instance *in, bool text);
+/* cmd_common.c: argument checks the commands share: 0 or a usage error */
+int dpoctl_arg_session(struct dpoctl_ctx *ctx, const char *s);
+int dpoctl_arg_pid(struct dpoctl_ctx *ctx, const char *s, uint32_t *pid);
+int dpoctl_arg_role(struct dpoctl_ctx *ctx, const char *s, uint8_t *role);
+int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv);
+/* exactly one argument, @name in the usage message when it is missing */
+int dpoctl_arg_one(struct dpoctl_ctx *ctx, int argc, char **argv,
+		   const char *name);
+/* The client, or an error printed: 0 or -errno */
+struct dpoctl_client;
+int dpoctl_open(struct dpoctl_ctx *ctx, struct dpoctl_client *c);
+/* The exit status of a request's result @ret, its error printed */
+int dpoctl_result(struct dpoctl_ctx *ctx, int ret,
+		  const struct dpoctl_error *err);
+
+/* CLOCK_MONOTONIC now, the clock of the module's timestamps */
+static inline uint64_t dpoctl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 #endif

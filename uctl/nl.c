@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The generic netlink transport: socket, requests and ACKs, dumps, groups. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,55 +10,33 @@
 #include <netlink/genl/genl.h>
 #include <linux/dpo.h>
 
-#include "dpoctl.h"
 #include "nl.h"
 
 /* Replies can be large dumps; notifications come in bursts. */
-#define DPO_NL_RCVBUF	(1 << 20)
+#define DPOCTL_NL_RCVBUF	(1 << 20)
 
 struct request {
-	struct dpo_nl *nl;
-	dpo_nl_fn fn;
+	dpoctl_nl_fn fn;
 	void *arg;
+	struct dpoctl_error *err;
 	bool done;
 };
 
-static void local_err(struct dpo_nl *nl, int err, const char *msg)
+int dpoctl_nl_open(struct dpoctl_nl *nl, const char *name,
+		   struct dpoctl_error *err)
 {
-	dpo_nlerr_clear(&nl->err);
-	nl->err.err = err;
-	snprintf(nl->err.msg, sizeof(nl->err.msg), "%s", msg);
-}
-
-void dpo_nl_perror(struct dpo_nl *nl)
-{
-	char buf[320];
-
-	dpo_err("%s: %s", nl->what,
-		dpo_nlerr_str(&nl->err, nl->cmd, buf, sizeof(buf)));
-}
-
-int dpo_nl_open(struct dpo_nl *nl, const char *what)
-{
-	return dpo_nl_open_family(nl, what, DPO_GENL_NAME);
-}
-
-int dpo_nl_open_family(struct dpo_nl *nl, const char *what, const char *name)
-{
+	char msg[96];
 	int one = 1, fd, ret;
 
 	memset(nl, 0, sizeof(*nl));
-	dpo_nlerr_clear(&nl->err);
-	nl->what = what;
+	dpoctl_error_clear(err);
 	nl->name = name;
 	nl->sk = nl_socket_alloc();
-	if (!nl->sk) {
-		local_err(nl, ENOMEM, "");
-		goto err;
-	}
+	if (!nl->sk)
+		return dpoctl_error_set(err, ENOMEM, "");
 	ret = genl_connect(nl->sk);
 	if (ret < 0) {
-		local_err(nl, EIO, nl_geterror(ret));
+		ret = dpoctl_error_set(err, EIO, nl_geterror(ret));
 		goto err;
 	}
 	/*
@@ -67,37 +46,38 @@ int dpo_nl_open_family(struct dpo_nl *nl, const char *what, const char *name)
 	fd = nl_socket_get_fd(nl->sk);
 	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	nl_socket_set_buffer_size(nl->sk, DPO_NL_RCVBUF, 0);
+	nl_socket_set_buffer_size(nl->sk, DPOCTL_NL_RCVBUF, 0);
 
 	nl->family = genl_ctrl_resolve(nl->sk, name);
 	if (nl->family == -NLE_OBJ_NOTFOUND) {
-		dpo_err("dpo module not loaded (family \"%s\" not found)", name);
-		dpo_nl_close(nl);
-		return -ENOENT;
+		snprintf(msg, sizeof(msg),
+			 "dpo module not loaded (family \"%s\" not found)", name);
+		ret = dpoctl_error_set(err, ENOENT, msg);
+		err->whole = true;
+		goto err;
 	}
 	if (nl->family < 0) {
-		local_err(nl, EIO, nl_geterror(nl->family));
+		ret = dpoctl_error_set(err, EIO, nl_geterror(nl->family));
 		goto err;
 	}
 	return 0;
 err:
-	dpo_nl_perror(nl);
-	dpo_nl_close(nl);
-	return -nl->err.err;
+	dpoctl_nl_close(nl);
+	return ret;
 }
 
-void dpo_nl_close(struct dpo_nl *nl)
+void dpoctl_nl_close(struct dpoctl_nl *nl)
 {
 	nl_socket_free(nl->sk);
 	nl->sk = NULL;
 }
 
-int dpo_nl_fd(struct dpo_nl *nl)
+int dpoctl_nl_fd(struct dpoctl_nl *nl)
 {
 	return nl_socket_get_fd(nl->sk);
 }
 
-struct nl_msg *dpo_nl_new_raw(int family, uint8_t cmd, uint8_t version,
+struct nl_msg *dpoctl_nl_new_raw(int family, uint8_t cmd, uint8_t version,
 			      int flags)
 {
 	struct nl_msg *msg = nlmsg_alloc();
@@ -111,19 +91,21 @@ struct nl_msg *dpo_nl_new_raw(int family, uint8_t cmd, uint8_t version,
 	return msg;
 }
 
-struct nl_msg *dpo_nl_new(struct dpo_nl *nl, uint8_t cmd, int flags)
+struct nl_msg *dpoctl_nl_new(struct dpoctl_nl *nl, uint8_t cmd, int flags)
 {
-	return dpo_nl_new_raw(nl->family, cmd, DPO_GENL_VERSION, flags);
+	return dpoctl_nl_new_raw(nl->family, cmd, DPO_GENL_VERSION, flags);
 }
 
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *ne, void *arg)
 {
 	struct request *rq = arg;
+	int cmd = rq->err->cmd;
 
 	(void)nla;
 	/* libnl hands us the payload; the TLV flags are in the header */
-	dpo_nlerr_from_error(&rq->nl->err,
-			     (struct nlmsghdr *)((char *)ne - NLMSG_HDRLEN));
+	dpoctl_error_from_nlmsgerr(rq->err,
+				   (struct nlmsghdr *)((char *)ne - NLMSG_HDRLEN));
+	rq->err->cmd = cmd;
 	rq->done = true;
 	return NL_STOP;
 }
@@ -140,12 +122,14 @@ static int on_ack(struct nl_msg *msg, void *arg)
 static int on_finish(struct nl_msg *msg, void *arg)
 {
 	struct request *rq = arg;
-	struct dpo_nlerr e;
+	struct dpoctl_error e;
 
 	/* a dump that failed half-way says so in NLMSG_DONE */
-	dpo_nlerr_from_done(&e, nlmsg_hdr(msg));
-	if (e.err && !rq->nl->err.err)
-		rq->nl->err = e;
+	dpoctl_error_from_done(&e, nlmsg_hdr(msg));
+	if (e.err && !rq->err->err) {
+		e.cmd = rq->err->cmd;
+		*rq->err = e;
+	}
 	rq->done = true;
 	return NL_STOP;
 }
@@ -155,12 +139,12 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct request *rq = arg;
 	int ret;
 
-	if (!rq->fn || rq->nl->err.err)
+	if (!rq->fn || rq->err->err)
 		return NL_OK;
 	ret = rq->fn(nlmsg_hdr(msg), rq->arg);
 	if (ret < 0) {
-		local_err(rq->nl, -ret, ret == -EPROTO ?
-			  "malformed reply from the kernel" : "");
+		dpoctl_error_set(rq->err, -ret, ret == -EPROTO ?
+				 "malformed reply from the kernel" : "");
 		rq->done = true;
 		return NL_STOP;
 	}
@@ -171,101 +155,86 @@ static int on_valid(struct nl_msg *msg, void *arg)
  * Sends @msg (and frees it), hands every reply to @fn and waits for the
  * ACK, the error or the end of the dump: errors are never silent.
  */
-int dpo_nl_request(struct dpo_nl *nl, struct nl_msg *msg,
-		   dpo_nl_fn fn, void *arg)
+int dpoctl_nl_request(struct dpoctl_nl *nl, struct nl_msg *msg,
+		      dpoctl_nl_fn fn, void *arg, struct dpoctl_error *err)
 {
-	struct request rq = { .nl = nl, .fn = fn, .arg = arg };
+	struct request rq = { .fn = fn, .arg = arg, .err = err };
 	struct nlmsghdr *nlh;
 	struct nl_cb *cb;
 	int ret;
 
-	dpo_nlerr_clear(&nl->err);
-	if (!msg) {
-		local_err(nl, ENOMEM, "");
-		goto err;
-	}
+	dpoctl_error_clear(err);
+	if (!msg)
+		return dpoctl_error_set(err, ENOMEM, "");
 	nlh = nlmsg_hdr(msg);
 	/* what dpo.h documents for the command, if it is one of dpo's */
-	nl->cmd = nlh->nlmsg_type == nl->family &&
-		  !strcmp(nl->name, DPO_GENL_NAME) ? genlmsg_hdr(nlh)->cmd : 0;
+	err->cmd = nlh->nlmsg_type == nl->family &&
+		   !strcmp(nl->name, DPO_GENL_NAME) ? genlmsg_hdr(nlh)->cmd : 0;
 	ret = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
-	if (ret < 0) {
-		local_err(nl, EIO, nl_geterror(ret));
-		goto err;
-	}
+	if (ret < 0)
+		return dpoctl_error_set(err, EIO, nl_geterror(ret));
 
 	/* our own callbacks: libnl's defaults would map the error away */
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!cb) {
-		local_err(nl, ENOMEM, "");
-		goto err;
-	}
+	if (!cb)
+		return dpoctl_error_set(err, ENOMEM, "");
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &rq);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &rq);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &rq);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &rq);
 	while (!rq.done) {
 		ret = nl_recvmsgs(nl->sk, cb);
-		if (ret == -NLE_DUMP_INTR && !nl->err.err) {
-			local_err(nl, EAGAIN,
-				  "dump interrupted by a concurrent change, try again");
+		if (ret == -NLE_DUMP_INTR && !err->err) {
+			dpoctl_error_set(err, EAGAIN,
+					 "dump interrupted by a concurrent change, try again");
 		} else if (ret < 0 && !rq.done) {
-			local_err(nl, EIO, nl_geterror(ret));
+			dpoctl_error_set(err, EIO, nl_geterror(ret));
 			break;
 		}
 	}
 	nl_cb_put(cb);
-	if (!nl->err.err)
-		return 0;
-err:
-	dpo_nl_perror(nl);
-	return -nl->err.err;
+	return -err->err;
 }
 
 /*
  * Joins multicast groups of the family (needs CAP_NET_ADMIN). All are
  * resolved first: once joined, notifications would mix with the replies.
  */
-int dpo_nl_join(struct dpo_nl *nl, const char *const *groups, int n)
+int dpoctl_nl_join(struct dpoctl_nl *nl, const char *const *groups, int n,
+		   struct dpoctl_error *err)
 {
 	char msg[64];
 	int grp[4];
 	int i;
 
-	nl->cmd = 0;
+	dpoctl_error_clear(err);
 	for (i = 0; i < n && i < 4; i++) {
 		grp[i] = genl_ctrl_resolve_grp(nl->sk, nl->name, groups[i]);
 		if (grp[i] < 0) {
 			snprintf(msg, sizeof(msg),
 				 "multicast group \"%s\" not found", groups[i]);
-			local_err(nl, ENOENT, msg);
-			goto err;
+			return dpoctl_error_set(err, ENOENT, msg);
 		}
 	}
 	/* setsockopt() itself, to keep the errno libnl would translate */
 	for (i = 0; i < n && i < 4; i++) {
-		if (setsockopt(dpo_nl_fd(nl), SOL_NETLINK,
-			       NETLINK_ADD_MEMBERSHIP, &grp[i], sizeof(grp[i]))) {
-			local_err(nl, errno, "");
-			goto err;
-		}
+		if (setsockopt(dpoctl_nl_fd(nl), SOL_NETLINK,
+			       NETLINK_ADD_MEMBERSHIP, &grp[i], sizeof(grp[i])))
+			return dpoctl_error_set(err, errno, "");
 	}
 	return 0;
-err:
-	dpo_nl_perror(nl);
-	return -nl->err.err;
 }
 
 static int on_notification(struct nl_msg *msg, void *arg)
 {
-	struct dpo_nl *nl = arg;
+	struct dpoctl_nl *nl = arg;
 
 	return nl->listen_fn(nlmsg_hdr(msg), nl->listen_arg) ? NL_STOP : NL_OK;
 }
 
 /* After the joins: notifications carry no sequence number of ours. */
-void dpo_nl_listen(struct dpo_nl *nl, dpo_nl_fn fn, void *arg)
+void dpoctl_nl_listen(struct dpoctl_nl *nl, dpoctl_nl_fn fn, void *arg)
 {
 	nl->listen_fn = fn;
 	nl->listen_arg = arg;
@@ -275,16 +244,15 @@ void dpo_nl_listen(struct dpo_nl *nl, dpo_nl_fn fn, void *arg)
 }
 
 /* One read: 0, -ENOBUFS when notifications were lost, or -errno. */
-int dpo_nl_receive(struct dpo_nl *nl)
+int dpoctl_nl_receive(struct dpoctl_nl *nl, struct dpoctl_error *err)
 {
 	int ret = nl_recvmsgs_default(nl->sk);
 
+	dpoctl_error_clear(err);
 	if (ret >= 0)
 		return 0;
 	/* libnl turns the socket's ENOBUFS (receive queue overrun) into this */
 	if (ret == -NLE_NOMEM)
 		return -ENOBUFS;
-	local_err(nl, EIO, nl_geterror(ret));
-	dpo_nl_perror(nl);
-	return -EIO;
+	return dpoctl_error_set(err, EIO, nl_geterror(ret));
 }

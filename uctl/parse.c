@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Command-line values: numbers, durations, roles, owners; and values as text. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -13,7 +14,7 @@
 #include "parse.h"
 
 /* pid_max can be raised at most to PID_MAX_LIMIT (4M on 64-bit). */
-#define DPO_PID_MAX	(4 * 1024 * 1024)
+#define DPOCTL_PID_MAX	(4 * 1024 * 1024)
 
 /*
  * Decimal digits only: no sign, no blanks, no base prefix, so that "-1"
@@ -36,7 +37,7 @@ static int parse_digits(const char **s, uint64_t *v)
 	return 0;
 }
 
-int dpo_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
+int dpoctl_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 {
 	uint64_t n;
 
@@ -92,7 +93,7 @@ static int parse_ms(const char *s, bool minutes, uint64_t *ms)
 	return 0;
 }
 
-int dpo_parse_interval(const char *s, uint32_t *ms)
+int dpoctl_parse_interval(const char *s, uint32_t *ms)
 {
 	uint64_t v;
 
@@ -105,7 +106,7 @@ int dpo_parse_interval(const char *s, uint32_t *ms)
 }
 
 /* A drain's deadline: minutes too, it may be up to an hour. */
-int dpo_parse_deadline(const char *s, uint32_t *ms)
+int dpoctl_parse_deadline(const char *s, uint32_t *ms)
 {
 	uint64_t v;
 
@@ -117,9 +118,9 @@ int dpo_parse_deadline(const char *s, uint32_t *ms)
 	return 0;
 }
 
-int dpo_parse_pid(const char *s, uint32_t *pid)
+int dpoctl_parse_pid(const char *s, uint32_t *pid)
 {
-	return dpo_parse_u32(s, 1, DPO_PID_MAX, pid);
+	return dpoctl_parse_u32(s, 1, DPOCTL_PID_MAX, pid);
 }
 
 static const char *const role_names[] = {
@@ -127,7 +128,7 @@ static const char *const role_names[] = {
 	[DPO_ROLE_PATCHED] = "patched",
 };
 
-int dpo_parse_role(const char *s, uint8_t *role)
+int dpoctl_parse_role(const char *s, uint8_t *role)
 {
 	uint8_t r;
 
@@ -140,7 +141,7 @@ int dpo_parse_role(const char *s, uint8_t *role)
 	return -EINVAL;
 }
 
-const char *dpo_role_name(uint8_t role)
+const char *dpoctl_role_name(uint8_t role)
 {
 	if (role >= 1 && role <= DPO_ROLE_MAX)
 		return role_names[role];
@@ -159,7 +160,7 @@ static const char *const owner_names[] = {
  * connections (DPO_A_CANARY_PCT). A bare "canary" parses, and the module
  * refuses it with its own message (a canary needs a percentage).
  */
-int dpo_parse_owner(const char *s, uint8_t *owner, uint32_t *pct)
+int dpoctl_parse_owner(const char *s, uint8_t *owner, uint32_t *pct)
 {
 	size_t n = strlen(owner_names[DPO_OWNER_CANARY]);
 	uint8_t o;
@@ -167,7 +168,7 @@ int dpo_parse_owner(const char *s, uint8_t *owner, uint32_t *pct)
 
 	*pct = 0;
 	if (!strncmp(s, owner_names[DPO_OWNER_CANARY], n) && s[n] == ':') {
-		ret = dpo_parse_u32(s + n + 1, 1, 99, pct);
+		ret = dpoctl_parse_u32(s + n + 1, 1, 99, pct);
 		if (!ret)
 			*owner = DPO_OWNER_CANARY;
 		return ret;
@@ -190,7 +191,7 @@ static const char *const conn_state_names[] = {
 	[DPO_CONN_RESET] = "reset",
 };
 
-const char *dpo_conn_state_name(uint8_t state)
+const char *dpoctl_conn_state_name(uint8_t state)
 {
 	if (state >= 1 &&
 	    state < sizeof(conn_state_names) / sizeof(conn_state_names[0]) &&
@@ -199,7 +200,7 @@ const char *dpo_conn_state_name(uint8_t state)
 	return "unknown";
 }
 
-const char *dpo_owner_name(uint8_t owner)
+const char *dpoctl_owner_name(uint8_t owner)
 {
 	if (owner >= 1 && owner < sizeof(owner_names) / sizeof(owner_names[0]) &&
 	    owner_names[owner])
@@ -207,20 +208,20 @@ const char *dpo_owner_name(uint8_t owner)
 	return "unknown";
 }
 
-int dpo_parse_port(const char *s, uint16_t *port)
+int dpoctl_parse_port(const char *s, uint16_t *port)
 {
 	uint32_t v;
-	int ret = dpo_parse_u32(s, 1, UINT16_MAX, &v);
+	int ret = dpoctl_parse_u32(s, 1, UINT16_MAX, &v);
 
 	if (!ret)
 		*port = (uint16_t)v;
 	return ret;
 }
 
-int dpo_parse_fd(const char *s, int *fd)
+int dpoctl_parse_fd(const char *s, int *fd)
 {
 	uint32_t v;
-	int ret = dpo_parse_u32(s, 0, INT_MAX, &v);
+	int ret = dpoctl_parse_u32(s, 0, INT_MAX, &v);
 
 	if (!ret)
 		*fd = (int)v;
@@ -228,12 +229,12 @@ int dpo_parse_fd(const char *s, int *fd)
 }
 
 /* Listener ids start at 1. */
-int dpo_parse_listener_id(const char *s, uint32_t *id)
+int dpoctl_parse_listener_id(const char *s, uint32_t *id)
 {
-	return dpo_parse_u32(s, 1, UINT32_MAX, id);
+	return dpoctl_parse_u32(s, 1, UINT32_MAX, id);
 }
 
-int dpo_check_session_name(const char *s)
+int dpoctl_check_session_name(const char *s)
 {
 	size_t len = strlen(s);
 
@@ -241,7 +242,7 @@ int dpo_check_session_name(const char *s)
 }
 
 /* A wait(2) status as a shell user reads it. */
-void dpo_exit_str(char *buf, size_t len, uint32_t status)
+void dpoctl_exit_str(char *buf, size_t len, uint32_t status)
 {
 	int st = (int)status, sig;
 	const char *name;
@@ -262,13 +263,13 @@ void dpo_exit_str(char *buf, size_t len, uint32_t status)
 	}
 }
 
-const char *dpo_family_name(int family)
+const char *dpoctl_family_name(int family)
 {
 	return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" :
 		"unknown";
 }
 
-void dpo_addr_str(char *buf, size_t len, int family, const void *addr)
+void dpoctl_addr_str(char *buf, size_t len, int family, const void *addr)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -278,12 +279,12 @@ void dpo_addr_str(char *buf, size_t len, int family, const void *addr)
 	snprintf(buf, len, "%s", a);
 }
 
-void dpo_addr_port_str(char *buf, size_t len, int family, const void *addr,
+void dpoctl_addr_port_str(char *buf, size_t len, int family, const void *addr,
 		       uint16_t port)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	dpo_addr_str(a, sizeof(a), family, addr);
+	dpoctl_addr_str(a, sizeof(a), family, addr);
 	if (family == AF_INET6)
 		snprintf(buf, len, "[%s]:%u", a, port);
 	else
@@ -294,7 +295,7 @@ void dpo_addr_port_str(char *buf, size_t len, int family, const void *addr,
  * An age for people: two significant units at most, never rounded up
  * (a connection 59.99 s old is "59.9s", not "1m00s").
  */
-void dpo_duration_str(char *buf, size_t len, uint64_t ns)
+void dpoctl_duration_str(char *buf, size_t len, uint64_t ns)
 {
 	uint64_t ms = ns / 1000000, s = ms / 1000;
 
@@ -312,7 +313,7 @@ void dpo_duration_str(char *buf, size_t len, uint64_t ns)
 			 s % 86400 / 3600);
 }
 
-uint64_t dpo_lat_bucket_lo_us(unsigned int bucket)
+uint64_t dpoctl_lat_bucket_lo_us(unsigned int bucket)
 {
 	return bucket ? 1ULL << bucket : 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef DPO_PARSE_H
-#define DPO_PARSE_H
+#ifndef DPOCTL_PARSE_H
+#define DPOCTL_PARSE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -9,36 +9,36 @@
  * Command line values. Pure functions: 0 on success, -EINVAL when the
  * text is not a value of the kind, -ERANGE when it is one out of range.
  */
-int dpo_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v);
+int dpoctl_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v);
 /* DUR: 100, 100ms, 1.5s: DPO_INTERVAL_MS_MIN..MAX */
-int dpo_parse_interval(const char *s, uint32_t *ms);
+int dpoctl_parse_interval(const char *s, uint32_t *ms);
 /* ... and 2m, 1.5m too: 1..DPO_DRAIN_DEADLINE_MS_MAX */
-int dpo_parse_deadline(const char *s, uint32_t *ms);
-int dpo_parse_pid(const char *s, uint32_t *pid);
-int dpo_parse_role(const char *s, uint8_t *role);
+int dpoctl_parse_deadline(const char *s, uint32_t *ms);
+int dpoctl_parse_pid(const char *s, uint32_t *pid);
+int dpoctl_parse_role(const char *s, uint8_t *role);
 /* original, patched, both or canary[:PCT] (*pct 0 when not given) */
-int dpo_parse_owner(const char *s, uint8_t *owner, uint32_t *pct);
-int dpo_parse_port(const char *s, uint16_t *port);
-int dpo_parse_fd(const char *s, int *fd);
-int dpo_parse_listener_id(const char *s, uint32_t *id);
-int dpo_check_session_name(const char *s);
+int dpoctl_parse_owner(const char *s, uint8_t *owner, uint32_t *pct);
+int dpoctl_parse_port(const char *s, uint16_t *port);
+int dpoctl_parse_fd(const char *s, int *fd);
+int dpoctl_parse_listener_id(const char *s, uint32_t *id);
+int dpoctl_check_session_name(const char *s);
 
 /* ... and back to text. */
-const char *dpo_role_name(uint8_t role);
-const char *dpo_owner_name(uint8_t owner);
+const char *dpoctl_role_name(uint8_t role);
+const char *dpoctl_owner_name(uint8_t owner);
 /* enum dpo_conn_state: "idle", "busy", ...; "unknown" */
-const char *dpo_conn_state_name(uint8_t state);
+const char *dpoctl_conn_state_name(uint8_t state);
 /* "850ms", "12.3s", "5m03s", "2h01m", "3d04h" */
-void dpo_duration_str(char *buf, size_t len, uint64_t ns);
+void dpoctl_duration_str(char *buf, size_t len, uint64_t ns);
 /* LAT_HIST bucket B holds [2^B, 2^(B+1)) us, bucket 0 [0, 2) */
-uint64_t dpo_lat_bucket_lo_us(unsigned int bucket);
-void dpo_exit_str(char *buf, size_t len, uint32_t status);
+uint64_t dpoctl_lat_bucket_lo_us(unsigned int bucket);
+void dpoctl_exit_str(char *buf, size_t len, uint32_t status);
 /* "inet", "inet6" (as ip(8) -j), else "unknown" */
-const char *dpo_family_name(int family);
+const char *dpoctl_family_name(int family);
 /* @addr in network order (4 or 16 bytes): "10.0.0.1", "::1"; "?" if unknown */
-void dpo_addr_str(char *buf, size_t len, int family, const void *addr);
+void dpoctl_addr_str(char *buf, size_t len, int family, const void *addr);
 /* ... with the port: "10.0.0.1:5432", "[::1]:5432" */
-void dpo_addr_port_str(char *buf, size_t len, int family, const void *addr,
+void dpoctl_addr_port_str(char *buf, size_t len, int family, const void *addr,
 		       uint16_t port);
 
 #endif

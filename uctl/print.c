@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The print engine: text tables, records and JSON, one call per field. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
+#include "parse.h"
 #include "print.h"
 
 #define PR_MAX_DEPTH	4
@@ -11,7 +13,7 @@
 static struct {
 	FILE *out;
 	bool json;
-	enum pr_layout layout;
+	enum dpoctl_pr_layout layout;
 	bool list;
 	bool opened;		/* JSON: "[" written */
 	int rows;
@@ -25,19 +27,19 @@ static struct {
 	size_t hlen, llen;
 } pr;
 
-void pr_init(FILE *out, bool json)
+void dpoctl_pr_init(FILE *out, bool json)
 {
 	memset(&pr, 0, sizeof(pr));
 	pr.out = out;
 	pr.json = json;
 }
 
-bool pr_json(void)
+bool dpoctl_pr_json(void)
 {
 	return pr.json;
 }
 
-void pr_begin(enum pr_layout layout, bool list)
+void dpoctl_pr_begin(enum dpoctl_pr_layout layout, bool list)
 {
 	pr.layout = layout;
 	pr.list = list;
@@ -47,21 +49,21 @@ void pr_begin(enum pr_layout layout, bool list)
 	pr.header_only = false;
 }
 
-void pr_end(void)
+void dpoctl_pr_end(void)
 {
 	if (pr.json && pr.list)
 		fprintf(pr.out, "%s]\n", pr.opened ? "" : "[");
 }
 
-bool pr_header_only(void)
+bool dpoctl_pr_header_only(void)
 {
-	if (pr.json || pr.layout != PR_TABLE)
+	if (pr.json || pr.layout != DPOCTL_PR_TABLE)
 		return false;
 	pr.header_only = true;
 	return true;
 }
 
-void pr_row_begin(void)
+void dpoctl_pr_row_begin(void)
 {
 	pr.cells = 0;
 	pr.hlen = 0;
@@ -84,14 +86,14 @@ static void rtrim(char *s, size_t *len)
 		s[--*len] = '\0';
 }
 
-void pr_row_end(void)
+void dpoctl_pr_row_end(void)
 {
 	pr.rows++;
 	if (pr.json) {
 		fputs(pr.list ? "}" : "}\n", pr.out);
 		return;
 	}
-	if (pr.layout != PR_TABLE)
+	if (pr.layout != DPOCTL_PR_TABLE)
 		return;
 	rtrim(pr.head, &pr.hlen);
 	rtrim(pr.line, &pr.llen);
@@ -113,7 +115,7 @@ static void json_member(const char *key)
 	fprintf(pr.out, "\"%s\":", key);
 }
 
-void pr_nest_begin(const char *key)
+void dpoctl_pr_nest_begin(const char *key)
 {
 	if (!pr.json || pr.depth + 1 >= PR_MAX_DEPTH)
 		return;
@@ -122,7 +124,7 @@ void pr_nest_begin(const char *key)
 	pr.first[++pr.depth] = true;
 }
 
-void pr_nest_end(void)
+void dpoctl_pr_nest_end(void)
 {
 	if (!pr.json || !pr.depth)
 		return;
@@ -156,7 +158,7 @@ static void text_field(const char *key, const char *title, int width,
 		return;
 	if (!title && !key)
 		title = "";
-	if (pr.layout == PR_RECORD) {
+	if (pr.layout == DPOCTL_PR_RECORD) {
 		fprintf(pr.out, "%-15s %s\n", title ? title : key, val);
 		return;
 	}
@@ -232,7 +234,7 @@ bad:
 	return 1;
 }
 
-size_t json_escape(char *dst, size_t size, const char *src)
+size_t dpoctl_json_escape(char *dst, size_t size, const char *src)
 {
 	const unsigned char *s = (const unsigned char *)src;
 	size_t len = 0, n;
@@ -266,7 +268,7 @@ static void json_string(const char *src)
 }
 
 /* Text output goes to terminals: no control characters from the kernel. */
-void text_sanitize(char *dst, size_t size, const char *src)
+void dpoctl_text_sanitize(char *dst, size_t size, const char *src)
 {
 	size_t i;
 
@@ -278,7 +280,7 @@ void text_sanitize(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
-void pr_str(const char *key, const char *title, int width, const char *s)
+void dpoctl_pr_str(const char *key, const char *title, int width, const char *s)
 {
 	char t[256];
 
@@ -289,11 +291,11 @@ void pr_str(const char *key, const char *title, int width, const char *s)
 		}
 		return;
 	}
-	text_sanitize(t, sizeof(t), s);
+	dpoctl_text_sanitize(t, sizeof(t), s);
 	text_field(key, title, width, false, t);
 }
 
-void pr_u64(const char *key, const char *title, int width, uint64_t v)
+void dpoctl_pr_u64(const char *key, const char *title, int width, uint64_t v)
 {
 	char t[24];
 
@@ -308,13 +310,13 @@ void pr_u64(const char *key, const char *title, int width, uint64_t v)
 	text_field(key, title, width, true, t);
 }
 
-void pr_double(const char *key, const char *title, int width, int prec,
+void dpoctl_pr_double(const char *key, const char *title, int width, int prec,
 	       double v)
 {
 	char t[48];
 
 	if (!isfinite(v)) {
-		pr_null(key, title, width);
+		dpoctl_pr_null(key, title, width);
 		return;
 	}
 	if (pr.json) {
@@ -328,7 +330,7 @@ void pr_double(const char *key, const char *title, int width, int prec,
 	text_field(key, title, width, true, t);
 }
 
-void pr_null(const char *key, const char *title, int width)
+void dpoctl_pr_null(const char *key, const char *title, int width)
 {
 	if (pr.json) {
 		if (key) {
@@ -338,4 +340,15 @@ void pr_null(const char *key, const char *title, int width)
 		return;
 	}
 	text_field(key, title, width, true, "-");
+}
+
+/* Text: an age for people; JSON: the nanoseconds. */
+void dpoctl_pr_duration(const char *key, const char *title, int width,
+			uint64_t ns)
+{
+	char t[32];
+
+	dpoctl_duration_str(t, sizeof(t), ns);
+	dpoctl_pr_str(NULL, title, width, t);
+	dpoctl_pr_u64(key, NULL, 0, ns);
 }

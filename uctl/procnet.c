@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * Finding the listening TCP sockets of a process through /proc, for
- * "listener add SESSION PID port PORT".
- */
+/* The listening TCP sockets of a process, found through /proc. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -68,7 +65,7 @@ static int parse_endpoint(const char *s, size_t len, int family,
 	return 0;
 }
 
-int dpo_tcp_parse_row(const char *line, int family, struct dpo_tcp_row *row)
+int dpoctl_tcp_parse_row(const char *line, int family, struct dpoctl_tcp_row *row)
 {
 	const char *tok[TCP_COLS], *p = line;
 	size_t len[TCP_COLS], i;
@@ -191,11 +188,11 @@ static const struct fdsock *find_inode(const struct fdsock *v, size_t n,
 /* Appends the matching LISTEN rows of one table to @socks. */
 static int scan_table(const char *path, int family, uint16_t port,
 		      const struct fdsock *fds, size_t nfds,
-		      struct dpo_sock **socks, size_t *n, size_t *cap)
+		      struct dpoctl_sock **socks, size_t *n, size_t *cap)
 {
 	const struct fdsock *f;
-	struct dpo_tcp_row row;
-	struct dpo_sock *nv;
+	struct dpoctl_tcp_row row;
+	struct dpoctl_sock *nv;
 	size_t size = 0, i;
 	char *line = NULL;
 	bool dup;
@@ -206,8 +203,8 @@ static int scan_table(const char *path, int family, uint16_t port,
 	if (!fp)
 		return -errno;
 	while (getline(&line, &size, fp) > 0) {
-		if (dpo_tcp_parse_row(line, family, &row) ||
-		    row.state != DPO_TCP_LISTEN || row.port != port ||
+		if (dpoctl_tcp_parse_row(line, family, &row) ||
+		    row.state != DPOCTL_TCP_LISTEN || row.port != port ||
 		    !row.inode)
 			continue;
 		f = find_inode(fds, nfds, row.inode);
@@ -226,7 +223,7 @@ static int scan_table(const char *path, int family, uint16_t port,
 			}
 			*socks = nv;
 		}
-		(*socks)[*n] = (struct dpo_sock){
+		(*socks)[*n] = (struct dpoctl_sock){
 			.fd = f->fd, .inode = row.inode, .family = family,
 			.port = row.port,
 		};
@@ -240,7 +237,7 @@ static int scan_table(const char *path, int family, uint16_t port,
 	return err;
 }
 
-int dpo_find_listeners(uint32_t pid, uint16_t port, struct dpo_sock **socks,
+int dpoctl_find_listeners(uint32_t pid, uint16_t port, struct dpoctl_sock **socks,
 		       size_t *n, char *where, size_t wlen)
 {
 	static const struct {

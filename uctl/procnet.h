@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef DPO_PROCNET_H
-#define DPO_PROCNET_H
+#ifndef DPOCTL_PROCNET_H
+#define DPOCTL_PROCNET_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* The "st" column of a TCP socket in LISTEN (TCP_LISTEN in the kernel). */
-#define DPO_TCP_LISTEN	0x0a
+#define DPOCTL_TCP_LISTEN	0x0a
 
 /* One row of /proc/net/tcp (@family AF_INET) or /proc/net/tcp6 (AF_INET6). */
-struct dpo_tcp_row {
+struct dpoctl_tcp_row {
 	int family;
 	uint8_t addr[16];	/* local address, network order */
 	uint16_t port;		/* local port */
@@ -18,10 +18,10 @@ struct dpo_tcp_row {
 };
 
 /* 0, or -EINVAL for the header line and anything malformed. */
-int dpo_tcp_parse_row(const char *line, int family, struct dpo_tcp_row *row);
+int dpoctl_tcp_parse_row(const char *line, int family, struct dpoctl_tcp_row *row);
 
 /* A listening TCP socket of another process. */
-struct dpo_sock {
+struct dpoctl_sock {
 	int fd;			/* a descriptor of it in that process */
 	uint64_t inode;
 	int family;
@@ -37,7 +37,7 @@ struct dpo_sock {
  * *@socks (free() it) and *@n, maybe 0, or -errno with the file that could
  * not be read in @where.
  */
-int dpo_find_listeners(uint32_t pid, uint16_t port, struct dpo_sock **socks,
+int dpoctl_find_listeners(uint32_t pid, uint16_t port, struct dpoctl_sock **socks,
 		       size_t *n, char *where, size_t wlen);
 
 #endif

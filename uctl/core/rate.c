@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Per-second rates between two samples; the last sample of each process. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -8,8 +9,8 @@
  * 0 and @r filled, or -EINVAL when @cur does not follow @prev in time,
  * -ERANGE when a counter went back (they never do for one process).
  */
-int dpo_rates(const struct dpo_stats *prev, const struct dpo_stats *cur,
-	      struct dpo_rates *r)
+int dpoctl_rates(const struct dpoctl_stats *prev, const struct dpoctl_stats *cur,
+	      struct dpoctl_rates *r)
 {
 	double dt;
 
@@ -33,8 +34,8 @@ int dpo_rates(const struct dpo_stats *prev, const struct dpo_stats *cur,
 }
 
 /* The start time tells a reused pid from the process we saw before. */
-static struct dpo_track *find(struct dpo_tracker *t,
-			      const struct dpo_instance *in)
+static struct dpoctl_track *find(struct dpoctl_tracker *t,
+			      const struct dpoctl_instance *in)
 {
 	size_t i;
 
@@ -49,21 +50,21 @@ static struct dpo_track *find(struct dpo_tracker *t,
  * Remembers the sample of @in. Returns 1 with @r filled when there was a
  * usable previous one, 0 when not, -ENOMEM.
  */
-int dpo_tracker_update(struct dpo_tracker *t, const struct dpo_instance *in,
-		       struct dpo_rates *r)
+int dpoctl_tracker_update(struct dpoctl_tracker *t, const struct dpoctl_instance *in,
+		       struct dpoctl_rates *r)
 {
-	struct dpo_track *tr;
+	struct dpoctl_track *tr;
 	int ret = 0;
 
 	if (!in->has_stats)
 		return 0;
 	tr = find(t, in);
 	if (tr) {
-		ret = dpo_rates(&tr->stats, &in->stats, r) ? 0 : 1;
+		ret = dpoctl_rates(&tr->stats, &in->stats, r) ? 0 : 1;
 	} else {
 		if (t->n == t->cap) {
 			size_t cap = t->cap ? 2 * t->cap : 8;
-			struct dpo_track *v = realloc(t->v, cap * sizeof(*v));
+			struct dpoctl_track *v = realloc(t->v, cap * sizeof(*v));
 
 			if (!v)
 				return -ENOMEM;
@@ -78,15 +79,15 @@ int dpo_tracker_update(struct dpo_tracker *t, const struct dpo_instance *in,
 	return ret;
 }
 
-void dpo_tracker_forget(struct dpo_tracker *t, const struct dpo_instance *in)
+void dpoctl_tracker_forget(struct dpoctl_tracker *t, const struct dpoctl_instance *in)
 {
-	struct dpo_track *tr = find(t, in);
+	struct dpoctl_track *tr = find(t, in);
 
 	if (tr)
 		*tr = t->v[--t->n];
 }
 
-void dpo_tracker_free(struct dpo_tracker *t)
+void dpoctl_tracker_free(struct dpoctl_tracker *t)
 {
 	free(t->v);
 	t->v = NULL;

@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef DPO_MSG_H
-#define DPO_MSG_H
+#ifndef DPOCTL_MODEL_H
+#define DPOCTL_MODEL_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <linux/netlink.h>
 #include <linux/dpo.h>
 
 /*
- * Replies and notifications decoded into plain structs. Each parser
- * checks the message against our own policy, ignores attributes it does
- * not know (newer modules) and returns 0 or -EPROTO (malformed).
+ * What the module reports, as plain structs: the client fills them from
+ * replies and notifications, printers and the core read them. No netlink
+ * here (dpo.h only for its sizes and enums).
  */
-struct dpo_status {
+struct dpoctl_status {
 	char version[64];
 	uint32_t sessions;
 	uint32_t instances;
@@ -23,7 +21,7 @@ struct dpo_status {
 	uint32_t listeners;
 };
 
-struct dpo_session {
+struct dpoctl_session {
 	char name[DPO_SESSION_NAME_MAX];
 	uint32_t interval_ms;
 	uint32_t instances;
@@ -32,7 +30,7 @@ struct dpo_session {
 	uint64_t switch_time_ns;	/* CLOCK_MONOTONIC, 0: never switched */
 };
 
-struct dpo_listener {
+struct dpoctl_listener {
 	uint32_t id;
 	char session[DPO_SESSION_NAME_MAX];
 	uint16_t family;	/* AF_INET or AF_INET6 */
@@ -43,7 +41,7 @@ struct dpo_listener {
 	uint64_t accepted_other;
 };
 
-struct dpo_stats {
+struct dpoctl_stats {
 	uint64_t timestamp_ns;
 	uint64_t seq;
 	uint64_t cpu_ns;
@@ -59,7 +57,7 @@ struct dpo_stats {
 	 * listeners: newer modules only, and the rates and latencies only
 	 * from the second sample on, hence the presence bits.
 	 */
-	uint64_t present;	/* DPO_STAT_HAS(attr): the sample had it */
+	uint64_t present;	/* DPOCTL_STAT_HAS(attr): the sample had it */
 	uint64_t conns_accepted;
 	uint64_t conns_active;
 	uint64_t requests;
@@ -75,23 +73,23 @@ struct dpo_stats {
 	uint64_t lat_hist[DPO_LAT_BUCKETS];	/* counts of bucket B */
 };
 
-/* The presence bit of DPO_STATS_A_<attr> in struct dpo_stats.present */
-#define DPO_STAT_BIT(attr)	(1ULL << (attr))
-#define DPO_STAT_HAS(s, attr)	(((s)->present & DPO_STAT_BIT(attr)) != 0)
+/* The presence bit of DPO_STATS_A_<attr> in struct dpoctl_stats.present */
+#define DPOCTL_STAT_BIT(attr)	(1ULL << (attr))
+#define DPOCTL_STAT_HAS(s, attr)	(((s)->present & DPOCTL_STAT_BIT(attr)) != 0)
 
-struct dpo_instance {
+struct dpoctl_instance {
 	char session[DPO_SESSION_NAME_MAX];
 	uint32_t pid;
 	uint8_t role;
 	uint64_t start_time_ns;
 	bool has_stats;
-	struct dpo_stats stats;
+	struct dpoctl_stats stats;
 	bool has_exit_code;
 	uint32_t exit_code;
 };
 
 /* A connection of the registry (DPO_CMD_CONN_GET). */
-struct dpo_conn {
+struct dpoctl_conn {
 	char session[DPO_SESSION_NAME_MAX];
 	uint32_t pid;		/* the accepting process, 0: not visible */
 	uint8_t role;
@@ -109,7 +107,7 @@ struct dpo_conn {
 };
 
 /* The DRAIN reply and the DRAIN_PROGRESS / DRAIN_DONE notifications. */
-struct dpo_drain {
+struct dpoctl_drain {
 	char session[DPO_SESSION_NAME_MAX];
 	uint8_t role;		/* the role drained */
 	uint32_t deadline_ms;
@@ -122,23 +120,27 @@ struct dpo_drain {
 	bool cancelled;		/* DONE: cut short (ownership, session end) */
 };
 
-struct dpo_family {
+/* A generic netlink family, as the genetlink controller describes it. */
+struct dpoctl_family {
 	char name[32];
 	uint32_t id;
 	uint32_t version;
 };
 
-int dpo_msg_cmd(struct nlmsghdr *nlh);
-int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st);
-int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s);
-int dpo_msg_instance(struct nlmsghdr *nlh, struct dpo_instance *in);
-int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l);
-int dpo_msg_conn(struct nlmsghdr *nlh, struct dpo_conn *c);
-int dpo_msg_drain(struct nlmsghdr *nlh, struct dpo_drain *d);
-int dpo_msg_family(struct nlmsghdr *nlh, struct dpo_family *f);
-
-/* A session's owner as text: "canary:20" for a canary split, else its name. */
-const char *dpo_session_owner_str(char *buf, size_t len,
-				  const struct dpo_session *s);
+/* A notification (dpoctl_subscribe()): @cmd says which member is filled. */
+struct dpoctl_event {
+	int cmd;		/* DPO_CMD_* of the notification */
+	bool malformed;		/* a known notification that did not decode */
+	union {
+		/* SAMPLE_NTF, INSTANCE_EXIT_NTF, INSTANCE_ADD, INSTANCE_DEL */
+		struct dpoctl_instance instance;
+		/* SESSION_NEW, SESSION_DEL, OWNER_SET, CONTROLLER_LOST_NTF */
+		struct dpoctl_session session;
+		/* LISTENER_ADD, LISTENER_DEL */
+		struct dpoctl_listener listener;
+		/* DRAIN_PROGRESS_NTF, DRAIN_DONE_NTF */
+		struct dpoctl_drain drain;
+	};
+};
 
 #endif

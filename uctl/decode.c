@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The module's replies and notifications decoded into model structs. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,79 +7,10 @@
 #include <netlink/genl/genl.h>
 #include <linux/genetlink.h>
 
-#include "msg.h"
-#include "parse.h"
+#include "decode.h"
+#include "policy.h"
 
-_Static_assert(DPO_STATS_A_MAX < 64, "struct dpo_stats.present is 64 bits");
-
-static const struct nla_policy dpo_policy[DPO_A_MAX + 1] = {
-	[DPO_A_VERSION]		= { .type = NLA_STRING },
-	[DPO_A_SESSIONS]	= { .type = NLA_U32 },
-	[DPO_A_INSTANCES]	= { .type = NLA_U32 },
-	[DPO_A_SAMPLES]		= { .type = NLA_U64 },
-	[DPO_A_SAMPLE_TIME_NS]	= { .type = NLA_U64 },
-	[DPO_A_SESSION_NAME]	= { .type = NLA_STRING },
-	[DPO_A_INTERVAL_MS]	= { .type = NLA_U32 },
-	[DPO_A_PID]		= { .type = NLA_U32 },
-	[DPO_A_ROLE]		= { .type = NLA_U8 },
-	[DPO_A_START_TIME_NS]	= { .type = NLA_U64 },
-	[DPO_A_STATS]		= { .type = NLA_NESTED },
-	[DPO_A_EXIT_CODE]	= { .type = NLA_U32 },
-	[DPO_A_FD]		= { .type = NLA_U32 },
-	[DPO_A_LISTENER_ID]	= { .type = NLA_U32 },
-	[DPO_A_FAMILY]		= { .type = NLA_U16 },
-	[DPO_A_ADDR]		= { .type = NLA_UNSPEC, .maxlen = 16 },
-	[DPO_A_PORT]		= { .type = NLA_U16 },
-	[DPO_A_OWNER]		= { .type = NLA_U8 },
-	[DPO_A_SWITCH_TIME_NS]	= { .type = NLA_U64 },
-	[DPO_A_ACCEPTED_ORIGINAL] = { .type = NLA_U64 },
-	[DPO_A_ACCEPTED_PATCHED] = { .type = NLA_U64 },
-	[DPO_A_ACCEPTED_OTHER]	= { .type = NLA_U64 },
-	[DPO_A_LISTENERS]	= { .type = NLA_U32 },
-	[DPO_A_CANARY_PCT]	= { .type = NLA_U8 },
-	[DPO_A_PEER_ADDR]	= { .type = NLA_UNSPEC, .maxlen = 16 },
-	[DPO_A_PEER_PORT]	= { .type = NLA_U16 },
-	[DPO_A_CONN_STATE]	= { .type = NLA_U8 },
-	[DPO_A_ACCEPT_TIME_NS]	= { .type = NLA_U64 },
-	[DPO_A_LAST_ACTIVITY_NS] = { .type = NLA_U64 },
-	[DPO_A_BYTES_IN]	= { .type = NLA_U64 },
-	[DPO_A_BYTES_OUT]	= { .type = NLA_U64 },
-	[DPO_A_REQUESTS]	= { .type = NLA_U64 },
-	[DPO_A_DEADLINE_MS]	= { .type = NLA_U32 },
-	[DPO_A_DRAIN_REMAINING]	= { .type = NLA_U32 },
-	[DPO_A_DRAIN_CLOSED_IDLE] = { .type = NLA_U32 },
-	[DPO_A_DRAIN_CLOSED_BUSY] = { .type = NLA_U32 },
-	[DPO_A_DRAIN_RESET]	= { .type = NLA_U32 },
-	[DPO_A_DRAIN_GONE]	= { .type = NLA_U32 },
-	[DPO_A_DRAIN_ELAPSED_NS] = { .type = NLA_U64 },
-	[DPO_A_DRAIN_CANCELLED] = { .type = NLA_FLAG },
-};
-
-static const struct nla_policy stats_policy[DPO_STATS_A_MAX + 1] = {
-	[DPO_STATS_A_TIMESTAMP_NS]	= { .type = NLA_U64 },
-	[DPO_STATS_A_SEQ]		= { .type = NLA_U64 },
-	[DPO_STATS_A_CPU_NS]		= { .type = NLA_U64 },
-	[DPO_STATS_A_RUN_DELAY_NS]	= { .type = NLA_U64 },
-	[DPO_STATS_A_NVCSW]		= { .type = NLA_U64 },
-	[DPO_STATS_A_NIVCSW]		= { .type = NLA_U64 },
-	[DPO_STATS_A_MIN_FLT]		= { .type = NLA_U64 },
-	[DPO_STATS_A_MAJ_FLT]		= { .type = NLA_U64 },
-	[DPO_STATS_A_RSS_BYTES]		= { .type = NLA_U64 },
-	[DPO_STATS_A_THREADS]		= { .type = NLA_U32 },
-	[DPO_STATS_A_CONNS_ACCEPTED]	= { .type = NLA_U64 },
-	[DPO_STATS_A_CONNS_ACTIVE]	= { .type = NLA_U64 },
-	[DPO_STATS_A_REQUESTS]		= { .type = NLA_U64 },
-	[DPO_STATS_A_BYTES_IN]		= { .type = NLA_U64 },
-	[DPO_STATS_A_BYTES_OUT]		= { .type = NLA_U64 },
-	[DPO_STATS_A_ACCEPTED_PER_S]	= { .type = NLA_U64 },
-	[DPO_STATS_A_REQUESTS_PER_S]	= { .type = NLA_U64 },
-	[DPO_STATS_A_BYTES_IN_PER_S]	= { .type = NLA_U64 },
-	[DPO_STATS_A_BYTES_OUT_PER_S]	= { .type = NLA_U64 },
-	[DPO_STATS_A_LAT_HIST]		= { .type = NLA_NESTED },
-	[DPO_STATS_A_LAT_P50_US]	= { .type = NLA_U64 },
-	[DPO_STATS_A_LAT_P99_US]	= { .type = NLA_U64 },
-	[DPO_STATS_A_LAT_MEAN_US]	= { .type = NLA_U64 },
-};
+_Static_assert(DPO_STATS_A_MAX < 64, "struct dpoctl_stats.present is 64 bits");
 
 static const struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
 	[CTRL_ATTR_FAMILY_ID]	= { .type = NLA_U16 },
@@ -88,7 +20,7 @@ static const struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
 
 static int parse(struct nlmsghdr *nlh, struct nlattr **tb)
 {
-	if (genlmsg_parse(nlh, 0, tb, DPO_A_MAX, dpo_policy) < 0)
+	if (genlmsg_parse(nlh, 0, tb, DPO_A_MAX, dpoctl_policy()) < 0)
 		return -EPROTO;
 	return 0;
 }
@@ -109,14 +41,14 @@ static uint64_t get_u64(const struct nlattr *nla)
 	return nla ? nla_get_u64(nla) : 0;
 }
 
-int dpo_msg_cmd(struct nlmsghdr *nlh)
+int dpoctl_decode_cmd(struct nlmsghdr *nlh)
 {
 	if (!genlmsg_valid_hdr(nlh, 0))
 		return -EPROTO;
 	return genlmsg_hdr(nlh)->cmd;
 }
 
-int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st)
+int dpoctl_decode_status(struct nlmsghdr *nlh, struct dpoctl_status *st)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -133,7 +65,7 @@ int dpo_msg_status(struct nlmsghdr *nlh, struct dpo_status *st)
 	return 0;
 }
 
-int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s)
+int dpoctl_decode_session(struct nlmsghdr *nlh, struct dpoctl_session *s)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -149,17 +81,6 @@ int dpo_msg_session(struct nlmsghdr *nlh, struct dpo_session *s)
 		s->canary_pct = nla_get_u8(tb[DPO_A_CANARY_PCT]);
 	s->switch_time_ns = get_u64(tb[DPO_A_SWITCH_TIME_NS]);
 	return 0;
-}
-
-const char *dpo_session_owner_str(char *buf, size_t len,
-				  const struct dpo_session *s)
-{
-	if (s->owner == DPO_OWNER_CANARY && s->canary_pct)
-		snprintf(buf, len, "%s:%u", dpo_owner_name(s->owner),
-			 s->canary_pct);
-	else
-		snprintf(buf, len, "%s", dpo_owner_name(s->owner));
-	return buf;
 }
 
 /* An address attribute: it must be one of the family. */
@@ -178,7 +99,7 @@ static int get_addr(uint8_t dst[16], const struct nlattr *nla,
 	return 0;
 }
 
-int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l)
+int dpoctl_decode_listener(struct nlmsghdr *nlh, struct dpoctl_listener *l)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -199,7 +120,7 @@ int dpo_msg_listener(struct nlmsghdr *nlh, struct dpo_listener *l)
 	return 0;
 }
 
-int dpo_msg_conn(struct nlmsghdr *nlh, struct dpo_conn *c)
+int dpoctl_decode_conn(struct nlmsghdr *nlh, struct dpoctl_conn *c)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -229,7 +150,7 @@ int dpo_msg_conn(struct nlmsghdr *nlh, struct dpo_conn *c)
 	return 0;
 }
 
-int dpo_msg_drain(struct nlmsghdr *nlh, struct dpo_drain *d)
+int dpoctl_decode_drain(struct nlmsghdr *nlh, struct dpoctl_drain *d)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -272,7 +193,7 @@ static int parse_lat_hist(struct nlattr *nest, uint64_t *hist)
 }
 
 /* The u64 traffic attributes and where they go. */
-static uint64_t *traffic_field(struct dpo_stats *s, int attr)
+static uint64_t *traffic_field(struct dpoctl_stats *s, int attr)
 {
 	switch (attr) {
 	case DPO_STATS_A_CONNS_ACCEPTED:	return &s->conns_accepted;
@@ -291,13 +212,14 @@ static uint64_t *traffic_field(struct dpo_stats *s, int attr)
 	return NULL;
 }
 
-static int parse_stats(struct nlattr *nest, struct dpo_stats *s)
+static int parse_stats(struct nlattr *nest, struct dpoctl_stats *s)
 {
 	struct nlattr *tb[DPO_STATS_A_MAX + 1];
 	uint64_t *field;
 	int i;
 
-	if (nla_parse_nested(tb, DPO_STATS_A_MAX, nest, stats_policy) < 0)
+	if (nla_parse_nested(tb, DPO_STATS_A_MAX, nest,
+			     dpoctl_stats_policy()) < 0)
 		return -EPROTO;
 	s->timestamp_ns = get_u64(tb[DPO_STATS_A_TIMESTAMP_NS]);
 	s->seq = get_u64(tb[DPO_STATS_A_SEQ]);
@@ -312,7 +234,7 @@ static int parse_stats(struct nlattr *nest, struct dpo_stats *s)
 	for (i = 1; i <= DPO_STATS_A_MAX; i++) {
 		if (!tb[i])
 			continue;
-		s->present |= DPO_STAT_BIT(i);
+		s->present |= DPOCTL_STAT_BIT(i);
 		field = traffic_field(s, i);
 		if (field)
 			*field = nla_get_u64(tb[i]);
@@ -323,7 +245,7 @@ static int parse_stats(struct nlattr *nest, struct dpo_stats *s)
 	return 0;
 }
 
-int dpo_msg_instance(struct nlmsghdr *nlh, struct dpo_instance *in)
+int dpoctl_decode_instance(struct nlmsghdr *nlh, struct dpoctl_instance *in)
 {
 	struct nlattr *tb[DPO_A_MAX + 1];
 
@@ -348,7 +270,7 @@ int dpo_msg_instance(struct nlmsghdr *nlh, struct dpo_instance *in)
 }
 
 /* CTRL_CMD_GETFAMILY reply of the genetlink controller */
-int dpo_msg_family(struct nlmsghdr *nlh, struct dpo_family *f)
+int dpoctl_decode_family(struct nlmsghdr *nlh, struct dpoctl_family *f)
 {
 	struct nlattr *tb[CTRL_ATTR_MAX + 1];
 
@@ -360,4 +282,38 @@ int dpo_msg_family(struct nlmsghdr *nlh, struct dpo_family *f)
 	f->id = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
 	f->version = get_u32(tb[CTRL_ATTR_VERSION]);
 	return 0;
+}
+
+int dpoctl_decode_event(struct nlmsghdr *nlh, struct dpoctl_event *ev)
+{
+	int ret;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->cmd = dpoctl_decode_cmd(nlh);
+	switch (ev->cmd) {
+	case DPO_CMD_SAMPLE_NTF:
+	case DPO_CMD_INSTANCE_EXIT_NTF:
+	case DPO_CMD_INSTANCE_ADD_NTF:
+	case DPO_CMD_INSTANCE_DEL_NTF:
+		ret = dpoctl_decode_instance(nlh, &ev->instance);
+		break;
+	case DPO_CMD_SESSION_NEW_NTF:
+	case DPO_CMD_SESSION_DEL_NTF:
+	case DPO_CMD_OWNER_SET_NTF:
+	case DPO_CMD_CONTROLLER_LOST_NTF:
+		ret = dpoctl_decode_session(nlh, &ev->session);
+		break;
+	case DPO_CMD_LISTENER_ADD_NTF:
+	case DPO_CMD_LISTENER_DEL_NTF:
+		ret = dpoctl_decode_listener(nlh, &ev->listener);
+		break;
+	case DPO_CMD_DRAIN_PROGRESS_NTF:
+	case DPO_CMD_DRAIN_DONE_NTF:
+		ret = dpoctl_decode_drain(nlh, &ev->drain);
+		break;
+	default:
+		return -ENOENT;
+	}
+	ev->malformed = ret != 0;
+	return ret;
 }

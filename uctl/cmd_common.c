@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What the commands share: argument checks, the client, results. */
+#include <linux/dpo.h>
+
+#include "client.h"
+#include "dpoctl.h"
+#include "parse.h"
+
+int dpoctl_arg_session(struct dpoctl_ctx *ctx, const char *s)
+{
+	if (dpoctl_check_session_name(s))
+		return dpoctl_usage(ctx, "session name must be 1 to %d bytes",
+				    DPO_SESSION_NAME_MAX - 1);
+	return 0;
+}
+
+int dpoctl_arg_pid(struct dpoctl_ctx *ctx, const char *s, uint32_t *pid)
+{
+	if (dpoctl_parse_pid(s, pid))
+		return dpoctl_usage(ctx, "bad PID \"%s\"", s);
+	return 0;
+}
+
+int dpoctl_arg_role(struct dpoctl_ctx *ctx, const char *s, uint8_t *role)
+{
+	if (dpoctl_parse_role(s, role))
+		return dpoctl_usage(ctx, "bad role \"%s\" (original or patched)",
+				    s);
+	return 0;
+}
+
+int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv)
+{
+	return argc ? dpoctl_usage(ctx, "unexpected \"%s\"", argv[0]) : 0;
+}
+
+int dpoctl_arg_one(struct dpoctl_ctx *ctx, int argc, char **argv,
+		   const char *name)
+{
+	if (argc < 1)
+		return dpoctl_usage(ctx, "missing %s", name);
+	if (argc > 1)
+		return dpoctl_usage(ctx, "unexpected \"%s\"", argv[1]);
+	return 0;
+}
+
+int dpoctl_open(struct dpoctl_ctx *ctx, struct dpoctl_client *c)
+{
+	struct dpoctl_error err;
+	int ret = dpoctl_client_open(c, &err);
+
+	if (ret)
+		dpoctl_perror(ctx->what, &err);
+	return ret;
+}
+
+int dpoctl_result(struct dpoctl_ctx *ctx, int ret,
+		  const struct dpoctl_error *err)
+{
+	if (!ret)
+		return DPOCTL_EXIT_OK;
+	dpoctl_perror(ctx->what, err);
+	return DPOCTL_EXIT_ERR;
+}
