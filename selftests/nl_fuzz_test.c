@@ -211,6 +211,18 @@ static __u32 some_pid(struct fuzz *f)
 	}
 }
 
+/*
+ * Payload bytes an attribute may still take: six oversized attributes
+ * nested three deep would not fit in one dt_msg. 64 bytes stay free for
+ * the headers of nests and attributes that follow.
+ */
+static size_t room(const struct dt_msg *m)
+{
+	size_t used = NLMSG_ALIGN(m->nlh.nlmsg_len) + 64;
+
+	return used < sizeof(m->buf) ? sizeof(m->buf) - used : 0;
+}
+
 static void put_random_attr(struct fuzz *f, struct dt_msg *m, int depth)
 {
 	unsigned char data[512];
@@ -218,6 +230,8 @@ static void put_random_attr(struct fuzz *f, struct dt_msg *m, int depth)
 	size_t len;
 	unsigned int i;
 
+	if (!room(m))
+		return;
 	if (depth < 2 && !below(f, 8)) {
 		dt_nest_start(m, type | (below(f, 2) ? NLA_F_NESTED : 0));
 		for (i = below(f, 4); i; i--)
@@ -239,6 +253,8 @@ static void put_random_attr(struct fuzz *f, struct dt_msg *m, int depth)
 		len = below(f, 40);
 		break;
 	}
+	if (len > room(m))
+		len = room(m);
 	for (i = 0; i < len; i++)
 		data[i] = below(f, 4) ? rnd(f) : 0;
 	if (below(f, 16) == 0)
