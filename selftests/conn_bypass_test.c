@@ -454,8 +454,8 @@ static void check_idle_and_drain(struct __test_metadata *_metadata,
 		TH_LOG("client: no EOF %.0f ms into the drain: %s",
 		       (now_ns() - t0) / 1e6, strerror(-ret));
 	}
-	ASSERT_EQ(0, wait_ntf(&self->ev, DPO_CMD_DRAIN_DONE_NTF, &o,
-			      DEADLINE_MS + 3000));
+	ASSERT_EQ(0, dt_wait_ntf(&self->ev, DPO_CMD_DRAIN_DONE_NTF, 0, &o,
+				 DEADLINE_MS + 3000));
 	EXPECT_EQ(1, o.drain_closed_idle);
 	EXPECT_EQ(0, o.drain_closed_busy);
 	EXPECT_EQ(0, o.drain_reset);

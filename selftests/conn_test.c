@@ -890,12 +890,8 @@ static int collect(struct dt_sock *smp, __u32 pid, __u64 after, __u64 upto,
 	int n = 0;
 
 	for (;;) {
-		__u64 now = now_ns();
-		int ret;
+		int ret = dt_recv_ntf_until(smp, &o, end);
 
-		if (now >= end)
-			break;
-		ret = dt_recv_ntf(smp, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret || o.cmd != DPO_CMD_SAMPLE_NTF || o.pid != pid ||
@@ -925,12 +921,8 @@ static void collect2(struct dt_sock *smp, const __u32 *pid, const __u64 *after,
 
 	n[0] = n[1] = 0;
 	while (!seen[0] || !seen[1]) {
-		__u64 now = now_ns();
-		int ret;
+		int ret = dt_recv_ntf_until(smp, &o, end);
 
-		if (now >= end)
-			break;
-		ret = dt_recv_ntf(smp, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret || o.cmd != DPO_CMD_SAMPLE_NTF)

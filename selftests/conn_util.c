@@ -810,26 +810,6 @@ int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
 	return dt_request(nl, &m, ack, o);
 }
 
-int wait_ntf(struct dt_sock *ev, __u8 cmd, struct dt_obj *o, int ms)
-{
-	__u64 end = now_ns() + (__u64)ms * 1000000;
-
-	for (;;) {
-		__u64 now = now_ns();
-		int ret;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		ret = dt_recv_ntf(ev, o, (end - now) / 1000000 + 1);
-		if (ret == -ENOBUFS)
-			continue;
-		if (ret)
-			return ret;
-		if (o->cmd == cmd)
-			return 0;
-	}
-}
-
 const struct dt_obj *conn_find(const struct dt_obj *objs, int n, __u16 port)
 {
 	int i;

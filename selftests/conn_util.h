@@ -166,8 +166,6 @@ int dt_conn_dump(struct dt_sock *nl, const char *session, __u32 pid,
 /* DRAIN; @role 0 or @deadline_ms 0: attribute omitted. */
 int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
 	      __u32 deadline_ms, struct dt_obj *o, struct dt_ack *ack);
-/* Next notification @cmd within @ms, others skipped; 0 or -errno. */
-int wait_ntf(struct dt_sock *ev, __u8 cmd, struct dt_obj *o, int ms);
 
 /*
  * A session @name of the calling process as its original (and @patched as

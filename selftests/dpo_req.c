@@ -217,6 +217,32 @@ int dt_wait_fresh_sample(struct dt_sock *nl, __u32 pid, __u64 after_ns,
 	}
 }
 
+int dt_recv_ntf_until(struct dt_sock *nl, struct dt_obj *o, __u64 end)
+{
+	__u64 now = now_ns();
+
+	if (now >= end)
+		return -ETIMEDOUT;
+	return dt_recv_ntf(nl, o, (end - now) / 1000000 + 1);
+}
+
+int dt_wait_ntf(struct dt_sock *ev, __u8 cmd, __u32 pid, struct dt_obj *o,
+		int ms)
+{
+	__u64 end = now_ns() + (__u64)ms * 1000000;
+	int ret;
+
+	for (;;) {
+		ret = dt_recv_ntf_until(ev, o, end);
+		if (ret == -ENOBUFS)
+			continue;
+		if (ret)
+			return ret;
+		if (o->cmd == cmd && (!pid || o->pid == pid))
+			return 0;
+	}
+}
+
 int dt_connect(struct dt_sock *nl)
 {
 	int ret = dt_open(nl);

@@ -54,6 +54,18 @@ int dt_wait_idle(struct dt_sock *nl, int timeout_ms, struct dt_obj *last);
 int dt_wait_fresh_sample(struct dt_sock *nl, __u32 pid, __u64 after_ns,
 			  struct dt_obj *o, int timeout_ms);
 
+/*
+ * dt_recv_ntf() until the now_ns() time @end: -ETIMEDOUT once it passed,
+ * otherwise what dt_recv_ntf() returns.
+ */
+int dt_recv_ntf_until(struct dt_sock *nl, struct dt_obj *o, __u64 end);
+/*
+ * Next notification @cmd (of @pid, if not 0) within @ms, others and
+ * overruns skipped; 0 or -errno.
+ */
+int dt_wait_ntf(struct dt_sock *ev, __u8 cmd, __u32 pid, struct dt_obj *o,
+		int ms);
+
 /* Open a socket and resolve the family; 0 or -errno. */
 int dt_connect(struct dt_sock *nl);
 /* Socket joined to @group ("samples" or "events" id), big receive buffer. */

@@ -196,12 +196,8 @@ static void drain_events(struct dt_sock *ev, const char *sess, __u8 role,
 
 	memset(de, 0, sizeof(*de));
 	while (!de->done) {
-		__u64 now = now_ns();
-		int ret;
+		int ret = dt_recv_ntf_until(ev, &o, end);
 
-		if (now >= end)
-			return;
-		ret = dt_recv_ntf(ev, &o, (end - now) / MS + 1);
 		if (ret == -ETIMEDOUT)
 			return;
 		if (ret)

@@ -656,27 +656,6 @@ static void pump(struct acc *kids, int nkids, int ms, int until)
 
 /* ---- events ------------------------------------------------------------------ */
 
-/* Next notification @cmd within @ms (others are skipped); 0 or -errno. */
-static int wait_ntf(struct dt_sock *ev, __u8 cmd, struct dt_obj *o, int ms)
-{
-	__u64 end = now_ns() + (__u64)ms * 1000000;
-
-	for (;;) {
-		__u64 now = now_ns();
-		int ret;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		ret = dt_recv_ntf(ev, o, (end - now) / 1000000 + 1);
-		if (ret == -ENOBUFS)
-			continue;
-		if (ret)
-			return ret;
-		if (o->cmd == cmd)
-			return 0;
-	}
-}
-
 /* ---- the common fixture state ------------------------------------------------ */
 
 struct ctx {
@@ -1203,7 +1182,8 @@ TEST_F(lt, owner_state_and_events)
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_ADD_NTF, &ntf, 10000)) {
+	ASSERT_EQ(0, dt_wait_ntf(&c->ev, DPO_CMD_LISTENER_ADD_NTF, 0, &ntf,
+				 10000)) {
 		TH_LOG("no LISTENER_ADD notification");
 	}
 	expect_listener(_metadata, &ntf, c->lid[0], AF_INET, c->port[0], SESS);
@@ -1216,7 +1196,8 @@ TEST_F(lt, owner_state_and_events)
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 	EXPECT_LE(t0, o.switch_time_ns);
 	EXPECT_GE(t1, o.switch_time_ns);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 10000)) {
+	ASSERT_EQ(0, dt_wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, 0, &ntf,
+				 10000)) {
 		TH_LOG("no OWNER_SET notification");
 	}
 	EXPECT_STREQ(SESS, ntf.session);
@@ -1235,7 +1216,8 @@ TEST_F(lt, owner_state_and_events)
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 
 	ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, &ntf, 10000)) {
+	ASSERT_EQ(0, dt_wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, 0, &ntf,
+				 10000)) {
 		TH_LOG("no LISTENER_DEL notification");
 	}
 	EXPECT_EQ(c->lid[0], ntf.listener_id);
@@ -1246,7 +1228,7 @@ TEST_F(lt, owner_state_and_events)
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	ASSERT_NL_OK(dt_session_del(&c->nl, SESS, &c->ack), c->ack);
-	ret = wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, &ntf, 300);
+	ret = dt_wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, 0, &ntf, 300);
 	TH_LOG("SESSION_DEL with a listener attached: %s LISTENER_DEL notification",
 	       ret ? "no" : "a");
 }
@@ -2215,7 +2197,8 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 	c->lid[0] = o.listener_id;
 	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, variant->owner, &c->ack),
 		     c->ack);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 10000));
+	ASSERT_EQ(0, dt_wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, 0, &ntf,
+				 10000));
 	sleep_ms(120);	/* a couple of samples */
 	while (dt_recv_ntf(&c->ev, &ntf, 0) != -ETIMEDOUT)
 		;
@@ -2249,7 +2232,7 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 			sleep_ms(10);
 		}
 		EXPECT_EQ(variant->expect, o.owner);
-		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 100);
+		ret = dt_wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, 0, &ntf, 100);
 		EXPECT_EQ(-ETIMEDOUT, ret) {
 			TH_LOG("OWNER_SET notification: owner %s",
 			       owner_name[ntf.owner & 7]);
@@ -2259,7 +2242,8 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 			TH_LOG("owner still %s 10 s after the owner's exit",
 			       owner_name[o.owner & 7]);
 		}
-		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 10000);
+		ret = dt_wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, 0, &ntf,
+				  10000);
 		EXPECT_EQ(0, ret) {
 			TH_LOG("no OWNER_SET notification for the fail-safe");
 		}

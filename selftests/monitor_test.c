@@ -27,12 +27,8 @@ static int collect(struct dt_sock *ntf, __u32 pid, int ms, struct dt_obj *out,
 	int n = 0;
 
 	for (;;) {
-		__u64 now = now_ns();
-		int ret;
+		int ret = dt_recv_ntf_until(ntf, &o, end);
 
-		if (now >= end)
-			break;
-		ret = dt_recv_ntf(ntf, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret)
@@ -338,12 +334,8 @@ static int collect_past(struct dt_sock *ntf, __u32 pid, __u64 after_ns,
 	int n = 0;
 
 	for (;;) {
-		__u64 now = now_ns();
-		int ret;
+		int ret = dt_recv_ntf_until(ntf, &o, end);
 
-		if (now >= end)
-			break;
-		ret = dt_recv_ntf(ntf, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret)
@@ -653,27 +645,6 @@ FIXTURE_TEARDOWN(proc_exit)
 	}
 }
 
-static int wait_exit_ntf(struct dt_sock *ev, __u32 pid, struct dt_obj *o,
-			 int timeout_ms)
-{
-	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
-
-	for (;;) {
-		__u64 now = now_ns();
-		int ret;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		ret = dt_recv_ntf(ev, o, (end - now) / 1000000 + 1);
-		if (ret == -ENOBUFS)
-			continue;
-		if (ret)
-			return ret;
-		if (o->cmd == DPO_CMD_INSTANCE_EXIT_NTF && o->pid == pid)
-			return 0;
-	}
-}
-
 TEST_F(proc_exit, notified)
 {
 	struct child_cfg cfg = { .pages = 1, .threads = variant->threads };
@@ -701,7 +672,8 @@ TEST_F(proc_exit, notified)
 		ASSERT_EQ(0, child_send(&self->kid, variant->how));
 	}
 
-	ASSERT_EQ(0, wait_exit_ntf(&self->ev, pid, &o, 5000)) {
+	ASSERT_EQ(0, dt_wait_ntf(&self->ev, DPO_CMD_INSTANCE_EXIT_NTF, pid, &o,
+				 5000)) {
 		TH_LOG("no exit notification for %d", pid);
 	}
 	/* Not reaped: the process is (or is about to be) a zombie. */
@@ -737,7 +709,8 @@ TEST_F(proc_exit, notified)
 	EXPECT_EQ((__u32)status, o.exit_code);
 
 	/* Exactly one notification. */
-	EXPECT_EQ(-ETIMEDOUT, wait_exit_ntf(&self->ev, pid, &o2, 300));
+	EXPECT_EQ(-ETIMEDOUT, dt_wait_ntf(&self->ev, DPO_CMD_INSTANCE_EXIT_NTF,
+					  pid, &o2, 300));
 
 	/* The object itself is freed soon after (an RCU grace period). */
 	end = now_ns() + 10000 * 1000000ULL;
