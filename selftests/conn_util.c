@@ -582,15 +582,21 @@ socklen_t loopback(int family, __u16 port, struct sockaddr_storage *ss)
 
 int tcp_listener(int family, __u16 *port)
 {
+	return tcp_listener_ex(family, true, 1024, port);
+}
+
+int tcp_listener_ex(int family, bool nonblock, int backlog, __u16 *port)
+{
 	struct sockaddr_storage ss;
 	socklen_t len = loopback(family, 0, &ss);
 	int fd, one = 1, err;
 
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC |
+			    (nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 1024) ||
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, backlog) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
 		err = -errno;
 		close(fd);
@@ -612,6 +618,18 @@ int cli_connect(int family, __u16 port)
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int cli_connect_idx(int family, __u16 port, __s32 idx)
+{
+	int fd = cli_connect(family, port), err;
+
+	if (fd >= 0 && write(fd, &idx, sizeof(idx)) != sizeof(idx)) {
 		err = -errno;
 		close(fd);
 		return err;

@@ -129,8 +129,12 @@ bool srv_took_from(struct srv *s, int family, __u16 port);
 socklen_t loopback(int family, __u16 port, struct sockaddr_storage *ss);
 /* A TCP listener on loopback, kernel-chosen port; fd or -errno. */
 int tcp_listener(int family, __u16 *port);
+/* The same, blocking if not @nonblock, with listen(@backlog). */
+int tcp_listener_ex(int family, bool nonblock, int backlog, __u16 *port);
 /* A blocking client connected to loopback:@port; fd or -errno. */
 int cli_connect(int family, __u16 port);
+/* cli_connect(), then write the 4 bytes of @idx; fd or -errno. */
+int cli_connect_idx(int family, __u16 port, __s32 idx);
 /* The local port of a socket (host order), 0 on error. */
 __u16 sock_port(int fd);
 /* Send a request (one write); 0 or -errno. */

@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 
 #include "dpo_harness.h"
+#include "conn_util.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP	262
@@ -60,102 +61,6 @@ static const char *const role_name[] = { "other", "original", "patched" };
 static const char *const owner_name[] = {
 	"?", "ORIGINAL", "PATCHED", "BOTH", "CANARY",
 };
-
-/* ---- sockets ------------------------------------------------------------- */
-
-static socklen_t loopback(int family, __u16 port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-		a->sin6_port = htons(port);
-		return sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		a->sin_port = htons(port);
-		return sizeof(*a);
-	}
-}
-
-/* A TCP listener on loopback, port chosen by the kernel; fd or -errno. */
-static int tcp_listener(int family, bool nonblock, __u16 *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = loopback(family, 0, &ss);
-	int fd, one = 1, err;
-
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC |
-			    (nonblock ? SOCK_NONBLOCK : 0), 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 1024) ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	*port = ntohs(family == AF_INET6 ?
-		      ((struct sockaddr_in6 *)&ss)->sin6_port :
-		      ((struct sockaddr_in *)&ss)->sin_port);
-	return fd;
-}
-
-/* Connect to the listener and send @idx; fd or -errno. */
-static int client_connect(int family, __u16 port, __s32 idx)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = loopback(family, port, &ss);
-	int fd, err;
-
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&ss, len) ||
-	    write(fd, &idx, sizeof(idx)) != sizeof(idx)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Read exactly @len bytes within @ms (the fd may be non-blocking). */
-static int read_within(int fd, void *buf, size_t len, int ms)
-{
-	__u64 end = now_ns() + (__u64)ms * 1000000;
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		__u64 now = now_ns();
-		ssize_t n;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		if (poll(&p, 1, (end - now) / 1000000 + 1) < 0 && errno != EINTR)
-			return -errno;
-		if (!(p.revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		/* Readable: read() does not block (pipes and sockets). */
-		n = read(fd, (char *)buf + got, len - got);
-		if (n == 0)
-			return -EPIPE;
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += n;
-	}
-	return 0;
-}
 
 /* ---- acceptor children ----------------------------------------------------- */
 
@@ -723,7 +628,7 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 /* Connect client @idx to listener 0 and keep its fd. */
 static int ctx_connect(struct ctx *c, int idx)
 {
-	int fd = client_connect(c->family, c->port[0], idx);
+	int fd = cli_connect_idx(c->family, c->port[0], idx);
 
 	if (fd >= 0 && c->ncfd < MAXC)
 		c->cfd[c->ncfd++] = fd;
@@ -776,7 +681,8 @@ static void ctx_pair(struct __test_metadata *_metadata, struct ctx *c,
 	int s0 = style, s1 = style;
 
 	c->family = family;
-	c->lfd[0] = tcp_listener(family, !style_blocking(style), &c->port[0]);
+	c->lfd[0] = tcp_listener_ex(family, !style_blocking(style), 1024,
+				     &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]) {
 		TH_LOG("listener: %s", strerror(-c->lfd[0]));
 	}
@@ -904,9 +810,9 @@ TEST_F(lt, attach_and_refusals)
 	close(tcp);
 
 	/* IPv4 listener: accepted. */
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
-	conn = client_connect(AF_INET, c->port[0], 0);
+	conn = cli_connect_idx(AF_INET, c->port[0], 0);
 	ASSERT_LE(0, conn);
 	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, conn, NULL, &c->ack),
 		      c->ack, EINVAL, "socket is not listening");
@@ -933,7 +839,7 @@ TEST_F(lt, attach_and_refusals)
 	close(dupfd);
 
 	/* IPv6 listener on ::1: accepted. */
-	c->lfd[1] = tcp_listener(AF_INET6, true, &port6);
+	c->lfd[1] = tcp_listener(AF_INET6, &port6);
 	ASSERT_LE(0, c->lfd[1]) {
 		TH_LOG("IPv6 listener on ::1: %s", strerror(-c->lfd[1]));
 	}
@@ -1077,7 +983,7 @@ static void unpriv_child(struct unpriv_result *res, __u32 id)
 		return;
 	}
 	res->stage = 2;
-	lfd = tcp_listener(AF_INET, true, &port);
+	lfd = tcp_listener(AF_INET, &port);
 	if (lfd < 0) {
 		res->setup_err = -lfd;
 		return;
@@ -1121,7 +1027,7 @@ TEST_F(lt, unprivileged_eperm)
 	int status, k, n;
 	pid_t pid;
 
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
@@ -1170,7 +1076,7 @@ TEST_F(lt, owner_state_and_events)
 	int ret;
 
 	ASSERT_EQ(0, dt_listen(&c->ev, &c->nl, c->nl.grp_events));
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
 	ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
@@ -1266,7 +1172,7 @@ TEST_F(lt, who_may_accept_and_counters)
 	__u32 pong;
 	int fd;
 
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_CMD, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_CMD, c->lfd[0]));
@@ -1467,7 +1373,7 @@ load_main(struct load *ld, int family, __u16 port, unsigned int period_us)
 		int fd;
 
 		ld->c_start[i] = now_ns();
-		fd = client_connect(family, port, i);
+		fd = cli_connect_idx(family, port, i);
 		ld->ok[i] = fd >= 0;
 		ld->err[i] = fd < 0 ? -fd : 0;
 		if (fd >= 0)
@@ -1775,7 +1681,7 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 	char wbefore[64] = "", wafter[64] = "";
 	struct dt_obj o;
 
-	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
+	c->lfd[0] = tcp_listener_ex(AF_INET, false, 1024, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	/* Two threads of the original asleep in the kernel's own accept. */
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_BLOCK_MT, c->lfd[0]));
@@ -1869,7 +1775,7 @@ TEST_F_TIMEOUT(lt, detach_not_held_up_by_other_listener, 45)
 	int status;
 
 	ctx_pair(_metadata, c, AF_INET, ST_BLOCK, DPO_OWNER_ORIGINAL);
-	c->lfd[1] = tcp_listener(AF_INET, false, &c->port[1]);
+	c->lfd[1] = tcp_listener_ex(AF_INET, false, 1024, &c->port[1]);
 	ASSERT_LE(0, c->lfd[1]);
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS2, c->lfd[1], &o, &c->ack),
@@ -2102,13 +2008,13 @@ TEST_F(lt, socket_held_while_attached)
 	__u16 port;
 	__u64 end;
 
-	lfd = tcp_listener(AF_INET, true, &port);
+	lfd = tcp_listener(AF_INET, &port);
 	ASSERT_LE(0, lfd);
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, lfd, &o, &c->ack), c->ack);
 	c->lid[0] = o.listener_id;
 	close(lfd);		/* our only descriptor */
-	fd = client_connect(AF_INET, port, 0);
+	fd = cli_connect_idx(AF_INET, port, 0);
 	EXPECT_LE(0, fd) {
 		TH_LOG("connect after close(): %s", strerror(-fd));
 	}
@@ -2119,7 +2025,7 @@ TEST_F(lt, socket_held_while_attached)
 	ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
 	/* The socket goes once dpo lets it go: within 10 s, not never. */
 	end = now_ns() + 10000000000ULL;
-	while ((fd = client_connect(AF_INET, port, 1)) >= 0 &&
+	while ((fd = cli_connect_idx(AF_INET, port, 1)) >= 0 &&
 	       now_ns() < end) {
 		close(fd);
 		sleep_ms(20);
@@ -2181,7 +2087,7 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 	int ret, got;
 
 	ASSERT_EQ(0, dt_listen(&c->ev, &c->nl, c->nl.grp_events));
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_CMD, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_CMD, c->lfd[0]));
@@ -2293,7 +2199,7 @@ TEST_F(lt, ulp_refused_while_attached)
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
 	for (i = 0; i < 2; i++) {
 		f = i ? AF_INET6 : AF_INET;
-		c->lfd[i] = tcp_listener(f, true, &c->port[i]);
+		c->lfd[i] = tcp_listener(f, &c->port[i]);
 		ASSERT_LE(0, c->lfd[i]);
 		ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[i], &o,
 					      &c->ack), c->ack);
@@ -2374,7 +2280,7 @@ TEST_F_TIMEOUT(excl, owner_gets_every_connection, 180)
 	struct ctx *c = &self->c;
 	int round, k, idx = 0, stuck = 0, wrong = 0, want, i;
 
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_EPOLL_EXCL, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_EPOLL_EXCL, c->lfd[0]));
@@ -2435,7 +2341,7 @@ TEST_F_TIMEOUT(lt, sixty_four_sleepers_kicked, 120)
 	int n, i;
 	struct dt_obj o;
 
-	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
+	c->lfd[0] = tcp_listener_ex(AF_INET, false, 1024, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_BLOCK_64, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_BLOCK, c->lfd[0]));
@@ -2647,7 +2553,7 @@ TEST_F_TIMEOUT(lt, non_owner_sleepers_not_woken, 120)
 	long before, after;
 	int i;
 
-	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
+	c->lfd[0] = tcp_listener_ex(AF_INET, false, 1024, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_BLOCK, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_BLOCK_64, c->lfd[0]));
@@ -2686,7 +2592,7 @@ TEST_F(lt, stopped_listening_not_masked)
 	int other, peer;
 
 	ctx_pair(_metadata, c, AF_INET, ST_CMD, DPO_OWNER_ORIGINAL);
-	other = tcp_listener(AF_INET, false, &port);
+	other = tcp_listener_ex(AF_INET, false, 1024, &port);
 	ASSERT_LE(0, other);
 	ASSERT_EQ(0, shutdown(c->lfd[0], SHUT_RDWR));
 	len = loopback(AF_INET, port, &ss);

@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 
 #include "dpo_harness.h"
+#include "conn_util.h"
 
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup	425
@@ -153,76 +154,6 @@ static int uring_accept_wait(struct uring *u, int lfd, bool async)
 			return -errno;
 	}
 	return res;
-}
-
-/* ---- sockets ----------------------------------------------------------------- */
-
-static int tcp_listener(__u16 *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd, one = 1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 256) ||
-	    getsockname(fd, (struct sockaddr *)&a, &len)) {
-		one = -errno;
-		close(fd);
-		return one;
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int client_connect(__u16 port, __s32 idx)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd, err;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons(port);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    write(fd, &idx, sizeof(idx)) != sizeof(idx)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Read exactly @len bytes within @ms; 0 or -errno. */
-static int read_within(int fd, void *buf, size_t len, int ms)
-{
-	__u64 end = now_ns() + (__u64)ms * 1000000;
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		__u64 now = now_ns();
-		ssize_t n;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		if (poll(&p, 1, (end - now) / 1000000 + 1) <= 0)
-			continue;
-		n = read(fd, (char *)buf + got, len - got);
-		if (n == 0)
-			return -EPIPE;
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		got += n;
-	}
-	return 0;
 }
 
 /* ---- the instances ------------------------------------------------------------ */
@@ -520,7 +451,7 @@ FIXTURE_SETUP(ur)
 		       DPO_GENL_NAME);
 	}
 	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
-	self->lfd = tcp_listener(&self->port);
+	self->lfd = tcp_listener_ex(AF_INET, false, 256, &self->port);
 	ASSERT_LE(0, self->lfd);
 }
 
@@ -580,7 +511,7 @@ static bool ur_pair(struct __test_metadata *_metadata,
 
 static int ur_connect(FIXTURE_DATA(ur) * self, int idx)
 {
-	int fd = client_connect(self->port, idx);
+	int fd = cli_connect_idx(AF_INET, self->port, idx);
 
 	if (fd >= 0 && self->ncfd < NIDX)
 		self->cfd[self->ncfd++] = fd;

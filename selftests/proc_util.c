@@ -221,33 +221,31 @@ child_main(const struct child_cfg *cfg, int cmd_fd, int rep_fd)
 	}
 }
 
-static int read_full(int fd, void *buf, size_t len, int timeout_ms)
+int read_within(int fd, void *buf, size_t len, int ms)
 {
-	__u64 deadline = now_ns() + (__u64)timeout_ms * 1000000;
+	__u64 end = now_ns() + (__u64)ms * 1000000;
 	size_t got = 0;
 
 	while (got < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		__u64 now = now_ns();
 		ssize_t n;
-		int ret;
 
-		if (now >= deadline)
+		if (now >= end)
 			return -ETIMEDOUT;
-		ret = poll(&pfd, 1, (deadline - now) / 1000000 + 1);
-		if (ret < 0 && errno == EINTR)
-			continue;
-		if (ret < 0)
+		if (poll(&p, 1, (end - now) / 1000000 + 1) < 0 && errno != EINTR)
 			return -errno;
-		if (ret == 0)
-			return -ETIMEDOUT;
+		if (!(p.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		/* Readable: read() does not block (pipes and sockets). */
 		n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
 		if (n == 0)
 			return -EPIPE;
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
 		got += n;
 	}
 	return 0;
@@ -303,7 +301,7 @@ int child_cmd(struct child *c, char cmd, struct child_report *r, int timeout_ms)
 	ret = child_send(c, cmd);
 	if (ret)
 		return ret;
-	ret = read_full(c->rep_fd, in, sizeof(in), timeout_ms);
+	ret = read_within(c->rep_fd, in, sizeof(in), timeout_ms);
 	if (ret)
 		return ret;
 	if (in[0] != cmd)

@@ -13,6 +13,11 @@
 
 __u64 now_ns(void);		/* CLOCK_MONOTONIC, as DPO_STATS_A_TIMESTAMP_NS */
 void sleep_ms(unsigned int ms);
+/*
+ * Read exactly @len bytes within @ms (@fd may be non-blocking); 0, -EPIPE
+ * on EOF, -ETIMEDOUT or -errno.
+ */
+int read_within(int fd, void *buf, size_t len, int ms);
 
 /*
  * A page that holds whoever touches it in the kernel (a syscall copying
