@@ -92,17 +92,12 @@ FIXTURE_SETUP(ct)
 	ASSERT_EQ(0, srv_start(&self->srv[2], self->lfd, 2, 2, 0));
 	/* Joined before the instances are added: their first samples too. */
 	ASSERT_EQ(0, dt_listen(&self->smp, &self->nl, self->nl.grp_samples));
-	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
-		     self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
+	ASSERT_NL_OK(dt_session_pair(&self->nl, SESS, self->srv[0].pid,
+				     self->srv[1].pid, self->lfd[0],
+				     &self->lid[0], 0, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd[1], &o,
 				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[1].pid, PATCH,
-				      &self->ack), self->ack);
-	for (i = 0; i < 2; i++) {
-		ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd[i], &o,
-					      &self->ack), self->ack);
-		self->lid[i] = o.listener_id;
-	}
+	self->lid[1] = o.listener_id;
 }
 
 FIXTURE_TEARDOWN(ct)

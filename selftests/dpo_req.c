@@ -150,6 +150,27 @@ int dt_session_claim(struct dt_sock *nl, const char *name, __u8 owner,
 	return dt_request(nl, &m, ack, NULL);
 }
 
+int dt_session_pair(struct dt_sock *nl, const char *name, __u32 orig,
+		    __u32 patched, int lfd, __u32 *lid, __u8 owner,
+		    struct dt_ack *ack)
+{
+	struct dt_obj o;
+	int ret;
+
+	ret = dt_session_new(nl, name, 100, ack);
+	if (!ret)
+		ret = dt_instance_add(nl, name, orig, DPO_ROLE_ORIGINAL, ack);
+	if (!ret)
+		ret = dt_instance_add(nl, name, patched, DPO_ROLE_PATCHED, ack);
+	if (!ret)
+		ret = dt_listener_add(nl, name, lfd, &o, ack);
+	if (!ret && lid)
+		*lid = o.listener_id;
+	if (!ret && owner)
+		ret = dt_owner_set(nl, name, owner, ack);
+	return ret;
+}
+
 int dt_wait_idle(struct dt_sock *nl, int timeout_ms, struct dt_obj *last)
 {
 	__u64 deadline = now_ns() + (__u64)timeout_ms * 1000000;

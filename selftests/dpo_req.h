@@ -37,6 +37,16 @@ int dt_owner_set(struct dt_sock *nl, const char *name, __u8 owner,
 int dt_session_claim(struct dt_sock *nl, const char *name, __u8 owner,
 		      struct dt_ack *ack);
 
+/*
+ * Session @name (interval 100 ms) with @orig and @patched as its original
+ * and patched instances, the listener @lfd attached (its id to *@lid if
+ * not NULL), then OWNER_SET @owner if not 0. 0 or the -errno of the first
+ * request that failed, with @ack filled in.
+ */
+int dt_session_pair(struct dt_sock *nl, const char *name, __u32 orig,
+		    __u32 patched, int lfd, __u32 *lid, __u8 owner,
+		    struct dt_ack *ack);
+
 /* Delete every session and instance, then dt_wait_idle(). */
 int dt_reset(struct dt_sock *nl, int timeout_ms);
 /*

@@ -51,7 +51,6 @@ FIXTURE(dr) {
 
 FIXTURE_SETUP(dr)
 {
-	struct dt_obj o;
 	int i;
 
 	self->nl.fd = self->ev.fd = -1;
@@ -71,17 +70,9 @@ FIXTURE_SETUP(dr)
 	ASSERT_EQ(0, srv_start(&self->srv[0], &self->lfd, 1, 0, ORIG));
 	ASSERT_EQ(0, srv_start(&self->srv[1], &self->lfd, 1, 1, PATCH));
 	ASSERT_EQ(0, dt_listen(&self->ev, &self->nl, self->nl.grp_events));
-	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
-		     self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
-				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[1].pid, PATCH,
-				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
-				      &self->ack), self->ack);
-	self->lid = o.listener_id;
-	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
-				   &self->ack), self->ack);
+	ASSERT_NL_OK(dt_session_pair(&self->nl, SESS, self->srv[0].pid,
+				     self->srv[1].pid, self->lfd, &self->lid,
+				     DPO_OWNER_PATCHED, &self->ack), self->ack);
 	ASSERT_EQ(0, srv_go(&self->srv[0]));
 	ASSERT_EQ(0, srv_go(&self->srv[1]));
 }

@@ -614,7 +614,6 @@ FIXTURE_SETUP(stress)
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
 	socklen_t len = sizeof(sin);
-	struct dt_obj o;
 	__u64 end;
 	int i, one = 1;
 
@@ -669,17 +668,9 @@ FIXTURE_SETUP(stress)
 		pump(self->res[0], 50, 0, NULL);
 	ASSERT_EQ(2, T.ready);
 
-	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
-		     self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->inst[0], ORIG,
-				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->inst[1], PATCH,
-				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
-				      &self->ack), self->ack);
-	self->ctl.lid = o.listener_id;
-	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_BOTH, &self->ack),
-		     self->ack);
+	ASSERT_NL_OK(dt_session_pair(&self->nl, SESS, self->inst[0],
+				     self->inst[1], self->lfd, &self->ctl.lid,
+				     DPO_OWNER_BOTH, &self->ack), self->ack);
 }
 
 FIXTURE_TEARDOWN(stress)

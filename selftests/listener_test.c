@@ -639,17 +639,9 @@ static int ctx_connect(struct ctx *c, int idx)
 static void ctx_session(struct __test_metadata *_metadata, struct ctx *c,
 			__u8 owner)
 {
-	struct dt_obj o;
-
-	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_session_pair(&c->nl, SESS, c->kid[0].pid, c->kid[1].pid,
+				     c->lfd[0], &c->lid[0], owner, &c->ack),
 		     c->ack);
-	c->lid[0] = o.listener_id;
-	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, owner, &c->ack), c->ack);
 }
 
 /*
@@ -1679,7 +1671,6 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 {
 	struct ctx *c = &self->c;
 	char wbefore[64] = "", wafter[64] = "";
-	struct dt_obj o;
 
 	c->lfd[0] = tcp_listener_ex(AF_INET, false, 1024, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
@@ -1691,16 +1682,9 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 				    sizeof(wbefore)));
 	sleep_ms(100);
 
-	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
-		     c->ack);
-	c->lid[0] = o.listener_id;
-	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
-		     c->ack);
+	ASSERT_NL_OK(dt_session_pair(&c->nl, SESS, c->kid[0].pid, c->kid[1].pid,
+				     c->lfd[0], &c->lid[0], DPO_OWNER_PATCHED,
+				     &c->ack), c->ack);
 	/* Still (or again) asleep in accept, without having failed. */
 	EXPECT_EQ(2, wait_in_accept(c->kid[0].pid, 2, 10000, wafter,
 				    sizeof(wafter)));
