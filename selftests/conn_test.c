@@ -107,12 +107,8 @@ FIXTURE_TEARDOWN(ct)
 	teardown_begin(_metadata);
 	for (i = 0; i < 3; i++)
 		srv_stop(&self->srv[i]);
-	for (i = 0; i < self->ncfd; i++)
-		if (self->cfd[i] >= 0)
-			close(self->cfd[i]);
-	for (i = 0; i < 2; i++)
-		if (self->lfd[i] >= 0)
-			close(self->lfd[i]);
+	close_fds(self->cfd, self->ncfd);
+	close_fds(self->lfd, 2);
 	if (self->smp.fd >= 0)
 		dt_close(&self->smp);
 	if (self->nl.fd >= 0) {
@@ -126,21 +122,13 @@ FIXTURE_TEARDOWN(ct)
 /* A client of listener @fi (0: IPv4, 1: IPv6), kept for the teardown. */
 static int cconnect(FIXTURE_DATA(ct) *self, int fi)
 {
-	int fd = cli_connect(fam_of[fi], self->port[fi]);
-
-	if (fd >= 0 && self->ncfd < MAXC)
-		self->cfd[self->ncfd++] = fd;
-	return fd;
+	return keep_fd(self->cfd, &self->ncfd, MAXC,
+		       cli_connect(fam_of[fi], self->port[fi]));
 }
 
 static void cclose(FIXTURE_DATA(ct) *self, int fd)
 {
-	int i;
-
-	for (i = 0; i < self->ncfd; i++)
-		if (self->cfd[i] == fd)
-			self->cfd[i] = -1;
-	close(fd);
+	drop_fd(self->cfd, self->ncfd, fd);
 }
 
 /*

@@ -84,9 +84,7 @@ FIXTURE_TEARDOWN(dr)
 	teardown_begin(_metadata);
 	for (i = 0; i < 2; i++)
 		srv_stop(&self->srv[i]);
-	for (i = 0; i < self->ncfd; i++)
-		if (self->cfd[i] >= 0)
-			close(self->cfd[i]);
+	close_fds(self->cfd, self->ncfd);
 	if (self->lfd >= 0)
 		close(self->lfd);
 	if (self->ev.fd >= 0)
@@ -101,21 +99,13 @@ FIXTURE_TEARDOWN(dr)
 
 static int cconnect(FIXTURE_DATA(dr) *self)
 {
-	int fd = cli_connect(AF_INET, self->port);
-
-	if (fd >= 0 && self->ncfd < MAXC)
-		self->cfd[self->ncfd++] = fd;
-	return fd;
+	return keep_fd(self->cfd, &self->ncfd, MAXC,
+		       cli_connect(AF_INET, self->port));
 }
 
 static void cclose(FIXTURE_DATA(dr) *self, int fd)
 {
-	int i;
-
-	for (i = 0; i < self->ncfd; i++)
-		if (self->cfd[i] == fd)
-			self->cfd[i] = -1;
-	close(fd);
+	drop_fd(self->cfd, self->ncfd, fd);
 }
 
 /* @n clients, each accepted by @s and answered once (idle). */

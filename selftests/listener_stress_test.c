@@ -694,9 +694,7 @@ FIXTURE_TEARDOWN(stress)
 	}
 	if (self->ctl.nl.fd >= 0)
 		dt_close(&self->ctl.nl);
-	for (i = 0; i < 2; i++)
-		if (self->res[i] >= 0)
-			close(self->res[i]);
+	close_fds(self->res, 2);
 	if (!kmod_loaded()) {
 		EXPECT_EQ(0, kmod_load()) {
 			TH_LOG("cannot reload %s", kmod_path());

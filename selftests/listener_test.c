@@ -607,12 +607,8 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 		kill(c->helper, SIGKILL);
 		waitpid(c->helper, NULL, 0);
 	}
-	for (i = 0; i < c->ncfd; i++)
-		if (c->cfd[i] >= 0)
-			close(c->cfd[i]);
-	for (i = 0; i < 2; i++)
-		if (c->lfd[i] >= 0)
-			close(c->lfd[i]);
+	close_fds(c->cfd, c->ncfd);
+	close_fds(c->lfd, 2);
 	if (c->ev.fd >= 0)
 		dt_close(&c->ev);
 	if (c->nl.fd >= 0) {
@@ -628,11 +624,8 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 /* Connect client @idx to listener 0 and keep its fd. */
 static int ctx_connect(struct ctx *c, int idx)
 {
-	int fd = cli_connect_idx(c->family, c->port[0], idx);
-
-	if (fd >= 0 && c->ncfd < MAXC)
-		c->cfd[c->ncfd++] = fd;
-	return fd;
+	return keep_fd(c->cfd, &c->ncfd, MAXC,
+		       cli_connect_idx(c->family, c->port[0], idx));
 }
 
 /* SESS with children 0 and 1 as instances, listener 0 attached, @owner. */

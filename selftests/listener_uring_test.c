@@ -511,11 +511,8 @@ static bool ur_pair(struct __test_metadata *_metadata,
 
 static int ur_connect(FIXTURE_DATA(ur) * self, int idx)
 {
-	int fd = cli_connect_idx(AF_INET, self->port, idx);
-
-	if (fd >= 0 && self->ncfd < NIDX)
-		self->cfd[self->ncfd++] = fd;
-	return fd;
+	return keep_fd(self->cfd, &self->ncfd, NIDX,
+		       cli_connect_idx(AF_INET, self->port, idx));
 }
 
 /* ---- 1. ownership, then a switch, with a waiting io_uring accept -------------- */

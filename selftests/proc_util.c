@@ -37,6 +37,32 @@ void sleep_ms(unsigned int ms)
 		;
 }
 
+void close_fds(const int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+int keep_fd(int *fds, int *n, int max, int fd)
+{
+	if (fd >= 0 && *n < max)
+		fds[(*n)++] = fd;
+	return fd;
+}
+
+void drop_fd(int *fds, int n, int fd)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] == fd)
+			fds[i] = -1;
+	close(fd);
+}
+
 static __u64 clock_ns(clockid_t id)
 {
 	struct timespec ts;

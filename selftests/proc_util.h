@@ -13,6 +13,12 @@
 
 __u64 now_ns(void);		/* CLOCK_MONOTONIC, as DPO_STATS_A_TIMESTAMP_NS */
 void sleep_ms(unsigned int ms);
+/* Close the fds of @fds[@n] that are >= 0 (for teardowns). */
+void close_fds(const int *fds, int n);
+/* Note @fd in @fds (@n of @max used) if it is >= 0 and fits; returns @fd. */
+int keep_fd(int *fds, int *n, int max, int fd);
+/* Close @fd, marking it closed (-1) in @fds[@n]. */
+void drop_fd(int *fds, int n, int fd);
 /*
  * Read exactly @len bytes within @ms (@fd may be non-blocking); 0, -EPIPE
  * on EOF, -ETIMEDOUT or -errno.
