@@ -1480,21 +1480,16 @@ TEST_F(ct, unprivileged_eperm)
 	ASSERT_EQ(0, cli_exchange(c, self->next_id++, 24, 16, 0, NULL, 10000));
 	ASSERT_EQ(0, conn_wait(&self->nl, SESS, sock_port(c), 1, &o, 10000));
 
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct dt_sock nl;
 		struct dt_ack ack;
 
 		res->stage = 1;
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY)) {
+		if (drop_root(NOBODY)) {
 			res->setup_err = errno;
 			_exit(0);
 		}

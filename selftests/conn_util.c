@@ -28,8 +28,7 @@ struct srv_log *srv_log;
 int srv_log_init(void)
 {
 	if (!srv_log) {
-		void *p = mmap(NULL, sizeof(*srv_log), PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		void *p = shared_mem(sizeof(*srv_log));
 
 		if (p == MAP_FAILED)
 			return -errno;
@@ -381,7 +380,8 @@ int srv_start(struct srv *s, const int *lfds, int nlfd, int slot, __u8 role)
 int srv_start_opts(struct srv *s, const int *lfds, int nlfd, int slot,
 		   __u8 role, unsigned int opts)
 {
-	int cmd[2], rep[2], fl, i;
+	int cmd_fd, rep_fd, fl, i;
+	pid_t pid;
 
 	memset(s, 0, sizeof(*s));
 	s->pid = -1;
@@ -396,34 +396,14 @@ int srv_start_opts(struct srv *s, const int *lfds, int nlfd, int slot,
 		if (fl < 0 || fcntl(lfds[i], F_SETFL, fl | O_NONBLOCK))
 			return -errno;
 	}
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(rep, O_CLOEXEC)) {
-		close(cmd[0]);
-		close(cmd[1]);
-		return -errno;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	s->pid = fork();
-	if (s->pid < 0) {
-		int err = -errno;
-
-		close(cmd[0]);
-		close(cmd[1]);
-		close(rep[0]);
-		close(rep[1]);
-		return err;
-	}
-	if (s->pid == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		srv_main(lfds, nlfd, cmd[0], rep[1], slot, role, opts);
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	s->cmd_fd = cmd[1];
-	s->rep_fd = rep[0];
+	pid = fork_piped(&cmd_fd, &rep_fd);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		srv_main(lfds, nlfd, cmd_fd, rep_fd, slot, role, opts);
+	s->pid = pid;
+	s->cmd_fd = cmd_fd;
+	s->rep_fd = rep_fd;
 	return 0;
 }
 

@@ -347,21 +347,16 @@ TEST_F(dr, unprivileged_eperm)
 	pid_t pid;
 
 	idle_clients(_metadata, self, &self->srv[1], &fd, 1);
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct dt_sock nl;
 		struct dt_ack ack = { 0 };
 
 		res->stage = 1;
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY)) {
+		if (drop_root(NOBODY)) {
 			res->setup_err = errno;
 			_exit(0);
 		}

@@ -638,10 +638,8 @@ FIXTURE_SETUP(stress)
 	}
 	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
 
-	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	self->sh = shared_mem(sizeof(*self->sh));
 	ASSERT_NE(MAP_FAILED, self->sh);
-	memset(self->sh, 0, sizeof(*self->sh));
 
 	/* Blocking on purpose: see the top of the file. */
 	self->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -654,9 +652,7 @@ FIXTURE_SETUP(stress)
 	ASSERT_EQ(0, pipe2(self->res, O_CLOEXEC));
 
 	for (i = 0; i < 2; i++) {
-		fflush(stdout);
-		fflush(stderr);
-		self->inst[i] = fork();
+		self->inst[i] = fork_flushed();
 		ASSERT_LE(0, self->inst[i]);
 		if (self->inst[i] == 0) {
 			close(self->res[0]);
@@ -802,9 +798,7 @@ TEST_F_TIMEOUT(stress, run, 300)
 	c->dur_ns = (__u64)self->seconds * 1000000000ULL;
 	ASSERT_EQ(0, dt_connect(&c->nl));
 
-	fflush(stdout);
-	fflush(stderr);
-	self->client = fork();
+	self->client = fork_flushed();
 	ASSERT_LE(0, self->client);
 	if (self->client == 0)
 		client_main(sh, self->port);
@@ -1245,9 +1239,7 @@ static void race_start(struct __test_metadata *_metadata,
 	ASSERT_NL_OK(dt_listener_add(&self->nl, RACE_SESS, self->r.lfd, &o,
 				      &self->ack), self->ack);
 	self->lid = o.listener_id;
-	fflush(stdout);
-	fflush(stderr);
-	self->client = fork();
+	self->client = fork_flushed();
 	ASSERT_LE(0, self->client);
 	if (self->client == 0)
 		race_client(self->r.port);

@@ -289,33 +289,21 @@ acc_main(int lfd, int style, int cmd_fd, int rep_fd)
 
 static int acc_start(struct acc *a, __u8 role, int style, int lfd)
 {
-	int cmd[2], rep[2];
+	int cmd_fd, rep_fd;
+	pid_t pid;
 
 	a->pid = -1;
 	a->cmd_fd = a->rep_fd = -1;
 	a->role = role;
 	a->style = style;
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(rep, O_CLOEXEC)) {
-		close(cmd[0]);
-		close(cmd[1]);
-		return -errno;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	a->pid = fork();
-	if (a->pid < 0)
-		return -errno;
-	if (a->pid == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		acc_main(lfd, style, cmd[0], rep[1]);
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	a->cmd_fd = cmd[1];
-	a->rep_fd = rep[0];
+	pid = fork_piped(&cmd_fd, &rep_fd);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		acc_main(lfd, style, cmd_fd, rep_fd);
+	a->pid = pid;
+	a->cmd_fd = cmd_fd;
+	a->rep_fd = rep_fd;
 	return 0;
 }
 
@@ -962,8 +950,7 @@ static void unpriv_child(struct unpriv_result *res, __u32 id)
 	int k, lfd;
 
 	res->stage = 1;
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY)) {
+	if (drop_root(NOBODY)) {
 		res->setup_err = errno;
 		return;
 	}
@@ -1019,13 +1006,9 @@ TEST_F(lt, unprivileged_eperm)
 		     c->ack);
 	c->lid[0] = o.listener_id;
 
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		unpriv_child(res, c->lid[0]);
@@ -1431,10 +1414,8 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 	__u64 t_begin, t_end;
 	int i, k, n, status;
 
-	ld = mmap(NULL, sizeof(*ld), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ld = shared_mem(sizeof(*ld));
 	ASSERT_NE(MAP_FAILED, ld);
-	memset(ld, 0, sizeof(*ld));
 
 	t_send[0] = now_ns();
 	ctx_pair(_metadata, c, variant->family, variant->style, owners[0]);
@@ -1444,9 +1425,7 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 	EXPECT_EQ(1, acc_wait_asleep(&c->kid[0], 10000));
 	EXPECT_EQ(1, acc_wait_asleep(&c->kid[1], 10000));
 
-	fflush(stdout);
-	fflush(stderr);
-	c->helper = fork();
+	c->helper = fork_flushed();
 	ASSERT_LE(0, c->helper);
 	if (c->helper == 0)
 		load_main(ld, variant->family, c->port[0], 4000);
@@ -1763,13 +1742,9 @@ TEST_F_TIMEOUT(lt, detach_not_held_up_by_other_listener, 45)
 	ASSERT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 10000, NULL, 0));
 	sleep_ms(100);
 
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
-	fflush(stdout);
-	fflush(stderr);
-	c->helper = fork();
+	c->helper = fork_flushed();
 	ASSERT_LE(0, c->helper);
 	if (c->helper == 0) {
 		struct dt_sock nl;
@@ -2391,9 +2366,7 @@ static int timed_job(enum nl_job job, int ms, double *took_ms)
 
 	if (pipe2(rep, O_CLOEXEC))
 		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {

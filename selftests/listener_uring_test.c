@@ -246,29 +246,19 @@ kid_main(int lfd, int style, bool async, int cmd_fd)
 /* 0, or the child's io_uring_setup errno (positive), or -errno. */
 static int kid_start(struct kid *k, __u8 role, int style, bool async, int lfd)
 {
-	int cmd[2], rep[2];
+	int cmd_fd, rep_fd;
 	struct rep r;
 
 	k->role = role;
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(rep, O_CLOEXEC))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	k->pid = fork();
+	k->pid = fork_piped(&cmd_fd, &rep_fd);
 	if (k->pid < 0)
-		return -errno;
+		return k->pid;
 	if (k->pid == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		c_rep = rep[1];
-		kid_main(lfd, style, async, cmd[0]);
+		c_rep = rep_fd;
+		kid_main(lfd, style, async, cmd_fd);
 	}
-	close(cmd[0]);
-	close(rep[1]);
-	k->cmd_fd = cmd[1];
-	k->rep_fd = rep[0];
+	k->cmd_fd = cmd_fd;
+	k->rep_fd = rep_fd;
 	if (read_within(k->rep_fd, &r, sizeof(r), 15000) || r.kind != R_SETUP)
 		return -EPROTO;
 	return r.err;

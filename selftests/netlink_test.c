@@ -907,15 +907,11 @@ TEST_F(nl, pid_namespace)
 	pid_t pid;
 	int status;
 
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
 	ASSERT_EQ(0, dt_listen(&ev, &self->nl, self->nl.grp_events));
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		pid_t inner;
@@ -1020,8 +1016,7 @@ static void unpriv_child(struct unpriv_result *res, pid_t victim)
 	int k;
 
 	res->stage = 1;
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY)) {
+	if (drop_root(NOBODY)) {
 		res->setup_err = errno;
 		return;
 	}
@@ -1089,14 +1084,10 @@ TEST_F(nl, unprivileged_cannot_change)
 
 	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		unpriv_child(res, self->kid.pid);

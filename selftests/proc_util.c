@@ -2,6 +2,7 @@
 /* Workload children, /proc readers and module control for the selftests. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -35,6 +36,56 @@ void sleep_ms(unsigned int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+void *shared_mem(size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+}
+
+pid_t fork_flushed(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	return fork();
+}
+
+pid_t fork_piped(int *cmd_fd, int *rep_fd)
+{
+	int cmd[2], rep[2], err;
+	pid_t pid;
+
+	if (pipe2(cmd, O_CLOEXEC))
+		return -errno;
+	if (pipe2(rep, O_CLOEXEC)) {
+		err = -errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		return err;
+	}
+	pid = fork_flushed();
+	if (pid < 0) {
+		err = -errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		close(rep[0]);
+		close(rep[1]);
+		return err;
+	}
+	close(pid ? cmd[0] : cmd[1]);
+	close(pid ? rep[1] : rep[0]);
+	*cmd_fd = pid ? cmd[1] : cmd[0];
+	*rep_fd = pid ? rep[0] : rep[1];
+	return pid;
+}
+
+int drop_root(uid_t id)
+{
+	if (setgroups(0, NULL) || setresgid(id, id, id) ||
+	    setresuid(id, id, id))
+		return -1;
+	return 0;
 }
 
 void close_fds(const int *fds, int n)
@@ -279,36 +330,20 @@ int read_within(int fd, void *buf, size_t len, int ms)
 
 int child_start(struct child *c, const struct child_cfg *cfg)
 {
-	int cmd[2], rep[2];
 	struct child_report r;
+	int cmd_fd, rep_fd;
+	pid_t pid;
 
 	c->pid = -1;
 	c->cmd_fd = c->rep_fd = -1;
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(rep, O_CLOEXEC)) {
-		close(cmd[0]);
-		close(cmd[1]);
-		return -errno;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	c->pid = fork();
-	if (c->pid < 0) {
-		int err = -errno;
-
-		close(cmd[0]); close(cmd[1]); close(rep[0]); close(rep[1]);
-		return err;
-	}
-	if (c->pid == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		child_main(cfg, cmd[0], rep[1]);
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	c->cmd_fd = cmd[1];
-	c->rep_fd = rep[0];
+	pid = fork_piped(&cmd_fd, &rep_fd);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		child_main(cfg, cmd_fd, rep_fd);
+	c->pid = pid;
+	c->cmd_fd = cmd_fd;
+	c->rep_fd = rep_fd;
 	return child_cmd(c, 'p', &r, 10000);
 }
 

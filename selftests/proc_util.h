@@ -13,6 +13,18 @@
 
 __u64 now_ns(void);		/* CLOCK_MONOTONIC, as DPO_STATS_A_TIMESTAMP_NS */
 void sleep_ms(unsigned int ms);
+/* @len bytes of zeroes shared with the children forked later, or MAP_FAILED. */
+void *shared_mem(size_t len);
+/* fork() after flushing stdio (so that nothing buffered is written twice). */
+pid_t fork_flushed(void);
+/*
+ * fork_flushed() a child driven over two pipes: *@cmd_fd gets the command
+ * pipe's end (read end in the child, write end in the parent), *@rep_fd the
+ * report pipe's. The pid (0 in the child) or -errno, nothing left open.
+ */
+pid_t fork_piped(int *cmd_fd, int *rep_fd);
+/* No supplementary groups, real/effective/saved uid and gid @id; 0 or -1. */
+int drop_root(uid_t id);
 /* Close the fds of @fds[@n] that are >= 0 (for teardowns). */
 void close_fds(const int *fds, int n);
 /* Note @fd in @fds (@n of @max used) if it is >= 0 and fits; returns @fd. */

@@ -149,9 +149,7 @@ static int run_container(struct seen *sn, __u32 lid, pid_t host_pid,
 	int status;
 
 	memset(sn, 0, sizeof(*sn));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
@@ -188,8 +186,7 @@ FIXTURE_SETUP(sc)
 	int n;
 
 	self->nl.fd = self->lfd = self->cli = self->srv = -1;
-	self->sn = mmap(NULL, sizeof(*self->sn), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	self->sn = shared_mem(sizeof(*self->sn));
 	ASSERT_NE(MAP_FAILED, self->sn);
 	ASSERT_EQ(0, dt_connect(&self->nl)) {
 		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
