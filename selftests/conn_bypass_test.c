@@ -96,11 +96,7 @@ FIXTURE_SETUP(bp)
 	self->nl.fd = self->ev.fd = -1;
 	self->lfd = self->cfd = self->afd = -1;
 	self->other = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	ASSERT_EQ(0, dt_listen(&self->ev, &self->nl, self->nl.grp_events));
 	self->lfd = tcp_listener(AF_INET, &self->port);
 	ASSERT_LE(0, self->lfd);
@@ -134,10 +130,7 @@ FIXTURE_TEARDOWN(bp)
 	}
 	if (self->ev.fd >= 0)
 		dt_close(&self->ev);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 /* ---- the server ------------------------------------------------------------ */

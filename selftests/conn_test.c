@@ -74,11 +74,7 @@ FIXTURE_SETUP(ct)
 		self->srv[i].pid = self->srv[i].cmd_fd = self->srv[i].rep_fd = -1;
 	self->ncfd = 0;
 	self->next_id = 1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	ASSERT_EQ(0, srv_log_init());
 	for (i = 0; i < 2; i++) {
 		self->lfd[i] = tcp_listener(fam_of[i], &self->port[i]);
@@ -111,10 +107,7 @@ FIXTURE_TEARDOWN(ct)
 	close_fds(self->lfd, 2);
 	if (self->smp.fd >= 0)
 		dt_close(&self->smp);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 /* ---- helpers --------------------------------------------------------------- */

@@ -85,4 +85,21 @@ static inline void teardown_begin(struct __test_metadata *_metadata)
 	}								\
 } while (0)
 
+/* For teardowns: EXPECT_RESET() and close @nl, if it was opened. */
+#define EXPECT_RESET_CLOSE(nl) do {					\
+	if ((nl)->fd >= 0) {						\
+		EXPECT_RESET(nl);					\
+		dt_close(nl);						\
+	}								\
+} while (0)
+
+/* Fixture setups: connect @nl (dpo.ko must be loaded), then reset dpo. */
+#define ASSERT_CONNECT_RESET(nl) do {					\
+	ASSERT_EQ(0, dt_connect(nl)) {					\
+		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",	\
+		       DPO_GENL_NAME);					\
+	}								\
+	ASSERT_EQ(0, dt_reset((nl), 3000));				\
+} while (0)
+
 #endif /* DPO_SELFTEST_HARNESS_H */

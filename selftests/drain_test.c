@@ -59,11 +59,7 @@ FIXTURE_SETUP(dr)
 		self->srv[i].pid = self->srv[i].cmd_fd = self->srv[i].rep_fd = -1;
 	self->ncfd = 0;
 	self->next_id = 1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	ASSERT_EQ(0, srv_log_init());
 	self->lfd = tcp_listener(AF_INET, &self->port);
 	ASSERT_LE(0, self->lfd);
@@ -89,10 +85,7 @@ FIXTURE_TEARDOWN(dr)
 		close(self->lfd);
 	if (self->ev.fd >= 0)
 		dt_close(&self->ev);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 /* ---- helpers --------------------------------------------------------------- */

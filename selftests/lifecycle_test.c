@@ -31,11 +31,7 @@ FIXTURE_SETUP(life)
 		TH_LOG("module was not loaded; loading %s: %s", kmod_path(),
 		       strerror(-ret));
 	}
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 }
 
 FIXTURE_TEARDOWN(life)

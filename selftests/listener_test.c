@@ -576,11 +576,7 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *c)
 	c->helper = -1;
 	c->family = AF_INET;
 	tally_reset();
-	ASSERT_EQ(0, dt_connect(&c->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&c->nl, 3000));
+	ASSERT_CONNECT_RESET(&c->nl);
 }
 
 static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)

@@ -436,11 +436,7 @@ FIXTURE_SETUP(ur)
 		self->kid[i].pid = self->kid[i].cmd_fd =
 			self->kid[i].rep_fd = -1;
 	self->nl.fd = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	self->lfd = tcp_listener_ex(AF_INET, false, 256, &self->port);
 	ASSERT_LE(0, self->lfd);
 }
@@ -456,10 +452,7 @@ FIXTURE_TEARDOWN(ur)
 		close(self->cfd[i]);
 	if (self->lfd >= 0)
 		close(self->lfd);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 /*

@@ -105,11 +105,7 @@ FIXTURE_SETUP(mon)
 	for (i = 0; i < 3; i++)
 		self->kid[i].pid = self->kid[i].cmd_fd = self->kid[i].rep_fd = -1;
 	self->nl.fd = self->ntf.fd = self->ev.fd = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 }
 
 FIXTURE_TEARDOWN(mon)
@@ -123,10 +119,7 @@ FIXTURE_TEARDOWN(mon)
 		dt_close(&self->ntf);
 	if (self->ev.fd >= 0)
 		dt_close(&self->ev);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 TEST_F(mon, first_sample_immediate)
@@ -626,11 +619,7 @@ FIXTURE_SETUP(proc_exit)
 {
 	self->kid.pid = self->kid.cmd_fd = self->kid.rep_fd = -1;
 	self->nl.fd = self->ev.fd = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 }
 
 FIXTURE_TEARDOWN(proc_exit)
@@ -639,10 +628,7 @@ FIXTURE_TEARDOWN(proc_exit)
 	child_kill(&self->kid);
 	if (self->ev.fd >= 0)
 		dt_close(&self->ev);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 TEST_F(proc_exit, notified)

@@ -96,11 +96,7 @@ FIXTURE_SETUP(nl)
 
 	self->kid.pid = self->kid.cmd_fd = self->kid.rep_fd = -1;
 	self->nl.fd = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
 	ASSERT_EQ(0, child_start(&self->kid, &cfg));
@@ -110,10 +106,7 @@ FIXTURE_TEARDOWN(nl)
 {
 	teardown_begin(_metadata);
 	child_kill(&self->kid);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 static void counts(struct __test_metadata *_metadata, struct dt_sock *nl,

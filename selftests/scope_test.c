@@ -188,11 +188,7 @@ FIXTURE_SETUP(sc)
 	self->nl.fd = self->lfd = self->cli = self->srv = -1;
 	self->sn = shared_mem(sizeof(*self->sn));
 	ASSERT_NE(MAP_FAILED, self->sn);
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	/* The host's session: this process, a listener, a connection. */
 	self->lfd = tcp_listener(AF_INET, &self->port);
 	ASSERT_LE(0, self->lfd);
@@ -217,10 +213,7 @@ FIXTURE_TEARDOWN(sc)
 		close(self->srv);
 	if (self->lfd >= 0)
 		close(self->lfd);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 	if (self->sn != MAP_FAILED)
 		munmap(self->sn, sizeof(*self->sn));
 }
