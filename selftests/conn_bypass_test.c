@@ -128,8 +128,7 @@ FIXTURE_TEARDOWN(bp)
 		kill(self->other, SIGKILL);
 		waitpid(self->other, NULL, 0);
 	}
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
+	dt_close(&self->ev);
 	EXPECT_RESET_CLOSE(&self->nl);
 }
 

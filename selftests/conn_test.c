@@ -105,8 +105,7 @@ FIXTURE_TEARDOWN(ct)
 		srv_stop(&self->srv[i]);
 	close_fds(self->cfd, self->ncfd);
 	close_fds(self->lfd, 2);
-	if (self->smp.fd >= 0)
-		dt_close(&self->smp);
+	dt_close(&self->smp);
 	EXPECT_RESET_CLOSE(&self->nl);
 }
 

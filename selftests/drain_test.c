@@ -83,8 +83,7 @@ FIXTURE_TEARDOWN(dr)
 	close_fds(self->cfd, self->ncfd);
 	if (self->lfd >= 0)
 		close(self->lfd);
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
+	dt_close(&self->ev);
 	EXPECT_RESET_CLOSE(&self->nl);
 }
 
@@ -1179,8 +1178,7 @@ static void promotion_cut_short(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, ret) TH_LOG("new connection: %s", strerror(-ret));
 	EXPECT_EQ(ORIG, r.role);
 	EXPECT_EQ(0, cli_exchange(nf, self->next_id++, 40, 100, 0, &r, 10000));
-	if (ctl.fd >= 0)
-		dt_close(&ctl);
+	dt_close(&ctl);
 }
 
 TEST_F_TIMEOUT(dr, promotion_cut_short_patched_exits, 60)

@@ -41,10 +41,8 @@ FIXTURE_TEARDOWN(life)
 	teardown_begin(_metadata);
 	for (i = 0; i < 3; i++)
 		child_kill(&self->kid[i]);
-	if (self->ntf.fd >= 0)
-		dt_close(&self->ntf);
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
+	dt_close(&self->ntf);
+	dt_close(&self->ev);
 	if (!kmod_loaded()) {
 		EXPECT_EQ(0, kmod_load()) {
 			TH_LOG("cannot reload %s", kmod_path());

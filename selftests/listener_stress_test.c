@@ -684,8 +684,7 @@ FIXTURE_TEARDOWN(stress)
 		kill(self->client, SIGKILL);
 		waitpid(self->client, NULL, 0);
 	}
-	if (self->ctl.nl.fd >= 0)
-		dt_close(&self->ctl.nl);
+	dt_close(&self->ctl.nl);
 	close_fds(self->res, 2);
 	if (!kmod_loaded()) {
 		EXPECT_EQ(0, kmod_load()) {

@@ -593,8 +593,7 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 	}
 	close_fds(c->cfd, c->ncfd);
 	close_fds(c->lfd, 2);
-	if (c->ev.fd >= 0)
-		dt_close(&c->ev);
+	dt_close(&c->ev);
 	if (c->nl.fd >= 0) {
 		if (!kmod_loaded()) {
 			EXPECT_EQ(0, kmod_load());

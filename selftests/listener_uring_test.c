@@ -464,7 +464,6 @@ static bool ur_pair(struct __test_metadata *_metadata,
 		    FIXTURE_DATA(ur) * self, bool async, int patched_style,
 		    __u8 owner)
 {
-	struct dt_obj o;
 	int ret;
 
 	ret = kid_start(&self->kid[0], ORIG, ST_URING, async, self->lfd);
@@ -478,17 +477,9 @@ static bool ur_pair(struct __test_metadata *_metadata,
 		return false;
 	EXPECT_EQ(0, kid_start(&self->kid[1], PATCH, patched_style, false,
 			       self->lfd));
-	EXPECT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
-		     self->ack);
-	EXPECT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid[0].pid, ORIG,
-				      &self->ack), self->ack);
-	EXPECT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid[1].pid, PATCH,
-				      &self->ack), self->ack);
-	EXPECT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
-				      &self->ack), self->ack);
-	self->lid = o.listener_id;
-	EXPECT_NL_OK(dt_owner_set(&self->nl, SESS, owner, &self->ack),
-		     self->ack);
+	EXPECT_NL_OK(dt_session_pair(&self->nl, SESS, self->kid[0].pid,
+				     self->kid[1].pid, self->lfd, &self->lid,
+				     owner, &self->ack), self->ack);
 	return _metadata->passed;
 }
 

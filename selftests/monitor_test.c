@@ -115,10 +115,8 @@ FIXTURE_TEARDOWN(mon)
 	teardown_begin(_metadata);
 	for (i = 0; i < 3; i++)
 		child_kill(&self->kid[i]);
-	if (self->ntf.fd >= 0)
-		dt_close(&self->ntf);
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
+	dt_close(&self->ntf);
+	dt_close(&self->ev);
 	EXPECT_RESET_CLOSE(&self->nl);
 }
 
@@ -626,8 +624,7 @@ FIXTURE_TEARDOWN(proc_exit)
 {
 	teardown_begin(_metadata);
 	child_kill(&self->kid);
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
+	dt_close(&self->ev);
 	EXPECT_RESET_CLOSE(&self->nl);
 }
 
