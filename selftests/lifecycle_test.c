@@ -25,12 +25,7 @@ FIXTURE_SETUP(life)
 	for (i = 0; i < 3; i++)
 		self->kid[i].pid = self->kid[i].cmd_fd = self->kid[i].rep_fd = -1;
 	self->nl.fd = self->ntf.fd = self->ev.fd = -1;
-	if (!kmod_loaded()) {
-		int ret = kmod_load();
-
-		TH_LOG("module was not loaded; loading %s: %s", kmod_path(),
-		       strerror(-ret));
-	}
+	kmod_ensure_loaded(_metadata);
 	ASSERT_CONNECT_RESET(&self->nl);
 }
 
@@ -43,11 +38,7 @@ FIXTURE_TEARDOWN(life)
 		child_kill(&self->kid[i]);
 	dt_close(&self->ntf);
 	dt_close(&self->ev);
-	if (!kmod_loaded()) {
-		EXPECT_EQ(0, kmod_load()) {
-			TH_LOG("cannot reload %s", kmod_path());
-		}
-	}
+	EXPECT_KMOD_RELOADED();
 	if (self->nl.fd >= 0) {
 		/* The family id changes over a reload. */
 		EXPECT_EQ(0, dt_resolve(&self->nl));

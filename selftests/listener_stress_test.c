@@ -626,12 +626,7 @@ FIXTURE_SETUP(stress)
 	pthread_mutex_init(&self->ctl.attach_lock, NULL);
 	self->seconds = stress_seconds(&self->debug_kernel);
 
-	if (!kmod_loaded()) {
-		int ret = kmod_load();
-
-		TH_LOG("module was not loaded; loading %s: %s", kmod_path(),
-		       strerror(-ret));
-	}
+	kmod_ensure_loaded(_metadata);
 	ASSERT_CONNECT_RESET(&self->nl);
 
 	self->sh = shared_mem(sizeof(*self->sh));
@@ -686,11 +681,7 @@ FIXTURE_TEARDOWN(stress)
 	}
 	dt_close(&self->ctl.nl);
 	close_fds(self->res, 2);
-	if (!kmod_loaded()) {
-		EXPECT_EQ(0, kmod_load()) {
-			TH_LOG("cannot reload %s", kmod_path());
-		}
-	}
+	EXPECT_KMOD_RELOADED();
 	if (self->nl.fd >= 0) {
 		/* The family id changes over a reload. */
 		EXPECT_EQ(0, dt_resolve(&self->nl));
