@@ -230,6 +230,14 @@ static void *c_serve(void *arg)
 	return NULL;
 }
 
+/* The port (host order) of an IPv4 or IPv6 address. */
+static __u16 ss_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
 /* The peer's port; its address family in *@family. */
 static __u16 peer_port(int fd, int *family)
 {
@@ -240,9 +248,7 @@ static __u16 peer_port(int fd, int *family)
 	if (getpeername(fd, (struct sockaddr *)&ss, &len))
 		return 0;
 	*family = ss.ss_family;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ss_port(&ss);
 }
 
 /* A connection was accepted: report it and serve it from a thread. */
@@ -582,9 +588,7 @@ int tcp_listener_ex(int family, bool nonblock, int backlog, __u16 *port)
 		close(fd);
 		return err;
 	}
-	*port = ntohs(family == AF_INET6 ?
-		      ((struct sockaddr_in6 *)&ss)->sin6_port :
-		      ((struct sockaddr_in *)&ss)->sin_port);
+	*port = ss_port(&ss);
 	return fd;
 }
 
@@ -624,9 +628,7 @@ __u16 sock_port(int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ss_port(&ss);
 }
 
 int cli_send(int fd, __u32 id, __u32 req_len, __u32 resp_len, __u32 delay_us,
