@@ -18,11 +18,17 @@
 
 static struct dt_obj samples[MAX_SAMPLES];
 
-/* Sample notifications for @pid (0: any) during @ms; returns how many. */
-static int collect(struct dt_sock *ntf, __u32 pid, int ms, struct dt_obj *out,
-		   int max)
+/*
+ * Sample notifications for @pid (0: any) until one was taken after
+ * @after_ns and then one more (so its counters were read after @after_ns),
+ * and at least @min_n in all; the deadline is only for a sampler that
+ * stopped. Returns how many.
+ */
+static int collect_past(struct dt_sock *ntf, __u32 pid, __u64 after_ns,
+			int min_n, int timeout_ms, struct dt_obj *out, int max)
 {
-	__u64 end = now_ns() + (__u64)ms * 1000000;
+	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
+	__u64 first_seq = 0;
 	struct dt_obj o;
 	int n = 0;
 
@@ -38,8 +44,19 @@ static int collect(struct dt_sock *ntf, __u32 pid, int ms, struct dt_obj *out,
 		if (n < max)
 			out[n] = o;
 		n++;
+		if (!first_seq && o.stats.timestamp_ns > after_ns)
+			first_seq = o.stats.seq;
+		if (first_seq && o.stats.seq > first_seq && n >= min_n)
+			break;
 	}
 	return n < max ? n : max;
+}
+
+/* Sample notifications for @pid (0: any) during @ms; returns how many. */
+static int collect(struct dt_sock *ntf, __u32 pid, int ms, struct dt_obj *out,
+		   int max)
+{
+	return collect_past(ntf, pid, ~0ULL, 0, ms, out, max);
 }
 
 /* Every counter of @b is >= @a's, and @b is a later sample. */
@@ -309,39 +326,6 @@ TEST_F_TIMEOUT(mon, exited_threads_still_counted, 60)
 	}
 	EXPECT_NL_OK(dt_instance_get(&self->nl, self->kid[0].pid, &o,
 				      &self->ack), self->ack);
-}
-
-/*
- * Sample notifications for @pid until one was taken after @after_ns and
- * then one more (so its counters were read after @after_ns), and at least
- * @min_n in all; the deadline is only for a sampler that stopped.
- */
-static int collect_past(struct dt_sock *ntf, __u32 pid, __u64 after_ns,
-			int min_n, int timeout_ms, struct dt_obj *out, int max)
-{
-	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
-	__u64 first_seq = 0;
-	struct dt_obj o;
-	int n = 0;
-
-	for (;;) {
-		int ret = dt_recv_ntf_until(ntf, &o, end);
-
-		if (ret == -ETIMEDOUT)
-			break;
-		if (ret)
-			continue;	/* overrun (counted) or malformed */
-		if (o.cmd != DPO_CMD_SAMPLE_NTF || o.pid != pid)
-			continue;
-		if (n < max)
-			out[n] = o;
-		n++;
-		if (!first_seq && o.stats.timestamp_ns > after_ns)
-			first_seq = o.stats.seq;
-		if (first_seq && o.stats.seq > first_seq && n >= min_n)
-			break;
-	}
-	return n < max ? n : max;
 }
 
 TEST_F_TIMEOUT(mon, counters_monotonic, 60)
