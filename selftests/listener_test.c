@@ -940,7 +940,6 @@ static void unpriv_child(struct unpriv_result *res, __u32 id)
 {
 	struct dt_sock nl;
 	struct dt_ack ack;
-	struct dt_msg m;
 	__u16 port;
 	int k, lfd;
 
@@ -972,8 +971,7 @@ static void unpriv_child(struct unpriv_result *res, __u32 id)
 			dt_listener_get(&nl, id, NULL, &ack);
 			break;
 		case U_DUMP:
-			dt_msg_dpo(&m, &nl, DPO_CMD_LISTENER_GET, 0);
-			dt_dump(&nl, &m, &ack, NULL, 0, NULL);
+			dt_listener_dump(&nl, NULL, 0, NULL, &ack);
 			break;
 		case U_OWNER:
 			dt_owner_set(&nl, SESS, DPO_OWNER_PATCHED, &ack);

@@ -1005,7 +1005,6 @@ static void unpriv_child(struct unpriv_result *res, pid_t victim)
 {
 	struct dt_sock nl;
 	struct dt_ack ack;
-	struct dt_msg m;
 	int k;
 
 	res->stage = 1;
@@ -1037,8 +1036,7 @@ static void unpriv_child(struct unpriv_result *res, pid_t victim)
 			dt_session_get(&nl, SESS, NULL, &ack);
 			break;
 		case U_SESSION_DUMP:
-			dt_msg_dpo(&m, &nl, DPO_CMD_SESSION_GET, 0);
-			dt_dump(&nl, &m, &ack, NULL, 0, NULL);
+			dt_session_dump(&nl, NULL, 0, NULL, &ack);
 			break;
 		case U_INSTANCE_ADD:
 			dt_instance_add(&nl, SESS, getpid(), DPO_ROLE_PATCHED,
@@ -1051,8 +1049,7 @@ static void unpriv_child(struct unpriv_result *res, pid_t victim)
 			dt_instance_get(&nl, victim, NULL, &ack);
 			break;
 		case U_INSTANCE_DUMP:
-			dt_msg_dpo(&m, &nl, DPO_CMD_INSTANCE_GET, 0);
-			dt_dump(&nl, &m, &ack, NULL, 0, NULL);
+			dt_instance_dump(&nl, NULL, 0, NULL, &ack);
 			break;
 		case U_JOIN_SAMPLES:
 			ack.err = -dt_join(&nl, nl.grp_samples);
