@@ -604,6 +604,17 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 	}
 }
 
+/* The setup and teardown of a fixture that is one struct ctx c. */
+#define CTX_FIXTURE_HOOKS(name)						\
+	FIXTURE_SETUP(name)						\
+	{								\
+		ctx_setup(_metadata, &self->c);				\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		ctx_teardown(_metadata, &self->c);			\
+	}
+
 /* Connect client @idx to listener 0 and keep its fd. */
 static int ctx_connect(struct ctx *c, int idx)
 {
@@ -678,15 +689,7 @@ FIXTURE(lt) {
 	struct ctx c;
 };
 
-FIXTURE_SETUP(lt)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(lt)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(lt)
 
 static void expect_listener(struct __test_metadata *_metadata,
 			    const struct dt_obj *o, __u32 id, int family,
@@ -1240,15 +1243,7 @@ OWN_VARIANT(block_patched_v6, ST_BLOCK, DPO_OWNER_PATCHED, AF_INET6);
 OWN_VARIANT(poll_original_v6, ST_POLL, DPO_OWNER_ORIGINAL, AF_INET6);
 OWN_VARIANT(epoll_et_patched_v6, ST_EPOLL_ET, DPO_OWNER_PATCHED, AF_INET6);
 
-FIXTURE_SETUP(own)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(own)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(own)
 
 #define OWN_N	50
 
@@ -1362,15 +1357,7 @@ FIXTURE_VARIANT_ADD(sw, epoll_et) { .style = ST_EPOLL_ET, .family = AF_INET };
 FIXTURE_VARIANT_ADD(sw, epoll_et_v6) { .style = ST_EPOLL_ET, .family = AF_INET6 };
 FIXTURE_VARIANT_ADD(sw, epoll_excl_all) { .style = ST_EPOLL_EXCL_ALL, .family = AF_INET };
 
-FIXTURE_SETUP(sw)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(sw)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(sw)
 
 #define SW_PHASES	8
 #define SW_PHASE_MS	350
@@ -1556,15 +1543,7 @@ FIXTURE_VARIANT_ADD(queued, epoll_excl) { .style = ST_EPOLL_EXCL, .family = AF_I
 FIXTURE_VARIANT_ADD(queued, poll) { .style = ST_POLL, .family = AF_INET };
 FIXTURE_VARIANT_ADD(queued, block) { .style = ST_BLOCK, .family = AF_INET };
 
-FIXTURE_SETUP(queued)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(queued)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(queued)
 
 #define QUEUED_K	20
 
@@ -2012,15 +1991,7 @@ FIXTURE_VARIANT_ADD(failsafe, kill_owner_alone) {
 	.expect = DPO_OWNER_PATCHED,
 };
 
-FIXTURE_SETUP(failsafe)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(failsafe)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(failsafe)
 
 TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 {
@@ -2206,15 +2177,7 @@ FIXTURE_VARIANT(excl) {
 FIXTURE_VARIANT_ADD(excl, original_waits_first) { .first = 0 };
 FIXTURE_VARIANT_ADD(excl, patched_waits_first) { .first = 1 };
 
-FIXTURE_SETUP(excl)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(excl)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(excl)
 
 #define EXCL_ROUNDS	4
 #define EXCL_SINGLE	5	/* one at a time, each waited for */
