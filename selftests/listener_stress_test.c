@@ -55,7 +55,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -1082,37 +1081,24 @@ static void __attribute__((noreturn)) race_client(__u16 port)
 	}
 }
 
+/* accept() or accept4() (x86-64 syscalls 43, 288). */
+static bool is_accept(long nr, const void *arg)
+{
+	return nr == 43 || nr == 288;
+}
+
 /*
  * Wait (up to @ms) until a thread of this process is asleep in accept()
- * or accept4() (x86-64 syscalls 43, 288); whether one is.
+ * or accept4(); whether one is.
  */
 static bool wait_self_in_accept(int ms)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
 
 	for (;;) {
-		struct dirent *de;
-		DIR *d = opendir("/proc/self/task");
-		bool found = false;
+		bool found = threads_asleep_in(getpid(), is_accept, NULL,
+					       NULL) > 0;
 
-		while (d && !found && (de = readdir(d))) {
-			struct proc_stat ps;
-			char path[320];
-			long nr;
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "/proc/self/task/%s/syscall",
-				 de->d_name);
-			nr = read_long(path);
-			if (nr != 43 && nr != 288)
-				continue;
-			/* /proc/<tid>/stat: the thread's own state. */
-			found = !proc_stat_read(atoi(de->d_name), &ps) &&
-				ps.state == 'S';
-		}
-		if (d)
-			closedir(d);
 		if (found || now_ns() > end)
 			return found;
 		sleep_ms(5);

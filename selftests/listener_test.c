@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -338,12 +337,12 @@ static int acc_cmd(struct acc *a, char c, struct rep *r)
 	return ret;
 }
 
-/* x86-64 syscalls a thread of an acceptor child waits in. */
-static bool waits_in(long nr, bool polls)
+/* x86-64 syscalls a thread of an acceptor child waits in (@polls: bool). */
+static bool waits_in(long nr, const void *polls)
 {
 	if (nr == 43 || nr == 288)			/* accept, accept4 */
 		return true;
-	if (!polls)
+	if (!*(const bool *)polls)
 		return false;
 	return nr == 7 || nr == 271 ||			/* poll, ppoll */
 	       nr == 232 || nr == 281 || nr == 441 ||	/* epoll_wait... */
@@ -356,48 +355,16 @@ static bool waits_in(long nr, bool polls)
  */
 static int in_accept(pid_t pid, bool polls, char *wchan, size_t len)
 {
-	char path[320], buf[256];
-	struct dirent *de;
-	int n = 0, fd;
-	DIR *d;
+	char path[64];
+	pid_t tid;
+	int n;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		long nr;
-		ssize_t r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", pid,
-			 de->d_name);
-		nr = read_long(path);
-		if (!waits_in(nr, polls))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid,
-			 de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		r = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[r > 0 ? r : 0] = '\0';
-		if (!strstr(buf, ") S "))
-			continue;
-		n++;
-		if (wchan) {
-			snprintf(path, sizeof(path), "/proc/%d/task/%s/wchan",
-				 pid, de->d_name);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			r = fd >= 0 ? read(fd, wchan, len - 1) : -1;
-			wchan[r > 0 ? r : 0] = '\0';
-			if (fd >= 0)
-				close(fd);
-		}
+	n = threads_asleep_in(pid, waits_in, &polls, &tid);
+	if (n && wchan) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", pid,
+			 tid);
+		read_text(path, wchan, len);
 	}
-	closedir(d);
 	return n;
 }
 
@@ -2413,36 +2380,25 @@ TEST_F_TIMEOUT(lt, socket_lock_holder_stalls_nothing, 90)
 
 /* ---- 10. what a new connection wakes; a listener that stopped listening ---------- */
 
+static void add_vol_switches(pid_t pid, pid_t tid, void *sum)
+{
+	char path[64], buf[2048], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return;
+	p = strstr(buf, "voluntary_ctxt_switches:");
+	if (p && (p == buf || p[-1] == '\n'))
+		*(long *)sum += atol(p + strlen("voluntary_ctxt_switches:"));
+}
+
 /* Voluntary context switches of all threads of @pid. */
 static long vol_switches(pid_t pid)
 {
-	char path[320], buf[2048], *p;
-	struct dirent *de;
 	long sum = 0;
-	ssize_t n;
-	DIR *d;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
+	if (for_each_thread(pid, add_vol_switches, &sum))
 		return -1;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid,
-			 de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = '\0';
-		p = strstr(buf, "voluntary_ctxt_switches:");
-		if (p && (p == buf || p[-1] == '\n'))
-			sum += atol(p + strlen("voluntary_ctxt_switches:"));
-	}
-	closedir(d);
 	return sum;
 }
 

@@ -286,26 +286,13 @@ static void kid_kill(struct kid *k)
 static bool asleep_in(pid_t pid, long nr)
 {
 	char path[64], buf[256];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	if (atol(buf) != nr)
+	if (read_long(path) != nr)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return strstr(buf, ") S ") != NULL;
+	return read_text(path, buf, sizeof(buf)) >= 0 &&
+	       strstr(buf, ") S ") != NULL;
 }
 
 static bool wait_asleep(pid_t pid, long nr, int ms)

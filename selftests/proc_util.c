@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Workload children, /proc readers and module control for the selftests. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -524,15 +525,74 @@ bool kmod_loaded(void)
 
 long read_long(const char *path)
 {
-	char buf[64] = "";
+	char buf[64];
+
+	return read_text(path, buf, sizeof(buf)) > 0 ? atol(buf) : -1;
+}
+
+ssize_t read_text(const char *path, char *buf, size_t len)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
+	buf[0] = '\0';
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
-	return n > 0 ? atol(buf) : -1;
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+int for_each_thread(pid_t pid, void (*fn)(pid_t pid, pid_t tid, void *arg),
+		    void *arg)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			fn(pid, atoi(de->d_name), arg);
+	closedir(d);
+	return 0;
+}
+
+struct asleep_walk {
+	bool (*match)(long nr, const void *arg);
+	const void *arg;
+	int n;
+	pid_t tid;
+};
+
+static void asleep_one(pid_t pid, pid_t tid, void *arg)
+{
+	struct asleep_walk *w = arg;
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	if (!w->match(read_long(path), w->arg))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if (read_text(path, buf, sizeof(buf)) < 0 || !strstr(buf, ") S "))
+		return;
+	w->n++;
+	w->tid = tid;
+}
+
+int threads_asleep_in(pid_t pid, bool (*match)(long nr, const void *arg),
+		      const void *arg, pid_t *tid)
+{
+	struct asleep_walk w = { .match = match, .arg = arg };
+
+	for_each_thread(pid, asleep_one, &w);
+	if (w.n && tid)
+		*tid = w.tid;
+	return w.n;
 }
 
 long kmod_refcnt(void)

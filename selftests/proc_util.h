@@ -103,6 +103,18 @@ int proc_stat_read(pid_t pid, struct proc_stat *ps);
 
 /* The number a file (of /proc or /sys) starts with, or -1. */
 long read_long(const char *path);
+/* The start of a file (of /proc or /sys), NUL-terminated; its length or -1. */
+ssize_t read_text(const char *path, char *buf, size_t len);
+/* @fn(@pid, tid, @arg) for each thread of @pid; 0, or -1 (no task list). */
+int for_each_thread(pid_t pid, void (*fn)(pid_t pid, pid_t tid, void *arg),
+		    void *arg);
+/*
+ * Threads of @pid asleep (state S) in a syscall number for which
+ * @match(nr, @arg) is true, by /proc/@pid/task/TID/syscall; the last one's
+ * tid in *@tid if not NULL. 0 when the task list cannot be read.
+ */
+int threads_asleep_in(pid_t pid, bool (*match)(long nr, const void *arg),
+		      const void *arg, pid_t *tid);
 /* Sum of active_objs * objsize over /proc/slabinfo, or -1. */
 long long slab_bytes(void);
 /* A /proc/meminfo value in kB, or -1. */
