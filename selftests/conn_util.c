@@ -426,22 +426,31 @@ void srv_stop(struct srv *s)
 	s->pid = s->cmd_fd = s->rep_fd = -1;
 }
 
-/* One report within @ms (accepts are recorded); 0 or -errno. */
-static int srv_read_rep(struct srv *s, struct srv_rep *r, int ms)
+/* Wait up to @ms for @fd to be readable; 0, -ETIMEDOUT or -errno. */
+static int poll_in(int fd, int ms)
 {
-	struct pollfd p = { .fd = s->rep_fd, .events = POLLIN };
-	ssize_t n;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int ret;
 
-	if (s->rep_fd < 0)
-		return -EBADF;
 	do {
 		ret = poll(&p, 1, ms);
 	} while (ret < 0 && errno == EINTR);
 	if (ret < 0)
 		return -errno;
-	if (ret == 0)
-		return -ETIMEDOUT;
+	return ret ? 0 : -ETIMEDOUT;
+}
+
+/* One report within @ms (accepts are recorded); 0 or -errno. */
+static int srv_read_rep(struct srv *s, struct srv_rep *r, int ms)
+{
+	ssize_t n;
+	int ret;
+
+	if (s->rep_fd < 0)
+		return -EBADF;
+	ret = poll_in(s->rep_fd, ms);
+	if (ret)
+		return ret;
 	n = read(s->rep_fd, r, sizeof(*r));
 	if (n != sizeof(*r))
 		return n < 0 ? -errno : -EPIPE;
@@ -736,32 +745,22 @@ int own_session(struct dt_sock *nl, const char *name, int lfd, pid_t patched,
 
 int accept_wait(int lfd, int ms)
 {
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
-	int ret, fd;
+	int ret = poll_in(lfd, ms), fd;
 
-	do {
-		ret = poll(&p, 1, ms);
-	} while (ret < 0 && errno == EINTR);
-	if (ret <= 0)
-		return ret ? -errno : -ETIMEDOUT;
+	if (ret)
+		return ret;
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
 int cli_wait_eof(int fd, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c;
+	int ret = poll_in(fd, ms);
 	ssize_t n;
-	int ret;
+	char c;
 
-	do {
-		ret = poll(&p, 1, ms);
-	} while (ret < 0 && errno == EINTR);
-	if (ret < 0)
-		return -errno;
-	if (ret == 0)
-		return -ETIMEDOUT;
+	if (ret)
+		return ret;
 	n = recv(fd, &c, 1, MSG_DONTWAIT);
 	if (n == 0)
 		return 0;
