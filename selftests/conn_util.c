@@ -415,15 +415,7 @@ int srv_start_opts(struct srv *s, const int *lfds, int nlfd, int slot,
 
 void srv_stop(struct srv *s)
 {
-	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
-	}
-	if (s->cmd_fd >= 0)
-		close(s->cmd_fd);
-	if (s->rep_fd >= 0)
-		close(s->rep_fd);
-	s->pid = s->cmd_fd = s->rep_fd = -1;
+	kill_piped(&s->pid, &s->cmd_fd, &s->rep_fd);
 }
 
 /* Wait up to @ms for @fd to be readable; 0, -ETIMEDOUT or -errno. */

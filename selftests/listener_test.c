@@ -308,15 +308,7 @@ static int acc_start(struct acc *a, __u8 role, int style, int lfd)
 
 static void acc_kill(struct acc *a)
 {
-	if (a->pid > 0) {
-		kill(a->pid, SIGKILL);
-		waitpid(a->pid, NULL, 0);
-	}
-	if (a->cmd_fd >= 0)
-		close(a->cmd_fd);
-	if (a->rep_fd >= 0)
-		close(a->rep_fd);
-	a->pid = a->cmd_fd = a->rep_fd = -1;
+	kill_piped(&a->pid, &a->cmd_fd, &a->rep_fd);
 }
 
 static int acc_send(struct acc *a, char c)

@@ -271,15 +271,7 @@ static int kid_go(struct kid *k)
 
 static void kid_kill(struct kid *k)
 {
-	if (k->pid > 0) {
-		kill(k->pid, SIGKILL);
-		waitpid(k->pid, NULL, 0);
-	}
-	if (k->cmd_fd >= 0)
-		close(k->cmd_fd);
-	if (k->rep_fd >= 0)
-		close(k->rep_fd);
-	k->pid = k->cmd_fd = k->rep_fd = -1;
+	kill_piped(&k->pid, &k->cmd_fd, &k->rep_fd);
 }
 
 /* Is @pid's main thread asleep in io_uring_enter() / accept4()? */

@@ -81,6 +81,19 @@ pid_t fork_piped(int *cmd_fd, int *rep_fd)
 	return pid;
 }
 
+void kill_piped(pid_t *pid, int *cmd_fd, int *rep_fd)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	if (*cmd_fd >= 0)
+		close(*cmd_fd);
+	if (*rep_fd >= 0)
+		close(*rep_fd);
+	*pid = *cmd_fd = *rep_fd = -1;
+}
+
 int drop_root(uid_t id)
 {
 	if (setgroups(0, NULL) || setresgid(id, id, id) ||
@@ -399,16 +412,7 @@ int child_reap(struct child *c, int *status, int timeout_ms)
 
 void child_kill(struct child *c)
 {
-	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-		c->pid = -1;
-	}
-	if (c->cmd_fd >= 0)
-		close(c->cmd_fd);
-	if (c->rep_fd >= 0)
-		close(c->rep_fd);
-	c->cmd_fd = c->rep_fd = -1;
+	kill_piped(&c->pid, &c->cmd_fd, &c->rep_fd);
 }
 
 pid_t unused_pid(void)

@@ -23,6 +23,11 @@ pid_t fork_flushed(void);
  * report pipe's. The pid (0 in the child) or -errno, nothing left open.
  */
 pid_t fork_piped(int *cmd_fd, int *rep_fd);
+/*
+ * Undo fork_piped(): SIGKILL and reap *@pid if > 0, close *@cmd_fd and
+ * *@rep_fd if >= 0; all three set to -1.
+ */
+void kill_piped(pid_t *pid, int *cmd_fd, int *rep_fd);
 /* No supplementary groups, real/effective/saved uid and gid @id; 0 or -1. */
 int drop_root(uid_t id);
 /* Close the fds of @fds[@n] that are >= 0 (for teardowns). */
