@@ -1052,15 +1052,6 @@ static void *load_run(void *arg)
 	return NULL;
 }
 
-/* Drop whatever the samples socket holds. */
-static void smp_flush(struct dt_sock *smp)
-{
-	struct dt_obj o;
-
-	while (dt_recv_ntf(smp, &o, 0) != -ETIMEDOUT)
-		;
-}
-
 static bool rate_ok(__u64 rate, __u64 delta, __u64 dt_ns)
 {
 	double want = (double)delta * 1e9 / (double)dt_ns;
@@ -1086,7 +1077,7 @@ TEST_F_TIMEOUT(ct, sample_rates, 60)
 	ASSERT_NL_OK(dt_instance_get(&self->nl, so->pid, &o, &self->ack),
 		     self->ack);
 	s0 = o.stats.seq;
-	smp_flush(&self->smp);
+	dt_flush_ntf(&self->smp);
 	ASSERT_EQ(0, pthread_create(&th, NULL, load_run, &l));
 	n = collect(&self->smp, so->pid, s0, 0, 1800, smp_buf, MAXSMP);
 	pthread_join(th, NULL);
@@ -1291,7 +1282,7 @@ TEST_F_TIMEOUT(ct, latency_histogram, 60)
 		s0[k] = o.stats.seq;
 		r0[k] = o.stats.requests;
 	}
-	smp_flush(&self->smp);
+	dt_flush_ntf(&self->smp);
 
 	/* 60 requests answered after 5 ms by the patched instance... */
 	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,

@@ -264,6 +264,14 @@ int dt_wait_ntf(struct dt_sock *ev, __u8 cmd, __u32 pid, struct dt_obj *o,
 	}
 }
 
+void dt_flush_ntf(struct dt_sock *nl)
+{
+	struct dt_obj o;
+
+	while (dt_recv_ntf(nl, &o, 0) != -ETIMEDOUT)
+		;
+}
+
 int dt_connect(struct dt_sock *nl)
 {
 	int ret = dt_open(nl);

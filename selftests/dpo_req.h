@@ -76,6 +76,9 @@ int dt_recv_ntf_until(struct dt_sock *nl, struct dt_obj *o, __u64 end);
 int dt_wait_ntf(struct dt_sock *ev, __u8 cmd, __u32 pid, struct dt_obj *o,
 		int ms);
 
+/* Drop the notifications @nl holds now (until one would have to wait). */
+void dt_flush_ntf(struct dt_sock *nl);
+
 /* Open a socket and resolve the family; 0 or -errno. */
 int dt_connect(struct dt_sock *nl);
 /* Socket joined to @group ("samples" or "events" id), big receive buffer. */

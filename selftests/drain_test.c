@@ -200,14 +200,6 @@ static void drain_events(struct dt_sock *ev, const char *sess, __u8 role,
 	}
 }
 
-static void flush_events(struct dt_sock *ev)
-{
-	struct dt_obj o;
-
-	while (dt_recv_ntf(ev, &o, 0) != -ETIMEDOUT)
-		;
-}
-
 static void log_done(struct __test_metadata *_metadata, const char *what,
 		     const struct drain_ev *de)
 {
@@ -308,7 +300,7 @@ TEST_F(dr, validation)
 	/* The largest deadline is accepted (nothing to drain: ends at once). */
 	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
 				      &self->ack), self->ack);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH,
 			       DPO_DRAIN_DEADLINE_MS_MAX, &o, &self->ack),
 		     self->ack);
@@ -413,7 +405,7 @@ TEST_F_TIMEOUT(dr, idle_busy_stuck, 60)
 	EXPECT_EQ(N_IDLE, st[DPO_CONN_IDLE]);
 	EXPECT_EQ(N_BUSY + N_STUCK, st[DPO_CONN_BUSY]);
 
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, DEADLINE_MS, &o,
 			       &self->ack), self->ack);
@@ -538,7 +530,7 @@ TEST_F(dr, drain_original)
 	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	idle_clients(_metadata, self, so, fd, 2);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, ORIG, 1000, NULL, &self->ack),
 		     self->ack);
 	for (i = 0; i < 2; i++)
@@ -625,7 +617,7 @@ TEST_F(dr, waitall_partial_request)
 	n = conns_of(&self->nl, sp->pid, st);
 	TH_LOG("10 bytes of a request read: %d connection(s), %d idle, %d busy",
 	       n, st[DPO_CONN_IDLE], st[DPO_CONN_BUSY]);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 5000, NULL, &self->ack),
 		     self->ack);
 	sleep_ms(100);
@@ -672,7 +664,7 @@ static void answer_in_two_not_cut(struct __test_metadata *_metadata,
 	} while (n == 1 && objs[0].bytes_out < 1100 && now_ns() < end);
 	ASSERT_EQ(1, n);
 	ASSERT_EQ(1100, objs[0].bytes_out);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 2000, NULL, &self->ack),
 		     self->ack);
 	ret = cli_recv(fd, 2000, &r, 3000);
@@ -835,7 +827,7 @@ TEST_F_TIMEOUT(dr, no_read_request_lost, 90)
 			sleep_ms(10);
 		}
 		EXPECT_EQ(G_THREADS, n) TH_LOG("round %d: connections", round);
-		flush_events(&self->ev);
+		dt_flush_ntf(&self->ev);
 		g->drain_replied = 0;
 		g->expect_role = other;
 		ASSERT_NL_OK(dt_drain(&self->nl, SESS, role, 5000, &o,
@@ -922,7 +914,7 @@ TEST_F(dr, ends_early)
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[1].reads, reads + 4, 3000));
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[1].held, 2, 3000));
 
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 10000, NULL, &self->ack),
 		     self->ack);
@@ -964,7 +956,7 @@ TEST_F(dr, nothing_to_drain)
 	idle_clients(_metadata, self, &self->srv[0], &fd, 1);
 	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 5000, &o, &self->ack),
 		     self->ack);
@@ -996,7 +988,7 @@ TEST_F(dr, one_drain_at_a_time)
 	reads = srv_log->slot[1].reads;
 	ASSERT_EQ(0, cli_send(fd, self->next_id++, 40, 100, 0, SRV_F_HOLD));
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[1].reads, reads + 1, 3000));
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 800, NULL, &self->ack),
 		     self->ack);
 	EXPECT_NL_ERR(dt_drain(&self->nl, SESS, PATCH, 800, NULL, &self->ack),
@@ -1062,7 +1054,7 @@ TEST_F_TIMEOUT(dr, sweep_reaches_every_connection, 60)
 	}
 	sleep_ms(50);
 
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS_SWEEP, ORIG, 5000, NULL,
 			       &self->ack), self->ack);
@@ -1130,7 +1122,7 @@ static void promotion_cut_short(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, cli_send(busy, busy_id, 40, 100, 0, SRV_F_HOLD));
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[0].held, 1, 10000));
 
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, ORIG, CUT_DEADLINE_MS, NULL,
 			       &self->ack), self->ack);
