@@ -68,7 +68,6 @@ FIXTURE(canary) {
 FIXTURE_SETUP(canary)
 {
 	socklen_t len = sizeof(self->addr);
-	struct dt_obj o;
 
 	ASSERT_EQ(0, dt_connect(&self->nl));
 	ASSERT_EQ(0, dt_reset(&self->nl, 2000));
@@ -87,15 +86,9 @@ FIXTURE_SETUP(canary)
 	self->original = spawn_acceptor(self->lfd, self->results[1], 'O', -1);
 	self->patched = spawn_acceptor(self->lfd, self->results[1], 'P',
 				       self->go[0]);
-	ASSERT_NL_OK(dt_session_new(&self->nl, SESSION, 100, &self->ack),
-		     self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESSION, self->original,
-				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESSION, self->patched,
-				      DPO_ROLE_PATCHED, &self->ack), self->ack);
-	ASSERT_NL_OK(dt_listener_add(&self->nl, SESSION, self->lfd, &o,
-				      &self->ack), self->ack);
-	self->listener = o.listener_id;
+	ASSERT_NL_OK(dt_session_pair(&self->nl, SESSION, self->original,
+				     self->patched, self->lfd, &self->listener,
+				     0, &self->ack), self->ack);
 }
 
 FIXTURE_TEARDOWN(canary)

@@ -96,11 +96,7 @@ FIXTURE_SETUP(bp)
 	self->nl.fd = self->ev.fd = -1;
 	self->lfd = self->cfd = self->afd = -1;
 	self->other = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	ASSERT_EQ(0, dt_listen(&self->ev, &self->nl, self->nl.grp_events));
 	self->lfd = tcp_listener(AF_INET, &self->port);
 	ASSERT_LE(0, self->lfd);
@@ -132,12 +128,8 @@ FIXTURE_TEARDOWN(bp)
 		kill(self->other, SIGKILL);
 		waitpid(self->other, NULL, 0);
 	}
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	dt_close(&self->ev);
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 /* ---- the server ------------------------------------------------------------ */
@@ -454,8 +446,8 @@ static void check_idle_and_drain(struct __test_metadata *_metadata,
 		TH_LOG("client: no EOF %.0f ms into the drain: %s",
 		       (now_ns() - t0) / 1e6, strerror(-ret));
 	}
-	ASSERT_EQ(0, wait_ntf(&self->ev, DPO_CMD_DRAIN_DONE_NTF, &o,
-			      DEADLINE_MS + 3000));
+	ASSERT_EQ(0, dt_wait_ntf(&self->ev, DPO_CMD_DRAIN_DONE_NTF, 0, &o,
+				 DEADLINE_MS + 3000));
 	EXPECT_EQ(1, o.drain_closed_idle);
 	EXPECT_EQ(0, o.drain_closed_busy);
 	EXPECT_EQ(0, o.drain_reset);

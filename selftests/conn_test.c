@@ -74,11 +74,7 @@ FIXTURE_SETUP(ct)
 		self->srv[i].pid = self->srv[i].cmd_fd = self->srv[i].rep_fd = -1;
 	self->ncfd = 0;
 	self->next_id = 1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	ASSERT_EQ(0, srv_log_init());
 	for (i = 0; i < 2; i++) {
 		self->lfd[i] = tcp_listener(fam_of[i], &self->port[i]);
@@ -92,17 +88,12 @@ FIXTURE_SETUP(ct)
 	ASSERT_EQ(0, srv_start(&self->srv[2], self->lfd, 2, 2, 0));
 	/* Joined before the instances are added: their first samples too. */
 	ASSERT_EQ(0, dt_listen(&self->smp, &self->nl, self->nl.grp_samples));
-	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
-		     self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
+	ASSERT_NL_OK(dt_session_pair(&self->nl, SESS, self->srv[0].pid,
+				     self->srv[1].pid, self->lfd[0],
+				     &self->lid[0], 0, &self->ack), self->ack);
+	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd[1], &o,
 				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[1].pid, PATCH,
-				      &self->ack), self->ack);
-	for (i = 0; i < 2; i++) {
-		ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd[i], &o,
-					      &self->ack), self->ack);
-		self->lid[i] = o.listener_id;
-	}
+	self->lid[1] = o.listener_id;
 }
 
 FIXTURE_TEARDOWN(ct)
@@ -112,18 +103,10 @@ FIXTURE_TEARDOWN(ct)
 	teardown_begin(_metadata);
 	for (i = 0; i < 3; i++)
 		srv_stop(&self->srv[i]);
-	for (i = 0; i < self->ncfd; i++)
-		if (self->cfd[i] >= 0)
-			close(self->cfd[i]);
-	for (i = 0; i < 2; i++)
-		if (self->lfd[i] >= 0)
-			close(self->lfd[i]);
-	if (self->smp.fd >= 0)
-		dt_close(&self->smp);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	close_fds(self->cfd, self->ncfd);
+	close_fds(self->lfd, 2);
+	dt_close(&self->smp);
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -131,21 +114,13 @@ FIXTURE_TEARDOWN(ct)
 /* A client of listener @fi (0: IPv4, 1: IPv6), kept for the teardown. */
 static int cconnect(FIXTURE_DATA(ct) *self, int fi)
 {
-	int fd = cli_connect(fam_of[fi], self->port[fi]);
-
-	if (fd >= 0 && self->ncfd < MAXC)
-		self->cfd[self->ncfd++] = fd;
-	return fd;
+	return keep_fd(self->cfd, &self->ncfd, MAXC,
+		       cli_connect(fam_of[fi], self->port[fi]));
 }
 
 static void cclose(FIXTURE_DATA(ct) *self, int fd)
 {
-	int i;
-
-	for (i = 0; i < self->ncfd; i++)
-		if (self->cfd[i] == fd)
-			self->cfd[i] = -1;
-	close(fd);
+	drop_fd(self->cfd, self->ncfd, fd);
 }
 
 /*
@@ -890,12 +865,8 @@ static int collect(struct dt_sock *smp, __u32 pid, __u64 after, __u64 upto,
 	int n = 0;
 
 	for (;;) {
-		__u64 now = now_ns();
-		int ret;
+		int ret = dt_recv_ntf_until(smp, &o, end);
 
-		if (now >= end)
-			break;
-		ret = dt_recv_ntf(smp, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret || o.cmd != DPO_CMD_SAMPLE_NTF || o.pid != pid ||
@@ -925,12 +896,8 @@ static void collect2(struct dt_sock *smp, const __u32 *pid, const __u64 *after,
 
 	n[0] = n[1] = 0;
 	while (!seen[0] || !seen[1]) {
-		__u64 now = now_ns();
-		int ret;
+		int ret = dt_recv_ntf_until(smp, &o, end);
 
-		if (now >= end)
-			break;
-		ret = dt_recv_ntf(smp, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret || o.cmd != DPO_CMD_SAMPLE_NTF)
@@ -1085,15 +1052,6 @@ static void *load_run(void *arg)
 	return NULL;
 }
 
-/* Drop whatever the samples socket holds. */
-static void smp_flush(struct dt_sock *smp)
-{
-	struct dt_obj o;
-
-	while (dt_recv_ntf(smp, &o, 0) != -ETIMEDOUT)
-		;
-}
-
 static bool rate_ok(__u64 rate, __u64 delta, __u64 dt_ns)
 {
 	double want = (double)delta * 1e9 / (double)dt_ns;
@@ -1119,7 +1077,7 @@ TEST_F_TIMEOUT(ct, sample_rates, 60)
 	ASSERT_NL_OK(dt_instance_get(&self->nl, so->pid, &o, &self->ack),
 		     self->ack);
 	s0 = o.stats.seq;
-	smp_flush(&self->smp);
+	dt_flush_ntf(&self->smp);
 	ASSERT_EQ(0, pthread_create(&th, NULL, load_run, &l));
 	n = collect(&self->smp, so->pid, s0, 0, 1800, smp_buf, MAXSMP);
 	pthread_join(th, NULL);
@@ -1324,7 +1282,7 @@ TEST_F_TIMEOUT(ct, latency_histogram, 60)
 		s0[k] = o.stats.seq;
 		r0[k] = o.stats.requests;
 	}
-	smp_flush(&self->smp);
+	dt_flush_ntf(&self->smp);
 
 	/* 60 requests answered after 5 ms by the patched instance... */
 	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
@@ -1505,21 +1463,16 @@ TEST_F(ct, unprivileged_eperm)
 	ASSERT_EQ(0, cli_exchange(c, self->next_id++, 24, 16, 0, NULL, 10000));
 	ASSERT_EQ(0, conn_wait(&self->nl, SESS, sock_port(c), 1, &o, 10000));
 
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct dt_sock nl;
 		struct dt_ack ack;
 
 		res->stage = 1;
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY)) {
+		if (drop_root(NOBODY)) {
 			res->setup_err = errno;
 			_exit(0);
 		}

@@ -28,8 +28,7 @@ struct srv_log *srv_log;
 int srv_log_init(void)
 {
 	if (!srv_log) {
-		void *p = mmap(NULL, sizeof(*srv_log), PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		void *p = shared_mem(sizeof(*srv_log));
 
 		if (p == MAP_FAILED)
 			return -errno;
@@ -231,6 +230,14 @@ static void *c_serve(void *arg)
 	return NULL;
 }
 
+/* The port (host order) of an IPv4 or IPv6 address. */
+static __u16 ss_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
 /* The peer's port; its address family in *@family. */
 static __u16 peer_port(int fd, int *family)
 {
@@ -241,9 +248,7 @@ static __u16 peer_port(int fd, int *family)
 	if (getpeername(fd, (struct sockaddr *)&ss, &len))
 		return 0;
 	*family = ss.ss_family;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ss_port(&ss);
 }
 
 /* A connection was accepted: report it and serve it from a thread. */
@@ -381,7 +386,8 @@ int srv_start(struct srv *s, const int *lfds, int nlfd, int slot, __u8 role)
 int srv_start_opts(struct srv *s, const int *lfds, int nlfd, int slot,
 		   __u8 role, unsigned int opts)
 {
-	int cmd[2], rep[2], fl, i;
+	int cmd_fd, rep_fd, fl, i;
+	pid_t pid;
 
 	memset(s, 0, sizeof(*s));
 	s->pid = -1;
@@ -396,66 +402,47 @@ int srv_start_opts(struct srv *s, const int *lfds, int nlfd, int slot,
 		if (fl < 0 || fcntl(lfds[i], F_SETFL, fl | O_NONBLOCK))
 			return -errno;
 	}
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(rep, O_CLOEXEC)) {
-		close(cmd[0]);
-		close(cmd[1]);
-		return -errno;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	s->pid = fork();
-	if (s->pid < 0) {
-		int err = -errno;
-
-		close(cmd[0]);
-		close(cmd[1]);
-		close(rep[0]);
-		close(rep[1]);
-		return err;
-	}
-	if (s->pid == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		srv_main(lfds, nlfd, cmd[0], rep[1], slot, role, opts);
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	s->cmd_fd = cmd[1];
-	s->rep_fd = rep[0];
+	pid = fork_piped(&cmd_fd, &rep_fd);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		srv_main(lfds, nlfd, cmd_fd, rep_fd, slot, role, opts);
+	s->pid = pid;
+	s->cmd_fd = cmd_fd;
+	s->rep_fd = rep_fd;
 	return 0;
 }
 
 void srv_stop(struct srv *s)
 {
-	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
-	}
-	if (s->cmd_fd >= 0)
-		close(s->cmd_fd);
-	if (s->rep_fd >= 0)
-		close(s->rep_fd);
-	s->pid = s->cmd_fd = s->rep_fd = -1;
+	kill_piped(&s->pid, &s->cmd_fd, &s->rep_fd);
 }
 
-/* One report within @ms (accepts are recorded); 0 or -errno. */
-static int srv_read_rep(struct srv *s, struct srv_rep *r, int ms)
+/* Wait up to @ms for @fd to be readable; 0, -ETIMEDOUT or -errno. */
+static int poll_in(int fd, int ms)
 {
-	struct pollfd p = { .fd = s->rep_fd, .events = POLLIN };
-	ssize_t n;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int ret;
 
-	if (s->rep_fd < 0)
-		return -EBADF;
 	do {
 		ret = poll(&p, 1, ms);
 	} while (ret < 0 && errno == EINTR);
 	if (ret < 0)
 		return -errno;
-	if (ret == 0)
-		return -ETIMEDOUT;
+	return ret ? 0 : -ETIMEDOUT;
+}
+
+/* One report within @ms (accepts are recorded); 0 or -errno. */
+static int srv_read_rep(struct srv *s, struct srv_rep *r, int ms)
+{
+	ssize_t n;
+	int ret;
+
+	if (s->rep_fd < 0)
+		return -EBADF;
+	ret = poll_in(s->rep_fd, ms);
+	if (ret)
+		return ret;
 	n = read(s->rep_fd, r, sizeof(*r));
 	if (n != sizeof(*r))
 		return n < 0 ? -errno : -EPIPE;
@@ -582,23 +569,27 @@ socklen_t loopback(int family, __u16 port, struct sockaddr_storage *ss)
 
 int tcp_listener(int family, __u16 *port)
 {
+	return tcp_listener_ex(family, true, 1024, port);
+}
+
+int tcp_listener_ex(int family, bool nonblock, int backlog, __u16 *port)
+{
 	struct sockaddr_storage ss;
 	socklen_t len = loopback(family, 0, &ss);
 	int fd, one = 1, err;
 
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC |
+			    (nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 1024) ||
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, backlog) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
 		err = -errno;
 		close(fd);
 		return err;
 	}
-	*port = ntohs(family == AF_INET6 ?
-		      ((struct sockaddr_in6 *)&ss)->sin6_port :
-		      ((struct sockaddr_in *)&ss)->sin_port);
+	*port = ss_port(&ss);
 	return fd;
 }
 
@@ -619,6 +610,18 @@ int cli_connect(int family, __u16 port)
 	return fd;
 }
 
+int cli_connect_idx(int family, __u16 port, __s32 idx)
+{
+	int fd = cli_connect(family, port), err;
+
+	if (fd >= 0 && write(fd, &idx, sizeof(idx)) != sizeof(idx)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 __u16 sock_port(int fd)
 {
 	struct sockaddr_storage ss;
@@ -626,9 +629,7 @@ __u16 sock_port(int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ss_port(&ss);
 }
 
 int cli_send(int fd, __u32 id, __u32 req_len, __u32 resp_len, __u32 delay_us,
@@ -736,32 +737,22 @@ int own_session(struct dt_sock *nl, const char *name, int lfd, pid_t patched,
 
 int accept_wait(int lfd, int ms)
 {
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
-	int ret, fd;
+	int ret = poll_in(lfd, ms), fd;
 
-	do {
-		ret = poll(&p, 1, ms);
-	} while (ret < 0 && errno == EINTR);
-	if (ret <= 0)
-		return ret ? -errno : -ETIMEDOUT;
+	if (ret)
+		return ret;
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
 int cli_wait_eof(int fd, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c;
+	int ret = poll_in(fd, ms);
 	ssize_t n;
-	int ret;
+	char c;
 
-	do {
-		ret = poll(&p, 1, ms);
-	} while (ret < 0 && errno == EINTR);
-	if (ret < 0)
-		return -errno;
-	if (ret == 0)
-		return -ETIMEDOUT;
+	if (ret)
+		return ret;
 	n = recv(fd, &c, 1, MSG_DONTWAIT);
 	if (n == 0)
 		return 0;
@@ -808,26 +799,6 @@ int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
 	if (deadline_ms)
 		nlm_put_u32(&m, DPO_A_DEADLINE_MS, deadline_ms);
 	return dt_request(nl, &m, ack, o);
-}
-
-int wait_ntf(struct dt_sock *ev, __u8 cmd, struct dt_obj *o, int ms)
-{
-	__u64 end = now_ns() + (__u64)ms * 1000000;
-
-	for (;;) {
-		__u64 now = now_ns();
-		int ret;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		ret = dt_recv_ntf(ev, o, (end - now) / 1000000 + 1);
-		if (ret == -ENOBUFS)
-			continue;
-		if (ret)
-			return ret;
-		if (o->cmd == cmd)
-			return 0;
-	}
 }
 
 const struct dt_obj *conn_find(const struct dt_obj *objs, int n, __u16 port)

@@ -129,8 +129,12 @@ bool srv_took_from(struct srv *s, int family, __u16 port);
 socklen_t loopback(int family, __u16 port, struct sockaddr_storage *ss);
 /* A TCP listener on loopback, kernel-chosen port; fd or -errno. */
 int tcp_listener(int family, __u16 *port);
+/* The same, blocking if not @nonblock, with listen(@backlog). */
+int tcp_listener_ex(int family, bool nonblock, int backlog, __u16 *port);
 /* A blocking client connected to loopback:@port; fd or -errno. */
 int cli_connect(int family, __u16 port);
+/* cli_connect(), then write the 4 bytes of @idx; fd or -errno. */
+int cli_connect_idx(int family, __u16 port, __s32 idx);
 /* The local port of a socket (host order), 0 on error. */
 __u16 sock_port(int fd);
 /* Send a request (one write); 0 or -errno. */
@@ -166,8 +170,6 @@ int dt_conn_dump(struct dt_sock *nl, const char *session, __u32 pid,
 /* DRAIN; @role 0 or @deadline_ms 0: attribute omitted. */
 int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
 	      __u32 deadline_ms, struct dt_obj *o, struct dt_ack *ack);
-/* Next notification @cmd within @ms, others skipped; 0 or -errno. */
-int wait_ntf(struct dt_sock *ev, __u8 cmd, struct dt_obj *o, int ms);
 
 /*
  * A session @name of the calling process as its original (and @patched as

@@ -85,4 +85,41 @@ static inline void teardown_begin(struct __test_metadata *_metadata)
 	}								\
 } while (0)
 
+/* For setups: load dpo.ko again if an earlier test left it unloaded. */
+static inline void kmod_ensure_loaded(struct __test_metadata *_metadata)
+{
+	if (!kmod_loaded()) {
+		int ret = kmod_load();
+
+		TH_LOG("module was not loaded; loading %s: %s", kmod_path(),
+		       strerror(-ret));
+	}
+}
+
+/* For teardowns of tests that unload dpo.ko: it must be loaded again. */
+#define EXPECT_KMOD_RELOADED() do {					\
+	if (!kmod_loaded()) {						\
+		EXPECT_EQ(0, kmod_load()) {				\
+			TH_LOG("cannot reload %s", kmod_path());	\
+		}							\
+	}								\
+} while (0)
+
+/* For teardowns: EXPECT_RESET() and close @nl, if it was opened. */
+#define EXPECT_RESET_CLOSE(nl) do {					\
+	if ((nl)->fd >= 0) {						\
+		EXPECT_RESET(nl);					\
+		dt_close(nl);						\
+	}								\
+} while (0)
+
+/* Fixture setups: connect @nl (dpo.ko must be loaded), then reset dpo. */
+#define ASSERT_CONNECT_RESET(nl) do {					\
+	ASSERT_EQ(0, dt_connect(nl)) {					\
+		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",	\
+		       DPO_GENL_NAME);					\
+	}								\
+	ASSERT_EQ(0, dt_reset((nl), 3000));				\
+} while (0)
+
 #endif /* DPO_SELFTEST_HARNESS_H */

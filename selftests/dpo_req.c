@@ -8,63 +8,68 @@
 #include "dpo_req.h"
 #include "proc_util.h"
 
-int dt_status(struct dt_sock *nl, struct dt_obj *o, struct dt_ack *ack)
+/*
+ * A request of @cmd with the session @name (if not NULL) and the u32
+ * attribute @type = @v (if @type is not 0).
+ */
+static int dt_req(struct dt_sock *nl, __u8 cmd, const char *name, __u16 type,
+		  __u32 v, struct dt_obj *o, struct dt_ack *ack)
 {
 	struct dt_msg m;
 
-	dt_msg_dpo(&m, nl, DPO_CMD_STATUS_GET, 0);
+	dt_msg_dpo(&m, nl, cmd, 0);
+	if (name)
+		dt_put_str(&m, DPO_A_SESSION_NAME, name);
+	if (type)
+		nlm_put_u32(&m, type, v);
 	return dt_request(nl, &m, ack, o);
+}
+
+/* An unfiltered dump of @cmd. */
+static int dt_req_dump(struct dt_sock *nl, __u8 cmd, struct dt_obj *objs,
+		       int max, int *n, struct dt_ack *ack)
+{
+	struct dt_msg m;
+
+	dt_msg_dpo(&m, nl, cmd, 0);
+	return dt_dump(nl, &m, ack, objs, max, n);
+}
+
+int dt_status(struct dt_sock *nl, struct dt_obj *o, struct dt_ack *ack)
+{
+	return dt_req(nl, DPO_CMD_STATUS_GET, NULL, 0, 0, o, ack);
 }
 
 int dt_session_new(struct dt_sock *nl, const char *name, __u32 interval_ms,
 		    struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_SESSION_NEW, 0);
-	dt_put_str(&m, DPO_A_SESSION_NAME, name);
-	if (interval_ms)
-		nlm_put_u32(&m, DPO_A_INTERVAL_MS, interval_ms);
-	return dt_request(nl, &m, ack, NULL);
+	return dt_req(nl, DPO_CMD_SESSION_NEW, name,
+		      interval_ms ? DPO_A_INTERVAL_MS : 0, interval_ms,
+		      NULL, ack);
 }
 
 int dt_session_set(struct dt_sock *nl, const char *name, __u32 interval_ms,
 		    struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_SESSION_SET, 0);
-	dt_put_str(&m, DPO_A_SESSION_NAME, name);
-	nlm_put_u32(&m, DPO_A_INTERVAL_MS, interval_ms);
-	return dt_request(nl, &m, ack, NULL);
+	return dt_req(nl, DPO_CMD_SESSION_SET, name, DPO_A_INTERVAL_MS,
+		      interval_ms, NULL, ack);
 }
 
 int dt_session_del(struct dt_sock *nl, const char *name, struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_SESSION_DEL, 0);
-	dt_put_str(&m, DPO_A_SESSION_NAME, name);
-	return dt_request(nl, &m, ack, NULL);
+	return dt_req(nl, DPO_CMD_SESSION_DEL, name, 0, 0, NULL, ack);
 }
 
 int dt_session_get(struct dt_sock *nl, const char *name, struct dt_obj *o,
 		    struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_SESSION_GET, 0);
-	dt_put_str(&m, DPO_A_SESSION_NAME, name);
-	return dt_request(nl, &m, ack, o);
+	return dt_req(nl, DPO_CMD_SESSION_GET, name, 0, 0, o, ack);
 }
 
 int dt_session_dump(struct dt_sock *nl, struct dt_obj *objs, int max, int *n,
 		     struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_SESSION_GET, 0);
-	return dt_dump(nl, &m, ack, objs, max, n);
+	return dt_req_dump(nl, DPO_CMD_SESSION_GET, objs, max, n, ack);
 }
 
 int dt_instance_add(struct dt_sock *nl, const char *name, __u32 pid,
@@ -81,69 +86,45 @@ int dt_instance_add(struct dt_sock *nl, const char *name, __u32 pid,
 
 int dt_instance_del(struct dt_sock *nl, __u32 pid, struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_INSTANCE_DEL, 0);
-	nlm_put_u32(&m, DPO_A_PID, pid);
-	return dt_request(nl, &m, ack, NULL);
+	return dt_req(nl, DPO_CMD_INSTANCE_DEL, NULL, DPO_A_PID, pid, NULL,
+		      ack);
 }
 
 int dt_instance_get(struct dt_sock *nl, __u32 pid, struct dt_obj *o,
 		     struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_INSTANCE_GET, 0);
-	nlm_put_u32(&m, DPO_A_PID, pid);
-	return dt_request(nl, &m, ack, o);
+	return dt_req(nl, DPO_CMD_INSTANCE_GET, NULL, DPO_A_PID, pid, o, ack);
 }
 
 int dt_instance_dump(struct dt_sock *nl, struct dt_obj *objs, int max,
 		      int *n, struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_INSTANCE_GET, 0);
-	return dt_dump(nl, &m, ack, objs, max, n);
+	return dt_req_dump(nl, DPO_CMD_INSTANCE_GET, objs, max, n, ack);
 }
 
 int dt_listener_add(struct dt_sock *nl, const char *name, __u32 fd,
 		     struct dt_obj *o, struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_LISTENER_ADD, 0);
-	dt_put_str(&m, DPO_A_SESSION_NAME, name);
-	nlm_put_u32(&m, DPO_A_FD, fd);
-	return dt_request(nl, &m, ack, o);
+	return dt_req(nl, DPO_CMD_LISTENER_ADD, name, DPO_A_FD, fd, o, ack);
 }
 
 int dt_listener_del(struct dt_sock *nl, __u32 id, struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_LISTENER_DEL, 0);
-	nlm_put_u32(&m, DPO_A_LISTENER_ID, id);
-	return dt_request(nl, &m, ack, NULL);
+	return dt_req(nl, DPO_CMD_LISTENER_DEL, NULL, DPO_A_LISTENER_ID, id,
+		      NULL, ack);
 }
 
 int dt_listener_get(struct dt_sock *nl, __u32 id, struct dt_obj *o,
 		     struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_LISTENER_GET, 0);
-	nlm_put_u32(&m, DPO_A_LISTENER_ID, id);
-	return dt_request(nl, &m, ack, o);
+	return dt_req(nl, DPO_CMD_LISTENER_GET, NULL, DPO_A_LISTENER_ID, id,
+		      o, ack);
 }
 
 int dt_listener_dump(struct dt_sock *nl, struct dt_obj *objs, int max,
 		      int *n, struct dt_ack *ack)
 {
-	struct dt_msg m;
-
-	dt_msg_dpo(&m, nl, DPO_CMD_LISTENER_GET, 0);
-	return dt_dump(nl, &m, ack, objs, max, n);
+	return dt_req_dump(nl, DPO_CMD_LISTENER_GET, objs, max, n, ack);
 }
 
 int dt_owner_set(struct dt_sock *nl, const char *name, __u8 owner,
@@ -167,6 +148,27 @@ int dt_session_claim(struct dt_sock *nl, const char *name, __u8 owner,
 	if (owner)
 		nlm_put_u8(&m, DPO_A_OWNER, owner);
 	return dt_request(nl, &m, ack, NULL);
+}
+
+int dt_session_pair(struct dt_sock *nl, const char *name, __u32 orig,
+		    __u32 patched, int lfd, __u32 *lid, __u8 owner,
+		    struct dt_ack *ack)
+{
+	struct dt_obj o;
+	int ret;
+
+	ret = dt_session_new(nl, name, 100, ack);
+	if (!ret)
+		ret = dt_instance_add(nl, name, orig, DPO_ROLE_ORIGINAL, ack);
+	if (!ret)
+		ret = dt_instance_add(nl, name, patched, DPO_ROLE_PATCHED, ack);
+	if (!ret)
+		ret = dt_listener_add(nl, name, lfd, &o, ack);
+	if (!ret && lid)
+		*lid = o.listener_id;
+	if (!ret && owner)
+		ret = dt_owner_set(nl, name, owner, ack);
+	return ret;
 }
 
 int dt_wait_idle(struct dt_sock *nl, int timeout_ms, struct dt_obj *last)
@@ -234,6 +236,40 @@ int dt_wait_fresh_sample(struct dt_sock *nl, __u32 pid, __u64 after_ns,
 			return -ETIMEDOUT;
 		usleep(5000);
 	}
+}
+
+int dt_recv_ntf_until(struct dt_sock *nl, struct dt_obj *o, __u64 end)
+{
+	__u64 now = now_ns();
+
+	if (now >= end)
+		return -ETIMEDOUT;
+	return dt_recv_ntf(nl, o, (end - now) / 1000000 + 1);
+}
+
+int dt_wait_ntf(struct dt_sock *ev, __u8 cmd, __u32 pid, struct dt_obj *o,
+		int ms)
+{
+	__u64 end = now_ns() + (__u64)ms * 1000000;
+	int ret;
+
+	for (;;) {
+		ret = dt_recv_ntf_until(ev, o, end);
+		if (ret == -ENOBUFS)
+			continue;
+		if (ret)
+			return ret;
+		if (o->cmd == cmd && (!pid || o->pid == pid))
+			return 0;
+	}
+}
+
+void dt_flush_ntf(struct dt_sock *nl)
+{
+	struct dt_obj o;
+
+	while (dt_recv_ntf(nl, &o, 0) != -ETIMEDOUT)
+		;
 }
 
 int dt_connect(struct dt_sock *nl)

@@ -37,6 +37,16 @@ int dt_owner_set(struct dt_sock *nl, const char *name, __u8 owner,
 int dt_session_claim(struct dt_sock *nl, const char *name, __u8 owner,
 		      struct dt_ack *ack);
 
+/*
+ * Session @name (interval 100 ms) with @orig and @patched as its original
+ * and patched instances, the listener @lfd attached (its id to *@lid if
+ * not NULL), then OWNER_SET @owner if not 0. 0 or the -errno of the first
+ * request that failed, with @ack filled in.
+ */
+int dt_session_pair(struct dt_sock *nl, const char *name, __u32 orig,
+		    __u32 patched, int lfd, __u32 *lid, __u8 owner,
+		    struct dt_ack *ack);
+
 /* Delete every session and instance, then dt_wait_idle(). */
 int dt_reset(struct dt_sock *nl, int timeout_ms);
 /*
@@ -53,6 +63,21 @@ int dt_wait_idle(struct dt_sock *nl, int timeout_ms, struct dt_obj *last);
  */
 int dt_wait_fresh_sample(struct dt_sock *nl, __u32 pid, __u64 after_ns,
 			  struct dt_obj *o, int timeout_ms);
+
+/*
+ * dt_recv_ntf() until the now_ns() time @end: -ETIMEDOUT once it passed,
+ * otherwise what dt_recv_ntf() returns.
+ */
+int dt_recv_ntf_until(struct dt_sock *nl, struct dt_obj *o, __u64 end);
+/*
+ * Next notification @cmd (of @pid, if not 0) within @ms, others and
+ * overruns skipped; 0 or -errno.
+ */
+int dt_wait_ntf(struct dt_sock *ev, __u8 cmd, __u32 pid, struct dt_obj *o,
+		int ms);
+
+/* Drop the notifications @nl holds now (until one would have to wait). */
+void dt_flush_ntf(struct dt_sock *nl);
 
 /* Open a socket and resolve the family; 0 or -errno. */
 int dt_connect(struct dt_sock *nl);

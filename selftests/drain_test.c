@@ -51,7 +51,6 @@ FIXTURE(dr) {
 
 FIXTURE_SETUP(dr)
 {
-	struct dt_obj o;
 	int i;
 
 	self->nl.fd = self->ev.fd = -1;
@@ -60,28 +59,16 @@ FIXTURE_SETUP(dr)
 		self->srv[i].pid = self->srv[i].cmd_fd = self->srv[i].rep_fd = -1;
 	self->ncfd = 0;
 	self->next_id = 1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	ASSERT_EQ(0, srv_log_init());
 	self->lfd = tcp_listener(AF_INET, &self->port);
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, srv_start(&self->srv[0], &self->lfd, 1, 0, ORIG));
 	ASSERT_EQ(0, srv_start(&self->srv[1], &self->lfd, 1, 1, PATCH));
 	ASSERT_EQ(0, dt_listen(&self->ev, &self->nl, self->nl.grp_events));
-	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
-		     self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
-				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[1].pid, PATCH,
-				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
-				      &self->ack), self->ack);
-	self->lid = o.listener_id;
-	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
-				   &self->ack), self->ack);
+	ASSERT_NL_OK(dt_session_pair(&self->nl, SESS, self->srv[0].pid,
+				     self->srv[1].pid, self->lfd, &self->lid,
+				     DPO_OWNER_PATCHED, &self->ack), self->ack);
 	ASSERT_EQ(0, srv_go(&self->srv[0]));
 	ASSERT_EQ(0, srv_go(&self->srv[1]));
 }
@@ -93,38 +80,24 @@ FIXTURE_TEARDOWN(dr)
 	teardown_begin(_metadata);
 	for (i = 0; i < 2; i++)
 		srv_stop(&self->srv[i]);
-	for (i = 0; i < self->ncfd; i++)
-		if (self->cfd[i] >= 0)
-			close(self->cfd[i]);
+	close_fds(self->cfd, self->ncfd);
 	if (self->lfd >= 0)
 		close(self->lfd);
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	dt_close(&self->ev);
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 /* ---- helpers --------------------------------------------------------------- */
 
 static int cconnect(FIXTURE_DATA(dr) *self)
 {
-	int fd = cli_connect(AF_INET, self->port);
-
-	if (fd >= 0 && self->ncfd < MAXC)
-		self->cfd[self->ncfd++] = fd;
-	return fd;
+	return keep_fd(self->cfd, &self->ncfd, MAXC,
+		       cli_connect(AF_INET, self->port));
 }
 
 static void cclose(FIXTURE_DATA(dr) *self, int fd)
 {
-	int i;
-
-	for (i = 0; i < self->ncfd; i++)
-		if (self->cfd[i] == fd)
-			self->cfd[i] = -1;
-	close(fd);
+	drop_fd(self->cfd, self->ncfd, fd);
 }
 
 /* @n clients, each accepted by @s and answered once (idle). */
@@ -196,12 +169,8 @@ static void drain_events(struct dt_sock *ev, const char *sess, __u8 role,
 
 	memset(de, 0, sizeof(*de));
 	while (!de->done) {
-		__u64 now = now_ns();
-		int ret;
+		int ret = dt_recv_ntf_until(ev, &o, end);
 
-		if (now >= end)
-			return;
-		ret = dt_recv_ntf(ev, &o, (end - now) / MS + 1);
 		if (ret == -ETIMEDOUT)
 			return;
 		if (ret)
@@ -229,14 +198,6 @@ static void drain_events(struct dt_sock *ev, const char *sess, __u8 role,
 			break;
 		}
 	}
-}
-
-static void flush_events(struct dt_sock *ev)
-{
-	struct dt_obj o;
-
-	while (dt_recv_ntf(ev, &o, 0) != -ETIMEDOUT)
-		;
 }
 
 static void log_done(struct __test_metadata *_metadata, const char *what,
@@ -339,7 +300,7 @@ TEST_F(dr, validation)
 	/* The largest deadline is accepted (nothing to drain: ends at once). */
 	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->srv[0].pid, ORIG,
 				      &self->ack), self->ack);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH,
 			       DPO_DRAIN_DEADLINE_MS_MAX, &o, &self->ack),
 		     self->ack);
@@ -370,21 +331,16 @@ TEST_F(dr, unprivileged_eperm)
 	pid_t pid;
 
 	idle_clients(_metadata, self, &self->srv[1], &fd, 1);
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct dt_sock nl;
 		struct dt_ack ack = { 0 };
 
 		res->stage = 1;
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY)) {
+		if (drop_root(NOBODY)) {
 			res->setup_err = errno;
 			_exit(0);
 		}
@@ -449,7 +405,7 @@ TEST_F_TIMEOUT(dr, idle_busy_stuck, 60)
 	EXPECT_EQ(N_IDLE, st[DPO_CONN_IDLE]);
 	EXPECT_EQ(N_BUSY + N_STUCK, st[DPO_CONN_BUSY]);
 
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, DEADLINE_MS, &o,
 			       &self->ack), self->ack);
@@ -574,7 +530,7 @@ TEST_F(dr, drain_original)
 	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_ORIGINAL,
 				   &self->ack), self->ack);
 	idle_clients(_metadata, self, so, fd, 2);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, ORIG, 1000, NULL, &self->ack),
 		     self->ack);
 	for (i = 0; i < 2; i++)
@@ -661,7 +617,7 @@ TEST_F(dr, waitall_partial_request)
 	n = conns_of(&self->nl, sp->pid, st);
 	TH_LOG("10 bytes of a request read: %d connection(s), %d idle, %d busy",
 	       n, st[DPO_CONN_IDLE], st[DPO_CONN_BUSY]);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 5000, NULL, &self->ack),
 		     self->ack);
 	sleep_ms(100);
@@ -708,7 +664,7 @@ static void answer_in_two_not_cut(struct __test_metadata *_metadata,
 	} while (n == 1 && objs[0].bytes_out < 1100 && now_ns() < end);
 	ASSERT_EQ(1, n);
 	ASSERT_EQ(1100, objs[0].bytes_out);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 2000, NULL, &self->ack),
 		     self->ack);
 	ret = cli_recv(fd, 2000, &r, 3000);
@@ -871,7 +827,7 @@ TEST_F_TIMEOUT(dr, no_read_request_lost, 90)
 			sleep_ms(10);
 		}
 		EXPECT_EQ(G_THREADS, n) TH_LOG("round %d: connections", round);
-		flush_events(&self->ev);
+		dt_flush_ntf(&self->ev);
 		g->drain_replied = 0;
 		g->expect_role = other;
 		ASSERT_NL_OK(dt_drain(&self->nl, SESS, role, 5000, &o,
@@ -958,7 +914,7 @@ TEST_F(dr, ends_early)
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[1].reads, reads + 4, 3000));
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[1].held, 2, 3000));
 
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 10000, NULL, &self->ack),
 		     self->ack);
@@ -1000,7 +956,7 @@ TEST_F(dr, nothing_to_drain)
 	idle_clients(_metadata, self, &self->srv[0], &fd, 1);
 	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_PATCHED,
 				   &self->ack), self->ack);
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 5000, &o, &self->ack),
 		     self->ack);
@@ -1032,7 +988,7 @@ TEST_F(dr, one_drain_at_a_time)
 	reads = srv_log->slot[1].reads;
 	ASSERT_EQ(0, cli_send(fd, self->next_id++, 40, 100, 0, SRV_F_HOLD));
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[1].reads, reads + 1, 3000));
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, PATCH, 800, NULL, &self->ack),
 		     self->ack);
 	EXPECT_NL_ERR(dt_drain(&self->nl, SESS, PATCH, 800, NULL, &self->ack),
@@ -1098,7 +1054,7 @@ TEST_F_TIMEOUT(dr, sweep_reaches_every_connection, 60)
 	}
 	sleep_ms(50);
 
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS_SWEEP, ORIG, 5000, NULL,
 			       &self->ack), self->ack);
@@ -1166,7 +1122,7 @@ static void promotion_cut_short(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, cli_send(busy, busy_id, 40, 100, 0, SRV_F_HOLD));
 	ASSERT_EQ(0, srv_wait_count(&srv_log->slot[0].held, 1, 10000));
 
-	flush_events(&self->ev);
+	dt_flush_ntf(&self->ev);
 	t0 = now_ns();
 	ASSERT_NL_OK(dt_drain(&self->nl, SESS, ORIG, CUT_DEADLINE_MS, NULL,
 			       &self->ack), self->ack);
@@ -1214,8 +1170,7 @@ static void promotion_cut_short(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, ret) TH_LOG("new connection: %s", strerror(-ret));
 	EXPECT_EQ(ORIG, r.role);
 	EXPECT_EQ(0, cli_exchange(nf, self->next_id++, 40, 100, 0, &r, 10000));
-	if (ctl.fd >= 0)
-		dt_close(&ctl);
+	dt_close(&ctl);
 }
 
 TEST_F_TIMEOUT(dr, promotion_cut_short_patched_exits, 60)

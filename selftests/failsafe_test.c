@@ -25,15 +25,10 @@ static int wait_event(struct dt_sock *ev, __u8 cmd, const char *name,
 {
 	int ret;
 
-	for (;;) {
-		ret = dt_recv_ntf(ev, o, timeout_ms);
-		if (ret == -ENOBUFS)
-			continue;
-		if (ret)
-			return ret;
-		if (o->cmd == cmd && !strcmp(o->session, name))
-			return 0;
-	}
+	do {
+		ret = dt_wait_ntf(ev, cmd, 0, o, timeout_ms);
+	} while (!ret && strcmp(o->session, name));
+	return ret;
 }
 
 FIXTURE(failsafe) {

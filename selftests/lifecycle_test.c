@@ -25,17 +25,8 @@ FIXTURE_SETUP(life)
 	for (i = 0; i < 3; i++)
 		self->kid[i].pid = self->kid[i].cmd_fd = self->kid[i].rep_fd = -1;
 	self->nl.fd = self->ntf.fd = self->ev.fd = -1;
-	if (!kmod_loaded()) {
-		int ret = kmod_load();
-
-		TH_LOG("module was not loaded; loading %s: %s", kmod_path(),
-		       strerror(-ret));
-	}
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	kmod_ensure_loaded(_metadata);
+	ASSERT_CONNECT_RESET(&self->nl);
 }
 
 FIXTURE_TEARDOWN(life)
@@ -45,15 +36,9 @@ FIXTURE_TEARDOWN(life)
 	teardown_begin(_metadata);
 	for (i = 0; i < 3; i++)
 		child_kill(&self->kid[i]);
-	if (self->ntf.fd >= 0)
-		dt_close(&self->ntf);
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
-	if (!kmod_loaded()) {
-		EXPECT_EQ(0, kmod_load()) {
-			TH_LOG("cannot reload %s", kmod_path());
-		}
-	}
+	dt_close(&self->ntf);
+	dt_close(&self->ev);
+	EXPECT_KMOD_RELOADED();
 	if (self->nl.fd >= 0) {
 		/* The family id changes over a reload. */
 		EXPECT_EQ(0, dt_resolve(&self->nl));

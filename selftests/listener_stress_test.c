@@ -55,7 +55,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -614,7 +613,6 @@ FIXTURE_SETUP(stress)
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
 	socklen_t len = sizeof(sin);
-	struct dt_obj o;
 	__u64 end;
 	int i, one = 1;
 
@@ -627,22 +625,11 @@ FIXTURE_SETUP(stress)
 	pthread_mutex_init(&self->ctl.attach_lock, NULL);
 	self->seconds = stress_seconds(&self->debug_kernel);
 
-	if (!kmod_loaded()) {
-		int ret = kmod_load();
+	kmod_ensure_loaded(_metadata);
+	ASSERT_CONNECT_RESET(&self->nl);
 
-		TH_LOG("module was not loaded; loading %s: %s", kmod_path(),
-		       strerror(-ret));
-	}
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
-
-	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	self->sh = shared_mem(sizeof(*self->sh));
 	ASSERT_NE(MAP_FAILED, self->sh);
-	memset(self->sh, 0, sizeof(*self->sh));
 
 	/* Blocking on purpose: see the top of the file. */
 	self->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -655,9 +642,7 @@ FIXTURE_SETUP(stress)
 	ASSERT_EQ(0, pipe2(self->res, O_CLOEXEC));
 
 	for (i = 0; i < 2; i++) {
-		fflush(stdout);
-		fflush(stderr);
-		self->inst[i] = fork();
+		self->inst[i] = fork_flushed();
 		ASSERT_LE(0, self->inst[i]);
 		if (self->inst[i] == 0) {
 			close(self->res[0]);
@@ -669,17 +654,9 @@ FIXTURE_SETUP(stress)
 		pump(self->res[0], 50, 0, NULL);
 	ASSERT_EQ(2, T.ready);
 
-	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
-		     self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->inst[0], ORIG,
-				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->inst[1], PATCH,
-				      &self->ack), self->ack);
-	ASSERT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
-				      &self->ack), self->ack);
-	self->ctl.lid = o.listener_id;
-	ASSERT_NL_OK(dt_owner_set(&self->nl, SESS, DPO_OWNER_BOTH, &self->ack),
-		     self->ack);
+	ASSERT_NL_OK(dt_session_pair(&self->nl, SESS, self->inst[0],
+				     self->inst[1], self->lfd, &self->ctl.lid,
+				     DPO_OWNER_BOTH, &self->ack), self->ack);
 }
 
 FIXTURE_TEARDOWN(stress)
@@ -701,16 +678,9 @@ FIXTURE_TEARDOWN(stress)
 		kill(self->client, SIGKILL);
 		waitpid(self->client, NULL, 0);
 	}
-	if (self->ctl.nl.fd >= 0)
-		dt_close(&self->ctl.nl);
-	for (i = 0; i < 2; i++)
-		if (self->res[i] >= 0)
-			close(self->res[i]);
-	if (!kmod_loaded()) {
-		EXPECT_EQ(0, kmod_load()) {
-			TH_LOG("cannot reload %s", kmod_path());
-		}
-	}
+	dt_close(&self->ctl.nl);
+	close_fds(self->res, 2);
+	EXPECT_KMOD_RELOADED();
 	if (self->nl.fd >= 0) {
 		/* The family id changes over a reload. */
 		EXPECT_EQ(0, dt_resolve(&self->nl));
@@ -813,9 +783,7 @@ TEST_F_TIMEOUT(stress, run, 300)
 	c->dur_ns = (__u64)self->seconds * 1000000000ULL;
 	ASSERT_EQ(0, dt_connect(&c->nl));
 
-	fflush(stdout);
-	fflush(stderr);
-	self->client = fork();
+	self->client = fork_flushed();
 	ASSERT_LE(0, self->client);
 	if (self->client == 0)
 		client_main(sh, self->port);
@@ -1113,37 +1081,24 @@ static void __attribute__((noreturn)) race_client(__u16 port)
 	}
 }
 
+/* accept() or accept4() (x86-64 syscalls 43, 288). */
+static bool is_accept(long nr, const void *arg)
+{
+	return nr == 43 || nr == 288;
+}
+
 /*
  * Wait (up to @ms) until a thread of this process is asleep in accept()
- * or accept4() (x86-64 syscalls 43, 288); whether one is.
+ * or accept4(); whether one is.
  */
 static bool wait_self_in_accept(int ms)
 {
 	__u64 end = now_ns() + (__u64)ms * 1000000;
 
 	for (;;) {
-		struct dirent *de;
-		DIR *d = opendir("/proc/self/task");
-		bool found = false;
+		bool found = threads_asleep_in(getpid(), is_accept, NULL,
+					       NULL) > 0;
 
-		while (d && !found && (de = readdir(d))) {
-			struct proc_stat ps;
-			char path[320];
-			long nr;
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "/proc/self/task/%s/syscall",
-				 de->d_name);
-			nr = read_long(path);
-			if (nr != 43 && nr != 288)
-				continue;
-			/* /proc/<tid>/stat: the thread's own state. */
-			found = !proc_stat_read(atoi(de->d_name), &ps) &&
-				ps.state == 'S';
-		}
-		if (d)
-			closedir(d);
 		if (found || now_ns() > end)
 			return found;
 		sleep_ms(5);
@@ -1256,9 +1211,7 @@ static void race_start(struct __test_metadata *_metadata,
 	ASSERT_NL_OK(dt_listener_add(&self->nl, RACE_SESS, self->r.lfd, &o,
 				      &self->ack), self->ack);
 	self->lid = o.listener_id;
-	fflush(stdout);
-	fflush(stderr);
-	self->client = fork();
+	self->client = fork_flushed();
 	ASSERT_LE(0, self->client);
 	if (self->client == 0)
 		race_client(self->r.port);

@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -37,6 +36,7 @@
 #include <sys/wait.h>
 
 #include "dpo_harness.h"
+#include "conn_util.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP	262
@@ -60,102 +60,6 @@ static const char *const role_name[] = { "other", "original", "patched" };
 static const char *const owner_name[] = {
 	"?", "ORIGINAL", "PATCHED", "BOTH", "CANARY",
 };
-
-/* ---- sockets ------------------------------------------------------------- */
-
-static socklen_t loopback(int family, __u16 port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-		a->sin6_port = htons(port);
-		return sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		a->sin_port = htons(port);
-		return sizeof(*a);
-	}
-}
-
-/* A TCP listener on loopback, port chosen by the kernel; fd or -errno. */
-static int tcp_listener(int family, bool nonblock, __u16 *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = loopback(family, 0, &ss);
-	int fd, one = 1, err;
-
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC |
-			    (nonblock ? SOCK_NONBLOCK : 0), 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 1024) ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	*port = ntohs(family == AF_INET6 ?
-		      ((struct sockaddr_in6 *)&ss)->sin6_port :
-		      ((struct sockaddr_in *)&ss)->sin_port);
-	return fd;
-}
-
-/* Connect to the listener and send @idx; fd or -errno. */
-static int client_connect(int family, __u16 port, __s32 idx)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = loopback(family, port, &ss);
-	int fd, err;
-
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&ss, len) ||
-	    write(fd, &idx, sizeof(idx)) != sizeof(idx)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Read exactly @len bytes within @ms (the fd may be non-blocking). */
-static int read_within(int fd, void *buf, size_t len, int ms)
-{
-	__u64 end = now_ns() + (__u64)ms * 1000000;
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		__u64 now = now_ns();
-		ssize_t n;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		if (poll(&p, 1, (end - now) / 1000000 + 1) < 0 && errno != EINTR)
-			return -errno;
-		if (!(p.revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		/* Readable: read() does not block (pipes and sockets). */
-		n = read(fd, (char *)buf + got, len - got);
-		if (n == 0)
-			return -EPIPE;
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += n;
-	}
-	return 0;
-}
 
 /* ---- acceptor children ----------------------------------------------------- */
 
@@ -384,47 +288,27 @@ acc_main(int lfd, int style, int cmd_fd, int rep_fd)
 
 static int acc_start(struct acc *a, __u8 role, int style, int lfd)
 {
-	int cmd[2], rep[2];
+	int cmd_fd, rep_fd;
+	pid_t pid;
 
 	a->pid = -1;
 	a->cmd_fd = a->rep_fd = -1;
 	a->role = role;
 	a->style = style;
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(rep, O_CLOEXEC)) {
-		close(cmd[0]);
-		close(cmd[1]);
-		return -errno;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	a->pid = fork();
-	if (a->pid < 0)
-		return -errno;
-	if (a->pid == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		acc_main(lfd, style, cmd[0], rep[1]);
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	a->cmd_fd = cmd[1];
-	a->rep_fd = rep[0];
+	pid = fork_piped(&cmd_fd, &rep_fd);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		acc_main(lfd, style, cmd_fd, rep_fd);
+	a->pid = pid;
+	a->cmd_fd = cmd_fd;
+	a->rep_fd = rep_fd;
 	return 0;
 }
 
 static void acc_kill(struct acc *a)
 {
-	if (a->pid > 0) {
-		kill(a->pid, SIGKILL);
-		waitpid(a->pid, NULL, 0);
-	}
-	if (a->cmd_fd >= 0)
-		close(a->cmd_fd);
-	if (a->rep_fd >= 0)
-		close(a->rep_fd);
-	a->pid = a->cmd_fd = a->rep_fd = -1;
+	kill_piped(&a->pid, &a->cmd_fd, &a->rep_fd);
 }
 
 static int acc_send(struct acc *a, char c)
@@ -445,12 +329,12 @@ static int acc_cmd(struct acc *a, char c, struct rep *r)
 	return ret;
 }
 
-/* x86-64 syscalls a thread of an acceptor child waits in. */
-static bool waits_in(long nr, bool polls)
+/* x86-64 syscalls a thread of an acceptor child waits in (@polls: bool). */
+static bool waits_in(long nr, const void *polls)
 {
 	if (nr == 43 || nr == 288)			/* accept, accept4 */
 		return true;
-	if (!polls)
+	if (!*(const bool *)polls)
 		return false;
 	return nr == 7 || nr == 271 ||			/* poll, ppoll */
 	       nr == 232 || nr == 281 || nr == 441 ||	/* epoll_wait... */
@@ -463,48 +347,16 @@ static bool waits_in(long nr, bool polls)
  */
 static int in_accept(pid_t pid, bool polls, char *wchan, size_t len)
 {
-	char path[320], buf[256];
-	struct dirent *de;
-	int n = 0, fd;
-	DIR *d;
+	char path[64];
+	pid_t tid;
+	int n;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		long nr;
-		ssize_t r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", pid,
-			 de->d_name);
-		nr = read_long(path);
-		if (!waits_in(nr, polls))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid,
-			 de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		r = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[r > 0 ? r : 0] = '\0';
-		if (!strstr(buf, ") S "))
-			continue;
-		n++;
-		if (wchan) {
-			snprintf(path, sizeof(path), "/proc/%d/task/%s/wchan",
-				 pid, de->d_name);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			r = fd >= 0 ? read(fd, wchan, len - 1) : -1;
-			wchan[r > 0 ? r : 0] = '\0';
-			if (fd >= 0)
-				close(fd);
-		}
+	n = threads_asleep_in(pid, waits_in, &polls, &tid);
+	if (n && wchan) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", pid,
+			 tid);
+		read_text(path, wchan, len);
 	}
-	closedir(d);
 	return n;
 }
 
@@ -656,27 +508,6 @@ static void pump(struct acc *kids, int nkids, int ms, int until)
 
 /* ---- events ------------------------------------------------------------------ */
 
-/* Next notification @cmd within @ms (others are skipped); 0 or -errno. */
-static int wait_ntf(struct dt_sock *ev, __u8 cmd, struct dt_obj *o, int ms)
-{
-	__u64 end = now_ns() + (__u64)ms * 1000000;
-
-	for (;;) {
-		__u64 now = now_ns();
-		int ret;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		ret = dt_recv_ntf(ev, o, (end - now) / 1000000 + 1);
-		if (ret == -ENOBUFS)
-			continue;
-		if (ret)
-			return ret;
-		if (o->cmd == cmd)
-			return 0;
-	}
-}
-
 /* ---- the common fixture state ------------------------------------------------ */
 
 struct ctx {
@@ -704,11 +535,7 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *c)
 	c->helper = -1;
 	c->family = AF_INET;
 	tally_reset();
-	ASSERT_EQ(0, dt_connect(&c->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&c->nl, 3000));
+	ASSERT_CONNECT_RESET(&c->nl);
 }
 
 static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
@@ -723,14 +550,9 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 		kill(c->helper, SIGKILL);
 		waitpid(c->helper, NULL, 0);
 	}
-	for (i = 0; i < c->ncfd; i++)
-		if (c->cfd[i] >= 0)
-			close(c->cfd[i]);
-	for (i = 0; i < 2; i++)
-		if (c->lfd[i] >= 0)
-			close(c->lfd[i]);
-	if (c->ev.fd >= 0)
-		dt_close(&c->ev);
+	close_fds(c->cfd, c->ncfd);
+	close_fds(c->lfd, 2);
+	dt_close(&c->ev);
 	if (c->nl.fd >= 0) {
 		if (!kmod_loaded()) {
 			EXPECT_EQ(0, kmod_load());
@@ -741,31 +563,31 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 	}
 }
 
+/* The setup and teardown of a fixture that is one struct ctx c. */
+#define CTX_FIXTURE_HOOKS(name)						\
+	FIXTURE_SETUP(name)						\
+	{								\
+		ctx_setup(_metadata, &self->c);				\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		ctx_teardown(_metadata, &self->c);			\
+	}
+
 /* Connect client @idx to listener 0 and keep its fd. */
 static int ctx_connect(struct ctx *c, int idx)
 {
-	int fd = client_connect(c->family, c->port[0], idx);
-
-	if (fd >= 0 && c->ncfd < MAXC)
-		c->cfd[c->ncfd++] = fd;
-	return fd;
+	return keep_fd(c->cfd, &c->ncfd, MAXC,
+		       cli_connect_idx(c->family, c->port[0], idx));
 }
 
 /* SESS with children 0 and 1 as instances, listener 0 attached, @owner. */
 static void ctx_session(struct __test_metadata *_metadata, struct ctx *c,
 			__u8 owner)
 {
-	struct dt_obj o;
-
-	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
+	ASSERT_NL_OK(dt_session_pair(&c->nl, SESS, c->kid[0].pid, c->kid[1].pid,
+				     c->lfd[0], &c->lid[0], owner, &c->ack),
 		     c->ack);
-	c->lid[0] = o.listener_id;
-	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, owner, &c->ack), c->ack);
 }
 
 /*
@@ -797,7 +619,8 @@ static void ctx_pair(struct __test_metadata *_metadata, struct ctx *c,
 	int s0 = style, s1 = style;
 
 	c->family = family;
-	c->lfd[0] = tcp_listener(family, !style_blocking(style), &c->port[0]);
+	c->lfd[0] = tcp_listener_ex(family, !style_blocking(style), 1024,
+				     &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]) {
 		TH_LOG("listener: %s", strerror(-c->lfd[0]));
 	}
@@ -825,15 +648,7 @@ FIXTURE(lt) {
 	struct ctx c;
 };
 
-FIXTURE_SETUP(lt)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(lt)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(lt)
 
 static void expect_listener(struct __test_metadata *_metadata,
 			    const struct dt_obj *o, __u32 id, int family,
@@ -925,9 +740,9 @@ TEST_F(lt, attach_and_refusals)
 	close(tcp);
 
 	/* IPv4 listener: accepted. */
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
-	conn = client_connect(AF_INET, c->port[0], 0);
+	conn = cli_connect_idx(AF_INET, c->port[0], 0);
 	ASSERT_LE(0, conn);
 	EXPECT_NL_ERR(dt_listener_add(&c->nl, SESS, conn, NULL, &c->ack),
 		      c->ack, EINVAL, "socket is not listening");
@@ -954,7 +769,7 @@ TEST_F(lt, attach_and_refusals)
 	close(dupfd);
 
 	/* IPv6 listener on ::1: accepted. */
-	c->lfd[1] = tcp_listener(AF_INET6, true, &port6);
+	c->lfd[1] = tcp_listener(AF_INET6, &port6);
 	ASSERT_LE(0, c->lfd[1]) {
 		TH_LOG("IPv6 listener on ::1: %s", strerror(-c->lfd[1]));
 	}
@@ -1087,18 +902,16 @@ static void unpriv_child(struct unpriv_result *res, __u32 id)
 {
 	struct dt_sock nl;
 	struct dt_ack ack;
-	struct dt_msg m;
 	__u16 port;
 	int k, lfd;
 
 	res->stage = 1;
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY)) {
+	if (drop_root(NOBODY)) {
 		res->setup_err = errno;
 		return;
 	}
 	res->stage = 2;
-	lfd = tcp_listener(AF_INET, true, &port);
+	lfd = tcp_listener(AF_INET, &port);
 	if (lfd < 0) {
 		res->setup_err = -lfd;
 		return;
@@ -1120,8 +933,7 @@ static void unpriv_child(struct unpriv_result *res, __u32 id)
 			dt_listener_get(&nl, id, NULL, &ack);
 			break;
 		case U_DUMP:
-			dt_msg_dpo(&m, &nl, DPO_CMD_LISTENER_GET, 0);
-			dt_dump(&nl, &m, &ack, NULL, 0, NULL);
+			dt_listener_dump(&nl, NULL, 0, NULL, &ack);
 			break;
 		case U_OWNER:
 			dt_owner_set(&nl, SESS, DPO_OWNER_PATCHED, &ack);
@@ -1142,20 +954,16 @@ TEST_F(lt, unprivileged_eperm)
 	int status, k, n;
 	pid_t pid;
 
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
 
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		unpriv_child(res, c->lid[0]);
@@ -1191,7 +999,7 @@ TEST_F(lt, owner_state_and_events)
 	int ret;
 
 	ASSERT_EQ(0, dt_listen(&c->ev, &c->nl, c->nl.grp_events));
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
 	ASSERT_NL_OK(dt_session_get(&c->nl, SESS, &o, &c->ack), c->ack);
@@ -1203,7 +1011,8 @@ TEST_F(lt, owner_state_and_events)
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	c->lid[0] = o.listener_id;
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_ADD_NTF, &ntf, 10000)) {
+	ASSERT_EQ(0, dt_wait_ntf(&c->ev, DPO_CMD_LISTENER_ADD_NTF, 0, &ntf,
+				 10000)) {
 		TH_LOG("no LISTENER_ADD notification");
 	}
 	expect_listener(_metadata, &ntf, c->lid[0], AF_INET, c->port[0], SESS);
@@ -1216,7 +1025,8 @@ TEST_F(lt, owner_state_and_events)
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 	EXPECT_LE(t0, o.switch_time_ns);
 	EXPECT_GE(t1, o.switch_time_ns);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 10000)) {
+	ASSERT_EQ(0, dt_wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, 0, &ntf,
+				 10000)) {
 		TH_LOG("no OWNER_SET notification");
 	}
 	EXPECT_STREQ(SESS, ntf.session);
@@ -1235,7 +1045,8 @@ TEST_F(lt, owner_state_and_events)
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
 
 	ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, &ntf, 10000)) {
+	ASSERT_EQ(0, dt_wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, 0, &ntf,
+				 10000)) {
 		TH_LOG("no LISTENER_DEL notification");
 	}
 	EXPECT_EQ(c->lid[0], ntf.listener_id);
@@ -1246,7 +1057,7 @@ TEST_F(lt, owner_state_and_events)
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
 		     c->ack);
 	ASSERT_NL_OK(dt_session_del(&c->nl, SESS, &c->ack), c->ack);
-	ret = wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, &ntf, 300);
+	ret = dt_wait_ntf(&c->ev, DPO_CMD_LISTENER_DEL_NTF, 0, &ntf, 300);
 	TH_LOG("SESSION_DEL with a listener attached: %s LISTENER_DEL notification",
 	       ret ? "no" : "a");
 }
@@ -1284,7 +1095,7 @@ TEST_F(lt, who_may_accept_and_counters)
 	__u32 pong;
 	int fd;
 
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_CMD, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_CMD, c->lfd[0]));
@@ -1391,15 +1202,7 @@ OWN_VARIANT(block_patched_v6, ST_BLOCK, DPO_OWNER_PATCHED, AF_INET6);
 OWN_VARIANT(poll_original_v6, ST_POLL, DPO_OWNER_ORIGINAL, AF_INET6);
 OWN_VARIANT(epoll_et_patched_v6, ST_EPOLL_ET, DPO_OWNER_PATCHED, AF_INET6);
 
-FIXTURE_SETUP(own)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(own)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(own)
 
 #define OWN_N	50
 
@@ -1485,7 +1288,7 @@ load_main(struct load *ld, int family, __u16 port, unsigned int period_us)
 		int fd;
 
 		ld->c_start[i] = now_ns();
-		fd = client_connect(family, port, i);
+		fd = cli_connect_idx(family, port, i);
 		ld->ok[i] = fd >= 0;
 		ld->err[i] = fd < 0 ? -fd : 0;
 		if (fd >= 0)
@@ -1513,15 +1316,7 @@ FIXTURE_VARIANT_ADD(sw, epoll_et) { .style = ST_EPOLL_ET, .family = AF_INET };
 FIXTURE_VARIANT_ADD(sw, epoll_et_v6) { .style = ST_EPOLL_ET, .family = AF_INET6 };
 FIXTURE_VARIANT_ADD(sw, epoll_excl_all) { .style = ST_EPOLL_EXCL_ALL, .family = AF_INET };
 
-FIXTURE_SETUP(sw)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(sw)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(sw)
 
 #define SW_PHASES	8
 #define SW_PHASE_MS	350
@@ -1558,10 +1353,8 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 	__u64 t_begin, t_end;
 	int i, k, n, status;
 
-	ld = mmap(NULL, sizeof(*ld), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ld = shared_mem(sizeof(*ld));
 	ASSERT_NE(MAP_FAILED, ld);
-	memset(ld, 0, sizeof(*ld));
 
 	t_send[0] = now_ns();
 	ctx_pair(_metadata, c, variant->family, variant->style, owners[0]);
@@ -1571,9 +1364,7 @@ TEST_F_TIMEOUT(sw, switch_under_load, 90)
 	EXPECT_EQ(1, acc_wait_asleep(&c->kid[0], 10000));
 	EXPECT_EQ(1, acc_wait_asleep(&c->kid[1], 10000));
 
-	fflush(stdout);
-	fflush(stderr);
-	c->helper = fork();
+	c->helper = fork_flushed();
 	ASSERT_LE(0, c->helper);
 	if (c->helper == 0)
 		load_main(ld, variant->family, c->port[0], 4000);
@@ -1711,15 +1502,7 @@ FIXTURE_VARIANT_ADD(queued, epoll_excl) { .style = ST_EPOLL_EXCL, .family = AF_I
 FIXTURE_VARIANT_ADD(queued, poll) { .style = ST_POLL, .family = AF_INET };
 FIXTURE_VARIANT_ADD(queued, block) { .style = ST_BLOCK, .family = AF_INET };
 
-FIXTURE_SETUP(queued)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(queued)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(queued)
 
 #define QUEUED_K	20
 
@@ -1791,9 +1574,8 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 {
 	struct ctx *c = &self->c;
 	char wbefore[64] = "", wafter[64] = "";
-	struct dt_obj o;
 
-	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
+	c->lfd[0] = tcp_listener_ex(AF_INET, false, 1024, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	/* Two threads of the original asleep in the kernel's own accept. */
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_BLOCK_MT, c->lfd[0]));
@@ -1803,16 +1585,9 @@ TEST_F_TIMEOUT(lt, sleeper_in_accept_is_kicked, 45)
 				    sizeof(wbefore)));
 	sleep_ms(100);
 
-	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
-	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[0].pid, ORIG,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dt_instance_add(&c->nl, SESS, c->kid[1].pid, PATCH,
-				      &c->ack), c->ack);
-	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[0], &o, &c->ack),
-		     c->ack);
-	c->lid[0] = o.listener_id;
-	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, DPO_OWNER_PATCHED, &c->ack),
-		     c->ack);
+	ASSERT_NL_OK(dt_session_pair(&c->nl, SESS, c->kid[0].pid, c->kid[1].pid,
+				     c->lfd[0], &c->lid[0], DPO_OWNER_PATCHED,
+				     &c->ack), c->ack);
 	/* Still (or again) asleep in accept, without having failed. */
 	EXPECT_EQ(2, wait_in_accept(c->kid[0].pid, 2, 10000, wafter,
 				    sizeof(wafter)));
@@ -1887,7 +1662,7 @@ TEST_F_TIMEOUT(lt, detach_not_held_up_by_other_listener, 45)
 	int status;
 
 	ctx_pair(_metadata, c, AF_INET, ST_BLOCK, DPO_OWNER_ORIGINAL);
-	c->lfd[1] = tcp_listener(AF_INET, false, &c->port[1]);
+	c->lfd[1] = tcp_listener_ex(AF_INET, false, 1024, &c->port[1]);
 	ASSERT_LE(0, c->lfd[1]);
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS2, 100, &c->ack), c->ack);
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS2, c->lfd[1], &o, &c->ack),
@@ -1898,13 +1673,9 @@ TEST_F_TIMEOUT(lt, detach_not_held_up_by_other_listener, 45)
 	ASSERT_EQ(1, wait_in_accept(c->kid[1].pid, 1, 10000, NULL, 0));
 	sleep_ms(100);
 
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
-	fflush(stdout);
-	fflush(stderr);
-	c->helper = fork();
+	c->helper = fork_flushed();
 	ASSERT_LE(0, c->helper);
 	if (c->helper == 0) {
 		struct dt_sock nl;
@@ -2120,13 +1891,13 @@ TEST_F(lt, socket_held_while_attached)
 	__u16 port;
 	__u64 end;
 
-	lfd = tcp_listener(AF_INET, true, &port);
+	lfd = tcp_listener(AF_INET, &port);
 	ASSERT_LE(0, lfd);
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
 	ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, lfd, &o, &c->ack), c->ack);
 	c->lid[0] = o.listener_id;
 	close(lfd);		/* our only descriptor */
-	fd = client_connect(AF_INET, port, 0);
+	fd = cli_connect_idx(AF_INET, port, 0);
 	EXPECT_LE(0, fd) {
 		TH_LOG("connect after close(): %s", strerror(-fd));
 	}
@@ -2137,7 +1908,7 @@ TEST_F(lt, socket_held_while_attached)
 	ASSERT_NL_OK(dt_listener_del(&c->nl, c->lid[0], &c->ack), c->ack);
 	/* The socket goes once dpo lets it go: within 10 s, not never. */
 	end = now_ns() + 10000000000ULL;
-	while ((fd = client_connect(AF_INET, port, 1)) >= 0 &&
+	while ((fd = cli_connect_idx(AF_INET, port, 1)) >= 0 &&
 	       now_ns() < end) {
 		close(fd);
 		sleep_ms(20);
@@ -2179,15 +1950,7 @@ FIXTURE_VARIANT_ADD(failsafe, kill_owner_alone) {
 	.expect = DPO_OWNER_PATCHED,
 };
 
-FIXTURE_SETUP(failsafe)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(failsafe)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(failsafe)
 
 TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 {
@@ -2199,7 +1962,7 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 	int ret, got;
 
 	ASSERT_EQ(0, dt_listen(&c->ev, &c->nl, c->nl.grp_events));
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_CMD, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_CMD, c->lfd[0]));
@@ -2215,10 +1978,10 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 	c->lid[0] = o.listener_id;
 	ASSERT_NL_OK(dt_owner_set(&c->nl, SESS, variant->owner, &c->ack),
 		     c->ack);
-	ASSERT_EQ(0, wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 10000));
+	ASSERT_EQ(0, dt_wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, 0, &ntf,
+				 10000));
 	sleep_ms(120);	/* a couple of samples */
-	while (dt_recv_ntf(&c->ev, &ntf, 0) != -ETIMEDOUT)
-		;
+	dt_flush_ntf(&c->ev);
 
 	t_kill = now_ns();
 	if (variant->by_del) {
@@ -2249,7 +2012,7 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 			sleep_ms(10);
 		}
 		EXPECT_EQ(variant->expect, o.owner);
-		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 100);
+		ret = dt_wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, 0, &ntf, 100);
 		EXPECT_EQ(-ETIMEDOUT, ret) {
 			TH_LOG("OWNER_SET notification: owner %s",
 			       owner_name[ntf.owner & 7]);
@@ -2259,7 +2022,8 @@ TEST_F_TIMEOUT(failsafe, owner_exit, 45)
 			TH_LOG("owner still %s 10 s after the owner's exit",
 			       owner_name[o.owner & 7]);
 		}
-		ret = wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, &ntf, 10000);
+		ret = dt_wait_ntf(&c->ev, DPO_CMD_OWNER_SET_NTF, 0, &ntf,
+				  10000);
 		EXPECT_EQ(0, ret) {
 			TH_LOG("no OWNER_SET notification for the fail-safe");
 		}
@@ -2309,7 +2073,7 @@ TEST_F(lt, ulp_refused_while_attached)
 	ASSERT_NL_OK(dt_session_new(&c->nl, SESS, 100, &c->ack), c->ack);
 	for (i = 0; i < 2; i++) {
 		f = i ? AF_INET6 : AF_INET;
-		c->lfd[i] = tcp_listener(f, true, &c->port[i]);
+		c->lfd[i] = tcp_listener(f, &c->port[i]);
 		ASSERT_LE(0, c->lfd[i]);
 		ASSERT_NL_OK(dt_listener_add(&c->nl, SESS, c->lfd[i], &o,
 					      &c->ack), c->ack);
@@ -2371,15 +2135,7 @@ FIXTURE_VARIANT(excl) {
 FIXTURE_VARIANT_ADD(excl, original_waits_first) { .first = 0 };
 FIXTURE_VARIANT_ADD(excl, patched_waits_first) { .first = 1 };
 
-FIXTURE_SETUP(excl)
-{
-	ctx_setup(_metadata, &self->c);
-}
-
-FIXTURE_TEARDOWN(excl)
-{
-	ctx_teardown(_metadata, &self->c);
-}
+CTX_FIXTURE_HOOKS(excl)
 
 #define EXCL_ROUNDS	4
 #define EXCL_SINGLE	5	/* one at a time, each waited for */
@@ -2390,7 +2146,7 @@ TEST_F_TIMEOUT(excl, owner_gets_every_connection, 180)
 	struct ctx *c = &self->c;
 	int round, k, idx = 0, stuck = 0, wrong = 0, want, i;
 
-	c->lfd[0] = tcp_listener(AF_INET, true, &c->port[0]);
+	c->lfd[0] = tcp_listener(AF_INET, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_EPOLL_EXCL, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_EPOLL_EXCL, c->lfd[0]));
@@ -2451,7 +2207,7 @@ TEST_F_TIMEOUT(lt, sixty_four_sleepers_kicked, 120)
 	int n, i;
 	struct dt_obj o;
 
-	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
+	c->lfd[0] = tcp_listener_ex(AF_INET, false, 1024, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_BLOCK_64, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_BLOCK, c->lfd[0]));
@@ -2524,9 +2280,7 @@ static int timed_job(enum nl_job job, int ms, double *took_ms)
 
 	if (pipe2(rep, O_CLOEXEC))
 		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
@@ -2617,36 +2371,25 @@ TEST_F_TIMEOUT(lt, socket_lock_holder_stalls_nothing, 90)
 
 /* ---- 10. what a new connection wakes; a listener that stopped listening ---------- */
 
+static void add_vol_switches(pid_t pid, pid_t tid, void *sum)
+{
+	char path[64], buf[2048], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return;
+	p = strstr(buf, "voluntary_ctxt_switches:");
+	if (p && (p == buf || p[-1] == '\n'))
+		*(long *)sum += atol(p + strlen("voluntary_ctxt_switches:"));
+}
+
 /* Voluntary context switches of all threads of @pid. */
 static long vol_switches(pid_t pid)
 {
-	char path[320], buf[2048], *p;
-	struct dirent *de;
 	long sum = 0;
-	ssize_t n;
-	DIR *d;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
+	if (for_each_thread(pid, add_vol_switches, &sum))
 		return -1;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid,
-			 de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = '\0';
-		p = strstr(buf, "voluntary_ctxt_switches:");
-		if (p && (p == buf || p[-1] == '\n'))
-			sum += atol(p + strlen("voluntary_ctxt_switches:"));
-	}
-	closedir(d);
 	return sum;
 }
 
@@ -2663,7 +2406,7 @@ TEST_F_TIMEOUT(lt, non_owner_sleepers_not_woken, 120)
 	long before, after;
 	int i;
 
-	c->lfd[0] = tcp_listener(AF_INET, false, &c->port[0]);
+	c->lfd[0] = tcp_listener_ex(AF_INET, false, 1024, &c->port[0]);
 	ASSERT_LE(0, c->lfd[0]);
 	ASSERT_EQ(0, acc_start(&c->kid[0], ORIG, ST_BLOCK, c->lfd[0]));
 	ASSERT_EQ(0, acc_start(&c->kid[1], PATCH, ST_BLOCK_64, c->lfd[0]));
@@ -2702,7 +2445,7 @@ TEST_F(lt, stopped_listening_not_masked)
 	int other, peer;
 
 	ctx_pair(_metadata, c, AF_INET, ST_CMD, DPO_OWNER_ORIGINAL);
-	other = tcp_listener(AF_INET, false, &port);
+	other = tcp_listener_ex(AF_INET, false, 1024, &port);
 	ASSERT_LE(0, other);
 	ASSERT_EQ(0, shutdown(c->lfd[0], SHUT_RDWR));
 	len = loopback(AF_INET, port, &ss);

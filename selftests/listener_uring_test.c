@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 
 #include "dpo_harness.h"
+#include "conn_util.h"
 
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup	425
@@ -155,76 +156,6 @@ static int uring_accept_wait(struct uring *u, int lfd, bool async)
 	return res;
 }
 
-/* ---- sockets ----------------------------------------------------------------- */
-
-static int tcp_listener(__u16 *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd, one = 1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 256) ||
-	    getsockname(fd, (struct sockaddr *)&a, &len)) {
-		one = -errno;
-		close(fd);
-		return one;
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int client_connect(__u16 port, __s32 idx)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd, err;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons(port);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    write(fd, &idx, sizeof(idx)) != sizeof(idx)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Read exactly @len bytes within @ms; 0 or -errno. */
-static int read_within(int fd, void *buf, size_t len, int ms)
-{
-	__u64 end = now_ns() + (__u64)ms * 1000000;
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		__u64 now = now_ns();
-		ssize_t n;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		if (poll(&p, 1, (end - now) / 1000000 + 1) <= 0)
-			continue;
-		n = read(fd, (char *)buf + got, len - got);
-		if (n == 0)
-			return -EPIPE;
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		got += n;
-	}
-	return 0;
-}
-
 /* ---- the instances ------------------------------------------------------------ */
 
 enum style {
@@ -315,29 +246,19 @@ kid_main(int lfd, int style, bool async, int cmd_fd)
 /* 0, or the child's io_uring_setup errno (positive), or -errno. */
 static int kid_start(struct kid *k, __u8 role, int style, bool async, int lfd)
 {
-	int cmd[2], rep[2];
+	int cmd_fd, rep_fd;
 	struct rep r;
 
 	k->role = role;
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(rep, O_CLOEXEC))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	k->pid = fork();
+	k->pid = fork_piped(&cmd_fd, &rep_fd);
 	if (k->pid < 0)
-		return -errno;
+		return k->pid;
 	if (k->pid == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		c_rep = rep[1];
-		kid_main(lfd, style, async, cmd[0]);
+		c_rep = rep_fd;
+		kid_main(lfd, style, async, cmd_fd);
 	}
-	close(cmd[0]);
-	close(rep[1]);
-	k->cmd_fd = cmd[1];
-	k->rep_fd = rep[0];
+	k->cmd_fd = cmd_fd;
+	k->rep_fd = rep_fd;
 	if (read_within(k->rep_fd, &r, sizeof(r), 15000) || r.kind != R_SETUP)
 		return -EPROTO;
 	return r.err;
@@ -350,41 +271,20 @@ static int kid_go(struct kid *k)
 
 static void kid_kill(struct kid *k)
 {
-	if (k->pid > 0) {
-		kill(k->pid, SIGKILL);
-		waitpid(k->pid, NULL, 0);
-	}
-	if (k->cmd_fd >= 0)
-		close(k->cmd_fd);
-	if (k->rep_fd >= 0)
-		close(k->rep_fd);
-	k->pid = k->cmd_fd = k->rep_fd = -1;
+	kill_piped(&k->pid, &k->cmd_fd, &k->rep_fd);
 }
 
 /* Is @pid's main thread asleep in io_uring_enter() / accept4()? */
 static bool asleep_in(pid_t pid, long nr)
 {
 	char path[64], buf[256];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	if (atol(buf) != nr)
+	if (read_long(path) != nr)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return strstr(buf, ") S ") != NULL;
+	return read_text(path, buf, sizeof(buf)) >= 0 &&
+	       strstr(buf, ") S ") != NULL;
 }
 
 static bool wait_asleep(pid_t pid, long nr, int ms)
@@ -515,12 +415,8 @@ FIXTURE_SETUP(ur)
 		self->kid[i].pid = self->kid[i].cmd_fd =
 			self->kid[i].rep_fd = -1;
 	self->nl.fd = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
-	self->lfd = tcp_listener(&self->port);
+	ASSERT_CONNECT_RESET(&self->nl);
+	self->lfd = tcp_listener_ex(AF_INET, false, 256, &self->port);
 	ASSERT_LE(0, self->lfd);
 }
 
@@ -535,10 +431,7 @@ FIXTURE_TEARDOWN(ur)
 		close(self->cfd[i]);
 	if (self->lfd >= 0)
 		close(self->lfd);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 /*
@@ -550,7 +443,6 @@ static bool ur_pair(struct __test_metadata *_metadata,
 		    FIXTURE_DATA(ur) * self, bool async, int patched_style,
 		    __u8 owner)
 {
-	struct dt_obj o;
 	int ret;
 
 	ret = kid_start(&self->kid[0], ORIG, ST_URING, async, self->lfd);
@@ -564,27 +456,16 @@ static bool ur_pair(struct __test_metadata *_metadata,
 		return false;
 	EXPECT_EQ(0, kid_start(&self->kid[1], PATCH, patched_style, false,
 			       self->lfd));
-	EXPECT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
-		     self->ack);
-	EXPECT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid[0].pid, ORIG,
-				      &self->ack), self->ack);
-	EXPECT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid[1].pid, PATCH,
-				      &self->ack), self->ack);
-	EXPECT_NL_OK(dt_listener_add(&self->nl, SESS, self->lfd, &o,
-				      &self->ack), self->ack);
-	self->lid = o.listener_id;
-	EXPECT_NL_OK(dt_owner_set(&self->nl, SESS, owner, &self->ack),
-		     self->ack);
+	EXPECT_NL_OK(dt_session_pair(&self->nl, SESS, self->kid[0].pid,
+				     self->kid[1].pid, self->lfd, &self->lid,
+				     owner, &self->ack), self->ack);
 	return _metadata->passed;
 }
 
 static int ur_connect(FIXTURE_DATA(ur) * self, int idx)
 {
-	int fd = client_connect(self->port, idx);
-
-	if (fd >= 0 && self->ncfd < NIDX)
-		self->cfd[self->ncfd++] = fd;
-	return fd;
+	return keep_fd(self->cfd, &self->ncfd, NIDX,
+		       cli_connect_idx(AF_INET, self->port, idx));
 }
 
 /* ---- 1. ownership, then a switch, with a waiting io_uring accept -------------- */

@@ -18,21 +18,23 @@
 
 static struct dt_obj samples[MAX_SAMPLES];
 
-/* Sample notifications for @pid (0: any) during @ms; returns how many. */
-static int collect(struct dt_sock *ntf, __u32 pid, int ms, struct dt_obj *out,
-		   int max)
+/*
+ * Sample notifications for @pid (0: any) until one was taken after
+ * @after_ns and then one more (so its counters were read after @after_ns),
+ * and at least @min_n in all; the deadline is only for a sampler that
+ * stopped. Returns how many.
+ */
+static int collect_past(struct dt_sock *ntf, __u32 pid, __u64 after_ns,
+			int min_n, int timeout_ms, struct dt_obj *out, int max)
 {
-	__u64 end = now_ns() + (__u64)ms * 1000000;
+	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
+	__u64 first_seq = 0;
 	struct dt_obj o;
 	int n = 0;
 
 	for (;;) {
-		__u64 now = now_ns();
-		int ret;
+		int ret = dt_recv_ntf_until(ntf, &o, end);
 
-		if (now >= end)
-			break;
-		ret = dt_recv_ntf(ntf, &o, (end - now) / 1000000 + 1);
 		if (ret == -ETIMEDOUT)
 			break;
 		if (ret)
@@ -42,8 +44,19 @@ static int collect(struct dt_sock *ntf, __u32 pid, int ms, struct dt_obj *out,
 		if (n < max)
 			out[n] = o;
 		n++;
+		if (!first_seq && o.stats.timestamp_ns > after_ns)
+			first_seq = o.stats.seq;
+		if (first_seq && o.stats.seq > first_seq && n >= min_n)
+			break;
 	}
 	return n < max ? n : max;
+}
+
+/* Sample notifications for @pid (0: any) during @ms; returns how many. */
+static int collect(struct dt_sock *ntf, __u32 pid, int ms, struct dt_obj *out,
+		   int max)
+{
+	return collect_past(ntf, pid, ~0ULL, 0, ms, out, max);
 }
 
 /* Every counter of @b is >= @a's, and @b is a later sample. */
@@ -109,11 +122,7 @@ FIXTURE_SETUP(mon)
 	for (i = 0; i < 3; i++)
 		self->kid[i].pid = self->kid[i].cmd_fd = self->kid[i].rep_fd = -1;
 	self->nl.fd = self->ntf.fd = self->ev.fd = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 }
 
 FIXTURE_TEARDOWN(mon)
@@ -123,14 +132,9 @@ FIXTURE_TEARDOWN(mon)
 	teardown_begin(_metadata);
 	for (i = 0; i < 3; i++)
 		child_kill(&self->kid[i]);
-	if (self->ntf.fd >= 0)
-		dt_close(&self->ntf);
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	dt_close(&self->ntf);
+	dt_close(&self->ev);
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 TEST_F(mon, first_sample_immediate)
@@ -322,43 +326,6 @@ TEST_F_TIMEOUT(mon, exited_threads_still_counted, 60)
 	}
 	EXPECT_NL_OK(dt_instance_get(&self->nl, self->kid[0].pid, &o,
 				      &self->ack), self->ack);
-}
-
-/*
- * Sample notifications for @pid until one was taken after @after_ns and
- * then one more (so its counters were read after @after_ns), and at least
- * @min_n in all; the deadline is only for a sampler that stopped.
- */
-static int collect_past(struct dt_sock *ntf, __u32 pid, __u64 after_ns,
-			int min_n, int timeout_ms, struct dt_obj *out, int max)
-{
-	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
-	__u64 first_seq = 0;
-	struct dt_obj o;
-	int n = 0;
-
-	for (;;) {
-		__u64 now = now_ns();
-		int ret;
-
-		if (now >= end)
-			break;
-		ret = dt_recv_ntf(ntf, &o, (end - now) / 1000000 + 1);
-		if (ret == -ETIMEDOUT)
-			break;
-		if (ret)
-			continue;	/* overrun (counted) or malformed */
-		if (o.cmd != DPO_CMD_SAMPLE_NTF || o.pid != pid)
-			continue;
-		if (n < max)
-			out[n] = o;
-		n++;
-		if (!first_seq && o.stats.timestamp_ns > after_ns)
-			first_seq = o.stats.seq;
-		if (first_seq && o.stats.seq > first_seq && n >= min_n)
-			break;
-	}
-	return n < max ? n : max;
 }
 
 TEST_F_TIMEOUT(mon, counters_monotonic, 60)
@@ -634,44 +601,15 @@ FIXTURE_SETUP(proc_exit)
 {
 	self->kid.pid = self->kid.cmd_fd = self->kid.rep_fd = -1;
 	self->nl.fd = self->ev.fd = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 }
 
 FIXTURE_TEARDOWN(proc_exit)
 {
 	teardown_begin(_metadata);
 	child_kill(&self->kid);
-	if (self->ev.fd >= 0)
-		dt_close(&self->ev);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
-}
-
-static int wait_exit_ntf(struct dt_sock *ev, __u32 pid, struct dt_obj *o,
-			 int timeout_ms)
-{
-	__u64 end = now_ns() + (__u64)timeout_ms * 1000000;
-
-	for (;;) {
-		__u64 now = now_ns();
-		int ret;
-
-		if (now >= end)
-			return -ETIMEDOUT;
-		ret = dt_recv_ntf(ev, o, (end - now) / 1000000 + 1);
-		if (ret == -ENOBUFS)
-			continue;
-		if (ret)
-			return ret;
-		if (o->cmd == DPO_CMD_INSTANCE_EXIT_NTF && o->pid == pid)
-			return 0;
-	}
+	dt_close(&self->ev);
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 TEST_F(proc_exit, notified)
@@ -701,7 +639,8 @@ TEST_F(proc_exit, notified)
 		ASSERT_EQ(0, child_send(&self->kid, variant->how));
 	}
 
-	ASSERT_EQ(0, wait_exit_ntf(&self->ev, pid, &o, 5000)) {
+	ASSERT_EQ(0, dt_wait_ntf(&self->ev, DPO_CMD_INSTANCE_EXIT_NTF, pid, &o,
+				 5000)) {
 		TH_LOG("no exit notification for %d", pid);
 	}
 	/* Not reaped: the process is (or is about to be) a zombie. */
@@ -737,7 +676,8 @@ TEST_F(proc_exit, notified)
 	EXPECT_EQ((__u32)status, o.exit_code);
 
 	/* Exactly one notification. */
-	EXPECT_EQ(-ETIMEDOUT, wait_exit_ntf(&self->ev, pid, &o2, 300));
+	EXPECT_EQ(-ETIMEDOUT, dt_wait_ntf(&self->ev, DPO_CMD_INSTANCE_EXIT_NTF,
+					  pid, &o2, 300));
 
 	/* The object itself is freed soon after (an RCU grace period). */
 	end = now_ns() + 10000 * 1000000ULL;

@@ -96,11 +96,7 @@ FIXTURE_SETUP(nl)
 
 	self->kid.pid = self->kid.cmd_fd = self->kid.rep_fd = -1;
 	self->nl.fd = -1;
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	ASSERT_NL_OK(dt_session_new(&self->nl, SESS, 100, &self->ack),
 		     self->ack);
 	ASSERT_EQ(0, child_start(&self->kid, &cfg));
@@ -110,10 +106,7 @@ FIXTURE_TEARDOWN(nl)
 {
 	teardown_begin(_metadata);
 	child_kill(&self->kid);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 }
 
 static void counts(struct __test_metadata *_metadata, struct dt_sock *nl,
@@ -907,15 +900,11 @@ TEST_F(nl, pid_namespace)
 	pid_t pid;
 	int status;
 
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
 	ASSERT_EQ(0, dt_listen(&ev, &self->nl, self->nl.grp_events));
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		pid_t inner;
@@ -1016,12 +1005,10 @@ static void unpriv_child(struct unpriv_result *res, pid_t victim)
 {
 	struct dt_sock nl;
 	struct dt_ack ack;
-	struct dt_msg m;
 	int k;
 
 	res->stage = 1;
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY)) {
+	if (drop_root(NOBODY)) {
 		res->setup_err = errno;
 		return;
 	}
@@ -1049,8 +1036,7 @@ static void unpriv_child(struct unpriv_result *res, pid_t victim)
 			dt_session_get(&nl, SESS, NULL, &ack);
 			break;
 		case U_SESSION_DUMP:
-			dt_msg_dpo(&m, &nl, DPO_CMD_SESSION_GET, 0);
-			dt_dump(&nl, &m, &ack, NULL, 0, NULL);
+			dt_session_dump(&nl, NULL, 0, NULL, &ack);
 			break;
 		case U_INSTANCE_ADD:
 			dt_instance_add(&nl, SESS, getpid(), DPO_ROLE_PATCHED,
@@ -1063,8 +1049,7 @@ static void unpriv_child(struct unpriv_result *res, pid_t victim)
 			dt_instance_get(&nl, victim, NULL, &ack);
 			break;
 		case U_INSTANCE_DUMP:
-			dt_msg_dpo(&m, &nl, DPO_CMD_INSTANCE_GET, 0);
-			dt_dump(&nl, &m, &ack, NULL, 0, NULL);
+			dt_instance_dump(&nl, NULL, 0, NULL, &ack);
 			break;
 		case U_JOIN_SAMPLES:
 			ack.err = -dt_join(&nl, nl.grp_samples);
@@ -1089,14 +1074,10 @@ TEST_F(nl, unprivileged_cannot_change)
 
 	ASSERT_NL_OK(dt_instance_add(&self->nl, SESS, self->kid.pid,
 				      DPO_ROLE_ORIGINAL, &self->ack), self->ack);
-	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	res = shared_mem(sizeof(*res));
 	ASSERT_NE(MAP_FAILED, res);
-	memset(res, 0, sizeof(*res));
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		unpriv_child(res, self->kid.pid);

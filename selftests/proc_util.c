@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Workload children, /proc readers and module control for the selftests. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -35,6 +37,95 @@ void sleep_ms(unsigned int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+void *shared_mem(size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+}
+
+pid_t fork_flushed(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	return fork();
+}
+
+pid_t fork_piped(int *cmd_fd, int *rep_fd)
+{
+	int cmd[2], rep[2], err;
+	pid_t pid;
+
+	if (pipe2(cmd, O_CLOEXEC))
+		return -errno;
+	if (pipe2(rep, O_CLOEXEC)) {
+		err = -errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		return err;
+	}
+	pid = fork_flushed();
+	if (pid < 0) {
+		err = -errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		close(rep[0]);
+		close(rep[1]);
+		return err;
+	}
+	close(pid ? cmd[0] : cmd[1]);
+	close(pid ? rep[1] : rep[0]);
+	*cmd_fd = pid ? cmd[1] : cmd[0];
+	*rep_fd = pid ? rep[0] : rep[1];
+	return pid;
+}
+
+void kill_piped(pid_t *pid, int *cmd_fd, int *rep_fd)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	if (*cmd_fd >= 0)
+		close(*cmd_fd);
+	if (*rep_fd >= 0)
+		close(*rep_fd);
+	*pid = *cmd_fd = *rep_fd = -1;
+}
+
+int drop_root(uid_t id)
+{
+	if (setgroups(0, NULL) || setresgid(id, id, id) ||
+	    setresuid(id, id, id))
+		return -1;
+	return 0;
+}
+
+void close_fds(const int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+int keep_fd(int *fds, int *n, int max, int fd)
+{
+	if (fd >= 0 && *n < max)
+		fds[(*n)++] = fd;
+	return fd;
+}
+
+void drop_fd(int *fds, int n, int fd)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] == fd)
+			fds[i] = -1;
+	close(fd);
 }
 
 static __u64 clock_ns(clockid_t id)
@@ -221,33 +312,31 @@ child_main(const struct child_cfg *cfg, int cmd_fd, int rep_fd)
 	}
 }
 
-static int read_full(int fd, void *buf, size_t len, int timeout_ms)
+int read_within(int fd, void *buf, size_t len, int ms)
 {
-	__u64 deadline = now_ns() + (__u64)timeout_ms * 1000000;
+	__u64 end = now_ns() + (__u64)ms * 1000000;
 	size_t got = 0;
 
 	while (got < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		__u64 now = now_ns();
 		ssize_t n;
-		int ret;
 
-		if (now >= deadline)
+		if (now >= end)
 			return -ETIMEDOUT;
-		ret = poll(&pfd, 1, (deadline - now) / 1000000 + 1);
-		if (ret < 0 && errno == EINTR)
-			continue;
-		if (ret < 0)
+		if (poll(&p, 1, (end - now) / 1000000 + 1) < 0 && errno != EINTR)
 			return -errno;
-		if (ret == 0)
-			return -ETIMEDOUT;
+		if (!(p.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		/* Readable: read() does not block (pipes and sockets). */
 		n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
 		if (n == 0)
 			return -EPIPE;
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
 		got += n;
 	}
 	return 0;
@@ -255,36 +344,20 @@ static int read_full(int fd, void *buf, size_t len, int timeout_ms)
 
 int child_start(struct child *c, const struct child_cfg *cfg)
 {
-	int cmd[2], rep[2];
 	struct child_report r;
+	int cmd_fd, rep_fd;
+	pid_t pid;
 
 	c->pid = -1;
 	c->cmd_fd = c->rep_fd = -1;
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(rep, O_CLOEXEC)) {
-		close(cmd[0]);
-		close(cmd[1]);
-		return -errno;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	c->pid = fork();
-	if (c->pid < 0) {
-		int err = -errno;
-
-		close(cmd[0]); close(cmd[1]); close(rep[0]); close(rep[1]);
-		return err;
-	}
-	if (c->pid == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		child_main(cfg, cmd[0], rep[1]);
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	c->cmd_fd = cmd[1];
-	c->rep_fd = rep[0];
+	pid = fork_piped(&cmd_fd, &rep_fd);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		child_main(cfg, cmd_fd, rep_fd);
+	c->pid = pid;
+	c->cmd_fd = cmd_fd;
+	c->rep_fd = rep_fd;
 	return child_cmd(c, 'p', &r, 10000);
 }
 
@@ -303,7 +376,7 @@ int child_cmd(struct child *c, char cmd, struct child_report *r, int timeout_ms)
 	ret = child_send(c, cmd);
 	if (ret)
 		return ret;
-	ret = read_full(c->rep_fd, in, sizeof(in), timeout_ms);
+	ret = read_within(c->rep_fd, in, sizeof(in), timeout_ms);
 	if (ret)
 		return ret;
 	if (in[0] != cmd)
@@ -339,16 +412,7 @@ int child_reap(struct child *c, int *status, int timeout_ms)
 
 void child_kill(struct child *c)
 {
-	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-		c->pid = -1;
-	}
-	if (c->cmd_fd >= 0)
-		close(c->cmd_fd);
-	if (c->rep_fd >= 0)
-		close(c->rep_fd);
-	c->cmd_fd = c->rep_fd = -1;
+	kill_piped(&c->pid, &c->cmd_fd, &c->rep_fd);
 }
 
 pid_t unused_pid(void)
@@ -465,15 +529,74 @@ bool kmod_loaded(void)
 
 long read_long(const char *path)
 {
-	char buf[64] = "";
+	char buf[64];
+
+	return read_text(path, buf, sizeof(buf)) > 0 ? atol(buf) : -1;
+}
+
+ssize_t read_text(const char *path, char *buf, size_t len)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
+	buf[0] = '\0';
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
-	return n > 0 ? atol(buf) : -1;
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+int for_each_thread(pid_t pid, void (*fn)(pid_t pid, pid_t tid, void *arg),
+		    void *arg)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			fn(pid, atoi(de->d_name), arg);
+	closedir(d);
+	return 0;
+}
+
+struct asleep_walk {
+	bool (*match)(long nr, const void *arg);
+	const void *arg;
+	int n;
+	pid_t tid;
+};
+
+static void asleep_one(pid_t pid, pid_t tid, void *arg)
+{
+	struct asleep_walk *w = arg;
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	if (!w->match(read_long(path), w->arg))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if (read_text(path, buf, sizeof(buf)) < 0 || !strstr(buf, ") S "))
+		return;
+	w->n++;
+	w->tid = tid;
+}
+
+int threads_asleep_in(pid_t pid, bool (*match)(long nr, const void *arg),
+		      const void *arg, pid_t *tid)
+{
+	struct asleep_walk w = { .match = match, .arg = arg };
+
+	for_each_thread(pid, asleep_one, &w);
+	if (w.n && tid)
+		*tid = w.tid;
+	return w.n;
 }
 
 long kmod_refcnt(void)

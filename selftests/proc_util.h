@@ -13,6 +13,34 @@
 
 __u64 now_ns(void);		/* CLOCK_MONOTONIC, as DPO_STATS_A_TIMESTAMP_NS */
 void sleep_ms(unsigned int ms);
+/* @len bytes of zeroes shared with the children forked later, or MAP_FAILED. */
+void *shared_mem(size_t len);
+/* fork() after flushing stdio (so that nothing buffered is written twice). */
+pid_t fork_flushed(void);
+/*
+ * fork_flushed() a child driven over two pipes: *@cmd_fd gets the command
+ * pipe's end (read end in the child, write end in the parent), *@rep_fd the
+ * report pipe's. The pid (0 in the child) or -errno, nothing left open.
+ */
+pid_t fork_piped(int *cmd_fd, int *rep_fd);
+/*
+ * Undo fork_piped(): SIGKILL and reap *@pid if > 0, close *@cmd_fd and
+ * *@rep_fd if >= 0; all three set to -1.
+ */
+void kill_piped(pid_t *pid, int *cmd_fd, int *rep_fd);
+/* No supplementary groups, real/effective/saved uid and gid @id; 0 or -1. */
+int drop_root(uid_t id);
+/* Close the fds of @fds[@n] that are >= 0 (for teardowns). */
+void close_fds(const int *fds, int n);
+/* Note @fd in @fds (@n of @max used) if it is >= 0 and fits; returns @fd. */
+int keep_fd(int *fds, int *n, int max, int fd);
+/* Close @fd, marking it closed (-1) in @fds[@n]. */
+void drop_fd(int *fds, int n, int fd);
+/*
+ * Read exactly @len bytes within @ms (@fd may be non-blocking); 0, -EPIPE
+ * on EOF, -ETIMEDOUT or -errno.
+ */
+int read_within(int fd, void *buf, size_t len, int ms);
 
 /*
  * A page that holds whoever touches it in the kernel (a syscall copying
@@ -80,6 +108,18 @@ int proc_stat_read(pid_t pid, struct proc_stat *ps);
 
 /* The number a file (of /proc or /sys) starts with, or -1. */
 long read_long(const char *path);
+/* The start of a file (of /proc or /sys), NUL-terminated; its length or -1. */
+ssize_t read_text(const char *path, char *buf, size_t len);
+/* @fn(@pid, tid, @arg) for each thread of @pid; 0, or -1 (no task list). */
+int for_each_thread(pid_t pid, void (*fn)(pid_t pid, pid_t tid, void *arg),
+		    void *arg);
+/*
+ * Threads of @pid asleep (state S) in a syscall number for which
+ * @match(nr, @arg) is true, by /proc/@pid/task/TID/syscall; the last one's
+ * tid in *@tid if not NULL. 0 when the task list cannot be read.
+ */
+int threads_asleep_in(pid_t pid, bool (*match)(long nr, const void *arg),
+		      const void *arg, pid_t *tid);
 /* Sum of active_objs * objsize over /proc/slabinfo, or -1. */
 long long slab_bytes(void);
 /* A /proc/meminfo value in kB, or -1. */

@@ -149,9 +149,7 @@ static int run_container(struct seen *sn, __u32 lid, pid_t host_pid,
 	int status;
 
 	memset(sn, 0, sizeof(*sn));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = fork_flushed();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
@@ -188,14 +186,9 @@ FIXTURE_SETUP(sc)
 	int n;
 
 	self->nl.fd = self->lfd = self->cli = self->srv = -1;
-	self->sn = mmap(NULL, sizeof(*self->sn), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	self->sn = shared_mem(sizeof(*self->sn));
 	ASSERT_NE(MAP_FAILED, self->sn);
-	ASSERT_EQ(0, dt_connect(&self->nl)) {
-		TH_LOG("family \"%s\" not found: is dpo.ko loaded?",
-		       DPO_GENL_NAME);
-	}
-	ASSERT_EQ(0, dt_reset(&self->nl, 3000));
+	ASSERT_CONNECT_RESET(&self->nl);
 	/* The host's session: this process, a listener, a connection. */
 	self->lfd = tcp_listener(AF_INET, &self->port);
 	ASSERT_LE(0, self->lfd);
@@ -220,10 +213,7 @@ FIXTURE_TEARDOWN(sc)
 		close(self->srv);
 	if (self->lfd >= 0)
 		close(self->lfd);
-	if (self->nl.fd >= 0) {
-		EXPECT_RESET(&self->nl);
-		dt_close(&self->nl);
-	}
+	EXPECT_RESET_CLOSE(&self->nl);
 	if (self->sn != MAP_FAILED)
 		munmap(self->sn, sizeof(*self->sn));
 }
