@@ -196,6 +196,9 @@ expect "conn list --pid: none of another's" 0 "^\[\]$" \
 expect "conn list --json: one request, six bytes each way" 0 \
 	"\"bytes_in\":6,\"bytes_out\":6,\"requests\":1," \
 	dpoctl --json conn list e2ec
+# The latest sample, taken up to an interval after the registry saw it.
+wait_until 10 output_has '"conns_active":1,' \
+	dpoctl --json instance show "$echo_srv"
 expect "instance show: traffic" 0 "\"conns_active\":1," \
 	dpoctl --json instance show "$echo_srv"
 
