@@ -59,6 +59,17 @@ int dpo_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	void *hdr;
 
+	/*
+	 * The generator gives a command without request attributes no
+	 * policy, and split ops without one take any attribute: refuse them
+	 * here, as the family refused them before.
+	 */
+	if (nlmsg_attrlen(info->nlhdr, GENL_HDRLEN)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    nlmsg_attrdata(info->nlhdr, GENL_HDRLEN),
+				    "status-get takes no attributes");
+		return -EINVAL;
+	}
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
