@@ -22,35 +22,44 @@
 /* One metric adds at most this many threshold margins to the score. */
 #define EXCESS_CAP 5.0
 
+/*
+ * A percentile of few requests is biased (the p99 of 26 requests is about
+ * the largest, the p99 of 104 the second largest): the predictive test
+ * pairs a percentile only when both roles completed enough requests for
+ * five or more of them to lie beyond it (ENGINE.md, "Predictive trigger").
+ */
+#define TAIL_REQUESTS 5
+
 static const struct {
 	const char *name, *unit;
 	bool lower_is_worse;
+	double tail;		/* share of requests beyond, percentiles */
 	struct dpoctl_metric_cfg def;
 } metrics[DPOCTL_M_COUNT] = {
 	/*                             enabled seq   pct  floor  weight */
-	[DPOCTL_M_LAT_P50] = { "lat_p50", "us", false,
+	[DPOCTL_M_LAT_P50] = { "lat_p50", "us", false, 0.5,
 		{ true, true, 20, 50, 0.5 } },
-	[DPOCTL_M_LAT_P99] = { "lat_p99", "us", false,
+	[DPOCTL_M_LAT_P99] = { "lat_p99", "us", false, 0.01,
 		{ true, true, 20, 100, 1 } },
-	[DPOCTL_M_LAT_MEAN] = { "lat_mean", "us", false,
+	[DPOCTL_M_LAT_MEAN] = { "lat_mean", "us", false, 0,
 		{ true, true, 20, 50, 0.5 } },
-	[DPOCTL_M_CPU_PER_REQ] = { "cpu_per_req", "us", false,
+	[DPOCTL_M_CPU_PER_REQ] = { "cpu_per_req", "us", false, 0,
 		{ true, true, 20, 2, 1 } },
-	[DPOCTL_M_CPU] = { "cpu", "%", false,
+	[DPOCTL_M_CPU] = { "cpu", "%", false, 0,
 		{ true, false, 25, 1, 0.5 } },
-	[DPOCTL_M_RUN_DELAY] = { "run_delay", "ms/s", false,
+	[DPOCTL_M_RUN_DELAY] = { "run_delay", "ms/s", false, 0,
 		{ true, false, 50, 5, 0.5 } },
-	[DPOCTL_M_MIN_FLT_PER_REQ] = { "min_flt_per_req", "", false,
+	[DPOCTL_M_MIN_FLT_PER_REQ] = { "min_flt_per_req", "", false, 0,
 		{ true, true, 50, 0.5, 1 } },
-	[DPOCTL_M_MAJ_FLT_PER_REQ] = { "maj_flt_per_req", "", false,
+	[DPOCTL_M_MAJ_FLT_PER_REQ] = { "maj_flt_per_req", "", false, 0,
 		{ true, true, 50, 0.05, 1 } },
-	[DPOCTL_M_MIN_FLT] = { "min_flt", "/s", false,
+	[DPOCTL_M_MIN_FLT] = { "min_flt", "/s", false, 0,
 		{ true, false, 50, 100, 0.5 } },
-	[DPOCTL_M_MAJ_FLT] = { "maj_flt", "/s", false,
+	[DPOCTL_M_MAJ_FLT] = { "maj_flt", "/s", false, 0,
 		{ true, false, 50, 1, 0.5 } },
-	[DPOCTL_M_RSS_GROWTH] = { "rss_growth", "B/s", false,
+	[DPOCTL_M_RSS_GROWTH] = { "rss_growth", "B/s", false, 0,
 		{ true, false, 50, 1048576, 0.5 } },
-	[DPOCTL_M_THROUGHPUT] = { "throughput", "req/s", true,
+	[DPOCTL_M_THROUGHPUT] = { "throughput", "req/s", true, 0,
 		{ true, true, 10, 1, 1 } },
 };
 
@@ -274,6 +283,7 @@ static void metrics_of(const struct dpoctl_interval *r,
 	memset(p, 0, sizeof(*p));
 	p->end_ns = now_ns;
 	p->dt_s = r->dt_s;
+	p->requests = r->requests;
 	if (r->has_lat) {
 		set(p, DPOCTL_M_LAT_P50, r->lat_p50_us);
 		set(p, DPOCTL_M_LAT_P99, r->lat_p99_us);
@@ -492,7 +502,10 @@ static int judge_sequential(struct dpoctl_engine *e,
 
 		if (!mc->enabled || !mc->sequential)
 			continue;
-		if (pp->has[m] && po->has[m]) {
+		if (pp->has[m] && po->has[m] &&
+		    (!metrics[m].tail ||
+		     fmin(pp->requests, po->requests) * metrics[m].tail >=
+		     TAIL_REQUESTS)) {
 			/* floor: keeps near-zero values from making ratios */
 			d = log((pp->v[m] + mc->floor) / (po->v[m] + mc->floor));
 			if (metrics[m].lower_is_worse)

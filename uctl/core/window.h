@@ -17,6 +17,7 @@
 struct dpoctl_point {
 	uint64_t end_ns;
 	double dt_s;
+	double requests;	/* completed in the interval */
 	bool has[DPOCTL_M_COUNT];
 	double v[DPOCTL_M_COUNT];
 };

@@ -11,13 +11,13 @@
 #define SEC 1000000000ULL
 #define STEP (100 * MS)
 
-/* A steady role: 100 ms, 100 requests, 5 ms latency, 10 connections. */
+/* A steady role: 100 ms, 1000 requests, 5 ms latency, 10 connections. */
 static struct dpoctl_interval steady(void)
 {
 	return (struct dpoctl_interval){
 		.dt_s = 0.1, .cpu_s = 0.01, .run_delay_s = 0.001,
-		.min_flt = 50, .maj_flt = 0, .rss_delta_bytes = 0,
-		.requests = 100, .conns_held = 10, .has_lat = true,
+		.min_flt = 500, .maj_flt = 0, .rss_delta_bytes = 0,
+		.requests = 1000, .conns_held = 10, .has_lat = true,
 		.lat_p50_us = 5000, .lat_p99_us = 8000, .lat_mean_us = 5500,
 	};
 }
@@ -268,7 +268,7 @@ static void test_thresholds(void)
 		c.m[m].enabled = true;
 		/* both roles hold equal shares: rates compare as they are */
 		o.lat_p99_us = cases[i].base;
-		o.requests = m == DPOCTL_M_THROUGHPUT ? cases[i].base / 10 : 100;
+		o.requests = m == DPOCTL_M_THROUGHPUT ? cases[i].base / 10 : 1000;
 		o.maj_flt = cases[i].base * o.requests;
 		run_start(&r, &c);
 		steps(&r, 20, &o, NULL);
@@ -347,16 +347,16 @@ static void test_canary_shares(void)
 	/* 80/20: every rate of the patched one is a quarter of the other's */
 	oc = o;
 	oc.conns_held = 8;
-	oc.requests = 80;
+	oc.requests = 800;
 	oc.cpu_s = 0.008;
 	oc.run_delay_s = 0.0008;
-	oc.min_flt = 40;
+	oc.min_flt = 400;
 	pc = oc;
 	pc.conns_held = 2;
-	pc.requests = 20;
+	pc.requests = 200;
 	pc.cpu_s = 0.002;
 	pc.run_delay_s = 0.0002;
-	pc.min_flt = 10;
+	pc.min_flt = 100;
 	steps(&r, 5, &oc, &pc);
 	for (m = 0; m < DPOCTL_M_COUNT; m++) {
 		st = dpoctl_engine_metric(r.e, m);
@@ -366,9 +366,9 @@ static void test_canary_shares(void)
 	}
 	st = dpoctl_engine_metric(r.e, DPOCTL_M_THROUGHPUT);
 	check_near("canary 20%: throughput per share = the baseline's",
-		   st->patched, 1000);
+		   st->patched, 10000);
 	/* a patched instance 15% slower per connection */
-	pc.requests = 17;
+	pc.requests = 170;
 	steps(&r, 1, &oc, &pc);
 	result(st->breach, "canary 20%%: -15%% per connection is a breach (%g)",
 	       st->deviation);
@@ -494,6 +494,16 @@ static void test_sequential(void)
 	check_near("sequential: threshold log(m / alpha)", d->seq_threshold,
 		   log(1 / 0.001));
 	dpoctl_engine_free(r.e);
+
+	/* a p99 of 100 requests is not paired: too few beyond it */
+	o.requests = p.requests = 100;
+	run_start(&r, &c);
+	steps(&r, 20, &o, NULL);
+	steps(&r, 50, &o, &p);
+	st = dpoctl_engine_metric(r.e, DPOCTL_M_LAT_P99);
+	check_int("sequential: p99 of 100 requests: not tested", st->seq_n, 0);
+	dpoctl_engine_free(r.e);
+	o.requests = p.requests = 1000;
 
 	/* alpha 0: off */
 	c.alpha = 0;
