@@ -21,6 +21,8 @@
 #define SEQ_G 4.0
 /* A threshold margin must be this many sd of the smoothed noise. */
 #define NOISE_SDS 2.0
+/* A streak holds through a stall of the original this long at most. */
+#define HOLD_MAX_NS (2 * 1000000000ULL)
 /* One metric adds at most this many threshold margins to the score. */
 #define EXCESS_CAP 5.0
 
@@ -225,7 +227,7 @@ struct dpoctl_engine {
 	bool severe;
 	uint64_t severe_since_ns;
 	struct dpoctl_decision decision;
-	struct dpoctl_event ev[DPOCTL_MAX_EVENTS];
+	struct dpoctl_engine_event ev[DPOCTL_MAX_EVENTS];
 	size_t n_ev;
 };
 
@@ -330,7 +332,7 @@ static void event(struct dpoctl_engine *e, enum dpoctl_event_kind kind,
 {
 	if (e->n_ev == DPOCTL_MAX_EVENTS)
 		return;
-	e->ev[e->n_ev++] = (struct dpoctl_event){
+	e->ev[e->n_ev++] = (struct dpoctl_engine_event){
 		.kind = kind, .metric = metric, .time_ns = now_ns,
 		.value = value, .threshold = threshold, .lasted_s = lasted_s,
 	};
@@ -409,7 +411,7 @@ static int judge_thresholds(struct dpoctl_engine *e, uint64_t now_ns)
 		struct dpoctl_metric_state *st = &e->st[m];
 		struct dpoctl_stat p, o;
 		double mb, mo, xb, xo, rb, ro;
-		bool breach;
+		bool breach, hold;
 
 		if (!mc->enabled)
 			continue;
@@ -449,8 +451,14 @@ static int judge_thresholds(struct dpoctl_engine *e, uint64_t now_ns)
 		 * threshold too: then the interval cannot tell (a stall of
 		 * the original), it does not show the patch recovered.
 		 */
-		if (!breach && st->breach && xb > 1 && o.n &&
-		    worse_by(m, o.mean, st->baseline.mean) / mb > 1)
+		hold = !breach && st->breach && xb > 1 && o.n &&
+		       worse_by(m, o.mean, st->baseline.mean) / mb > 1;
+		if (!hold)
+			st->hold_since_ns = 0;
+		else if (!st->hold_since_ns)
+			st->hold_since_ns = e->last_ns;
+		/* ... for a stall's length: a longer change is the load's */
+		if (hold && now_ns - st->hold_since_ns <= HOLD_MAX_NS)
 			breach = true;
 		if (breach && !st->breach) {
 			st->breach_since_ns = e->last_ns;
@@ -824,7 +832,7 @@ const struct dpoctl_decision *dpoctl_engine_decision(const struct dpoctl_engine 
 }
 
 size_t dpoctl_engine_events(const struct dpoctl_engine *e,
-			    const struct dpoctl_event **ev)
+			    const struct dpoctl_engine_event **ev)
 {
 	*ev = e->ev;
 	return e->n_ev;

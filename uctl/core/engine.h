@@ -135,8 +135,9 @@ struct dpoctl_metric_state {
 	double thr_original;	/* threshold from the live original */
 	double deviation;	/* relative, + is worse: min of both references */
 	double excess;		/* how many threshold margins beyond, >= 0 */
-	bool breach;		/* beyond both thresholds */
+	bool breach;		/* beyond both thresholds (or held, see below) */
 	uint64_t breach_since_ns;	/* start of the streak, when breach */
+	uint64_t hold_since_ns;	/* held by a stall of the original, 0: not */
 	/*
 	 * The predictive test, on blocks of paired intervals: their number,
 	 * the mean and sd of the blocks' values (log ratios, + is worse; for
@@ -161,7 +162,7 @@ enum dpoctl_event_kind {
 	DPOCTL_EV_VERDICT,
 };
 
-struct dpoctl_event {
+struct dpoctl_engine_event {
 	enum dpoctl_event_kind kind;
 	int metric;		/* -1: none */
 	uint64_t time_ns;
@@ -215,7 +216,7 @@ const struct dpoctl_decision *dpoctl_engine_decision(const struct dpoctl_engine 
 
 /* The state changes of the last step, oldest first. */
 size_t dpoctl_engine_events(const struct dpoctl_engine *e,
-			    const struct dpoctl_event **ev);
+			    const struct dpoctl_engine_event **ev);
 
 const char *dpoctl_verdict_name(enum dpoctl_verdict v);
 const char *dpoctl_reason_name(enum dpoctl_reason r);

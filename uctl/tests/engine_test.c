@@ -444,6 +444,24 @@ static void test_duration(void)
 		  steps(&r, 3, &o, &bad), DPOCTL_V_ROLLBACK);
 	dpoctl_engine_free(r.e);
 
+	/* ... but a change of both longer than a stall (2 s) does */
+	c.duration_s = 10;
+	run_start(&r, &c);
+	steps(&r, 20, &o, NULL);
+	steps(&r, 5, &o, &bad);
+	{
+		struct dpoctl_interval stalled = o;
+
+		stalled.lat_p99_us = 12000;
+		steps(&r, 20, &stalled, &bad);
+		result(!dpoctl_engine_metric(r.e, DPOCTL_M_LAT_P99)->breach,
+		       "duration: the original beyond the baseline for 2 s: streak over");
+		check_int("duration: ... and no rollback at 10 s",
+			  steps(&r, 75, &stalled, &bad), DPOCTL_V_NONE);
+	}
+	dpoctl_engine_free(r.e);
+	c.duration_s = 1;
+
 	/* a skipped sample of the patched one neither ends nor grows it */
 	run_start(&r, &c);
 	steps(&r, 20, &o, NULL);
