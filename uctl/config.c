@@ -10,10 +10,10 @@
 #include "config.h"
 #include "parse.h"
 
+#define HOUR_S	3600.0
 #define DAY_S	86400.0
-#define WEEK_S	(7 * DAY_S)
 
-enum type { T_SECONDS, T_NUMBER, T_PROB, T_U32, T_BOOL };
+enum type { T_SECONDS, T_NUMBER, T_U32, T_BOOL };
 
 /* One key: where it goes, its type and range. */
 struct key {
@@ -23,28 +23,30 @@ struct key {
 	size_t off;		/* in the cfg, or in its metric's cfg */
 	double min, max;
 	bool min_open;		/* > min rather than >= */
+	bool max_open;		/* < max rather than <= */
 };
 
 #define G(f) offsetof(struct dpoctl_engine_cfg, f)
 #define M(f) offsetof(struct dpoctl_metric_cfg, f)
 
+/* The ranges are dpoctl_engine_cfg_check()'s, for messages naming the line. */
 static const struct key keys[] = {
-	{ "baseline", "window_s", T_SECONDS, G(baseline_s), 0, DAY_S, true },
-	{ "baseline", "min_samples", T_U32, G(baseline_min), 1, 1000000, false },
-	{ "rule", "smooth_s", T_SECONDS, G(smooth_s), 0, DAY_S, false },
-	{ "rule", "duration_s", T_SECONDS, G(duration_s), 0, DAY_S, false },
-	{ "severity", "threshold", T_NUMBER, G(severity), 0, 1e6, false },
-	{ "severity", "duration_s", T_SECONDS, G(severity_s), 0, DAY_S, false },
-	{ "predictive", "alpha", T_PROB, G(alpha), 0, 0.5, false },
-	{ "promote", "after_s", T_SECONDS, G(promote_s), 0, WEEK_S, true },
-	{ "promote", "tolerance_pct", T_NUMBER, G(promote_tol_pct), 0, 100, false },
-	{ "promote", "alpha", T_PROB, G(promote_alpha), 0, 0.5, false },
-	{ "promote", "min_s", T_SECONDS, G(promote_min_s), 0, WEEK_S, false },
-	{ NULL, "enabled", T_BOOL, M(enabled), 0, 0, false },
-	{ NULL, "sequential", T_BOOL, M(sequential), 0, 0, false },
-	{ NULL, "deviation_pct", T_NUMBER, M(deviation_pct), 0, 1000, false },
-	{ NULL, "floor", T_NUMBER, M(floor), 0, 1e12, false },
-	{ NULL, "weight", T_NUMBER, M(weight), 0, 1000, false },
+	{ "baseline", "window_s", T_SECONDS, G(baseline_s), 0, HOUR_S, true, false },
+	{ "baseline", "min_samples", T_U32, G(baseline_min), 2, 100000, false, false },
+	{ "rule", "smooth_s", T_SECONDS, G(smooth_s), 0, HOUR_S, false, false },
+	{ "rule", "duration_s", T_SECONDS, G(duration_s), 0, HOUR_S, true, false },
+	{ "severity", "threshold", T_NUMBER, G(severity), 0, 1000, false, false },
+	{ "severity", "duration_s", T_SECONDS, G(severity_s), 0, HOUR_S, true, false },
+	{ "predictive", "alpha", T_NUMBER, G(alpha), 0, 0.5, false, true },
+	{ "promote", "after_s", T_SECONDS, G(promote_s), 0, DAY_S, true, false },
+	{ "promote", "tolerance_pct", T_NUMBER, G(promote_tol_pct), 0, 100, false, true },
+	{ "promote", "alpha", T_NUMBER, G(promote_alpha), 0, 0.5, false, true },
+	{ "promote", "min_s", T_SECONDS, G(promote_min_s), 0, DAY_S, false, false },
+	{ NULL, "enabled", T_BOOL, M(enabled), 0, 0, false, false },
+	{ NULL, "sequential", T_BOOL, M(sequential), 0, 0, false, false },
+	{ NULL, "deviation_pct", T_NUMBER, M(deviation_pct), 0, 10000, false, true },
+	{ NULL, "floor", T_NUMBER, M(floor), 0, 1e15, false, false },
+	{ NULL, "weight", T_NUMBER, M(weight), 0, 100, false, false },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -125,8 +127,8 @@ static const char *kind(enum type t)
 /* "0 < x <= 86400" */
 static void range_str(char *buf, size_t len, const struct key *k)
 {
-	snprintf(buf, len, "%g %s x <= %g", k->min, k->min_open ? "<" : "<=",
-		 k->max);
+	snprintf(buf, len, "%g %s x %s %g", k->min, k->min_open ? "<" : "<=",
+		 k->max_open ? "<" : "<=", k->max);
 }
 
 static int apply(struct dpoctl_engine_cfg *cfg, const char *section,
@@ -176,7 +178,8 @@ static int apply(struct dpoctl_engine_cfg *cfg, const char *section,
 	default:
 		if (parse_number(value, &v))
 			goto bad;
-		if (v < k->min || v > k->max || (k->min_open && v == k->min))
+		if (v < k->min || v > k->max || (k->min_open && v == k->min) ||
+		    (k->max_open && v == k->max))
 			goto out_of_range;
 		*(double *)dst = v;
 		return 0;
