@@ -334,6 +334,10 @@ static void write_number(FILE *f, double v)
 	char buf[32];
 	int prec;
 
+	if (v == floor(v) && fabs(v) < 1e15) {
+		fprintf(f, "%.0f", v);
+		return;
+	}
 	for (prec = 1; prec < 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
