@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dpoctl analyze on a live recording: an original and a patched request
- * server of one session under load, the patched one answering each request
- * several times slower; 18 s of dpoctl -j monitor at 100 ms, then analyze
+ * server of one session under load, the patched one holding each request
+ * four times longer; 18 s of dpoctl -j monitor at 100 ms, then analyze
  * twice. The verdict must be rollback and both outputs the same bytes.
  */
 #include <fcntl.h>
@@ -23,8 +23,8 @@
 #define BASELINE_S	7	/* the original alone */
 #define PATCHED_S	11	/* then both */
 /* The injected regression: each request held this long, per role. */
-#define DELAY_ORIG_US	2000
-#define DELAY_PATCH_US	8000
+#define DELAY_ORIG_US	20000
+#define DELAY_PATCH_US	80000
 
 static volatile int stop_load;
 static __u16 port;
@@ -150,10 +150,9 @@ TEST_F_TIMEOUT(replay, latency_regression_rolls_back, 300)
 				NULL };
 	const char *add_l[] = { "listener", "add", SESSION, orig, "port",
 				portstr, NULL };
-	const char *mon[] = { "-j", "monitor", "samples", NULL };
-	/* the recording is short: a 5 s baseline, a 2 s rule, no promotion */
+	/* the recording is short: a 5 s baseline, a 3 s rule, no promotion */
 	const char *analyze[] = { "analyze", "--config", INI, "--baseline",
-				  "5", "--duration", "2", "--promote-after",
+				  "5", "--duration", "3", "--promote-after",
 				  "600", REC, NULL };
 	pthread_t th[CLIENTS];
 	char *out1, *out2, *rec;
@@ -177,7 +176,6 @@ TEST_F_TIMEOUT(replay, latency_regression_rolls_back, 300)
 		       (char *)NULL);
 		_exit(127);
 	}
-	(void)mon;
 	ASSERT_EQ(0, srv_go(&self->srv[0]));
 	for (i = 0; i < CLIENTS; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, client,
@@ -204,13 +202,17 @@ TEST_F_TIMEOUT(replay, latency_regression_rolls_back, 300)
 	free(rec);
 
 	/*
-	 * Latency only: the slow (TCG) guest's CPU, fault and run-queue
-	 * figures are too noisy for a 5 s baseline, and would end in
-	 * "insufficient" rather than judge the patch.
+	 * The mean latency only, smoothed over 2 s, with a 50% margin: on the
+	 * slow (TCG, debug) guest the other figures, and the percentiles of
+	 * the few requests of an interval, are too noisy for a 5 s baseline,
+	 * which would end in "insufficient" rather than judge the patch. The
+	 * delays dominate the guest's own latency: the patch's mean is about
+	 * twice the original's.
 	 */
 	f = fopen(INI, "w");
 	ASSERT_NE(NULL, f);
-	fputs("[baseline]\nmin_samples = 20\n", f);
+	fputs("[baseline]\nmin_samples = 20\n[rule]\nsmooth_s = 2\n", f);
+	fputs("[lat_mean]\ndeviation_pct = 50\n[lat_p50]\nenabled = no\n", f);
 	fputs("[lat_p99]\nenabled = no\n[cpu_per_req]\nenabled = no\n"
 	      "[cpu]\nenabled = no\n[run_delay]\nenabled = no\n"
 	      "[min_flt_per_req]\nenabled = no\n[maj_flt_per_req]\nenabled = no\n"
