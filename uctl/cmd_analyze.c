@@ -605,8 +605,7 @@ static void print_result(struct analyze *an)
 			      d->metric >= 0 && d->metric < DPOCTL_M_COUNT ?
 			      dpoctl_engine_metric(an->e, d->metric) : NULL,
 			      dpoctl_engine_score(an->e),
-			      d->seq_threshold > 0 ? d->seq_threshold :
-			      an->cfg.alpha > 0 ? log(1 / an->cfg.alpha) : NAN,
+			      d->seq_threshold > 0 ? d->seq_threshold : NAN,
 			      an->t0_ns);
 	if (!dpoctl_pr_json())
 		putchar('\n');

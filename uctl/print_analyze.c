@@ -75,7 +75,7 @@ void dpoctl_print_decision(const struct dpoctl_decision *d,
 			   const struct dpoctl_metric_state *ms, double score,
 			   double seq_thr, uint64_t t0_ns)
 {
-	char t[128];
+	char t[128], thr[32];
 	bool has = ms && ms->valid;
 
 	dpoctl_pr_begin(DPOCTL_PR_RECORD, false);
@@ -105,16 +105,19 @@ void dpoctl_print_decision(const struct dpoctl_decision *d,
 		dpoctl_pr_double("excess", NULL, 1, PREC, ms->excess);
 		stat("baseline", &ms->baseline, true);
 		stat("frozen", &ms->frozen, true);
-		snprintf(t, sizeof(t), "%.*f (rollback at %.*f); %s log wealth %.*f, n %u",
-			 PREC, d->seq_statistic, PREC, seq_thr,
+		if (isfinite(seq_thr))
+			snprintf(thr, sizeof(thr), "%.*f", PREC, seq_thr);
+		else
+			snprintf(thr, sizeof(thr), "-");
+		snprintf(t, sizeof(t), "%.*f (rollback at %s); %s log BF %.*f, n %u",
+			 PREC, d->seq_statistic, thr,
 			 dpoctl_metric_name(d->metric), PREC,
-			 ms->log_wealth_worse, ms->seq_n);
+			 ms->log_bf_worse, ms->seq_n);
 		dpoctl_pr_str(NULL, "sequential", 1, t);
 		dpoctl_pr_nest_begin("sequential");
 		dpoctl_pr_double("statistic", NULL, 0, PREC, d->seq_statistic);
-		dpoctl_pr_double("log_wealth_worse", NULL, 0, PREC,
-				 ms->log_wealth_worse);
-		dpoctl_pr_double("log_wealth_ok", NULL, 0, PREC, ms->log_wealth_ok);
+		dpoctl_pr_double("log_bf_worse", NULL, 0, PREC, ms->log_bf_worse);
+		dpoctl_pr_double("log_bf_ok", NULL, 0, PREC, ms->log_bf_ok);
 		dpoctl_pr_double("threshold", NULL, 0, PREC, seq_thr);
 		dpoctl_pr_u64("n", NULL, 0, ms->seq_n);
 		dpoctl_pr_nest_end();
@@ -150,7 +153,7 @@ void dpoctl_print_metric_state(int metric, const struct dpoctl_metric_state *s)
 		dpoctl_pr_null("thr_original", "THR_ORIG", 12);
 		dpoctl_pr_null("deviation", "DEV", 7);
 		dpoctl_pr_null("breach", NULL, 6);
-		dpoctl_pr_null("log_wealth_worse", "SEQ", 7);
+		dpoctl_pr_null("log_bf_worse", "SEQ", 7);
 		dpoctl_pr_row_end();
 		return;
 	}
@@ -164,6 +167,6 @@ void dpoctl_print_metric_state(int metric, const struct dpoctl_metric_state *s)
 	dpoctl_pr_double("deviation", "DEV", 7, PREC, s->deviation);
 	dpoctl_pr_str(NULL, "BREACH", 6, s->breach ? "yes" : "no");
 	dpoctl_pr_u64("breach", NULL, 0, s->breach);
-	dpoctl_pr_double("log_wealth_worse", "SEQ", 7, PREC, s->log_wealth_worse);
+	dpoctl_pr_double("log_bf_worse", "SEQ", 7, PREC, s->log_bf_worse);
 	dpoctl_pr_row_end();
 }

@@ -73,9 +73,8 @@ void dpoctl_print_analyze_event(uint64_t rel_ns, uint64_t abs_ns,
 /*
  * The decision record: @verdict and @reason by name ("undecided" at the
  * end of the input), the firing metric's state @ms (NULL: none) and the
- * severity @score, the sequential test's rollback threshold @seq_thr (the
- * decision's, or log(1 / alpha) when another trigger fired); times from
- * @t0_ns.
+ * severity @score, the sequential test's threshold @seq_thr (NAN: none,
+ * another trigger fired); times from @t0_ns.
  */
 void dpoctl_print_decision(const struct dpoctl_decision *d,
 			   const char *verdict, const char *reason,
