@@ -35,10 +35,12 @@ struct proc {
 	double lat_scale;	/* 1: like the original */
 };
 
-static void sample(FILE *f, struct proc *p, uint64_t t_ns, bool traffic)
+/* @share: of the traffic, and of the connections (of 8) */
+static void sample(FILE *f, struct proc *p, uint64_t t_ns, bool traffic,
+		   double share)
 {
 	double p50 = (500 + 25 * noise()) * p->lat_scale;
-	uint64_t n = 100 + (uint64_t)(10 * noise() + 10);
+	uint64_t n = (uint64_t)((100 + 10 * noise() + 10) * share);
 
 	p->seq++;
 	p->cpu_ns += n * 200000 + (uint64_t)(1e6 * (1 + noise()));
@@ -56,7 +58,7 @@ static void sample(FILE *f, struct proc *p, uint64_t t_ns, bool traffic)
 		"\"stats\":{\"threads\":4,\"cpu_ns\":%llu,\"run_delay_ns\":%llu,"
 		"\"nvcsw\":10,\"nivcsw\":2,\"min_flt\":%llu,\"maj_flt\":0,"
 		"\"rss_bytes\":104857600,\"seq\":%llu,\"timestamp_ns\":%llu,"
-		"\"conns_accepted\":%llu,\"conns_active\":8,\"requests\":%llu,"
+		"\"conns_accepted\":%llu,\"conns_active\":%u,\"requests\":%llu,"
 		"\"bytes_in\":0,\"bytes_out\":0,\"accepted_per_s\":null,"
 		"\"requests_per_s\":null,\"bytes_in_per_s\":null,"
 		"\"bytes_out_per_s\":null,",
@@ -64,7 +66,8 @@ static void sample(FILE *f, struct proc *p, uint64_t t_ns, bool traffic)
 		p->pid * 1000, (unsigned long long)p->cpu_ns,
 		(unsigned long long)p->delay_ns, (unsigned long long)p->min_flt,
 		(unsigned long long)p->seq, (unsigned long long)t_ns,
-		(unsigned long long)p->acc, (unsigned long long)p->req);
+		(unsigned long long)p->acc, (unsigned)(8 * share),
+		(unsigned long long)p->req);
 	if (traffic && p->seq > 1)
 		fprintf(f, "\"lat_p50_us\":%.0f,\"lat_p99_us\":%.0f,"
 			"\"lat_mean_us\":%.0f,\"lat_hist\":{\"256\":%llu}}}\n",
@@ -90,6 +93,7 @@ static void recording(const char *path, int secs, int patched_s, double scale,
 	struct proc x = { .role = "original", .pid = 300, .lat_scale = 1 };
 	FILE *f = fopen(path, "w");
 	uint64_t t0 = 5000000000ULL, t;
+	double share;
 	int i;
 
 	rng = 1;
@@ -102,13 +106,15 @@ static void recording(const char *path, int secs, int patched_s, double scale,
 				"\"instances\":2,\"owner\":\"both\","
 				"\"switch_time_ns\":%llu}\n",
 				(unsigned long long)t, (unsigned long long)t);
+		/* the patch takes half of the traffic: the load stays the same */
+		share = i >= patched_s * 10 ? 0.5 : 1;
 		if (i >= patched_s * 10 && i % 2)
-			sample(f, &p, t + 20000, true);
-		sample(f, &o, t, true);
+			sample(f, &p, t + 20000, true, share);
+		sample(f, &o, t, true, share);
 		if (i >= patched_s * 10 && !(i % 2))
-			sample(f, &p, t + 20000, true);
+			sample(f, &p, t + 20000, true, share);
 		if (other_session && i == 3)
-			sample(f, &x, t, true);
+			sample(f, &x, t, true, 1);
 	}
 	fclose(f);
 }
