@@ -29,6 +29,9 @@ static const struct dpoctl_cmd top_cmds[] = {
 	{ .name = "monitor", .fn = dpoctl_cmd_monitor,
 	  .args = "[samples|events|all] [count N]",
 	  .help = "print notifications as they arrive" },
+	{ .name = "analyze", .fn = dpoctl_cmd_analyze,
+	  .args = "[--config FILE] [--set S.K=V]... [--session NAME] FILE|-",
+	  .help = "replay a recording (dpoctl -j monitor) through the decision engine" },
 	{ .name = "help", .fn = cmd_help, .args = "[OBJECT [COMMAND]]",
 	  .help = "show this help" },
 	{ }
@@ -62,10 +65,24 @@ static const char usage_tail[] =
 	"write; JSON has them in ns with the raw CLOCK_MONOTONIC times.\n"
 	"In samples, lat_hist counts the requests of the interval by latency:\n"
 	"key K holds [K, 2K) microseconds (key 0: [0, 2)).\n"
-	"Every command but version and status needs CAP_NET_ADMIN; listener add\n"
-	"also needs the right to ptrace PID (pidfd_getfd(2)).\n"
+	"Every command but version, status and analyze needs CAP_NET_ADMIN;\n"
+	"listener add also needs the right to ptrace PID (pidfd_getfd(2)).\n"
+	"analyze reads the JSON lines of dpoctl -j monitor (a file, or - for\n"
+	"stdin) and prints the engine's events (ready, observe, breach, recover,\n"
+	"severe, calm, verdict) with their time from the first sample, then the\n"
+	"decision and the metrics it rests on; it stops at the verdict. The\n"
+	"settings are the defaults, then --config FILE (INI: [baseline],\n"
+	"[rule], [severity], [predictive], [promote], one section per metric),\n"
+	"then --set SECTION.KEY=VALUE and the shorthands --alpha A (predictive.\n"
+	"alpha), --duration S (rule.duration_s), --baseline S (baseline.\n"
+	"window_s) and --promote-after S (promote.after_s), in order;\n"
+	"--print-config prints the result as a file. A recording of several\n"
+	"sessions needs --session NAME.\n"
 	"\n"
-	"Exit status: 0 success, 1 usage error, 2 kernel or netlink error.\n";
+	"Exit status: 0 success, 1 usage error, 2 kernel or netlink error.\n"
+	"analyze: 0 promote, 1 usage or settings error, 2 unreadable or\n"
+	"malformed recording, 3 rollback, 4 insufficient data, 5 undecided at\n"
+	"the end of the input.\n";
 
 void dpoctl_err(const char *fmt, ...)
 {

@@ -15,6 +15,10 @@ enum {
 	DPOCTL_EXIT_OK = 0,
 	DPOCTL_EXIT_USAGE = 1,
 	DPOCTL_EXIT_ERR = 2,
+	/* the engine's verdicts (analyze; promote is DPOCTL_EXIT_OK) */
+	DPOCTL_EXIT_ROLLBACK = 3,
+	DPOCTL_EXIT_INSUFFICIENT = 4,
+	DPOCTL_EXIT_UNDECIDED = 5,	/* the input ended first */
 };
 
 struct dpoctl_ctx;
@@ -41,6 +45,7 @@ int dpoctl_cmd_version(struct dpoctl_ctx *ctx, int argc, char **argv);
 int dpoctl_cmd_status(struct dpoctl_ctx *ctx, int argc, char **argv);
 int dpoctl_cmd_monitor(struct dpoctl_ctx *ctx, int argc, char **argv);
 int dpoctl_cmd_drain(struct dpoctl_ctx *ctx, int argc, char **argv);
+int dpoctl_cmd_analyze(struct dpoctl_ctx *ctx, int argc, char **argv);
 
 /* "dpoctl: ..." on stderr */
 void dpoctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -58,4 +58,29 @@ void dpoctl_print_event_header(void);
 void dpoctl_print_event(const struct dpoctl_event *ev,
 			const struct dpoctl_rates *r, uint64_t now_ns);
 
+/*
+ * print_analyze.c: analyze's rows. One row per event (the engine's and
+ * analyze's own "ready"), at @rel_ns from the first sample (@abs_ns in
+ * JSON too); @metric -1 and NAN values print as none.
+ */
+struct dpoctl_decision;
+struct dpoctl_metric_state;
+void dpoctl_print_analyze_header(void);
+void dpoctl_print_analyze_event(uint64_t rel_ns, uint64_t abs_ns,
+				const char *event, int metric, double value,
+				double threshold, double lasted_s,
+				const char *detail);
+/*
+ * The decision record: @verdict and @reason by name ("undecided" at the
+ * end of the input), the firing metric's state @ms (NULL: none) and the
+ * severity @score, the sequential test's threshold @seq_thr (NAN: none,
+ * another trigger fired); times from @t0_ns.
+ */
+void dpoctl_print_decision(const struct dpoctl_decision *d,
+			   const char *verdict, const char *reason,
+			   const struct dpoctl_metric_state *ms, double score,
+			   double seq_thr, uint64_t t0_ns);
+/* A row of the metrics' table that follows it. */
+void dpoctl_print_metric_state(int metric, const struct dpoctl_metric_state *s);
+
 #endif

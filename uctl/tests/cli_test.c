@@ -53,6 +53,8 @@ static const struct cli_case cli_cases[] = {
 	{ { "help", "drain" }, 0, "1ms to 60m", "" },
 	{ { "drain", "s", "original", "--help" }, 0, "drain --wait print one",
 	  "" },
+	{ { "help" }, 0, "analyze [--config FILE] [--set S.K=V]...", "" },
+	{ { "analyze", "--help" }, 0, "analyze: 0 promote, 1 usage or settings error, 2 unreadable", "" },
 	{ { "-V" }, 0, "dpoctl 0.1.0\n", "" },
 	{ { "--version" }, 0, "dpoctl 0.1.0\n", "" },
 	/* without the module */
@@ -207,6 +209,12 @@ static const struct cli_case cli_cases[] = {
 	{ { "drain", "s", "original", "now" }, 1, "", "unexpected \"now\"" },
 	{ { "drain", "s", "original", "--now" }, 1, "",
 	  "unknown option \"--now\"" },
+	{ { "analyze" }, 1, "", "dpoctl: analyze: missing FILE" },
+	{ { "analyze", "--set" }, 1, "", "missing value after --set" },
+	{ { "analyze", "--session", name32, "x" }, 1, "", "1 to 31 bytes" },
+	{ { "analyze", "a", "b" }, 1, "", "unexpected \"b\"" },
+	{ { "analyze", "--config", "a", "--config", "b", "x" }, 1, "",
+	  "--config given twice" },
 };
 
 static char *read_fd(int fd)
