@@ -164,7 +164,7 @@ struct dpoctl_decision {
 	double lasted_s;		/* RULE / SEVERITY: how long beyond */
 	double score;			/* severity score at the decision */
 	double seq_threshold;		/* log(m / alpha) of the firing test */
-	char why[160];			/* one sentence for people */
+	char why[320];			/* one sentence for people */
 };
 
 struct dpoctl_engine;
