@@ -168,7 +168,7 @@ void dpoctl_sim_cfg_default(struct dpoctl_sim_cfg *cfg)
 		.cpu_per_req_us = 150,
 		.run_delay_frac = 0.05,
 		.min_flt_per_req = 2,
-		.maj_flt_per_req = 0.005,
+		.maj_flt_per_req = 0,	/* a warm page cache */
 		.rss_sd_bytes = 256 << 10,
 		.cv_lat = 0.2,
 		.cv_cpu = 0.2,

@@ -251,6 +251,7 @@ static void test_regression(void)
 	c.reg.cpu_per_req = 1.2;
 	c.reg.min_flt_per_req = 2;
 	c.reg.req_per_conn = 0.85;
+	c.maj_flt_per_req = 0.005;
 	dpoctl_sim_init(&s, &c, 5);
 	for (int k = 0; k < 10000; k++) {
 		const struct dpoctl_interval *iv[2] = { &o, &p };
