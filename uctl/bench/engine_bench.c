@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ struct run {
 	uint8_t bursts;
 	float t_s;		/* from exposure to the verdict or the cap */
 	float score;
-	char why[160];
+	char why[sizeof(((struct dpoctl_decision *)0)->why)];
 };
 
 struct opts {
@@ -80,6 +81,11 @@ static struct opts o = {
 	.list = 10, .seed = 1, .share = 20, .cv = 20, .max_s = 0,
 	.shared_bursts = true, .role_bursts = true,
 };
+
+/* --set NAME=VALUE, with the names of the configuration file */
+#define MAX_SETS 32
+static const char *sets[MAX_SETS];
+static unsigned int n_sets;
 
 static uint64_t run_seed(uint32_t i)
 {
@@ -394,10 +400,11 @@ static void fmt_time(char *buf, size_t len, double t)
 static void print_row(size_t sc, int mode, const struct run *r, uint32_t n,
 		      struct cost cost)
 {
-	uint32_t rb = 0, promo = 0, insuf = 0, trig[3] = { 0 };
+	uint32_t rb = 0, promo = 0, early = 0, insuf = 0, refused = 0, judged;
+	uint32_t trig[3] = { 0 };
 	uint32_t by_metric[DPOCTL_M_COUNT] = { 0 }, top = 0;
 	double *det = calloc(n, sizeof(double)), *prom = calloc(n, sizeof(double));
-	size_t np = 0;
+	size_t np = 0, nd = 0;
 	double lo, hi;
 	char med[16], p95[16], tp[16], mname[40];
 
@@ -406,11 +413,17 @@ static void print_row(size_t sc, int mode, const struct run *r, uint32_t n,
 		exit(2);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		det[i] = INFINITY;
+		/* refused at the baseline: never observed, not judged */
+		if (r[i].verdict == DPOCTL_V_INSUFFICIENT &&
+		    r[i].reason == DPOCTL_R_BASELINE) {
+			refused++;
+			continue;
+		}
+		det[nd] = INFINITY;
 		switch (r[i].verdict) {
 		case DPOCTL_V_ROLLBACK:
 			rb++;
-			det[i] = r[i].t_s;
+			det[nd] = r[i].t_s;
 			if (r[i].reason == DPOCTL_R_RULE)
 				trig[0]++;
 			else if (r[i].reason == DPOCTL_R_SEVERITY)
@@ -422,6 +435,7 @@ static void print_row(size_t sc, int mode, const struct run *r, uint32_t n,
 			break;
 		case DPOCTL_V_PROMOTE:
 			promo++;
+			early += r[i].reason == DPOCTL_R_NOT_WORSE;
 			prom[np++] = r[i].t_s;
 			break;
 		case DPOCTL_V_INSUFFICIENT:
@@ -430,13 +444,18 @@ static void print_row(size_t sc, int mode, const struct run *r, uint32_t n,
 		default:
 			break;
 		}
+		nd++;
 	}
-	qsort(det, n, sizeof(double), cmp_double);
+	judged = n - refused;
+	qsort(det, nd, sizeof(double), cmp_double);
 	qsort(prom, np, sizeof(double), cmp_double);
-	clopper_pearson(rb, n, &lo, &hi);
+	if (judged)
+		clopper_pearson(rb, judged, &lo, &hi);
+	else
+		lo = hi = NAN;
 	/* A/A: no detection to time; its false rollbacks are listed below */
-	fmt_time(med, sizeof(med), rb && sc ? quantile(det, n, 0.5) : NAN);
-	fmt_time(p95, sizeof(p95), rb && sc ? quantile(det, n, 0.95) : NAN);
+	fmt_time(med, sizeof(med), rb && sc ? quantile(det, nd, 0.5) : NAN);
+	fmt_time(p95, sizeof(p95), rb && sc ? quantile(det, nd, 0.95) : NAN);
 	fmt_time(tp, sizeof(tp), quantile(prom, np, 0.5));
 	for (int m = 0; m < DPOCTL_M_COUNT; m++)
 		if (by_metric[m] > by_metric[top])
@@ -446,9 +465,11 @@ static void print_row(size_t sc, int mode, const struct run *r, uint32_t n,
 			 dpoctl_metric_name(top), 100.0 * by_metric[top] / rb);
 	else
 		snprintf(mname, sizeof(mname), "-");
-	printf("%-15s %-7s %6u %7.4f [%6.4f,%6.4f] %5u %5u %5u  %-18s %6.1f%% %7s %5u %7s %7s %7.0f %7.0f\n",
-	       scenarios[sc].name, mode_names[mode], n, (double)rb / n, lo, hi,
-	       trig[0], trig[1], trig[2], mname, 100.0 * promo / n, tp, insuf,
+	printf("%-15s %-7s %6u %5.1f%% %7.4f [%6.4f,%6.4f] %5u %5u %5u  %-18s %6.1f%% %5u %7s %5u %7s %7s %7.0f %7.0f\n",
+	       scenarios[sc].name, mode_names[mode], n, 100.0 * refused / n,
+	       judged ? (double)rb / judged : NAN, lo, hi, trig[0], trig[1],
+	       trig[2], mname, judged ? 100.0 * promo / judged : NAN, early,
+	       tp, insuf,
 	       med, p95, cost.mean_ns, cost.p99_ns);
 	free(det);
 	free(prom);
@@ -471,10 +492,65 @@ static const char *burst_names(uint8_t b, char *buf, size_t len)
 	return buf;
 }
 
+/* The metric a refusal names: "too noisy for lat_p99: ..." */
+static int refused_metric(const char *why)
+{
+	char pat[48];
+
+	for (int m = 0; m < DPOCTL_M_COUNT; m++) {
+		snprintf(pat, sizeof(pat), "for %s:", dpoctl_metric_name(m));
+		if (strstr(why, pat))
+			return m;
+		snprintf(pat, sizeof(pat), ": %s has", dpoctl_metric_name(m));
+		if (strstr(why, pat))
+			return m;
+	}
+	return -1;
+}
+
+/*
+ * Why runs ended as insufficient: the baselines refused, by the metric
+ * named (the same in every scenario: run i has the same baseline in all),
+ * and any insufficient verdict after observing, with its first sentence.
+ */
+static void print_insufficient(size_t sc, int mode, const struct run *r,
+			       uint32_t n)
+{
+	uint32_t by[DPOCTL_M_COUNT + 1] = { 0 }, k = 0, first = n, refused = 0;
+	uint32_t ex = n;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].verdict != DPOCTL_V_INSUFFICIENT)
+			continue;
+		if (r[i].reason == DPOCTL_R_BASELINE) {
+			int m = refused_metric(r[i].why);
+
+			by[m < 0 ? DPOCTL_M_COUNT : m]++;
+			ex = refused++ ? ex : i;
+		} else if (!k++) {
+			first = i;
+		}
+	}
+	if (refused && sc == 0 && mode == MODE_DEFAULT) {
+		printf("\nbaselines refused: %u of %u, for", refused, n);
+		for (int m = 0; m <= DPOCTL_M_COUNT; m++)
+			if (by[m])
+				printf(" %s %u", m < DPOCTL_M_COUNT ?
+				       dpoctl_metric_name(m) : "other", by[m]);
+		printf("; e.g. run %u: %s\n", ex, r[ex].why);
+	}
+	if (k)
+		printf("  %s, %s: %u insufficient after observing, e.g. run %u at %.1fs (%s): %s\n",
+		       scenarios[sc].name, mode_names[mode], k, first,
+		       r[first].t_s, dpoctl_reason_name(r[first].reason),
+		       r[first].why);
+}
+
 /* The A/A false rollbacks: when, why, and which noise came just before. */
 static void print_false(const struct run *r, uint32_t n, int mode)
 {
 	uint32_t kinds[8] = { 0 }, shown = 0, total = 0;
+	uint32_t by[DPOCTL_M_COUNT][4] = { { 0 } };
 	const char *sep = " ";
 	char b[64];
 
@@ -483,6 +559,9 @@ static void print_false(const struct run *r, uint32_t n, int mode)
 			continue;
 		total++;
 		kinds[r[i].bursts & 7]++;
+		if (r[i].metric >= 0 && r[i].metric < DPOCTL_M_COUNT &&
+		    r[i].reason >= DPOCTL_R_RULE && r[i].reason <= DPOCTL_R_SEQUENTIAL)
+			by[(int)r[i].metric][r[i].reason]++;
 	}
 	if (!total)
 		return;
@@ -494,6 +573,12 @@ static void print_false(const struct run *r, uint32_t n, int mode)
 			       kinds[k]);
 			sep = ", ";
 		}
+	printf("\n  by trigger and metric:");
+	for (int m = 0; m < DPOCTL_M_COUNT; m++)
+		for (int t = DPOCTL_R_RULE; t <= DPOCTL_R_SEQUENTIAL; t++)
+			if (by[m][t])
+				printf(" %s %s %u", dpoctl_reason_name(t),
+				       dpoctl_metric_name(m), by[m][t]);
 	printf("\n");
 	for (uint32_t i = 0; i < n && shown < o.list; i++) {
 		if (r[i].verdict != DPOCTL_V_ROLLBACK)
@@ -526,7 +611,10 @@ static void print_settings(void)
 	       c->shared_burst_load_max, c->shared_burst_p99_max,
 	       c->role_burst_per_s > 0 ? 1 / c->role_burst_per_s : 0,
 	       c->role_burst_min_s, c->role_burst_max_s, c->role_burst_p99_max);
-	printf("engine (defaults): baseline %.0f s, smooth %.1f s, duration %.1f s, severity %.2f for %.1f s, alpha %g (rules: 0), promote %.0f s, early promotion tol %.1f%% alpha %g after %.0f s\n",
+	printf("engine (defaults%s", n_sets ? ", with" : "");
+	for (unsigned int i = 0; i < n_sets; i++)
+		printf(" %s", sets[i]);
+	printf("): baseline %.0f s, smooth %.1f s, duration %.1f s, severity %.2f for %.1f s, alpha %g (rules: 0), promote %.0f s, early promotion tol %.1f%% alpha %g after %.0f s\n",
 	       e->baseline_s, e->smooth_s, e->duration_s, e->severity,
 	       e->severity_s, e->alpha, e->promote_s, e->promote_tol_pct,
 	       e->promote_alpha, e->promote_min_s);
@@ -540,12 +628,77 @@ static void print_settings(void)
 	printf(" (* also in the predictive test)\n\n");
 }
 
+/* --set NAME=VALUE, with the names of the configuration file */
+static int apply_set(struct dpoctl_engine_cfg *c, const char *arg)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} top[] = {
+#define F(n, f) { n, offsetof(struct dpoctl_engine_cfg, f) }
+		F("baseline.window_s", baseline_s),
+		F("rule.smooth_s", smooth_s),
+		F("rule.duration_s", duration_s),
+		F("severity.threshold", severity),
+		F("severity.duration_s", severity_s),
+		F("predictive.alpha", alpha),
+		F("promote.after_s", promote_s),
+		F("promote.tolerance_pct", promote_tol_pct),
+		F("promote.alpha", promote_alpha),
+		F("promote.min_s", promote_min_s),
+#undef F
+	};
+	const char *eq = strchr(arg, '='), *dot;
+	char name[64], *end;
+	double v;
+	int m;
+
+	if (!eq || (size_t)(eq - arg) >= sizeof(name))
+		return -1;
+	memcpy(name, arg, eq - arg);
+	name[eq - arg] = 0;
+	v = strtod(eq + 1, &end);
+	if (end == eq + 1 || *end)
+		return -1;
+	if (!strcmp(name, "baseline.min_samples")) {
+		c->baseline_min = (uint32_t)v;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		if (!strcmp(name, top[i].name)) {
+			*(double *)((char *)c + top[i].off) = v;
+			return 0;
+		}
+	dot = strchr(name, '.');
+	if (!dot)
+		return -1;
+	name[dot - name] = 0;
+	m = dpoctl_metric_by_name(name);
+	if (m < 0)
+		return -1;
+	dot++;
+	if (!strcmp(dot, "enabled"))
+		c->m[m].enabled = v != 0;
+	else if (!strcmp(dot, "sequential"))
+		c->m[m].sequential = v != 0;
+	else if (!strcmp(dot, "deviation_pct"))
+		c->m[m].deviation_pct = v;
+	else if (!strcmp(dot, "floor"))
+		c->m[m].floor = v;
+	else if (!strcmp(dot, "weight"))
+		c->m[m].weight = v;
+	else
+		return -1;
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: engine_bench [--aa-runs N] [--runs N] [--seed S] [--share PCT] [--cv PCT]\n"
 "                    [--max-s S] [--jobs N] [--timing-runs N] [--list N]\n"
 "                    [--bursts both|shared|role|none] [--only SCENARIO]\n"
+"                    [--set NAME=VALUE]...\n"
 "  --aa-runs N      A/A runs (default 10000)\n"
 "  --runs N         runs per regression scenario (default 1000)\n"
 "  --seed S         first seed (default 1); run i of every scenario uses seed S's i-th\n"
@@ -556,7 +709,10 @@ static void usage(FILE *f)
 "  --timing-runs N  runs timed per row for the ns columns (default 10)\n"
 "  --list N         A/A false rollbacks listed (default 10)\n"
 "  --bursts KIND    noise bursts generated (default both)\n"
-"  --only NAME      the scenarios whose name contains NAME\n");
+"  --only NAME      the scenarios whose name contains NAME\n"
+"  --set NAME=VALUE an engine setting, named as in the configuration file:\n"
+"                   rule.duration_s=10, lat_p99.deviation_pct=30, rss_growth.enabled=0\n"
+"                   (both modes; the rules mode then sets predictive.alpha=0)\n");
 }
 
 static void parse(int argc, char **argv)
@@ -567,7 +723,8 @@ static void parse(int argc, char **argv)
 		{ "cv", 1, 0, 'c' }, { "max-s", 1, 0, 'm' },
 		{ "jobs", 1, 0, 'j' }, { "timing-runs", 1, 0, 't' },
 		{ "list", 1, 0, 'l' }, { "bursts", 1, 0, 'b' },
-		{ "only", 1, 0, 'o' }, { "help", 0, 0, 'h' }, { 0 },
+		{ "only", 1, 0, 'o' }, { "set", 1, 0, 'x' },
+		{ "help", 0, 0, 'h' }, { 0 },
 	};
 	int ch;
 
@@ -594,6 +751,13 @@ static void parse(int argc, char **argv)
 			}
 			break;
 		case 'o': o.only = optarg; break;
+		case 'x':
+			if (n_sets == MAX_SETS) {
+				usage(stderr);
+				exit(1);
+			}
+			sets[n_sets++] = optarg;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);
 		}
@@ -609,7 +773,7 @@ int main(int argc, char **argv)
 {
 	size_t total = 0, off[N_SCEN][N_MODES];
 	struct run *res;
-	char why[160];
+	char why[sizeof(((struct dpoctl_decision *)0)->why)];
 	double t0 = now_s();
 
 	parse(argc, argv);
@@ -622,12 +786,19 @@ int main(int argc, char **argv)
 		sim_cfg.role_burst_per_s = 0;
 	for (int m = 0; m < N_MODES; m++) {
 		dpoctl_engine_cfg_default(&eng_cfg[m]);
-		if (dpoctl_engine_cfg_check(&eng_cfg[m], why, sizeof(why))) {
-			fprintf(stderr, "engine_bench: default settings: %s\n", why);
-			return 2;
-		}
+		for (unsigned int i = 0; i < n_sets; i++)
+			if (apply_set(&eng_cfg[m], sets[i])) {
+				fprintf(stderr, "engine_bench: --set %s: unknown setting or bad value\n",
+					sets[i]);
+				return 1;
+			}
 	}
 	eng_cfg[MODE_RULES].alpha = 0;
+	for (int m = 0; m < N_MODES; m++)
+		if (dpoctl_engine_cfg_check(&eng_cfg[m], why, sizeof(why))) {
+			fprintf(stderr, "engine_bench: settings: %s\n", why);
+			return 1;
+		}
 	sim_cfg.baseline_s = eng_cfg[MODE_DEFAULT].baseline_s;
 	if (!o.max_s)
 		o.max_s = eng_cfg[MODE_DEFAULT].promote_s > 0 ?
@@ -679,9 +850,9 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("%-15s %-7s %6s %7s %-15s %5s %5s %5s  %-18s %7s %7s %5s %7s %7s %7s %7s\n",
-	       "scenario", "mode", "runs", "rollbk", "95% CI", "rule", "sev",
-	       "seq", "top metric", "promote", "t_prom", "insuf", "t_med",
+	printf("%-15s %-7s %6s %6s %7s %-15s %5s %5s %5s  %-18s %7s %5s %7s %5s %7s %7s %7s %7s\n",
+	       "scenario", "mode", "runs", "refus", "rollbk", "95% CI", "rule", "sev",
+	       "seq", "top metric", "promote", "early", "t_prom", "insuf", "t_med",
 	       "t_p95", "ns/step", "p99_ns");
 	for (size_t sc = 0; sc < N_SCEN; sc++) {
 		if (!selected(sc))
@@ -690,9 +861,14 @@ int main(int argc, char **argv)
 			print_row(sc, m, &res[off[sc][m]], runs_of(sc),
 				  time_steps(&scenarios[sc], m));
 	}
-	printf("\nrollbk: share of runs rolled back (A/A: false rollbacks); rule/sev/seq: the trigger that fired;\n"
-	       "t_med/t_p95: from exposure to rollback, over all runs (>cap: not rolled back by then);\n"
-	       "t_prom: median time to promotion; ns/step: mean cost of an observation step, p99_ns: its 99th percentile (with a clock read)\n");
+	printf("\nrefus: runs the engine refused at the end of the baseline (insufficient: baseline too noisy); the rest are judged:\n"
+	       "rollbk: share of judged runs rolled back (A/A: false rollbacks), 95%% Clopper-Pearson; rule/sev/seq: the trigger that fired;\n"
+	       "promote: share promoted (regressions: wrongly), early: of them before promote_s (not worse), t_prom: median time; insuf: insufficient after observing;\n"
+	       "t_med/t_p95: from exposure to rollback over judged runs (>cap: not rolled back within the observation);\n"
+	       "ns/step: mean cost of an observation step, p99_ns: its 99th percentile (with a clock read)\n");
+	for (size_t sc = 0; sc < N_SCEN; sc++)
+		for (int m = 0; m < N_MODES && selected(sc); m++)
+			print_insufficient(sc, m, &res[off[sc][m]], runs_of(sc));
 	if (selected(0))
 		for (int m = 0; m < N_MODES; m++)
 			print_false(&res[off[0][m]], o.aa_runs, m);
