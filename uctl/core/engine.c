@@ -50,9 +50,9 @@ static const struct {
 	[DPOCTL_M_RUN_DELAY] = { "run_delay", "ms/s", false, 0,
 		{ true, false, 50, 5, 0.5 } },
 	[DPOCTL_M_MIN_FLT_PER_REQ] = { "min_flt_per_req", "", false, 0,
-		{ true, true, 50, 0.5, 1 } },
-	[DPOCTL_M_MAJ_FLT_PER_REQ] = { "maj_flt_per_req", "", false, 0,
 		{ true, true, 50, 0.05, 1 } },
+	[DPOCTL_M_MAJ_FLT_PER_REQ] = { "maj_flt_per_req", "", false, 0,
+		{ true, true, 50, 0.01, 1 } },
 	[DPOCTL_M_MIN_FLT] = { "min_flt", "/s", false, 0,
 		{ true, false, 50, 100, 0.5 } },
 	[DPOCTL_M_MAJ_FLT] = { "maj_flt", "/s", false, 0,
@@ -208,6 +208,7 @@ struct dpoctl_engine {
 	struct dpoctl_metric_state st[DPOCTL_M_COUNT];
 	struct bettor worse[DPOCTL_M_COUNT], ok[DPOCTL_M_COUNT];
 	double score;
+	double seq_statistic;		/* log of the average wealth */
 	bool severe;
 	uint64_t severe_since_ns;
 	struct dpoctl_decision decision;
@@ -284,6 +285,7 @@ static void metrics_of(const struct dpoctl_interval *r,
 	p->end_ns = now_ns;
 	p->dt_s = r->dt_s;
 	p->requests = r->requests;
+	p->share = share;
 	if (r->has_lat) {
 		set(p, DPOCTL_M_LAT_P50, r->lat_p50_us);
 		set(p, DPOCTL_M_LAT_P99, r->lat_p99_us);
@@ -362,7 +364,7 @@ int dpoctl_engine_ready(const struct dpoctl_engine *e, char *why, size_t len)
 		k = dt > 0 ? floor(c->smooth_s / dt + 0.5) : 1;
 		if (k < 1)
 			k = 1;
-		noise = s.sd / sqrt(k);
+		noise = dpoctl_window_noise_sd(&e->base, m) / sqrt(k);
 		marg = margin(&c->m[m], s.mean);
 		if (marg < NOISE_SDS * noise) {
 			snprintf(why, len,
@@ -472,6 +474,22 @@ static void bet(struct bettor *b, double x)
 	b->m2 += delta * (x - b->mean);
 }
 
+/*
+ * The patched value over the original's, for the predictive test. The
+ * floor keeps near-zero values from making ratios. Throughput is a count
+ * (requests, divided by the share): log(k + 1/2) is the count's log with
+ * its bias under Poisson noise removed to second order, which matters
+ * when a canary split makes one role's counts much smaller.
+ */
+static double ratio_of(enum dpoctl_metric m, const struct dpoctl_metric_cfg *mc,
+		       const struct dpoctl_point *pp, const struct dpoctl_point *po)
+{
+	if (m == DPOCTL_M_THROUGHPUT)
+		return (pp->requests + 0.5) / pp->share /
+		       ((po->requests + 0.5) / po->share);
+	return (pp->v[m] + mc->floor) / (po->v[m] + mc->floor);
+}
+
 static double clip(double d)
 {
 	return (d > CLIP ? CLIP : d < -CLIP ? -CLIP : d) / CLIP;
@@ -479,20 +497,19 @@ static double clip(double d)
 
 /*
  * The predictive test on this interval's paired values (ENGINE.md,
- * "Predictive trigger"). Returns the metric whose test rejected "not
- * worse" at alpha, or -1; sets *all_ok when every tested metric showed
- * "not worse than the tolerance" at promote_alpha.
+ * "Predictive trigger"). Returns the metric with the largest wealth when
+ * the average wealth over the tested metrics reached 1 / alpha, or -1;
+ * sets *all_ok when every tested metric showed "not worse than the
+ * tolerance" at promote_alpha.
  */
 static int judge_sequential(struct dpoctl_engine *e,
 			    const struct dpoctl_point *po,
 			    const struct dpoctl_point *pp, bool *all_ok)
 {
 	const struct dpoctl_engine_cfg *c = &e->cfg;
-	double thr_worse = c->alpha > 0 ? log(e->n_sequential / c->alpha) : 0;
-	double thr_ok = c->promote_alpha > 0 ?
-			log(e->n_sequential / c->promote_alpha) : 0;
-	double tol = log1p(c->promote_tol_pct / 100);
-	int m, fired = -1;
+	double thr_ok = c->promote_alpha > 0 ? -log(c->promote_alpha) : 0;
+	double tol = log1p(c->promote_tol_pct / 100), top = -INFINITY, sum = 0;
+	int m, best = -1;
 
 	*all_ok = e->n_sequential > 0 && c->promote_alpha > 0;
 	for (m = 0; m < DPOCTL_M_COUNT; m++) {
@@ -506,8 +523,7 @@ static int judge_sequential(struct dpoctl_engine *e,
 		    (!metrics[m].tail ||
 		     fmin(pp->requests, po->requests) * metrics[m].tail >=
 		     TAIL_REQUESTS)) {
-			/* floor: keeps near-zero values from making ratios */
-			d = log((pp->v[m] + mc->floor) / (po->v[m] + mc->floor));
+			d = log(ratio_of(m, mc, pp, po));
 			if (metrics[m].lower_is_worse)
 				d = -d;
 			if (isfinite(d)) {
@@ -519,12 +535,21 @@ static int judge_sequential(struct dpoctl_engine *e,
 		st->seq_mean = e->worse[m].mean * CLIP;
 		st->log_wealth_worse = e->worse[m].log_wealth;
 		st->log_wealth_ok = e->ok[m].log_wealth;
-		if (c->alpha > 0 && fired < 0 && st->log_wealth_worse >= thr_worse)
-			fired = m;
+		if (st->log_wealth_worse > top) {
+			top = st->log_wealth_worse;
+			best = m;
+		}
 		if (st->log_wealth_ok < thr_ok)
 			*all_ok = false;
 	}
-	return fired;
+	if (best < 0)
+		return -1;
+	/* log of the average wealth, shifted by the largest: no overflow */
+	for (m = 0; m < DPOCTL_M_COUNT; m++)
+		if (c->m[m].enabled && c->m[m].sequential)
+			sum += exp(e->st[m].log_wealth_worse - top);
+	e->seq_statistic = top + log(sum / e->n_sequential);
+	return c->alpha > 0 && e->seq_statistic >= -log(c->alpha) ? best : -1;
 }
 
 static void decide(struct dpoctl_engine *e, uint64_t now_ns,
@@ -542,6 +567,7 @@ static void decide(struct dpoctl_engine *e, uint64_t now_ns,
 	d->lasted_s = lasted_s;
 	d->score = e->score;
 	d->seq_threshold = seq_thr;
+	d->seq_statistic = e->seq_statistic;
 	switch (r) {
 	case DPOCTL_R_RULE:
 		snprintf(d->why, sizeof(d->why),
@@ -556,9 +582,10 @@ static void decide(struct dpoctl_engine *e, uint64_t now_ns,
 		break;
 	case DPOCTL_R_SEQUENTIAL:
 		snprintf(d->why, sizeof(d->why),
-			 "%s worse than the original's by %+.1f%% on average over %u intervals: test statistic %.2f >= %.2f (alpha %g)",
+			 "%s worse than the original's by %+.1f%% on average over %u intervals: test statistic %.2f >= %.2f (alpha %g; this metric's log wealth %.2f)",
 			 metrics[metric].name, expm1(st->seq_mean) * 100,
-			 st->seq_n, st->log_wealth_worse, seq_thr, e->cfg.alpha);
+			 st->seq_n, e->seq_statistic, seq_thr, e->cfg.alpha,
+			 st->log_wealth_worse);
 		break;
 	case DPOCTL_R_TIME:
 		snprintf(d->why, sizeof(d->why),
@@ -633,12 +660,12 @@ static void observe(struct dpoctl_engine *e, uint64_t now_ns,
 		decide(e, now_ns, DPOCTL_V_ROLLBACK, DPOCTL_R_SEVERITY, -1,
 		       (now_ns - e->severe_since_ns) / NS_PER_S, 0);
 	} else if (seq >= 0) {
-		seq_thr = log(e->n_sequential / c->alpha);
+		seq_thr = -log(c->alpha);
 		decide(e, now_ns, DPOCTL_V_ROLLBACK, DPOCTL_R_SEQUENTIAL, seq,
 		       0, seq_thr);
 	} else if (all_ok && observed >= c->promote_min_s &&
 		   e->patched_with_data >= c->baseline_min) {
-		seq_thr = log(e->n_sequential / c->promote_alpha);
+		seq_thr = -log(c->promote_alpha);
 		decide(e, now_ns, DPOCTL_V_PROMOTE, DPOCTL_R_NOT_WORSE, -1, 0,
 		       seq_thr);
 	} else if (observed >= c->promote_s) {

@@ -129,8 +129,8 @@ struct dpoctl_metric_state {
 	/* the predictive test: log of the betting wealth, per direction */
 	uint32_t seq_n;		/* paired intervals seen */
 	double seq_mean;	/* mean clipped log ratio, + is worse */
-	double log_wealth_worse;	/* rollback when >= log(m / alpha) */
-	double log_wealth_ok;	/* promotion when >= log(m / promote_alpha) */
+	double log_wealth_worse;	/* the metrics' mean wealth: rollback */
+	double log_wealth_ok;	/* promotion when all >= log(1 / promote.alpha) */
 };
 
 /* A state change, for the log: what started, stopped or was decided. */
@@ -163,7 +163,8 @@ struct dpoctl_decision {
 	double observed_s;		/* since the patched instance appeared */
 	double lasted_s;		/* RULE / SEVERITY: how long beyond */
 	double score;			/* severity score at the decision */
-	double seq_threshold;		/* log(m / alpha) of the firing test */
+	double seq_statistic;		/* log of the tested metrics' mean wealth */
+	double seq_threshold;		/* log(1 / alpha), or 1 / promote.alpha */
 	char why[320];			/* one sentence for people */
 };
 

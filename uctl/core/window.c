@@ -97,6 +97,29 @@ struct dpoctl_stat dpoctl_window_stat(const struct dpoctl_window *w,
 	return s;
 }
 
+double dpoctl_window_noise_sd(const struct dpoctl_window *w,
+			      enum dpoctl_metric m)
+{
+	double sum = 0, prev = 0;
+	bool have_prev = false;
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < w->len; i++) {
+		const struct dpoctl_point *p = &w->ring[(w->head + i) % w->cap];
+
+		if (!p->has[m])
+			continue;
+		if (have_prev) {
+			sum += (p->v[m] - prev) * (p->v[m] - prev);
+			n++;
+		}
+		prev = p->v[m];
+		have_prev = true;
+	}
+	return n ? sqrt(sum / (2.0 * n)) : 0;
+}
+
 double dpoctl_window_mean_dt(const struct dpoctl_window *w)
 {
 	return w->len ? w->dt_sum / w->len : 0;

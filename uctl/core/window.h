@@ -18,6 +18,7 @@ struct dpoctl_point {
 	uint64_t end_ns;
 	double dt_s;
 	double requests;	/* completed in the interval */
+	double share;		/* of the session's traffic, 0: none */
 	bool has[DPOCTL_M_COUNT];
 	double v[DPOCTL_M_COUNT];
 };
@@ -40,6 +41,13 @@ int dpoctl_window_push(struct dpoctl_window *w, const struct dpoctl_point *p);
 /* Mean and sample standard deviation of metric @m (n = 0: none). */
 struct dpoctl_stat dpoctl_window_stat(const struct dpoctl_window *w,
 				      enum dpoctl_metric m);
+/*
+ * The noise of metric @m from one interval to the next: the sd estimated
+ * from successive differences, blind to slow drifts of load (0: fewer
+ * than two values). O(points): for occasional use.
+ */
+double dpoctl_window_noise_sd(const struct dpoctl_window *w,
+			      enum dpoctl_metric m);
 /* The mean interval length, 0 when empty. */
 double dpoctl_window_mean_dt(const struct dpoctl_window *w);
 
