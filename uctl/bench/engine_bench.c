@@ -465,6 +465,13 @@ static void print_row(size_t sc, int mode, const struct run *r, uint32_t n,
 			 dpoctl_metric_name(top), 100.0 * by_metric[top] / rb);
 	else
 		snprintf(mname, sizeof(mname), "-");
+	if (!judged) {
+		printf("%-15s %-7s %6u %5.1f%%  (every run refused at the baseline)\n",
+		       scenarios[sc].name, mode_names[mode], n, 100.0);
+		free(det);
+		free(prom);
+		return;
+	}
 	printf("%-15s %-7s %6u %5.1f%% %7.4f [%6.4f,%6.4f] %5u %5u %5u  %-18s %6.1f%% %5u %7s %5u %7s %7s %7.0f %7.0f\n",
 	       scenarios[sc].name, mode_names[mode], n, 100.0 * refused / n,
 	       judged ? (double)rb / judged : NAN, lo, hi, trig[0], trig[1],
