@@ -5,18 +5,20 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
+#include "seqtest.h"
 #include "window.h"
 
 #define NS_PER_S 1000000000.0
-/* Log ratios are clipped at +-CLIP before betting (ENGINE.md, "Predictive") */
-#define CLIP 0.5
-/* The largest bet: the wealth keeps at least 1 - LAMBDA_MAX of itself. */
-#define LAMBDA_MAX 0.9
+/* Per-interval log ratios are winsorized at +-1 (a factor of e). */
+#define D_MAX 1.0
+/* The sequential t-test's mixture width, in sds of a block's value. */
+#define SEQ_G 4.0
 /* A threshold margin must be this many sd of the smoothed noise. */
 #define NOISE_SDS 2.0
 /* One metric adds at most this many threshold margins to the score. */
@@ -100,6 +102,7 @@ void dpoctl_engine_cfg_default(struct dpoctl_engine_cfg *cfg)
 		.severity = 3,
 		.severity_s = 15,
 		.alpha = 0.001,
+		.block_s = 0.5,
 		.promote_s = 300,
 		.promote_tol_pct = 5,
 		.promote_alpha = 0.01,
@@ -142,6 +145,9 @@ int dpoctl_engine_cfg_check(const struct dpoctl_engine_cfg *c, char *why,
 	if (!(c->alpha >= 0 && c->alpha < 0.5))
 		return bad(why, len, "%s %g: must be in [0, 0.5) (0: off)",
 			   "predictive.alpha", c->alpha);
+	if (!(c->block_s >= 0 && c->block_s <= 60))
+		return bad(why, len, "%s %g: must be in [0, 60] (0: one interval)",
+			   "predictive.block_s", c->block_s);
 	if (!(c->promote_s > 0 && c->promote_s <= 86400))
 		return bad(why, len, "%s %g: must be in (0, 86400]",
 			   "promote.after_s", c->promote_s);
@@ -188,11 +194,17 @@ int dpoctl_engine_cfg_check(const struct dpoctl_engine_cfg *c, char *why,
 	return 0;
 }
 
-/* The predictive test of one metric in one direction (ENGINE.md). */
-struct bettor {
-	uint32_t n;
-	double mean, m2;	/* of the clipped observations so far */
-	double log_wealth;
+/*
+ * The predictive test of one metric (ENGINE.md, "Predictive trigger"):
+ * the block being filled, and the tests of the blocks so far.
+ */
+struct seq_metric {
+	uint32_t n;			/* paired intervals in the block */
+	double sum_d;			/* log ratios: their sum */
+	double kp, np, ko, no;		/* tail: requests beyond, requests */
+	double rp, sp, ro, so;		/* throughput: requests, share x s */
+	struct dpoctl_seqtest worse;	/* "the patch is worse" */
+	struct dpoctl_seqtest ok;	/* "not worse than the tolerance" */
 };
 
 struct dpoctl_engine {
@@ -206,9 +218,10 @@ struct dpoctl_engine {
 	uint32_t patched_with_data;	/* observed intervals with requests */
 	int n_sequential;		/* metrics in the predictive test */
 	struct dpoctl_metric_state st[DPOCTL_M_COUNT];
-	struct bettor worse[DPOCTL_M_COUNT], ok[DPOCTL_M_COUNT];
+	struct seq_metric seq[DPOCTL_M_COUNT];
+	uint32_t block_n;		/* paired intervals per block */
+	bool saw_hist;			/* the original's intervals had histograms */
 	double score;
-	double seq_statistic;		/* log of the average wealth */
 	bool severe;
 	uint64_t severe_since_ns;
 	struct dpoctl_decision decision;
@@ -455,101 +468,146 @@ static int judge_thresholds(struct dpoctl_engine *e, uint64_t now_ns)
 	return fired;
 }
 
-/* Bets @x in [-1, 1] with a stake fixed before seeing it (aGRAPA). */
-static void bet(struct bettor *b, double x)
+/* Requests of @r beyond @q us; a bucket straddling q counts pro rata. */
+static double beyond(const struct dpoctl_interval *r, double q, double *total)
 {
-	double mean = b->mean * b->n / (b->n + 1.0);	/* shrunk towards 0 */
-	double var = (0.25 + b->m2) / (b->n + 1.0);	/* prior sd 0.5 */
-	double lambda = mean / (var + mean * mean), delta;
+	double n = 0, k = 0;
+	uint32_t i;
 
-	if (!(lambda > 0))
-		lambda = 0;
-	if (lambda > LAMBDA_MAX)
-		lambda = LAMBDA_MAX;
-	b->log_wealth += log1p(lambda * x);
-	/* Welford, after the bet */
-	b->n++;
-	delta = x - b->mean;
-	b->mean += delta / b->n;
-	b->m2 += delta * (x - b->mean);
+	for (i = 0; i < r->lat_hist_len; i++) {
+		const struct dpoctl_lat_bucket *b = &r->lat_hist[i];
+
+		n += b->count;
+		if (b->lo_us >= q)
+			k += b->count;
+		else if (b->hi_us > q)
+			k += b->count * (b->hi_us - q) / (b->hi_us - b->lo_us);
+	}
+	*total = n;
+	return k;
+}
+
+static bool has_hist(const struct dpoctl_interval *r)
+{
+	return r && r->lat_hist && r->lat_hist_len;
 }
 
 /*
- * The patched value over the original's, for the predictive test. The
- * floor keeps near-zero values from making ratios. Throughput is a count
- * (requests, divided by the share): log(k + 1/2) is the count's log with
- * its bias under Poisson noise removed to second order, which matters
- * when a canary split makes one role's counts much smaller.
+ * Adds one paired interval to metric @m's block; false when the interval
+ * does not pair (ENGINE.md, "Predictive trigger": what pairs).
  */
-static double ratio_of(enum dpoctl_metric m, const struct dpoctl_metric_cfg *mc,
-		       const struct dpoctl_point *pp, const struct dpoctl_point *po)
+static bool seq_pair(struct dpoctl_engine *e, enum dpoctl_metric m,
+		     const struct dpoctl_point *po, const struct dpoctl_point *pp,
+		     const struct dpoctl_interval *io,
+		     const struct dpoctl_interval *ip)
 {
-	if (m == DPOCTL_M_THROUGHPUT)
-		return (pp->requests + 0.5) / pp->share /
-		       ((po->requests + 0.5) / po->share);
-	return (pp->v[m] + mc->floor) / (po->v[m] + mc->floor);
+	const struct dpoctl_metric_cfg *mc = &e->cfg.m[m];
+	struct seq_metric *sq = &e->seq[m];
+	double kp, np, ko, no, d;
+
+	if (m == DPOCTL_M_LAT_P99 && e->st[m].tail_us > 0) {
+		if (!has_hist(io) || !has_hist(ip))
+			return false;
+		kp = beyond(ip, e->st[m].tail_us, &np);
+		ko = beyond(io, e->st[m].tail_us, &no);
+		if (!(np > 0 && no > 0))
+			return false;
+		sq->kp += kp;
+		sq->np += np;
+		sq->ko += ko;
+		sq->no += no;
+		return true;
+	}
+	if (m == DPOCTL_M_THROUGHPUT) {
+		if (!(pp->share > 0 && po->share > 0))
+			return false;
+		sq->rp += pp->requests;
+		sq->sp += pp->share * pp->dt_s;
+		sq->ro += po->requests;
+		sq->so += po->share * po->dt_s;
+		return true;
+	}
+	if (!pp->has[m] || !po->has[m] ||
+	    (metrics[m].tail &&
+	     fmin(pp->requests, po->requests) * metrics[m].tail < TAIL_REQUESTS))
+		return false;
+	/* the floor keeps near-zero values from making ratios */
+	d = log((pp->v[m] + mc->floor) / (po->v[m] + mc->floor));
+	if (!isfinite(d))
+		return false;
+	if (metrics[m].lower_is_worse)
+		d = -d;
+	sq->sum_d += fmax(-D_MAX, fmin(D_MAX, d));
+	return true;
 }
 
-static double clip(double d)
+/* A full block becomes one value of each test. */
+static void seq_block_done(struct dpoctl_engine *e, enum dpoctl_metric m)
 {
-	return (d > CLIP ? CLIP : d < -CLIP ? -CLIP : d) / CLIP;
+	struct seq_metric *sq = &e->seq[m];
+	double tol = log1p(e->cfg.promote_tol_pct / 100), rp, ro, d;
+
+	if (sq->np > 0 || sq->no > 0) {
+		/* the tail: shares beyond, unbiased whatever the counts */
+		rp = sq->kp / sq->np;
+		ro = sq->ko / sq->no;
+		dpoctl_seqtest_add(&sq->worse, rp - ro);
+		dpoctl_seqtest_add(&sq->ok, ro * (1 + e->cfg.promote_tol_pct / 100) - rp);
+	} else {
+		if (m == DPOCTL_M_THROUGHPUT)
+			/* log(k + 1/2): a Poisson count's log without its bias */
+			d = log((sq->ro + 0.5) / sq->so) -
+			    log((sq->rp + 0.5) / sq->sp);
+		else
+			d = sq->sum_d / sq->n;
+		dpoctl_seqtest_add(&sq->worse, d);
+		dpoctl_seqtest_add(&sq->ok, tol - d);
+	}
+	memset(sq, 0, offsetof(struct seq_metric, worse));
 }
 
 /*
- * The predictive test on this interval's paired values (ENGINE.md,
- * "Predictive trigger"). Returns the metric with the largest wealth when
- * the average wealth over the tested metrics reached 1 / alpha, or -1;
+ * The predictive test (ENGINE.md, "Predictive trigger"). Returns the
+ * metric with the largest Bayes factor when it reached m / alpha, or -1;
  * sets *all_ok when every tested metric showed "not worse than the
- * tolerance" at promote_alpha.
+ * tolerance" at promote.alpha.
  */
 static int judge_sequential(struct dpoctl_engine *e,
 			    const struct dpoctl_point *po,
-			    const struct dpoctl_point *pp, bool *all_ok)
+			    const struct dpoctl_point *pp,
+			    const struct dpoctl_interval *io,
+			    const struct dpoctl_interval *ip, bool *all_ok)
 {
 	const struct dpoctl_engine_cfg *c = &e->cfg;
 	double thr_ok = c->promote_alpha > 0 ? -log(c->promote_alpha) : 0;
-	double tol = log1p(c->promote_tol_pct / 100), top = -INFINITY, sum = 0;
+	double top = 0;
 	int m, best = -1;
 
 	*all_ok = e->n_sequential > 0 && c->promote_alpha > 0;
 	for (m = 0; m < DPOCTL_M_COUNT; m++) {
-		const struct dpoctl_metric_cfg *mc = &c->m[m];
 		struct dpoctl_metric_state *st = &e->st[m];
-		double d;
+		struct seq_metric *sq = &e->seq[m];
 
-		if (!mc->enabled || !mc->sequential)
+		if (!c->m[m].enabled || !c->m[m].sequential)
 			continue;
-		if (pp->has[m] && po->has[m] &&
-		    (!metrics[m].tail ||
-		     fmin(pp->requests, po->requests) * metrics[m].tail >=
-		     TAIL_REQUESTS)) {
-			d = log(ratio_of(m, mc, pp, po));
-			if (metrics[m].lower_is_worse)
-				d = -d;
-			if (isfinite(d)) {
-				bet(&e->worse[m], clip(d));
-				bet(&e->ok[m], clip(tol - d));
-			}
-		}
-		st->seq_n = e->worse[m].n;
-		st->seq_mean = e->worse[m].mean * CLIP;
-		st->log_wealth_worse = e->worse[m].log_wealth;
-		st->log_wealth_ok = e->ok[m].log_wealth;
-		if (st->log_wealth_worse > top) {
-			top = st->log_wealth_worse;
+		if (ip && seq_pair(e, m, po, pp, io, ip) &&
+		    ++sq->n == e->block_n)
+			seq_block_done(e, m);
+		st->seq_n = sq->worse.n;
+		st->seq_mean = dpoctl_seqtest_mean(&sq->worse);
+		st->seq_sd = dpoctl_seqtest_sd(&sq->worse);
+		st->log_bf_worse = dpoctl_seqtest_log_bf(&sq->worse, SEQ_G);
+		st->log_bf_ok = dpoctl_seqtest_log_bf(&sq->ok, SEQ_G);
+		if (st->log_bf_worse > top) {
+			top = st->log_bf_worse;
 			best = m;
 		}
-		if (st->log_wealth_ok < thr_ok)
+		if (st->log_bf_ok < thr_ok)
 			*all_ok = false;
 	}
-	if (best < 0)
-		return -1;
-	/* log of the average wealth, shifted by the largest: no overflow */
-	for (m = 0; m < DPOCTL_M_COUNT; m++)
-		if (c->m[m].enabled && c->m[m].sequential)
-			sum += exp(e->st[m].log_wealth_worse - top);
-	e->seq_statistic = top + log(sum / e->n_sequential);
-	return c->alpha > 0 && e->seq_statistic >= -log(c->alpha) ? best : -1;
+	/* Bonferroni over the m metrics tested */
+	return c->alpha > 0 && best >= 0 &&
+	       top >= log(e->n_sequential / c->alpha) ? best : -1;
 }
 
 static void decide(struct dpoctl_engine *e, uint64_t now_ns,
@@ -567,7 +625,7 @@ static void decide(struct dpoctl_engine *e, uint64_t now_ns,
 	d->lasted_s = lasted_s;
 	d->score = e->score;
 	d->seq_threshold = seq_thr;
-	d->seq_statistic = e->seq_statistic;
+	d->seq_statistic = st && seq_thr > 0 ? st->log_bf_worse : 0;
 	switch (r) {
 	case DPOCTL_R_RULE:
 		snprintf(d->why, sizeof(d->why),
@@ -581,11 +639,18 @@ static void decide(struct dpoctl_engine *e, uint64_t now_ns,
 			 e->score, e->cfg.severity, lasted_s);
 		break;
 	case DPOCTL_R_SEQUENTIAL:
-		snprintf(d->why, sizeof(d->why),
-			 "%s worse than the original's by %+.1f%% on average over %u intervals: test statistic %.2f >= %.2f (alpha %g; this metric's log wealth %.2f)",
-			 metrics[metric].name, expm1(st->seq_mean) * 100,
-			 st->seq_n, e->seq_statistic, seq_thr, e->cfg.alpha,
-			 st->log_wealth_worse);
+		if (st->tail_us > 0 && metric == DPOCTL_M_LAT_P99)
+			snprintf(d->why, sizeof(d->why),
+				 "lat_p99: the patched instance has %+.2f%% more of its requests beyond the baseline's p99 (%.0f us) than the original, over %u blocks (sd %.2f%%): log Bayes factor %.2f >= %.2f (alpha %g)",
+				 st->seq_mean * 100, st->tail_us, st->seq_n,
+				 st->seq_sd * 100, st->log_bf_worse, seq_thr,
+				 e->cfg.alpha);
+		else
+			snprintf(d->why, sizeof(d->why),
+				 "%s worse than the original's by %+.1f%% on average over %u blocks (sd of the log ratio %.3f): log Bayes factor %.2f >= %.2f (alpha %g)",
+				 metrics[metric].name, expm1(st->seq_mean) * 100,
+				 st->seq_n, st->seq_sd, st->log_bf_worse, seq_thr,
+				 e->cfg.alpha);
 		break;
 	case DPOCTL_R_TIME:
 		snprintf(d->why, sizeof(d->why),
@@ -614,6 +679,7 @@ static void decide(struct dpoctl_engine *e, uint64_t now_ns,
 static bool start_observing(struct dpoctl_engine *e, uint64_t now_ns)
 {
 	struct dpoctl_decision *d = &e->decision;
+	double dt;
 	int m;
 
 	e->phase = DPOCTL_PHASE_OBSERVE;
@@ -626,11 +692,21 @@ static bool start_observing(struct dpoctl_engine *e, uint64_t now_ns)
 	}
 	for (m = 0; m < DPOCTL_M_COUNT; m++)
 		e->st[m].frozen = dpoctl_window_stat(&e->base, m);
+	dt = dpoctl_window_mean_dt(&e->base);
+	e->block_n = dt > 0 ? (uint32_t)llround(e->cfg.block_s / dt) : 1;
+	if (e->block_n < 1)
+		e->block_n = 1;
+	/* the tail test counts requests beyond the p99 the original had */
+	if (e->saw_hist)
+		e->st[DPOCTL_M_LAT_P99].tail_us =
+			e->st[DPOCTL_M_LAT_P99].frozen.mean;
 	return true;
 }
 
 static void observe(struct dpoctl_engine *e, uint64_t now_ns,
-		    const struct dpoctl_point *po, const struct dpoctl_point *pp)
+		    const struct dpoctl_point *po, const struct dpoctl_point *pp,
+		    const struct dpoctl_interval *io,
+		    const struct dpoctl_interval *ip)
 {
 	const struct dpoctl_engine_cfg *c = &e->cfg;
 	double observed = (now_ns - e->observe_ns) / NS_PER_S, seq_thr;
@@ -640,7 +716,7 @@ static void observe(struct dpoctl_engine *e, uint64_t now_ns,
 	if (pp->has[DPOCTL_M_CPU_PER_REQ])
 		e->patched_with_data++;
 	rule = judge_thresholds(e, now_ns);
-	seq = judge_sequential(e, po, pp, &all_ok);
+	seq = judge_sequential(e, po, pp, io, ip, &all_ok);
 
 	severe = c->severity > 0 && e->score >= c->severity;
 	if (severe && !e->severe) {
@@ -660,7 +736,7 @@ static void observe(struct dpoctl_engine *e, uint64_t now_ns,
 		decide(e, now_ns, DPOCTL_V_ROLLBACK, DPOCTL_R_SEVERITY, -1,
 		       (now_ns - e->severe_since_ns) / NS_PER_S, 0);
 	} else if (seq >= 0) {
-		seq_thr = -log(c->alpha);
+		seq_thr = log(e->n_sequential / c->alpha);
 		decide(e, now_ns, DPOCTL_V_ROLLBACK, DPOCTL_R_SEQUENTIAL, seq,
 		       0, seq_thr);
 	} else if (all_ok && observed >= c->promote_min_s &&
@@ -697,6 +773,7 @@ enum dpoctl_verdict dpoctl_engine_step(struct dpoctl_engine *e, uint64_t now_ns,
 	if (patched && e->phase == DPOCTL_PHASE_BASELINE &&
 	    !start_observing(e, now_ns))
 		goto out;
+	e->saw_hist |= has_hist(orig);
 	metrics_of(orig, patched, now_ns, &po);
 	if (dpoctl_window_push(&e->base, &po) ||
 	    dpoctl_window_push(&e->smooth_o, &po))
@@ -705,12 +782,12 @@ enum dpoctl_verdict dpoctl_engine_step(struct dpoctl_engine *e, uint64_t now_ns,
 		metrics_of(patched, orig, now_ns, &pp);
 		if (dpoctl_window_push(&e->smooth_p, &pp))
 			return DPOCTL_V_NONE;
-		observe(e, now_ns, &po, &pp);
+		observe(e, now_ns, &po, &pp, orig, patched);
 	} else if (e->phase == DPOCTL_PHASE_OBSERVE) {
 		/* the patched instance skipped a sample: time still counts */
 		memset(&pp, 0, sizeof(pp));
 		pp.end_ns = now_ns;
-		observe(e, now_ns, &po, &pp);
+		observe(e, now_ns, &po, &pp, orig, NULL);
 	}
 out:
 	e->last_ns = now_ns;

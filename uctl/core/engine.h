@@ -31,6 +31,13 @@ enum dpoctl_metric {
 	DPOCTL_M_COUNT
 };
 
+/* A latency histogram bucket: @count requests took [lo_us, hi_us). */
+struct dpoctl_lat_bucket {
+	double lo_us;
+	double hi_us;
+	uint64_t count;
+};
+
 /* One role's interval: what the two samples that bound it tell. */
 struct dpoctl_interval {
 	double dt_s;		/* length, > 0 */
@@ -46,6 +53,9 @@ struct dpoctl_interval {
 	double lat_p50_us;
 	double lat_p99_us;
 	double lat_mean_us;
+	/* the interval's histogram (non-empty buckets), NULL when unknown */
+	const struct dpoctl_lat_bucket *lat_hist;
+	uint32_t lat_hist_len;
 };
 
 struct dpoctl_metric_cfg {
@@ -64,6 +74,7 @@ struct dpoctl_engine_cfg {
 	double severity;		/* score threshold, 0: off */
 	double severity_s;		/* ... held this long */
 	double alpha;			/* false-rollback bound, 0: no predictive */
+	double block_s;			/* the predictive test's unit of data */
 	double promote_s;		/* promoted after this long without trigger */
 	double promote_tol_pct;		/* early promotion: not worse than this */
 	double promote_alpha;		/* ... wrong at most this often, 0: off */
@@ -126,11 +137,18 @@ struct dpoctl_metric_state {
 	double excess;		/* how many threshold margins beyond, >= 0 */
 	bool breach;		/* beyond both thresholds */
 	uint64_t breach_since_ns;	/* start of the streak, when breach */
-	/* the predictive test: log of the betting wealth, per direction */
-	uint32_t seq_n;		/* paired intervals seen */
-	double seq_mean;	/* mean clipped log ratio, + is worse */
-	double log_wealth_worse;	/* the metrics' mean wealth: rollback */
-	double log_wealth_ok;	/* promotion when all >= log(1 / promote.alpha) */
+	/*
+	 * The predictive test, on blocks of paired intervals: their number,
+	 * the mean and sd of the blocks' values (log ratios, + is worse; for
+	 * lat_p99 with histograms, the patched share of requests beyond
+	 * tail_us minus the original's) and the log Bayes factors.
+	 */
+	double tail_us;		/* lat_p99: the frozen baseline's p99, 0: none */
+	uint32_t seq_n;
+	double seq_mean;
+	double seq_sd;
+	double log_bf_worse;	/* rollback when >= log(m / alpha) */
+	double log_bf_ok;	/* promotion when all >= log(1 / promote.alpha) */
 };
 
 /* A state change, for the log: what started, stopped or was decided. */
@@ -163,8 +181,8 @@ struct dpoctl_decision {
 	double observed_s;		/* since the patched instance appeared */
 	double lasted_s;		/* RULE / SEVERITY: how long beyond */
 	double score;			/* severity score at the decision */
-	double seq_statistic;		/* log of the tested metrics' mean wealth */
-	double seq_threshold;		/* log(1 / alpha), or 1 / promote.alpha */
+	double seq_statistic;		/* log Bayes factor of the metric */
+	double seq_threshold;		/* log(m / alpha), log(1 / promote.alpha) */
 	char why[320];			/* one sentence for people */
 };
 

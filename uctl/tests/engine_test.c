@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "core/engine.h"
+#include "core/seqtest.h"
 #include "core/window.h"
 #include "test.h"
 
@@ -461,11 +462,38 @@ static void test_severity(void)
 	dpoctl_engine_free(r.e);
 }
 
+static void test_seqtest(void)
+{
+	struct dpoctl_seqtest t = { 0 };
+	int i;
+
+	dpoctl_seqtest_add(&t, 1);
+	check_near("seqtest: one value: no evidence yet",
+		   dpoctl_seqtest_log_bf(&t, 4), 0);
+	for (i = 2; i <= 4; i++)
+		dpoctl_seqtest_add(&t, i);
+	check_near("seqtest: mean", dpoctl_seqtest_mean(&t), 2.5);
+	check_near("seqtest: sd", dpoctl_seqtest_sd(&t), sqrt(5.0 / 3));
+	/* by hand: t^2 = 15, nu = 3, 1 + ng = 17 */
+	check_near("seqtest: log BF of 1, 2, 3, 4 at g = 4",
+		   dpoctl_seqtest_log_bf(&t, 4), 1.6512540478238025);
+	t = (struct dpoctl_seqtest){ 0 };
+	for (i = 0; i < 4; i++)
+		dpoctl_seqtest_add(&t, -i);
+	check_near("seqtest: one-sided: a mean below 0 is no evidence",
+		   dpoctl_seqtest_log_bf(&t, 4), 0);
+	t = (struct dpoctl_seqtest){ 0 };
+	for (i = 0; i < 6; i++)
+		dpoctl_seqtest_add(&t, 0.3);
+	check_near("seqtest: equal values: the limit (n - 1) / 2 log(1 + ng)",
+		   dpoctl_seqtest_log_bf(&t, 4), 2.5 * log(25));
+}
+
 /*
- * The predictive test on a known sequence: a constant log ratio beyond
- * the clip is x = 1 in every interval. The first bet is 0 (nothing known
- * yet), every later one the largest, 0.9: the log wealth grows by
- * log(1.9) per interval and crosses log(1 / 0.001) = 6.91 at the 12th.
+ * The predictive test on a known sequence: the patched p99 twice the
+ * original's in every interval. Blocks of 0.5 s are 5 intervals; equal
+ * block values give log BF = (n - 1) / 2 log(1 + 4n): 6.09 after 5
+ * blocks, 8.05 after 6, the first at or above log(1 / 0.001) = 6.91.
  */
 static void test_sequential(void)
 {
@@ -482,18 +510,33 @@ static void test_sequential(void)
 	p.lat_p99_us = 8000 * 2;
 	run_start(&r, &c);
 	steps(&r, 20, &o, NULL);
-	check_int("sequential: 11 intervals: not yet", steps(&r, 11, &o, &p),
+	check_int("sequential: 29 intervals: not yet", steps(&r, 29, &o, &p),
 		  DPOCTL_V_NONE);
 	st = dpoctl_engine_metric(r.e, DPOCTL_M_LAT_P99);
-	check_near("sequential: log wealth after 11", st->log_wealth_worse,
-		   10 * log(1.9));
-	check_int("sequential: the 12th: rollback", steps(&r, 1, &o, &p),
+	check_int("sequential: 5 blocks", st->seq_n, 5);
+	check_near("sequential: log BF after 5 blocks", st->log_bf_worse,
+		   2 * log(21));
+	check_near("sequential: mean log ratio", st->seq_mean,
+		   log(16100.0 / 8100));
+	check_int("sequential: the 30th: rollback", steps(&r, 1, &o, &p),
 		  DPOCTL_V_ROLLBACK);
 	d = dpoctl_engine_decision(r.e);
 	check_int("sequential: reason", d->reason, DPOCTL_R_SEQUENTIAL);
 	check_near("sequential: threshold log(m / alpha)", d->seq_threshold,
 		   log(1 / 0.001));
+	check_near("sequential: statistic", d->seq_statistic, 2.5 * log(25));
 	dpoctl_engine_free(r.e);
+
+	/* two metrics tested: Bonferroni, log(2 / 0.001) = 7.6: still 6 */
+	c.m[DPOCTL_M_LAT_MEAN].enabled = true;
+	run_start(&r, &c);
+	steps(&r, 20, &o, NULL);
+	check_int("sequential: m = 2: the 30th", steps_to_verdict(&r, 100, &o, &p),
+		  30);
+	check_near("sequential: m = 2: threshold",
+		   dpoctl_engine_decision(r.e)->seq_threshold, log(2 / 0.001));
+	dpoctl_engine_free(r.e);
+	c.m[DPOCTL_M_LAT_MEAN].enabled = false;
 
 	/* a p99 of 100 requests is not paired: too few beyond it */
 	o.requests = p.requests = 100;
@@ -515,7 +558,7 @@ static void test_sequential(void)
 
 	/*
 	 * No effect: patched and original swap +-10% each interval, a fixed
-	 * seeded shuffle. The wealth must stay far under 1/alpha.
+	 * seeded shuffle. The evidence must stay far under 1 / alpha.
 	 */
 	c.alpha = 0.001;
 	c.m[DPOCTL_M_LAT_P99].deviation_pct = 1000;
@@ -531,9 +574,59 @@ static void test_sequential(void)
 		n += steps(&r, 1, &a, &b) == DPOCTL_V_ROLLBACK;
 	}
 	st = dpoctl_engine_metric(r.e, DPOCTL_M_LAT_P99);
-	result(!n && st->log_wealth_worse < log(1000),
-	       "sequential: 3000 intervals of pure noise: no rollback (log wealth %.2f)",
-	       st->log_wealth_worse);
+	result(!n && st->log_bf_worse < log(1000),
+	       "sequential: 3000 intervals of pure noise: no rollback (log BF %.2f)",
+	       st->log_bf_worse);
+	dpoctl_engine_free(r.e);
+}
+
+/*
+ * With histograms, p99 is tested on the share of requests beyond the
+ * baseline's p99 (8000 us): 1% for the original, 10% for the patched
+ * one (50 of the 100 in [7000, 9000) count, pro rata), 0.09 per block.
+ */
+static void test_tail(void)
+{
+	static const struct dpoctl_lat_bucket ho[] = {
+		{ 5000, 6000, 990 }, { 9000, 10000, 10 },
+	}, hp[] = {
+		{ 5000, 6000, 850 }, { 7000, 9000, 100 }, { 9000, 10000, 50 },
+	};
+	struct dpoctl_interval o = steady(), p = steady();
+	const struct dpoctl_metric_state *st;
+	const struct dpoctl_decision *d;
+	struct dpoctl_engine_cfg c;
+	struct run r;
+
+	latency_only(&c);
+	c.duration_s = 60;
+	c.alpha = 0.001;
+	o.lat_hist = ho;
+	o.lat_hist_len = 2;
+	p.lat_hist = hp;
+	p.lat_hist_len = 3;
+	p.requests = 1000;
+	run_start(&r, &c);
+	steps(&r, 20, &o, NULL);
+	steps(&r, 29, &o, &p);
+	st = dpoctl_engine_metric(r.e, DPOCTL_M_LAT_P99);
+	check_near("tail: beyond the baseline's p99", st->tail_us, 8000);
+	check_near("tail: 10% - 1% beyond, per block", st->seq_mean, 0.09);
+	check_int("tail: the 30th interval: rollback", steps(&r, 1, &o, &p),
+		  DPOCTL_V_ROLLBACK);
+	d = dpoctl_engine_decision(r.e);
+	result(d->reason == DPOCTL_R_SEQUENTIAL &&
+	       strstr(d->why, "+9.00% more of its requests beyond the baseline's p99 (8000 us)"),
+	       "tail: the decision says it: %s", d->why);
+	dpoctl_engine_free(r.e);
+
+	/* the same histograms: no evidence */
+	p.lat_hist = ho;
+	p.lat_hist_len = 2;
+	run_start(&r, &c);
+	steps(&r, 20, &o, NULL);
+	check_int("tail: the same tail: none", steps(&r, 300, &o, &p),
+		  DPOCTL_V_NONE);
 	dpoctl_engine_free(r.e);
 }
 
@@ -673,7 +766,9 @@ int main(void)
 	test_canary_shares();
 	test_duration();
 	test_severity();
+	test_seqtest();
 	test_sequential();
+	test_tail();
 	test_promotion();
 	test_baseline_refused();
 	test_replayable();
