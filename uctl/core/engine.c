@@ -377,7 +377,7 @@ int dpoctl_engine_ready(const struct dpoctl_engine *e, char *why, size_t len)
 		k = dt > 0 ? floor(c->smooth_s / dt + 0.5) : 1;
 		if (k < 1)
 			k = 1;
-		noise = dpoctl_window_noise_sd(&e->base, m) / sqrt(k);
+		noise = dpoctl_window_noise_sd(&e->base, m, (uint32_t)k);
 		marg = margin(&c->m[m], s.mean);
 		if (marg < NOISE_SDS * noise) {
 			snprintf(why, len,
@@ -444,6 +444,14 @@ static int judge_thresholds(struct dpoctl_engine *e, uint64_t now_ns)
 		st->excess = xb < xo ? xb : xo;
 		st->deviation = rb < ro ? rb : ro;
 		breach = st->excess > 1;
+		/*
+		 * A streak holds while the original is beyond the baseline's
+		 * threshold too: then the interval cannot tell (a stall of
+		 * the original), it does not show the patch recovered.
+		 */
+		if (!breach && st->breach && xb > 1 && o.n &&
+		    worse_by(m, o.mean, st->baseline.mean) / mb > 1)
+			breach = true;
 		if (breach && !st->breach) {
 			st->breach_since_ns = e->last_ns;
 			event(e, DPOCTL_EV_BREACH, m, now_ns, p.mean,

@@ -97,27 +97,58 @@ struct dpoctl_stat dpoctl_window_stat(const struct dpoctl_window *w,
 	return s;
 }
 
-double dpoctl_window_noise_sd(const struct dpoctl_window *w,
-			      enum dpoctl_metric m)
+/* sqrt(mean of squared successive differences / 2) of @v[0..n) */
+static double diff_sd(const double *v, size_t n)
 {
-	double sum = 0, prev = 0;
-	bool have_prev = false;
-	uint32_t n = 0;
+	double sum = 0;
 	size_t i;
 
+	for (i = 1; i < n; i++)
+		sum += (v[i] - v[i - 1]) * (v[i] - v[i - 1]);
+	return n > 1 ? sqrt(sum / (2.0 * (n - 1))) : 0;
+}
+
+double dpoctl_window_noise_sd(const struct dpoctl_window *w,
+			      enum dpoctl_metric m, uint32_t k)
+{
+	double *v = malloc((w->len + 1) * sizeof(*v)), sd, group = 0;
+	size_t i, n = 0, groups = 0;
+	uint32_t in_group = 0;
+
+	if (!v || !k)
+		goto fail;
 	for (i = 0; i < w->len; i++) {
 		const struct dpoctl_point *p = &w->ring[(w->head + i) % w->cap];
 
-		if (!p->has[m])
-			continue;
-		if (have_prev) {
-			sum += (p->v[m] - prev) * (p->v[m] - prev);
-			n++;
-		}
-		prev = p->v[m];
-		have_prev = true;
+		if (p->has[m])
+			v[n++] = p->v[m];
 	}
-	return n ? sqrt(sum / (2.0 * n)) : 0;
+	/* the group means overwrite the values they were made from */
+	for (i = 0; i < n; i++) {
+		group += v[i];
+		if (++in_group == k) {
+			v[groups++] = group / k;
+			group = 0;
+			in_group = 0;
+		}
+	}
+	if (groups >= 3) {
+		sd = diff_sd(v, groups);
+	} else {
+		for (i = 0, n = 0; i < w->len; i++) {
+			const struct dpoctl_point *p =
+				&w->ring[(w->head + i) % w->cap];
+
+			if (p->has[m])
+				v[n++] = p->v[m];
+		}
+		sd = diff_sd(v, n) / sqrt(k);
+	}
+	free(v);
+	return sd;
+fail:
+	free(v);
+	return 0;
 }
 
 double dpoctl_window_mean_dt(const struct dpoctl_window *w)

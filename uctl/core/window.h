@@ -42,12 +42,15 @@ int dpoctl_window_push(struct dpoctl_window *w, const struct dpoctl_point *p);
 struct dpoctl_stat dpoctl_window_stat(const struct dpoctl_window *w,
 				      enum dpoctl_metric m);
 /*
- * The noise of metric @m from one interval to the next: the sd estimated
- * from successive differences, blind to slow drifts of load (0: fewer
- * than two values). O(points): for occasional use.
+ * The noise of metric @m's average over @k consecutive values: the sd of
+ * the means of successive groups of k, estimated from the differences
+ * between neighbouring groups, so that a slow drift of load over the
+ * window is not taken for noise (0: no value). With fewer than 3 groups,
+ * the values' own successive differences, over sqrt(k). O(points): for
+ * occasional use.
  */
 double dpoctl_window_noise_sd(const struct dpoctl_window *w,
-			      enum dpoctl_metric m);
+			      enum dpoctl_metric m, uint32_t k);
 /* The mean interval length, 0 when empty. */
 double dpoctl_window_mean_dt(const struct dpoctl_window *w);
 

@@ -126,6 +126,25 @@ static void test_window(void)
 	check_near("window: constant: sd 0", s.sd, 0);
 	check_near("window: mean interval", dpoctl_window_mean_dt(&w), 0.1);
 	dpoctl_window_free(&w);
+
+	/* the noise of averages over k: groups, and their differences */
+	dpoctl_window_init(&w, 1000 * SEC);
+	for (i = 1; i <= 60; i++) {
+		p.end_ns = i * STEP;
+		p.v[0] = i;
+		p.v[1] = i & 1 ? 1 : -1;	/* deltas of a flat, noisy level */
+		p.has[1] = true;
+		dpoctl_window_push(&w, &p);
+	}
+	check_near("window: noise of 10-averages of 1..60: (10 / sqrt 2)",
+		   dpoctl_window_noise_sd(&w, 0, 10), 10 / sqrt(2));
+	check_near("window: alternating deltas average out over 10",
+		   dpoctl_window_noise_sd(&w, 1, 10), 0);
+	check_near("window: ... not over 1: sqrt(4 / 2)",
+		   dpoctl_window_noise_sd(&w, 1, 1), sqrt(2));
+	check_near("window: fewer than 3 groups: values' differences / sqrt k",
+		   dpoctl_window_noise_sd(&w, 1, 30), sqrt(2) / sqrt(30));
+	dpoctl_window_free(&w);
 }
 
 static void test_names(void)
@@ -409,6 +428,20 @@ static void test_duration(void)
 		  steps(&r, 9, &o, &bad), DPOCTL_V_NONE);
 	check_int("duration: interrupted, 10th of the new streak: rollback",
 		  steps(&r, 1, &o, &bad), DPOCTL_V_ROLLBACK);
+	dpoctl_engine_free(r.e);
+
+	/* the original beyond the baseline too: the streak holds */
+	run_start(&r, &c);
+	steps(&r, 20, &o, NULL);
+	steps(&r, 5, &o, &bad);
+	{
+		struct dpoctl_interval stalled = o;
+
+		stalled.lat_p99_us = 12000;
+		steps(&r, 2, &stalled, &bad);
+	}
+	check_int("duration: a stall of the original does not end a streak",
+		  steps(&r, 3, &o, &bad), DPOCTL_V_ROLLBACK);
 	dpoctl_engine_free(r.e);
 
 	/* a skipped sample of the patched one neither ends nor grows it */
