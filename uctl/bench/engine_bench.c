@@ -148,7 +148,7 @@ static void one_run(const struct scenario *sc, uint32_t i,
 {
 	struct dpoctl_engine *e[N_MODES];
 	enum dpoctl_verdict v[N_MODES];
-	struct dpoctl_interval io, ip;
+	struct dpoctl_interval io = { 0 }, ip = { 0 };
 	struct dpoctl_sim_cfg c;
 	struct dpoctl_sim s;
 	int open = N_MODES;

@@ -253,6 +253,8 @@ static void role_interval(struct dpoctl_sim *s, int role, double share,
 	double lf, p50f, p99f, lam, req, s99, s50, tail, rss;
 	bool stall = s->role_left[role] > 0;
 
+	/* every field, the ones this model does not set too (lat_hist) */
+	*out = (struct dpoctl_interval){ 0 };
 	if (role == DPOCTL_SIM_PATCHED) {
 		reg = c->reg;
 		reg.lat_p50 = ramped(reg.lat_p50, reg.ramp_s, t_s);
