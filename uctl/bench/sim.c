@@ -11,9 +11,18 @@
  * - requests: Poisson(req_per_s x role share x L x dt), so a role's
  *   requests, CPU and faults per second scale with its share while its
  *   per-request values do not;
- * - latency: p50 lognormal with CV cv_lat/2, p99 = p50 x a tail ratio
- *   with its own lognormal noise, together a CV of cv_lat; both ~ L^0.5;
- *   the mean is that of the lognormal through p50 and p99;
+ * - latency: the interval's requests take a lognormal time whose median
+ *   (p50) and 99th percentile (p99) change from interval to interval:
+ *   p50 lognormal with CV cv_lat/2, p99 = p50 x a tail ratio with its own
+ *   lognormal noise, together a CV of cv_lat; both ~ L^0.5. The requests
+ *   of the interval are drawn into the kernel's log-linear histogram
+ *   (sigma = ln(p99/p50) / z99; exactly multinomial, by inverting the
+ *   CDF over the buckets within 6 sigma of the median), and the interval's
+ *   p50, p99 and mean are read from that histogram as the kernel does:
+ *   so a percentile of few requests has the bias and the noise it has in
+ *   reality (the p99 of 80 requests is their largest). Without
+ *   histograms (lat_hist = false), the model's p50 and p99 are reported,
+ *   and the mean of the lognormal through them;
  * - CPU: requests x cpu_per_req x lognormal(cv_cpu); run delay a
  *   fraction of it with the same noise; faults Poisson(requests x per
  *   request); RSS a flat level with noise, of which the delta is given;
@@ -184,6 +193,7 @@ void dpoctl_sim_cfg_default(struct dpoctl_sim_cfg *cfg)
 		.role_burst_min_s = 0.2,
 		.role_burst_max_s = 1.5,
 		.role_burst_p99_max = 4,
+		.lat_hist = true,
 	};
 	dpoctl_sim_regression_none(&cfg->reg);
 }
@@ -193,10 +203,105 @@ static double gauss_rss(struct dpoctl_sim *s)
 	return s->cfg.rss_sd_bytes * dpoctl_rng_normal(&s->rng);
 }
 
+unsigned int dpoctl_sim_bucket(double us)
+{
+	uint64_t v;
+	unsigned int k;
+
+	if (!(us >= 0))
+		return 0;
+	if (us < 16)
+		return (unsigned int)us;
+	if (us >= 0x1p32)
+		return DPOCTL_SIM_HIST_BUCKETS - 1;
+	v = (uint64_t)us;
+	k = 63 - (unsigned int)__builtin_clzll(v);
+	return (k - 3) * 16 + ((v >> (k - 4)) & 15);
+}
+
+double dpoctl_sim_bucket_lo(unsigned int b)
+{
+	return b < 16 ? b : (double)((uint64_t)(16 + b % 16) << (b / 16 - 1));
+}
+
+double dpoctl_sim_bucket_hi(unsigned int b)
+{
+	return b < 16 ? b + 1 : (double)((uint64_t)(17 + b % 16) << (b / 16 - 1));
+}
+
+/* as dpo_lat_percentile_us(): the middle of the rank's share, truncated */
+double dpoctl_sim_hist_percentile(const struct dpoctl_lat_bucket *h,
+				  uint32_t len, unsigned int pct)
+{
+	uint64_t n = 0, rank, below = 0;
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		n += h[i].count;
+	if (!n)
+		return 0;
+	rank = (n * pct + 99) / 100;
+	for (i = 0; i + 1 < len; i++) {
+		if (below + h[i].count >= rank)
+			break;
+		below += h[i].count;
+	}
+	return h[i].lo_us + floor((h[i].hi_us - h[i].lo_us) *
+				  (double)(2 * (rank - below) - 1) /
+				  (double)(2 * h[i].count));
+}
+
+#define PHI_Z DPOCTL_SIM_PHI_Z
+#define PHI_PER DPOCTL_SIM_PHI_PER
+#define PHI_N DPOCTL_SIM_PHI_N
+
+static void tables_init(struct dpoctl_sim *s)
+{
+	for (int i = 0; i < PHI_N; i++) {
+		double z = -PHI_Z + (double)i / PHI_PER;
+
+		s->phi_tab[i][0] = 0.5 * erfc(-z / M_SQRT2);
+		s->phi_tab[i][1] = exp(-z * z / 2) / sqrt(2 * M_PI);
+	}
+	s->ln_lo[0] = -INFINITY;
+	for (unsigned int b = 1; b < DPOCTL_SIM_HIST_BUCKETS; b++)
+		s->ln_lo[b] = log(dpoctl_sim_bucket_lo(b));
+	s->ln_lo[DPOCTL_SIM_HIST_BUCKETS] = 32 * M_LN2;
+}
+
+/*
+ * The standard normal's CDF: cubic Hermite interpolation of the table's
+ * values and derivatives, error below h^4/384 x max|phi'''| < 2e-9.
+ */
+static double phi_cdf(const struct dpoctl_sim *s, double z)
+{
+	const double h = 1.0 / PHI_PER;
+	double x, t, t2, t3;
+	const double *a, *b;
+	int i;
+
+	if (!(z > -PHI_Z))
+		return 0;
+	if (z >= PHI_Z)
+		return 1;
+	x = (z + PHI_Z) * PHI_PER;
+	i = (int)x;
+	if (i > PHI_N - 2)
+		i = PHI_N - 2;
+	t = x - i;
+	t2 = t * t;
+	t3 = t2 * t;
+	a = s->phi_tab[i];
+	b = s->phi_tab[i + 1];
+	return (2 * t3 - 3 * t2 + 1) * a[0] + (t3 - 2 * t2 + t) * h * a[1] +
+	       (3 * t2 - 2 * t3) * b[0] + (t3 - t2) * h * b[1];
+}
+
 void dpoctl_sim_init(struct dpoctl_sim *s, const struct dpoctl_sim_cfg *cfg,
 		     uint64_t seed)
 {
 	*s = (struct dpoctl_sim){ .cfg = *cfg };
+	tables_init(s);
 	dpoctl_rng_seed(&s->rng, seed);
 	s->load_x = dpoctl_rng_normal(&s->rng);	/* stationary from the start */
 	s->shared_last = UINT64_MAX;
@@ -243,6 +348,81 @@ static double ramped(double f, double ramp_s, double t_s)
 
 /* z of the 99th percentile of a normal */
 #define Z99 2.3263478740408408
+/* the histogram covers the lognormal within this many sigma of its median */
+#define HIST_SIGMAS 6.0
+
+/*
+ * @n requests of a lognormal with median @p50 and 99th percentile @p99
+ * into the kernel's buckets, as s->hist[role]; returns the buckets used.
+ * Each request's bucket by inverting the CDF over the buckets within
+ * HIST_SIGMAS (what lies beyond, 2e-9 of the requests, is left out), with
+ * a guide table (Chen and Asau) so that a request costs a uniform and a
+ * comparison or two: an exact multinomial draw of the counts.
+ */
+static uint32_t draw_hist(struct dpoctl_sim *s, int role, uint64_t n,
+			  double p50, double p99)
+{
+	double cdf[DPOCTL_SIM_HIST_BUCKETS + 1], mu, sig, c0, scale;
+	uint16_t guide[DPOCTL_SIM_HIST_BUCKETS];
+	uint32_t cnt[DPOCTL_SIM_HIST_BUCKETS] = { 0 }, len = 0;
+	struct dpoctl_lat_bucket *h = s->hist[role];
+	unsigned int b0, b1, nb, i, j;
+
+	mu = log(p50);
+	sig = log(p99 / p50) / Z99;
+	if (!(sig > 1e-9)) {
+		b0 = dpoctl_sim_bucket(p50);
+		nb = 1;
+		cnt[0] = (uint32_t)n;
+	} else {
+		b0 = dpoctl_sim_bucket(exp(mu - HIST_SIGMAS * sig));
+		b1 = dpoctl_sim_bucket(exp(mu + HIST_SIGMAS * sig));
+		nb = b1 - b0 + 1;
+		for (i = 0; i <= nb; i++)
+			cdf[i] = phi_cdf(s, (s->ln_lo[b0 + i] - mu) / sig);
+		/* the CDF over the range, scaled to [0, nb] */
+		c0 = cdf[0];
+		scale = nb / (cdf[nb] - c0);
+		for (i = 0; i <= nb; i++)
+			cdf[i] = (cdf[i] - c0) * scale;
+		cdf[nb] = nb;
+		/* guide[j]: the first bucket whose end is beyond j */
+		for (i = 0, j = 0; i < nb; i++)
+			while (j < nb && j < cdf[i + 1])
+				guide[j++] = (uint16_t)i;
+		while (j < nb)
+			guide[j++] = (uint16_t)(nb - 1);
+		for (uint64_t k = 0; k < n; k++) {
+			double u = dpoctl_rng_uniform(&s->rng) * nb;
+
+			i = guide[(unsigned int)u];
+			while (cdf[i + 1] <= u)
+				i++;
+			cnt[i]++;
+		}
+	}
+	for (i = 0; i < nb; i++)
+		if (cnt[i])
+			h[len++] = (struct dpoctl_lat_bucket){
+				.lo_us = dpoctl_sim_bucket_lo(b0 + i),
+				.hi_us = dpoctl_sim_bucket_hi(b0 + i),
+				.count = cnt[i],
+			};
+	return len;
+}
+
+/* The mean as the kernel has it: whole us summed, divided, truncated. */
+static double hist_mean(const struct dpoctl_lat_bucket *h, uint32_t len)
+{
+	double sum = 0, n = 0;
+
+	for (uint32_t i = 0; i < len; i++) {
+		/* the mean of the whole us in [lo, hi) */
+		sum += h[i].count * (h[i].lo_us + h[i].hi_us - 1) / 2;
+		n += h[i].count;
+	}
+	return n ? floor(sum / n) : 0;
+}
 
 static void role_interval(struct dpoctl_sim *s, int role, double share,
 			  double load, double t_s, struct dpoctl_interval *out)
@@ -250,7 +430,7 @@ static void role_interval(struct dpoctl_sim *s, int role, double share,
 	const struct dpoctl_sim_cfg *c = &s->cfg;
 	struct dpoctl_rng *r = &s->rng;
 	struct dpoctl_sim_regression reg;
-	double lf, p50f, p99f, lam, req, s99, s50, tail, rss;
+	double lf, p50f, p99f, lam, req, s99, s50, tail, rss, p50;
 	bool stall = s->role_left[role] > 0;
 
 	/* every field, the ones this model does not set too (lat_hist) */
@@ -293,15 +473,28 @@ static void role_interval(struct dpoctl_sim *s, int role, double share,
 	s99 = log1p(c->cv_lat * c->cv_lat);
 	s50 = log1p(c->cv_lat * c->cv_lat / 4);
 	out->has_lat = req > 0;
-	out->lat_p50_us = c->lat_p50_us * p50f * lognormal_s2(r, s50);
-	tail = c->lat_p99_us / c->lat_p50_us * p99f / p50f *
-	       lognormal_s2(r, s99 - s50);
-	out->lat_p99_us = out->lat_p50_us * fmax(tail, 1);
-	/* the mean of the lognormal with this median and 99th percentile */
-	out->lat_mean_us = out->lat_p50_us *
-			   exp(pow(log(fmax(tail, 1)) / Z99, 2) / 2);
-	if (!out->has_lat)
+	p50 = c->lat_p50_us * p50f * lognormal_s2(r, s50);
+	tail = fmax(c->lat_p99_us / c->lat_p50_us * p99f / p50f *
+		    lognormal_s2(r, s99 - s50), 1);
+	s->lat_p50_us[role] = p50;
+	s->lat_p99_us[role] = p50 * tail;
+	if (!out->has_lat) {
 		out->lat_p50_us = out->lat_p99_us = out->lat_mean_us = 0;
+	} else if (c->lat_hist) {
+		out->lat_hist = s->hist[role];
+		out->lat_hist_len = draw_hist(s, role, (uint64_t)req, p50,
+					      p50 * tail);
+		out->lat_p50_us = dpoctl_sim_hist_percentile(out->lat_hist,
+							     out->lat_hist_len, 50);
+		out->lat_p99_us = dpoctl_sim_hist_percentile(out->lat_hist,
+							     out->lat_hist_len, 99);
+		out->lat_mean_us = hist_mean(out->lat_hist, out->lat_hist_len);
+	} else {
+		out->lat_p50_us = p50;
+		out->lat_p99_us = p50 * tail;
+		/* the mean of the lognormal with this median and p99 */
+		out->lat_mean_us = p50 * exp(pow(log(tail) / Z99, 2) / 2);
+	}
 
 	out->cpu_s = req * c->cpu_per_req_us * 1e-6 * reg.cpu_per_req *
 		     dpoctl_rng_lognormal(r, c->cv_cpu);

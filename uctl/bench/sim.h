@@ -84,7 +84,32 @@ struct dpoctl_sim_cfg {
 	double role_burst_p99_max;
 
 	struct dpoctl_sim_regression reg;
+
+	/*
+	 * Latency histograms (true by default): each interval's requests
+	 * drawn into the kernel's log-linear buckets, and its p50, p99 and
+	 * mean read from them as the kernel does. False: no histogram
+	 * (lat_hist NULL), the percentiles of the model reported as such.
+	 */
+	bool lat_hist;
 };
+
+/*
+ * The kernel's latency buckets (kmod/lat_hist.h): width 1 us below 16 us,
+ * then 16 linear sub-buckets per power of two; the last ends at 2^32 us.
+ */
+#define DPOCTL_SIM_HIST_BUCKETS 464
+unsigned int dpoctl_sim_bucket(double us);
+double dpoctl_sim_bucket_lo(unsigned int b);
+double dpoctl_sim_bucket_hi(unsigned int b);
+/* the kernel's percentile of a histogram: linear by rank in the bucket */
+double dpoctl_sim_hist_percentile(const struct dpoctl_lat_bucket *h,
+				  uint32_t len, unsigned int pct);
+
+/* The standard normal's CDF, cubic Hermite from a table: error < 2e-9. */
+#define DPOCTL_SIM_PHI_Z 8.5	/* the table covers [-z, z] */
+#define DPOCTL_SIM_PHI_PER 32	/* points per unit of z */
+#define DPOCTL_SIM_PHI_N (17 * DPOCTL_SIM_PHI_PER + 1)	/* 2 z x per + 1 */
 
 enum { DPOCTL_SIM_ORIG, DPOCTL_SIM_PATCHED, DPOCTL_SIM_ROLES };
 
@@ -101,6 +126,16 @@ struct dpoctl_sim {
 	double rss[DPOCTL_SIM_ROLES];	/* RSS level noise, last interval */
 	/* the last interval each burst kind was on, UINT64_MAX: never */
 	uint64_t shared_last, role_last[DPOCTL_SIM_ROLES];
+	/*
+	 * The last interval's latency per role: the lognormal its requests
+	 * were drawn from (median and 99th percentile, us), and the
+	 * histogram its lat_hist points to, valid until the next call.
+	 */
+	double lat_p50_us[DPOCTL_SIM_ROLES], lat_p99_us[DPOCTL_SIM_ROLES];
+	struct dpoctl_lat_bucket hist[DPOCTL_SIM_ROLES][DPOCTL_SIM_HIST_BUCKETS];
+	/* log of each bucket's lower bound; Phi and phi on a grid */
+	double ln_lo[DPOCTL_SIM_HIST_BUCKETS + 1];
+	double phi_tab[DPOCTL_SIM_PHI_N][2];
 };
 
 void dpoctl_sim_cfg_default(struct dpoctl_sim_cfg *cfg);
