@@ -70,7 +70,7 @@ struct opts {
 	uint32_t aa_runs, runs, jobs, timing_runs, list;
 	uint64_t seed;
 	double share, cv, max_s;
-	bool shared_bursts, role_bursts;
+	bool shared_bursts, role_bursts, no_hist;
 	const char *only;
 };
 
@@ -251,47 +251,99 @@ static uint64_t observe(const struct dpoctl_engine_cfg *cfg, size_t nb,
 	return t1 - t0;
 }
 
+/*
+ * A stored interval's histogram: the generator's buffer is overwritten by
+ * the next interval, so time_steps() copies each into a pool, and points
+ * the intervals into it once the pool is complete (it moves as it grows).
+ */
+struct hist_pool {
+	struct dpoctl_lat_bucket *b;
+	size_t len, cap;
+};
+
+static size_t keep_hist(struct hist_pool *p, const struct dpoctl_interval *iv)
+{
+	size_t off = p->len;
+
+	if (!iv->lat_hist)
+		return SIZE_MAX;
+	if (p->len + iv->lat_hist_len > p->cap) {
+		p->cap = 2 * (p->len + iv->lat_hist_len);
+		p->b = realloc(p->b, p->cap * sizeof(*p->b));
+		if (!p->b) {
+			fprintf(stderr, "engine_bench: out of memory\n");
+			exit(2);
+		}
+	}
+	memcpy(p->b + off, iv->lat_hist, iv->lat_hist_len * sizeof(*p->b));
+	p->len += iv->lat_hist_len;
+	return off;
+}
+
 static struct cost time_steps(const struct scenario *sc, int mode)
 {
 	size_t cap = (size_t)((sim_cfg.baseline_s + o.max_s) / sim_cfg.dt_s) + 2;
 	struct dpoctl_interval *vo = calloc(cap, sizeof(*vo));
 	struct dpoctl_interval *vp = calloc(cap, sizeof(*vp));
 	uint64_t *ts = calloc(cap, sizeof(*ts));
+	size_t *ho = calloc(2 * cap, sizeof(*ho));	/* pool offsets */
 	double *each = calloc(cap * o.timing_runs, sizeof(*each));
 	size_t nb = (size_t)llround(sim_cfg.baseline_s / sim_cfg.dt_s);
 	size_t n_each = 0;
 	struct cost c = { 0, 0 };
 	double total_ns = 0, steps = 0;
 
-	if (!vo || !vp || !ts || !each) {
+	if (!vo || !vp || !ts || !ho || !each) {
 		fprintf(stderr, "engine_bench: out of memory\n");
 		exit(2);
 	}
-	for (uint32_t i = 0; i < o.timing_runs && i < runs_of(sc - scenarios);
-	     i++) {
+	/* runs refused at the baseline (one step) are not timed: the next */
+	for (uint32_t i = 0, timed = 0; timed < o.timing_runs &&
+	     i < runs_of(sc - scenarios); i++) {
 		struct dpoctl_sim_cfg cfg;
-		struct dpoctl_sim s;
+		struct dpoctl_sim *s = malloc(sizeof(*s));
+		struct hist_pool pool = { 0 };
 		uint64_t best = UINT64_MAX;
 		size_t n = 0, st = 0;
 
+		if (!s) {
+			fprintf(stderr, "engine_bench: out of memory\n");
+			exit(2);
+		}
 		scenario_cfg(sc, &cfg);
-		dpoctl_sim_init(&s, &cfg, run_seed(i));
+		dpoctl_sim_init(s, &cfg, run_seed(i));
 		while (n < cap) {
-			dpoctl_sim_next(&s, &ts[n], &vo[n], &vp[n]);
+			vp[n] = (struct dpoctl_interval){ 0 };
+			dpoctl_sim_next(s, &ts[n], &vo[n], &vp[n]);
+			ho[2 * n] = keep_hist(&pool, &vo[n]);
+			ho[2 * n + 1] = keep_hist(&pool, &vp[n]);
 			n++;
-			if (n > nb && dpoctl_sim_exposed_s(&s) >= o.max_s)
+			if (n > nb && dpoctl_sim_exposed_s(s) >= o.max_s)
 				break;
 		}
+		for (size_t k = 0; k < n; k++) {
+			if (ho[2 * k] != SIZE_MAX)
+				vo[k].lat_hist = pool.b + ho[2 * k];
+			if (ho[2 * k + 1] != SIZE_MAX)
+				vp[k].lat_hist = pool.b + ho[2 * k + 1];
+		}
+		free(s);
 		for (int rep = 0; rep < 3; rep++) {
 			uint64_t t = observe(&eng_cfg[mode], nb, n, ts, vo, vp,
 					     NULL, &st);
 
 			best = t < best ? t : best;
 		}
+		if (st <= 1) {
+			free(pool.b);
+			continue;
+		}
+		timed++;
 		total_ns += (double)best;
 		steps += (double)st;
 		observe(&eng_cfg[mode], nb, n, ts, vo, vp, each + n_each, &st);
 		n_each += st;
+		free(pool.b);
 	}
 	c.mean_ns = steps ? total_ns / steps : 0;
 	qsort(each, n_each, sizeof(double), cmp_double);
@@ -299,6 +351,7 @@ static struct cost time_steps(const struct scenario *sc, int mode)
 	free(vo);
 	free(vp);
 	free(ts);
+	free(ho);
 	free(each);
 	return c;
 }
@@ -612,6 +665,9 @@ static void print_settings(void)
 	       c->min_flt_per_req);
 	printf("noise: per-interval CV %.0f%% on p99 and CPU/req (p50 %.0f%%); shared load +-%.0f%% (tau %.0f s)\n",
 	       c->cv_lat * 100, c->cv_lat * 50, c->load_amp * 100, c->load_tau_s);
+	printf("latency: %s\n", c->lat_hist ?
+	       "each interval's requests drawn into the kernel's log-linear histogram, p50/p99/mean read from it" :
+	       "no histograms: the model's p50/p99/mean reported as such");
 	printf("bursts: shared every %.0f s on average (%.1f-%.1f s, load x1-%.1f, p99 x1.5-%.1f); per-role stalls every %.0f s per role (%.1f-%.1f s, p99 x1.5-%.1f)\n",
 	       c->shared_burst_per_s > 0 ? 1 / c->shared_burst_per_s : 0,
 	       c->shared_burst_min_s, c->shared_burst_max_s,
@@ -704,7 +760,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: engine_bench [--aa-runs N] [--runs N] [--seed S] [--share PCT] [--cv PCT]\n"
 "                    [--max-s S] [--jobs N] [--timing-runs N] [--list N]\n"
-"                    [--bursts both|shared|role|none] [--only SCENARIO]\n"
+"                    [--bursts both|shared|role|none] [--only SCENARIO] [--no-hist]\n"
 "                    [--set NAME=VALUE]...\n"
 "  --aa-runs N      A/A runs (default 10000)\n"
 "  --runs N         runs per regression scenario (default 1000)\n"
@@ -717,6 +773,7 @@ static void usage(FILE *f)
 "  --list N         A/A false rollbacks listed (default 10)\n"
 "  --bursts KIND    noise bursts generated (default both)\n"
 "  --only NAME      the scenarios whose name contains NAME\n"
+"  --no-hist        no latency histograms: the model's p50, p99 and mean reported as such\n"
 "  --set NAME=VALUE an engine setting, named as in the configuration file:\n"
 "                   rule.duration_s=10, lat_p99.deviation_pct=30, rss_growth.enabled=0\n"
 "                   (both modes; the rules mode then sets predictive.alpha=0)\n");
@@ -731,6 +788,7 @@ static void parse(int argc, char **argv)
 		{ "jobs", 1, 0, 'j' }, { "timing-runs", 1, 0, 't' },
 		{ "list", 1, 0, 'l' }, { "bursts", 1, 0, 'b' },
 		{ "only", 1, 0, 'o' }, { "set", 1, 0, 'x' },
+		{ "no-hist", 0, 0, 'H' },
 		{ "help", 0, 0, 'h' }, { 0 },
 	};
 	int ch;
@@ -758,6 +816,7 @@ static void parse(int argc, char **argv)
 			}
 			break;
 		case 'o': o.only = optarg; break;
+		case 'H': o.no_hist = true; break;
 		case 'x':
 			if (n_sets == MAX_SETS) {
 				usage(stderr);
@@ -791,6 +850,7 @@ int main(int argc, char **argv)
 		sim_cfg.shared_burst_per_s = 0;
 	if (!o.role_bursts)
 		sim_cfg.role_burst_per_s = 0;
+	sim_cfg.lat_hist = !o.no_hist;
 	for (int m = 0; m < N_MODES; m++) {
 		dpoctl_engine_cfg_default(&eng_cfg[m]);
 		for (unsigned int i = 0; i < n_sets; i++)
