@@ -77,7 +77,7 @@ struct opts {
 static struct dpoctl_sim_cfg sim_cfg;
 static struct dpoctl_engine_cfg eng_cfg[N_MODES];
 static struct opts o = {
-	.aa_runs = 10000, .runs = 1000, .jobs = 2, .timing_runs = 10,
+	.aa_runs = 4000, .runs = 400, .jobs = 2, .timing_runs = 10,
 	.list = 10, .seed = 1, .share = 20, .cv = 20, .max_s = 0,
 	.shared_bursts = true, .role_bursts = true,
 };
@@ -762,8 +762,8 @@ static void usage(FILE *f)
 "                    [--max-s S] [--jobs N] [--timing-runs N] [--list N]\n"
 "                    [--bursts both|shared|role|none] [--only SCENARIO] [--no-hist]\n"
 "                    [--set NAME=VALUE]...\n"
-"  --aa-runs N      A/A runs (default 10000)\n"
-"  --runs N         runs per regression scenario (default 1000)\n"
+"  --aa-runs N      A/A runs (default 4000)\n"
+"  --runs N         runs per regression scenario (default 400)\n"
 "  --seed S         first seed (default 1); run i of every scenario uses seed S's i-th\n"
 "  --share PCT      patched instance's share of connections (default 20)\n"
 "  --cv PCT         per-interval CV of p99 and CPU per request (default 20)\n"
