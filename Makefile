@@ -9,7 +9,10 @@
 #   make check-quick   the same on one kernel (KVER=..., default: newest 6.1;
 #                      KVER=debug for the debug kernel)
 #   make demo          boot the VM and show live monitoring side by side
-#   make bench         the benchmarks in the VM (KVER=...)
+#   make bench         the decision engine's benchmark on the host
+#                      (bench-engine), then the benchmarks in the VM (KVER=...)
+#   make bench-engine  the engine on generated samples: false rollbacks,
+#                      detection times, cost per step (BENCH_ARGS=...)
 #   make fuzz N=...    a long netlink fuzz run in the VM (KVER=..., SEED=...)
 #   make vm-shell      boot the VM with a shell (KVER=...)
 #   make lint          checkpatch --strict, W=1 and sparse on every kernel
@@ -49,8 +52,8 @@ KVER      ?= $(KVER_61)
 KDIR      ?= /usr/src/linux-headers-$(shell $(KERNELS_SH) newest)
 
 .PHONY: all module dpoctl deps ksft-src lint lint-run check check-run \
-	check-quick check-quick-run demo bench fuzz vm-shell vm-bins unit \
-	kmod-unit debug-kernel regen regen-check ynl-src \
+	check-quick check-quick-run demo bench bench-engine fuzz vm-shell \
+	vm-bins unit kmod-unit debug-kernel regen regen-check ynl-src \
 	clean help
 
 all: module dpoctl
@@ -203,9 +206,18 @@ fuzz: deps
 # wrapper_cost opens 100,000 connections: a slow (TCG, shared) host needs
 # more than run.sh's default 300 s.
 bench: deps
+	@$(MAKE) --no-print-directory bench-engine
 	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko
 	@$(VM_ENV) selftests/vm/run.sh --build $(BUILD) --kver $(KVER) --mode bench \
 		--timeout 900
+
+# The decision engine on the host, on seeded generated samples (about 1 min on
+# 2 cores): deterministic but for its ns columns. BENCH_ARGS go to
+# engine_bench (--help lists them).
+BENCH_ARGS ?=
+bench-engine:
+	$(MAKE) -C uctl O=$(BUILD)/uctl bench
+	$(BUILD)/uctl/bench/engine_bench $(BENCH_ARGS)
 
 vm-shell: deps
 	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko

@@ -3,15 +3,7 @@
 #define DPOCTL_CORE_INTERVAL_H
 
 #include "model.h"
-/*
- * engine.h and model.h both define a struct dpoctl_event (the engine's
- * state changes, the module's notifications). Until engine.h renames its
- * own, it is struct dpoctl_engine_event wherever both are included: here,
- * and in the files that include this header instead of engine.h.
- */
-#define dpoctl_event dpoctl_engine_event
 #include "core/engine.h"
-#undef dpoctl_event
 
 /*
  * The engine's interval of one process from two of its samples: 0 and
