@@ -187,8 +187,11 @@ static inline int dpo_genl_set_ops(struct genl_family *family,
 		}
 		if (ops[i].doit)
 			merged[j].doit = ops[i].doit;
-		if (ops[i].dumpit)
+		if (ops[i].dumpit) {
+			merged[j].start = ops[i].start;
 			merged[j].dumpit = ops[i].dumpit;
+			merged[j].done = ops[i].done;
+		}
 	}
 	family->ops = merged;
 	family->n_ops = m;

@@ -132,13 +132,11 @@ err_put:
 /* Totals of its connections, and rates since the previous sample. */
 static void sample_traffic(struct dpo_instance *inst)
 {
-	struct dpo_traffic_counters now;
 	u64 t = ktime_get_ns();
 
-	dpo_traffic_sum(inst->traffic, &now);
-	dpo_traffic_sample(inst->traffic_prev_ns ? &inst->traffic_prev : NULL,
-			   &now, t - inst->traffic_prev_ns, &inst->traffic_last);
-	inst->traffic_prev = now;
+	dpo_traffic_sample(inst->traffic, &inst->traffic_prev,
+			   inst->traffic_prev_ns, t - inst->traffic_prev_ns,
+			   &inst->traffic_last);
 	inst->traffic_prev_ns = t;
 }
 

@@ -9,7 +9,17 @@
 #include "nl_ops.h"
 #include "session.h"
 
-static size_t instance_msg_size(void)
+/* One bucket of DPO_STATS_A_LAT_HIST: a nest of its index and count. */
+#define LAT_BUCKET_SIZE	(nla_total_size(0) + nla_total_size(sizeof(u32)) + \
+			 nla_total_size_64bit(sizeof(u64)))
+
+/*
+ * A message about an instance whose histogram has @buckets non-empty
+ * buckets: with DPO_LAT_BUCKETS of them, about 13 KB. Notifications and
+ * replies are sized for the sample they carry (a multicast skb counts
+ * against every receiver's buffer), dumps for the worst case.
+ */
+static size_t instance_msg_size(unsigned int buckets)
 {
 	return nla_total_size(DPO_SESSION_NAME_MAX) +	/* SESSION_NAME */
 	       nla_total_size(sizeof(u32)) +		/* PID */
@@ -21,7 +31,12 @@ static size_t instance_msg_size(void)
 	       nla_total_size(sizeof(u32)) +		/* STATS_A_THREADS */
 	       12 * nla_total_size_64bit(sizeof(u64)) +	/* traffic */
 	       nla_total_size(0) +			/* LAT_HIST */
-	       DPO_LAT_BUCKETS * nla_total_size_64bit(sizeof(u64));
+	       buckets * LAT_BUCKET_SIZE;
+}
+
+static size_t inst_msg_size(const struct dpo_instance *inst)
+{
+	return instance_msg_size(inst->traffic_last.lat_buckets_used);
 }
 
 static int put_u64s(struct sk_buff *skb, const int *types, const u64 *vals,
@@ -35,19 +50,27 @@ static int put_u64s(struct sk_buff *skb, const int *types, const u64 *vals,
 	return 0;
 }
 
-/* Non-empty buckets only: attribute type B + 1 is bucket B. */
+/* Non-empty buckets only, by increasing index. */
 static int put_lat_hist(struct sk_buff *skb, const u64 *hist)
 {
 	struct nlattr *nest = nla_nest_start(skb, DPO_STATS_A_LAT_HIST);
-	int b;
+	struct nlattr *bucket;
+	u32 b;
 
 	if (!nest)
 		return -EMSGSIZE;
 	for (b = 0; b < DPO_LAT_BUCKETS; b++) {
-		if (hist[b] && nla_put_u64_64bit(skb, b + 1, hist[b], 0)) {
+		if (!hist[b])
+			continue;
+		bucket = nla_nest_start(skb, DPO_LAT_HIST_A_BUCKET);
+		if (!bucket ||
+		    nla_put_u32(skb, DPO_LAT_BUCKET_A_INDEX, b) ||
+		    nla_put_u64_64bit(skb, DPO_LAT_BUCKET_A_COUNT, hist[b],
+				      DPO_LAT_BUCKET_A_PAD)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
 		}
+		nla_nest_end(skb, bucket);
 	}
 	nla_nest_end(skb, nest);
 	return 0;
@@ -159,7 +182,7 @@ void dpo_nl_notify_instance(const struct dpo_instance *inst, u8 cmd)
 {
 	unsigned int group = cmd == DPO_CMD_SAMPLE_NTF ?
 		DPO_NLGRP_SAMPLES : DPO_NLGRP_EVENTS;
-	struct sk_buff *skb = dpo_nl_ntf_new(group, instance_msg_size());
+	struct sk_buff *skb = dpo_nl_ntf_new(group, inst_msg_size(inst));
 
 	if (skb)
 		dpo_nl_ntf_send(skb, group,
@@ -248,20 +271,30 @@ int dpo_nl_instance_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (dpo_attr_missing(info, DPO_A_PID, "pid"))
 		return -EINVAL;
-	msg = genlmsg_new(instance_msg_size(), GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
 
+	/* Sized for the sample it carries: allocated under the lock. */
 	mutex_lock(&dpo_objects_lock);
 	inst = instance_from_info(info);
-	if (inst)
-		err = fill_instance(msg, inst, info->snd_portid, info->snd_seq,
-				    0, DPO_CMD_INSTANCE_GET, NULL);
-	else
-		err = -ENOENT;
+	if (!inst) {
+		mutex_unlock(&dpo_objects_lock);
+		return -ENOENT;
+	}
+	msg = genlmsg_new(inst_msg_size(inst), GFP_KERNEL);
+	err = msg ? fill_instance(msg, inst, info->snd_portid, info->snd_seq,
+				  0, DPO_CMD_INSTANCE_GET, NULL) : -ENOMEM;
 	mutex_unlock(&dpo_objects_lock);
+	if (!msg)
+		return err;
 
 	return dpo_nl_reply_or_free(msg, info, err);
+}
+
+/* Every dump skb takes one instance with its fullest histogram. */
+int dpo_nl_instance_get_dump_start(struct netlink_callback *cb)
+{
+	cb->min_dump_alloc = nlmsg_total_size(GENL_HDRLEN +
+					      instance_msg_size(DPO_LAT_BUCKETS));
+	return 0;
 }
 
 int dpo_nl_instance_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -269,6 +302,7 @@ int dpo_nl_instance_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	long idx = 0, start = cb->args[0];
 	struct dpo_instance *inst;
 	struct dpo_session *s;
+	int err = 0;
 
 	mutex_lock(&dpo_objects_lock);
 	cb->seq = dpo_generation;
@@ -280,10 +314,11 @@ int dpo_nl_instance_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 				idx++;
 				continue;
 			}
-			if (fill_instance(skb, inst,
-					  NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					  DPO_CMD_INSTANCE_GET, cb))
+			err = fill_instance(skb, inst,
+					    NETLINK_CB(cb->skb).portid,
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					    DPO_CMD_INSTANCE_GET, cb);
+			if (err)
 				goto out;
 			idx++;
 		}
@@ -291,5 +326,6 @@ int dpo_nl_instance_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 out:
 	mutex_unlock(&dpo_objects_lock);
 	cb->args[0] = idx;
-	return skb->len;
+	/* One that fits no skb ends the dump with an error, not silently. */
+	return err && !skb->len ? err : skb->len;
 }

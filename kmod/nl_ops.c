@@ -177,6 +177,7 @@ const struct genl_split_ops dpo_nl_ops[18] = {
 	},
 	{
 		.cmd		= DPO_CMD_INSTANCE_GET,
+		.start		= dpo_nl_instance_get_dump_start,
 		.dumpit		= dpo_nl_instance_get_dumpit,
 		.policy		= dpo_instance_get_dump_nl_policy,
 		.maxattr	= DPO_A_PID,

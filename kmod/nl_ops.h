@@ -14,6 +14,8 @@
 /* Ops table for dpo */
 extern const struct genl_split_ops dpo_nl_ops[18];
 
+int dpo_nl_instance_get_dump_start(struct netlink_callback *cb);
+
 int dpo_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info);
 int dpo_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info);
 int dpo_nl_session_set_doit(struct sk_buff *skb, struct genl_info *info);

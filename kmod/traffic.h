@@ -10,7 +10,8 @@
 /*
  * What one instance's connections did, counted per CPU so that the socket
  * wrappers never share a cache line. Shared by the instance and its
- * connections (a connection may outlive its instance's tracking).
+ * connections (a connection may outlive its instance's tracking). The
+ * histogram (kmod/lat_hist.h) makes it 3.7 KB per CPU.
  */
 struct dpo_traffic_counters {
 	u64 accepted;
@@ -35,6 +36,7 @@ struct dpo_traffic_sample {
 	u64 accepted, active, requests, bytes_in, bytes_out;
 	u64 accepted_per_s, requests_per_s, bytes_in_per_s, bytes_out_per_s;
 	u64 interval_requests;		/* latencies in lat_hist */
+	unsigned int lat_buckets_used;	/* non-empty buckets of lat_hist */
 	u64 lat_p50_us, lat_p99_us, lat_mean_us;
 	u64 lat_hist[DPO_LAT_BUCKETS];
 };
@@ -49,9 +51,8 @@ static inline struct dpo_traffic *dpo_traffic_get(struct dpo_traffic *t)
 }
 
 void dpo_traffic_request_done(struct dpo_traffic *t, u64 latency_ns);
-void dpo_traffic_sum(struct dpo_traffic *t, struct dpo_traffic_counters *sum);
-void dpo_traffic_sample(const struct dpo_traffic_counters *prev,
-			const struct dpo_traffic_counters *now, u64 dt_ns,
-			struct dpo_traffic_sample *out);
+void dpo_traffic_sample(struct dpo_traffic *t,
+			struct dpo_traffic_counters *prev, bool have_prev,
+			u64 dt_ns, struct dpo_traffic_sample *out);
 
 #endif /* _DPO_TRAFFIC_H */

@@ -769,25 +769,52 @@ static int copy_addr(__u8 *dst, int *dst_len, const struct nlattr *nla)
 	return 0;
 }
 
-/* DPO_STATS_A_LAT_HIST: attribute type B + 1 holds the u64 count of bucket B. */
+/* One DPO_LAT_HIST_A_BUCKET: both its index and its count, once each. */
+static int parse_lat_bucket(const struct nlattr *head, int len,
+			    struct dt_stats *s)
+{
+	const struct nlattr *nla;
+	__u64 count = 0;
+	__u32 index = 0;
+	int rem, err = 0, have = 0;
+
+	for_each_nla(nla, head, len, rem) {
+		int t = nla->nla_type & NLA_TYPE_MASK;
+
+		err = err ?: check_attr(dpo_desc_lat_bucket_attrs,
+					__DPO_LAT_BUCKET_A_MAX, nla);
+		if (err || t == DPO_LAT_BUCKET_A_PAD)
+			continue;
+		if (have & (1 << t))
+			err = -EBADMSG;
+		have |= 1 << t;
+		if (t == DPO_LAT_BUCKET_A_INDEX)
+			memcpy(&index, nla_data(nla), 4);
+		else if (t == DPO_LAT_BUCKET_A_COUNT)
+			memcpy(&count, nla_data(nla), 8);
+	}
+	if (rem || err ||
+	    have != (1 << DPO_LAT_BUCKET_A_INDEX | 1 << DPO_LAT_BUCKET_A_COUNT) ||
+	    index >= DPO_LAT_BUCKETS || !count ||
+	    s->lat_have[index / 64] & (1ULL << (index % 64)))
+		return err ?: -EBADMSG;
+	s->lat_have[index / 64] |= 1ULL << (index % 64);
+	s->lat_hist[index] = count;
+	return 0;
+}
+
+/* DPO_STATS_A_LAT_HIST: one BUCKET nest per non-empty bucket. */
 static int parse_lat_hist(const struct nlattr *head, int len, struct dt_stats *s)
 {
 	const struct nlattr *nla;
 	int rem, err = 0;
 
 	for_each_nla(nla, head, len, rem) {
-		int t = nla->nla_type & NLA_TYPE_MASK;
-
 		err = err ?: check_attr(dpo_desc_lat_hist_attrs,
 					__DPO_LAT_HIST_A_MAX, nla);
-		if (err || t == DPO_LAT_HIST_A_PAD)
+		if (err)
 			continue;
-		if (s->lat_have & (1U << (t - 1))) {	/* repeated */
-			err = -EBADMSG;
-			continue;
-		}
-		memcpy(&s->lat_hist[t - 1], nla_data(nla), 8);
-		s->lat_have |= 1U << (t - 1);
+		err = parse_lat_bucket(nla_data(nla), nla_len(nla), s);
 	}
 	if (rem)
 		err = err ?: -EBADMSG;
@@ -860,3 +887,44 @@ const char *dt_cmd_name(__u8 cmd)
 		return dpo_desc_cmd_names[cmd];
 	return "?";
 }
+
+unsigned int dt_lat_bucket(__u64 us)
+{
+	unsigned int k;
+
+	if (us < DPO_LAT_SUB_BUCKETS)
+		return us;
+	if (us >> 32)
+		return DPO_LAT_BUCKETS - 1;
+	k = 63 - __builtin_clzll(us);
+	return (k - 3) * 16 + ((us >> (k - 4)) & 15);
+}
+
+__u64 dt_lat_bucket_lo_us(unsigned int b)
+{
+	return b < 16 ? b : (__u64)(16 + b % 16) << (b / 16 - 1);
+}
+
+__u64 dt_lat_bucket_width_us(unsigned int b)
+{
+	return b < 16 ? 1 : 1ULL << (b / 16 - 1);
+}
+
+__u64 dt_lat_percentile_us(const __u64 *hist, __u64 n, unsigned int pct)
+{
+	__u64 rank = (n * pct + 99) / 100, below = 0;
+	unsigned int b;
+
+	for (b = 0; b < DPO_LAT_BUCKETS - 1; b++) {
+		if (below + hist[b] >= rank)
+			break;
+		below += hist[b];
+	}
+	if (!hist[b])
+		return dt_lat_bucket_lo_us(b);
+	return dt_lat_bucket_lo_us(b) + dt_lat_bucket_width_us(b) *
+	       (2 * (rank - below) - 1) / (2 * hist[b]);
+}
+
+_Static_assert(DPO_LAT_SUB_BUCKETS == 16 && DPO_LAT_BUCKETS == (32 - 3) * 16,
+	       "dt_lat_bucket(): the layout of the spec changed");

@@ -47,11 +47,12 @@ struct dt_stats {
 	__u64 conns_accepted, conns_active, requests, bytes_in, bytes_out;
 	__u64 accepted_per_s, requests_per_s, bytes_in_per_s, bytes_out_per_s;
 	/*
-	 * DPO_STATS_A_LAT_HIST: lat_hist[B] = count of bucket B (attribute
-	 * type B + 1); bit B of lat_have set when the kernel sent bucket B.
+	 * DPO_STATS_A_LAT_HIST: lat_hist[B] = count of bucket B (see
+	 * dt_lat_bucket_lo_us()); bit B of lat_have set when the kernel sent
+	 * bucket B.
 	 */
 	__u64 lat_hist[DPO_LAT_BUCKETS];
-	__u32 lat_have;
+	__u64 lat_have[(DPO_LAT_BUCKETS + 63) / 64];
 	__u64 lat_p50_us, lat_p99_us, lat_mean_us;
 };
 
@@ -95,8 +96,6 @@ struct dt_obj {
 _Static_assert(DPO_A_MAX < 64, "struct dt_obj.have: DPO_A_MAX >= 64");
 _Static_assert(DPO_STATS_A_MAX < 64,
 	       "struct dt_stats.have: DPO_STATS_A_MAX >= 64");
-_Static_assert(DPO_LAT_BUCKETS <= 32,
-	       "struct dt_stats.lat_have: DPO_LAT_BUCKETS > 32");
 
 #define DPO_HAS(o, a)		(!!((o)->have & (1ULL << (a))))
 #define DPO_STATS_HAS(s, a)	(!!((s)->have & (1ULL << (a))))
@@ -173,5 +172,16 @@ int dt_recv_ntf(struct dt_sock *nl, struct dt_obj *o, int timeout_ms);
 int dt_parse(const struct nlmsghdr *nlh, struct dt_obj *o);
 
 const char *dt_cmd_name(__u8 cmd);
+
+/*
+ * The latency histogram's layout (the spec's lat-sub-buckets), written
+ * again from the spec rather than taken from kmod/lat_hist.h: the bucket
+ * of @us, a bucket's lower bound and width in us, and the percentile of
+ * a histogram of @n requests as the module interpolates it.
+ */
+unsigned int dt_lat_bucket(__u64 us);
+__u64 dt_lat_bucket_lo_us(unsigned int b);
+__u64 dt_lat_bucket_width_us(unsigned int b);
+__u64 dt_lat_percentile_us(const __u64 *hist, __u64 n, unsigned int pct);
 
 #endif /* DPO_SELFTEST_NL_H */

@@ -172,22 +172,34 @@ int dpoctl_decode_drain(struct nlmsghdr *nlh, struct dpoctl_drain *d)
 }
 
 /*
- * LAT_HIST: type B + 1 holds the count of bucket B. Empty attributes are
- * skipped rather than refused: where 64-bit values need alignment, the
- * kernel pads with zero-length attributes, whose type dpo.h leaves open.
+ * LAT_HIST: one BUCKET nest {INDEX, COUNT} per non-empty bucket. A bucket
+ * without both, with an index past DPO_LAT_BUCKETS, a count of 0 or an
+ * index seen before is malformed; other attribute types (newer) are
+ * skipped.
  */
 static int parse_lat_hist(struct nlattr *nest, uint64_t *hist)
 {
+	uint64_t seen[(DPO_LAT_BUCKETS + 63) / 64] = { 0 };
+	struct nlattr *tb[DPO_LAT_BUCKET_A_MAX + 1];
 	struct nlattr *nla;
-	int rem, type;
+	uint32_t index;
+	uint64_t count;
+	int rem;
 
 	nla_for_each_nested(nla, nest, rem) {
-		type = nla_type(nla);
-		if (!nla_len(nla) || type < 1 || type > DPO_LAT_BUCKETS)
+		if (nla_type(nla) != DPO_LAT_HIST_A_BUCKET)
 			continue;
-		if (nla_len(nla) < (int)sizeof(uint64_t))
+		if (nla_parse_nested(tb, DPO_LAT_BUCKET_A_MAX, nla,
+				     dpoctl_lat_bucket_policy()) < 0 ||
+		    !tb[DPO_LAT_BUCKET_A_INDEX] || !tb[DPO_LAT_BUCKET_A_COUNT])
 			return -EPROTO;
-		hist[type - 1] = nla_get_u64(nla);
+		index = nla_get_u32(tb[DPO_LAT_BUCKET_A_INDEX]);
+		count = nla_get_u64(tb[DPO_LAT_BUCKET_A_COUNT]);
+		if (index >= DPO_LAT_BUCKETS || !count ||
+		    seen[index / 64] & (1ULL << (index % 64)))
+			return -EPROTO;
+		seen[index / 64] |= 1ULL << (index % 64);
+		hist[index] = count;
 	}
 	return 0;
 }

@@ -70,7 +70,8 @@ struct dpoctl_stats {
 	uint64_t lat_p50_us;
 	uint64_t lat_p99_us;
 	uint64_t lat_mean_us;
-	uint64_t lat_hist[DPO_LAT_BUCKETS];	/* counts of bucket B */
+	/* counts of bucket B (dpoctl_lat_bucket_lo_us() in parse.h) */
+	uint64_t lat_hist[DPO_LAT_BUCKETS];
 };
 
 /* The presence bit of DPO_STATS_A_<attr> in struct dpoctl_stats.present */

@@ -315,5 +315,9 @@ void dpoctl_duration_str(char *buf, size_t len, uint64_t ns)
 
 uint64_t dpoctl_lat_bucket_lo_us(unsigned int bucket)
 {
-	return bucket ? 1ULL << bucket : 0;
+	unsigned int sub = DPO_LAT_SUB_BUCKETS;
+
+	if (bucket < sub)
+		return bucket;
+	return (uint64_t)(sub + bucket % sub) << (bucket / sub - 1);
 }

@@ -57,3 +57,15 @@ const struct nla_policy *dpoctl_stats_policy(void)
 	done = true;
 	return pol;
 }
+
+const struct nla_policy *dpoctl_lat_bucket_policy(void)
+{
+	static struct nla_policy pol[__DPO_LAT_BUCKET_A_MAX];
+	static bool done;
+
+	if (!done)
+		from_desc(pol, dpo_desc_lat_bucket_attrs,
+			  __DPO_LAT_BUCKET_A_MAX);
+	done = true;
+	return pol;
+}

@@ -38,40 +38,16 @@ struct dpo_desc_error {
 	const char *msg;
 };
 
+static const struct dpo_desc_attr dpo_desc_lat_bucket_attrs[__DPO_LAT_BUCKET_A_MAX] __attribute__((unused)) = {
+	[DPO_LAT_BUCKET_A_UNSPEC] = { .name = "unspec", .type = DPO_DESC_UNUSED },
+	[DPO_LAT_BUCKET_A_PAD] = { .name = "pad", .type = DPO_DESC_PAD },
+	[DPO_LAT_BUCKET_A_INDEX] = { .name = "index", .type = DPO_DESC_U32 },
+	[DPO_LAT_BUCKET_A_COUNT] = { .name = "count", .type = DPO_DESC_U64 },
+};
+
 static const struct dpo_desc_attr dpo_desc_lat_hist_attrs[__DPO_LAT_HIST_A_MAX] __attribute__((unused)) = {
-	[DPO_LAT_HIST_A_PAD] = { .name = "pad", .type = DPO_DESC_PAD },
-	[DPO_LAT_HIST_A_BUCKET_0] = { .name = "bucket-0", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_1] = { .name = "bucket-1", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_2] = { .name = "bucket-2", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_3] = { .name = "bucket-3", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_4] = { .name = "bucket-4", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_5] = { .name = "bucket-5", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_6] = { .name = "bucket-6", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_7] = { .name = "bucket-7", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_8] = { .name = "bucket-8", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_9] = { .name = "bucket-9", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_10] = { .name = "bucket-10", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_11] = { .name = "bucket-11", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_12] = { .name = "bucket-12", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_13] = { .name = "bucket-13", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_14] = { .name = "bucket-14", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_15] = { .name = "bucket-15", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_16] = { .name = "bucket-16", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_17] = { .name = "bucket-17", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_18] = { .name = "bucket-18", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_19] = { .name = "bucket-19", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_20] = { .name = "bucket-20", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_21] = { .name = "bucket-21", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_22] = { .name = "bucket-22", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_23] = { .name = "bucket-23", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_24] = { .name = "bucket-24", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_25] = { .name = "bucket-25", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_26] = { .name = "bucket-26", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_27] = { .name = "bucket-27", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_28] = { .name = "bucket-28", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_29] = { .name = "bucket-29", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_30] = { .name = "bucket-30", .type = DPO_DESC_U64 },
-	[DPO_LAT_HIST_A_BUCKET_31] = { .name = "bucket-31", .type = DPO_DESC_U64 },
+	[DPO_LAT_HIST_A_UNSPEC] = { .name = "unspec", .type = DPO_DESC_UNUSED },
+	[DPO_LAT_HIST_A_BUCKET] = { .name = "bucket", .type = DPO_DESC_NEST, .nested = dpo_desc_lat_bucket_attrs, .nested_cnt = __DPO_LAT_BUCKET_A_MAX },
 };
 
 static const struct dpo_desc_attr dpo_desc_stats_attrs[__DPO_STATS_A_MAX] __attribute__((unused)) = {

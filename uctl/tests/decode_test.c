@@ -255,6 +255,56 @@ static struct nl_msg *drain_msg(uint8_t cmd)
 	return msg;
 }
 
+/* One LAT_HIST bucket; @pad: with a pad before the count, as some arches. */
+static void put_bucket(struct nl_msg *msg, uint32_t index, uint64_t count,
+		       bool pad)
+{
+	struct nlattr *b = nla_nest_start(msg, DPO_LAT_HIST_A_BUCKET);
+
+	nla_put_u32(msg, DPO_LAT_BUCKET_A_INDEX, index);
+	if (pad)
+		nla_put(msg, DPO_LAT_BUCKET_A_PAD, 0, NULL);
+	nla_put_u64(msg, DPO_LAT_BUCKET_A_COUNT, count);
+	nla_nest_end(msg, b);
+}
+
+/* A sample whose histogram holds a malformed bucket of @kind. */
+static struct nl_msg *bad_hist_msg(int kind)
+{
+	struct nl_msg *msg = genl_msg(DPO_CMD_SAMPLE_NTF);
+	struct nlattr *nest, *hist, *b;
+
+	nla_put_u32(msg, DPO_A_PID, 1);
+	nest = nla_nest_start(msg, DPO_A_STATS);
+	hist = nla_nest_start(msg, DPO_STATS_A_LAT_HIST);
+	switch (kind) {
+	case 0:		/* index past the last bucket */
+		put_bucket(msg, DPO_LAT_BUCKETS, 1, false);
+		break;
+	case 1:		/* the same index twice */
+		put_bucket(msg, 3, 1, false);
+		put_bucket(msg, 3, 2, false);
+		break;
+	case 2:		/* no count */
+		b = nla_nest_start(msg, DPO_LAT_HIST_A_BUCKET);
+		nla_put_u32(msg, DPO_LAT_BUCKET_A_INDEX, 3);
+		nla_nest_end(msg, b);
+		break;
+	case 3:		/* a 4-byte count */
+		b = nla_nest_start(msg, DPO_LAT_HIST_A_BUCKET);
+		nla_put_u32(msg, DPO_LAT_BUCKET_A_INDEX, 3);
+		nla_put_u32(msg, DPO_LAT_BUCKET_A_COUNT, 5);
+		nla_nest_end(msg, b);
+		break;
+	case 4:		/* an empty bucket */
+		put_bucket(msg, 3, 0, false);
+		break;
+	}
+	nla_nest_end(msg, hist);
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
 /*
  * A sample: @level 0 as an older module sends it, 1 the first sample
  * with traffic (totals only), 2 a later one with rates and latencies.
@@ -282,12 +332,10 @@ static struct nl_msg *traffic_msg(int level)
 		nla_put_u64(msg, DPO_STATS_A_BYTES_IN_PER_S, 2048);
 		nla_put_u64(msg, DPO_STATS_A_BYTES_OUT_PER_S, 4096);
 		hist = nla_nest_start(msg, DPO_STATS_A_LAT_HIST);
-		nla_put(msg, 1, 0, NULL);	/* padding, if the type is 1 */
-		nla_put_u64(msg, 1, 7);		/* bucket 0: [0, 2) us */
-		nla_put(msg, 0, 0, NULL);	/* padding of type 0 */
-		nla_put_u64(msg, 4, 5);		/* bucket 3: [8, 16) us */
-		nla_put_u64(msg, DPO_LAT_BUCKETS, 1);	/* the last */
-		nla_put_u64(msg, DPO_LAT_BUCKETS + 1, 9);	/* newer: ignored */
+		put_bucket(msg, 0, 7, true);		/* [0, 1) us, padded */
+		put_bucket(msg, 152, 5, false);		/* [6144, 6400) us */
+		nla_put_u64(msg, DPO_LAT_HIST_A_MAX + 1, 9);	/* newer */
+		put_bucket(msg, DPO_LAT_BUCKETS - 1, 1, false);	/* the last */
 		nla_nest_end(msg, hist);
 		nla_put_u64(msg, DPO_STATS_A_LAT_P50_US, 12);
 		nla_put_u64(msg, DPO_STATS_A_LAT_P99_US, 900);
@@ -302,7 +350,8 @@ static void test_msg_traffic(void)
 	struct dpoctl_instance in;
 	struct dpoctl_drain d;
 	struct dpoctl_conn c;
-	struct nlattr *nest, *hist;
+	struct nlattr *nest;
+	int i;
 	struct nl_msg *msg;
 
 	msg = conn_msg(AF_INET, lo4, lo4, DPO_CONN_BUSY);
@@ -406,21 +455,25 @@ static void test_msg_traffic(void)
 	       DPOCTL_STAT_HAS(&in.stats, DPO_STATS_A_LAT_HIST),
 	       "msg: later sample: rates and latencies");
 	result(in.stats.lat_hist[0] == 7 && in.stats.lat_hist[1] == 0 &&
-	       in.stats.lat_hist[3] == 5 &&
+	       in.stats.lat_hist[152] == 5 &&
 	       in.stats.lat_hist[DPO_LAT_BUCKETS - 1] == 1,
 	       "msg: histogram buckets, padding and newer types skipped");
 	nlmsg_free(msg);
 
-	msg = genl_msg(DPO_CMD_SAMPLE_NTF);
-	nla_put_u32(msg, DPO_A_PID, 1);
-	nest = nla_nest_start(msg, DPO_A_STATS);
-	hist = nla_nest_start(msg, DPO_STATS_A_LAT_HIST);
-	nla_put_u32(msg, 3, 5);
-	nla_nest_end(msg, hist);
-	nla_nest_end(msg, nest);
-	check_int("msg: 4-byte histogram bucket -> EPROTO",
-		  dpoctl_decode_instance(nlmsg_hdr(msg), &in), -EPROTO);
-	nlmsg_free(msg);
+	for (i = 0; i < 5; i++) {
+		static const char *const what[] = {
+			"index past the last", "repeated index", "no count",
+			"4-byte count", "count 0",
+		};
+		char name[80];
+
+		msg = bad_hist_msg(i);
+		snprintf(name, sizeof(name), "msg: histogram bucket, %s -> EPROTO",
+			 what[i]);
+		check_int(name, dpoctl_decode_instance(nlmsg_hdr(msg), &in),
+			  -EPROTO);
+		nlmsg_free(msg);
+	}
 
 	msg = genl_msg(DPO_CMD_SAMPLE_NTF);
 	nla_put_u32(msg, DPO_A_PID, 1);

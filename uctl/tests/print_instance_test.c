@@ -47,7 +47,7 @@ static void sample(int level)
 		.bytes_in = 1000000, .bytes_out = 2000000,
 		.accepted_per_s = 1, .requests_per_s = 50,
 		.bytes_in_per_s = 2048, .bytes_out_per_s = 4096,
-		.lat_hist = { [0] = 7, [3] = 5, [DPO_LAT_BUCKETS - 1] = 1 },
+		.lat_hist = { [0] = 7, [152] = 5, [DPO_LAT_BUCKETS - 1] = 1 },
 		.lat_p50_us = 12, .lat_p99_us = 900, .lat_mean_us = 40,
 		.seq = 2, .threads = 4,
 	};
@@ -96,7 +96,7 @@ static void test_traffic(void)
 		  "\"accepted_per_s\":1,\"requests_per_s\":50,"
 		  "\"bytes_in_per_s\":2048,\"bytes_out_per_s\":4096,"
 		  "\"lat_p50_us\":12,\"lat_p99_us\":900,\"lat_mean_us\":40,"
-		  "\"lat_hist\":{\"0\":7,\"8\":5,\"2147483648\":1}}}\n");
+		  "\"lat_hist\":{\"0\":7,\"6144\":5,\"4160749568\":1}}}\n");
 	free(s);
 	s = capture(false, traffic_row);
 	check_str("text sample traffic: instance show columns", s,
