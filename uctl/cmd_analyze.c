@@ -11,6 +11,7 @@
 #include <linux/dpo.h>
 
 #include "config.h"
+#include "core/lat_hist.h"
 #include "core/pairing.h"
 #include "dpoctl.h"
 #include "parse.h"
@@ -258,6 +259,44 @@ static int get_str(struct analyze *an, json_object *obj, const char *what,
 	return 0;
 }
 
+/*
+ * "lat_hist": {"<bucket's lower bound, us>": count, ...}, or null. A key
+ * that is no bucket's bound, or a bucket twice, is malformed.
+ */
+static int parse_lat_hist(struct analyze *an, json_object *stats,
+			  struct dpoctl_stats *s)
+{
+	json_object *h = NULL;
+	char *end;
+
+	if (!json_object_object_get_ex(stats, "lat_hist", &h) || !h)
+		return 0;
+	if (!json_object_is_type(h, json_type_object))
+		return bad(an, "sample: lat_hist is not an object");
+	json_object_object_foreach(h, key, val) {
+		unsigned long long lo;
+		unsigned int b;
+		int64_t n;
+
+		errno = 0;
+		lo = strtoull(key, &end, 10);
+		b = dpoctl_lat_bucket_of(lo);
+		if (errno || end == key || *end || key[0] == '-' ||
+		    dpoctl_lat_bucket_lo_us(b) != lo)
+			return bad(an, "sample: lat_hist: \"%s\" is no bucket's lower bound",
+				   key);
+		if (!json_object_is_type(val, json_type_int) ||
+		    (n = json_object_get_int64(val)) < 0)
+			return bad(an, "sample: lat_hist: %s: not a whole number >= 0",
+				   key);
+		if (s->lat_hist[b])
+			return bad(an, "sample: lat_hist: %s twice", key);
+		s->lat_hist[b] = (uint64_t)n;
+	}
+	s->present |= DPOCTL_STAT_BIT(DPO_STATS_A_LAT_HIST);
+	return 0;
+}
+
 /* The counters of "stats", with the presence bits of the traffic ones. */
 static int parse_stats(struct analyze *an, json_object *stats,
 		       struct dpoctl_stats *s)
@@ -309,7 +348,7 @@ static int parse_stats(struct analyze *an, json_object *stats,
 		if (r)
 			s->present |= DPOCTL_STAT_BIT(traffic[i].attr);
 	}
-	return 0;
+	return parse_lat_hist(an, stats, s);
 }
 
 /* session, pid, role and start time: what names an instance */

@@ -38,6 +38,7 @@ static const struct key keys[] = {
 	{ "severity", "threshold", T_NUMBER, G(severity), 0, 1000, false, false },
 	{ "severity", "duration_s", T_SECONDS, G(severity_s), 0, HOUR_S, true, false },
 	{ "predictive", "alpha", T_NUMBER, G(alpha), 0, 0.5, false, true },
+	{ "predictive", "block_s", T_SECONDS, G(block_s), 0, 60, false, false },
 	{ "promote", "after_s", T_SECONDS, G(promote_s), 0, DAY_S, true, false },
 	{ "promote", "tolerance_pct", T_NUMBER, G(promote_tol_pct), 0, 100, false, true },
 	{ "promote", "alpha", T_NUMBER, G(promote_alpha), 0, 0.5, false, true },

@@ -313,11 +313,3 @@ void dpoctl_duration_str(char *buf, size_t len, uint64_t ns)
 			 s % 86400 / 3600);
 }
 
-uint64_t dpoctl_lat_bucket_lo_us(unsigned int bucket)
-{
-	unsigned int sub = DPO_LAT_SUB_BUCKETS;
-
-	if (bucket < sub)
-		return bucket;
-	return (uint64_t)(sub + bucket % sub) << (bucket / sub - 1);
-}

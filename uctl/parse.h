@@ -30,12 +30,6 @@ const char *dpoctl_owner_name(uint8_t owner);
 const char *dpoctl_conn_state_name(uint8_t state);
 /* "850ms", "12.3s", "5m03s", "2h01m", "3d04h" */
 void dpoctl_duration_str(char *buf, size_t len, uint64_t ns);
-/*
- * The lower bound in us of LAT_HIST bucket B (< DPO_LAT_BUCKETS), as the
- * spec's lat-sub-buckets lays them out: B below 16; else, with
- * k = B / 16 + 3, (16 + B % 16) << (k - 4), the bucket being 2^(k - 4) wide.
- */
-uint64_t dpoctl_lat_bucket_lo_us(unsigned int bucket);
 void dpoctl_exit_str(char *buf, size_t len, uint32_t status);
 /* "inet", "inet6" (as ip(8) -j), else "unknown" */
 const char *dpoctl_family_name(int family);

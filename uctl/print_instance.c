@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <linux/dpo.h>
 
+#include "core/lat_hist.h"
 #include "parse.h"
 #include "print.h"
 #include "printers.h"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "interval.h"
+#include "lat_hist.h"
 
 /* A traffic counter, 0 when the sample did not carry it. */
 static uint64_t counter(const struct dpoctl_stats *s, int attr, uint64_t v)
@@ -11,9 +12,31 @@ static uint64_t counter(const struct dpoctl_stats *s, int attr, uint64_t v)
 	return DPOCTL_STAT_HAS(s, attr) ? v : 0;
 }
 
+/* The sample's histogram (the interval's, from the module) into @hist. */
+static uint32_t histogram(const struct dpoctl_stats *cur,
+			  struct dpoctl_lat_bucket *hist)
+{
+	uint32_t n = 0;
+	unsigned int b;
+
+	if (!hist || !DPOCTL_STAT_HAS(cur, DPO_STATS_A_LAT_HIST))
+		return 0;
+	for (b = 0; b < DPO_LAT_BUCKETS; b++) {
+		if (!cur->lat_hist[b])
+			continue;
+		hist[n++] = (struct dpoctl_lat_bucket){
+			.lo_us = (double)dpoctl_lat_bucket_lo_us(b),
+			.hi_us = (double)dpoctl_lat_bucket_hi_us(b),
+			.count = cur->lat_hist[b],
+		};
+	}
+	return n;
+}
+
 int dpoctl_interval_from_stats(const struct dpoctl_stats *prev,
 			       const struct dpoctl_stats *cur,
-			       struct dpoctl_interval *out)
+			       struct dpoctl_interval *out,
+			       struct dpoctl_lat_bucket hist[DPO_LAT_BUCKETS])
 {
 	uint64_t acc0 = counter(prev, DPO_STATS_A_CONNS_ACCEPTED,
 				prev->conns_accepted);
@@ -50,6 +73,8 @@ int dpoctl_interval_from_stats(const struct dpoctl_stats *prev,
 		out->lat_p50_us = (double)cur->lat_p50_us;
 		out->lat_p99_us = (double)cur->lat_p99_us;
 		out->lat_mean_us = (double)cur->lat_mean_us;
+		out->lat_hist_len = histogram(cur, hist);
+		out->lat_hist = out->lat_hist_len ? hist : NULL;
 	}
 	return 0;
 }

@@ -23,8 +23,13 @@ static uint64_t dist(uint64_t a, uint64_t b)
 /* Drops the queued patched intervals up to and including index @i. */
 static void dequeue(struct dpoctl_pairing *p, size_t i)
 {
+	size_t j;
+
 	memmove(p->q, p->q + i + 1, (p->nq - i - 1) * sizeof(p->q[0]));
 	p->nq -= i + 1;
+	/* the histograms moved with their entries */
+	for (j = 0; j < p->nq; j++)
+		p->q[j].iv.lat_hist = p->q[j].iv.lat_hist_len ? p->q[j].hist : NULL;
 }
 
 /* Drops those that end before @t (they can pair with nothing later). */
@@ -38,15 +43,27 @@ static void drop_before(struct dpoctl_pairing *p, uint64_t t)
 		dequeue(p, n - 1);
 }
 
+/* Copies @n buckets of @from into @to; the interval's pointer follows. */
+static void copy_hist(struct dpoctl_interval *iv, struct dpoctl_lat_bucket *to,
+		      const struct dpoctl_lat_bucket *from)
+{
+	if (iv->lat_hist_len)
+		memcpy(to, from, iv->lat_hist_len * sizeof(*to));
+	iv->lat_hist = iv->lat_hist_len ? to : NULL;
+}
+
 /* The pending step goes, with the patched interval @e or none. */
 static int emit(struct dpoctl_pairing *p, const struct dpoctl_pairing_entry *e,
 		struct dpoctl_step *out)
 {
-	*out = p->step;
+	out->now_ns = p->step.now_ns;
+	out->orig = p->step.orig;
+	copy_hist(&out->orig, out->orig_hist, p->step.orig_hist);
 	out->has_patched = e != NULL;
 	if (e) {
 		out->patched = e->iv;
 		out->patched_ns = e->end_ns;
+		copy_hist(&out->patched, out->patched_hist, e->hist);
 	}
 	p->pending = false;
 	return 1;
@@ -65,7 +82,10 @@ static int orig_interval(struct dpoctl_pairing *p, uint64_t t,
 	size_t i, best = 0;
 	bool found = false;
 
-	p->step = (struct dpoctl_step){ .now_ns = t, .orig = *iv };
+	p->step.now_ns = t;
+	p->step.orig = *iv;
+	copy_hist(&p->step.orig, p->step.orig_hist, iv->lat_hist);
+	p->step.has_patched = false;
 	p->half_ns = (uint64_t)(iv->dt_s * 1e9) / 2;
 	p->pending = true;
 	drop_before(p, window_lo(p));
@@ -91,9 +111,12 @@ static int patched_interval(struct dpoctl_pairing *p, uint64_t t,
 			    const struct dpoctl_interval *iv,
 			    struct dpoctl_step *out)
 {
-	struct dpoctl_pairing_entry e = { .end_ns = t, .iv = *iv };
+	struct dpoctl_pairing_entry e;
 	int n = 0;
 
+	e.end_ns = t;
+	e.iv = *iv;
+	copy_hist(&e.iv, e.hist, iv->lat_hist);
 	if (p->pending) {
 		if (t < window_lo(p))
 			return 0;	/* too old for it and for later ones */
@@ -103,7 +126,10 @@ static int patched_interval(struct dpoctl_pairing *p, uint64_t t,
 	}
 	if (p->nq == DPOCTL_PAIRING_QUEUE)
 		dequeue(p, 0);
-	p->q[p->nq++] = e;
+	p->q[p->nq] = e;
+	/* the copy's histogram is its own */
+	p->q[p->nq].iv.lat_hist = e.iv.lat_hist_len ? p->q[p->nq].hist : NULL;
+	p->nq++;
 	return n;
 }
 
@@ -130,6 +156,7 @@ static int reset(struct dpoctl_pairing *p, int r, struct dpoctl_step *out)
 int dpoctl_pairing_add(struct dpoctl_pairing *p, const struct dpoctl_instance *in,
 		       struct dpoctl_step out[DPOCTL_PAIRING_MAX_STEPS])
 {
+	struct dpoctl_lat_bucket hist[DPO_LAT_BUCKETS];
 	struct dpoctl_pairing_role *pr;
 	struct dpoctl_interval iv;
 	bool same;
@@ -144,7 +171,7 @@ int dpoctl_pairing_add(struct dpoctl_pairing *p, const struct dpoctl_instance *i
 	same = pr->valid && pr->pid == in->pid &&
 	       pr->start_time_ns == in->start_time_ns;
 	if (same) {
-		ret = dpoctl_interval_from_stats(&pr->prev, &in->stats, &iv);
+		ret = dpoctl_interval_from_stats(&pr->prev, &in->stats, &iv, hist);
 		if (ret)
 			return ret;
 	} else if (pr->valid) {

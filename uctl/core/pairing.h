@@ -51,6 +51,9 @@ struct dpoctl_step {
 	bool has_patched;
 	struct dpoctl_interval patched;
 	uint64_t patched_ns;		/* the end of the patched interval */
+	/* what orig.lat_hist and patched.lat_hist point at */
+	struct dpoctl_lat_bucket orig_hist[DPO_LAT_BUCKETS];
+	struct dpoctl_lat_bucket patched_hist[DPO_LAT_BUCKETS];
 };
 
 /* The most steps one call returns. */
@@ -72,6 +75,7 @@ struct dpoctl_pairing {
 	struct dpoctl_pairing_entry {
 		uint64_t end_ns;
 		struct dpoctl_interval iv;
+		struct dpoctl_lat_bucket hist[DPO_LAT_BUCKETS];
 	} q[DPOCTL_PAIRING_QUEUE];
 };
 

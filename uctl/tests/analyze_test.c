@@ -319,6 +319,19 @@ static const struct bad_case bad_cases[] = {
 	  "\"role\":\"original\",\"start_time_ns\":1,\"stats\":{}}\n",
 	  ":1: sample: bad pid 0" },
 	{ "repeated sample", S1 S1, ":2: sample of original pid 1 does not follow its previous one" },
+#define SH(h) "{\"event\":\"sample\",\"session\":\"db\",\"pid\":1," \
+	"\"role\":\"original\",\"start_time_ns\":1,\"stats\":{\"cpu_ns\":1," \
+	"\"run_delay_ns\":1,\"min_flt\":1,\"maj_flt\":0,\"rss_bytes\":1," \
+	"\"seq\":1,\"timestamp_ns\":1,\"lat_hist\":" h "}}\n"
+	{ "histogram key inside a bucket", SH("{\"33\":1}"),
+	  ":1: sample: lat_hist: \"33\" is no bucket's lower bound" },
+	{ "histogram key not a number", SH("{\"x\":1}"),
+	  ":1: sample: lat_hist: \"x\" is no bucket's lower bound" },
+	{ "histogram count negative", SH("{\"34\":-1}"),
+	  ":1: sample: lat_hist: 34: not a whole number >= 0" },
+	{ "histogram not an object", SH("[1]"),
+	  ":1: sample: lat_hist is not an object" },
+#undef SH
 };
 
 static void test_bad_input(void)

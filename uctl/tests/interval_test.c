@@ -146,7 +146,7 @@ static void test_cases(void)
 		p = s0;
 		c = s1;
 		cases[i].edit(&p, &c);
-		ret = dpoctl_interval_from_stats(&p, &c, &iv);
+		ret = dpoctl_interval_from_stats(&p, &c, &iv, NULL);
 		snprintf(name, sizeof(name), "%s: result", cases[i].name);
 		check_int(name, ret, cases[i].ret);
 		if (ret)
@@ -164,7 +164,7 @@ static void test_values(void)
 {
 	struct dpoctl_interval iv;
 
-	dpoctl_interval_from_stats(&s0, &s1, &iv);
+	dpoctl_interval_from_stats(&s0, &s1, &iv, NULL);
 	check_near("values: dt", iv.dt_s, 0.1);
 	check_near("values: cpu", iv.cpu_s, 0.05);
 	check_near("values: run delay", iv.run_delay_s, 0.001);

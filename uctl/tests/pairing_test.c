@@ -51,6 +51,53 @@ static void check_step(const char *name, int i, uint64_t t_ms, uint64_t p_ms)
 		       (unsigned long long)(out[i].patched_ns / MS));
 }
 
+/* With traffic: the interval's histogram has @n requests in bucket @b. */
+static int add_hist(uint8_t role, uint32_t pid, uint64_t t_ms, unsigned int b,
+		    uint64_t n)
+{
+	struct dpoctl_instance in = sample(role, pid, t_ms);
+
+	in.stats.requests = t_ms;
+	in.stats.lat_p50_us = in.stats.lat_p99_us = in.stats.lat_mean_us = 100;
+	in.stats.lat_hist[b] = n;
+	in.stats.present = DPOCTL_STAT_BIT(DPO_STATS_A_REQUESTS) |
+			   DPOCTL_STAT_BIT(DPO_STATS_A_LAT_P50_US) |
+			   DPOCTL_STAT_BIT(DPO_STATS_A_LAT_P99_US) |
+			   DPOCTL_STAT_BIT(DPO_STATS_A_LAT_MEAN_US) |
+			   DPOCTL_STAT_BIT(DPO_STATS_A_LAT_HIST);
+	return dpoctl_pairing_add(&p, &in, out);
+}
+
+/* out[@i]'s interval @iv has its own one-bucket histogram of @n in @lo_us */
+static void check_hist(const char *name, const struct dpoctl_interval *iv,
+		       const struct dpoctl_lat_bucket *own, double lo_us,
+		       uint64_t n)
+{
+	result(iv->lat_hist == own && iv->lat_hist_len == 1 &&
+	       own[0].lo_us == lo_us && own[0].count == n, "%s", name);
+}
+
+/* The histograms travel with their intervals, queued or not. */
+static void test_histograms(void)
+{
+	dpoctl_pairing_init(&p, "db");
+	add_hist(O, 10, 0, 0, 0);
+	add_hist(P, 20, 1, 0, 0);
+	add_hist(P, 20, 99, 48, 7);	/* queued: bucket 48 is [64, 68) */
+	check_int("histograms: paired from the queue", add_hist(O, 10, 100, 152, 9), 1);
+	check_hist("histograms: the original's, its own copy", &out[0].orig,
+		   out[0].orig_hist, 6144, 9);
+	check_hist("histograms: the patched one's, from the queue",
+		   &out[0].patched, out[0].patched_hist, 64, 7);
+	/* the original first: the step waits, then pairs directly */
+	check_int("histograms: the original waits", add_hist(O, 10, 200, 16, 3), 0);
+	check_int("histograms: paired at once", add_hist(P, 20, 201, 33, 5), 1);
+	check_hist("histograms: the waiting original's", &out[0].orig,
+		   out[0].orig_hist, 16, 3);
+	check_hist("histograms: the patched one's, direct", &out[0].patched,
+		   out[0].patched_hist, 34, 5);
+}
+
 static void test_original_only(void)
 {
 	dpoctl_pairing_init(&p, "db");
@@ -266,6 +313,7 @@ static void test_errors(void)
 int main(void)
 {
 	test_original_only();
+	test_histograms();
 	test_patched_first();
 	test_original_first();
 	test_orders_mixed();

@@ -129,24 +129,6 @@ static void test_conn_words(void)
 	}
 	dpoctl_duration_str(buf, 4, 12345000000ULL);
 	check_str("duration truncated", buf, "12.");
-	check_int("latency bucket 0 from 0us", (long long)dpoctl_lat_bucket_lo_us(0), 0);
-	check_int("latency bucket 15 from 15us",
-		  (long long)dpoctl_lat_bucket_lo_us(15), 15);
-	check_int("latency bucket 16 from 16us",
-		  (long long)dpoctl_lat_bucket_lo_us(16), 16);
-	check_int("latency bucket 31 from 31us",
-		  (long long)dpoctl_lat_bucket_lo_us(31), 31);
-	check_int("latency bucket 32 from 32us",
-		  (long long)dpoctl_lat_bucket_lo_us(32), 32);
-	check_int("latency bucket 33 from 34us",
-		  (long long)dpoctl_lat_bucket_lo_us(33), 34);
-	check_int("latency bucket 48 from 64us",
-		  (long long)dpoctl_lat_bucket_lo_us(48), 64);
-	check_int("latency bucket 152 from 6144us",
-		  (long long)dpoctl_lat_bucket_lo_us(152), 6144);
-	check_int("latency bucket 463 from 31 << 27 us",
-		  (long long)dpoctl_lat_bucket_lo_us(DPO_LAT_BUCKETS - 1),
-		  31LL << 27);
 }
 
 static void test_numbers(void)
