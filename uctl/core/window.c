@@ -97,15 +97,30 @@ struct dpoctl_stat dpoctl_window_stat(const struct dpoctl_window *w,
 	return s;
 }
 
-/* sqrt(mean of squared successive differences / 2) of @v[0..n) */
-static double diff_sd(const double *v, size_t n)
+static int cmp_double(const void *a, const void *b)
 {
-	double sum = 0;
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The sd of the noise in @v[0..n) from its successive differences, robust
+ * to a few outliers (a burst): the median absolute difference over
+ * sqrt(2) x 0.6745, which is the sd for normal noise. Reorders @v.
+ */
+static double diff_sd(double *v, size_t n)
+{
 	size_t i;
 
+	if (n < 2)
+		return 0;
 	for (i = 1; i < n; i++)
-		sum += (v[i] - v[i - 1]) * (v[i] - v[i - 1]);
-	return n > 1 ? sqrt(sum / (2.0 * (n - 1))) : 0;
+		v[i - 1] = fabs(v[i] - v[i - 1]);
+	qsort(v, n - 1, sizeof(*v), cmp_double);
+	n--;
+	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) /
+	       (M_SQRT2 * 0.6744897501960817);
 }
 
 double dpoctl_window_noise_sd(const struct dpoctl_window *w,

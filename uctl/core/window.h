@@ -45,7 +45,8 @@ struct dpoctl_stat dpoctl_window_stat(const struct dpoctl_window *w,
  * The noise of metric @m's average over @k consecutive values: the sd of
  * the means of successive groups of k, estimated from the differences
  * between neighbouring groups, so that a slow drift of load over the
- * window is not taken for noise (0: no value). With fewer than 3 groups,
+ * window is not taken for noise, and by their median, so that a burst or
+ * two is not either (0: no value). With fewer than 3 groups,
  * the values' own successive differences, over sqrt(k). O(points): for
  * occasional use.
  */
