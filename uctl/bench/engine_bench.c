@@ -38,6 +38,8 @@ static const struct scenario scenarios[] = {
 	{ "p99 +10%", { .lat_p99 = 1.10, .lat_p50 = 1.025 } },
 	{ "p99 +20%", { .lat_p99 = 1.20, .lat_p50 = 1.05 } },
 	{ "p99 +50%", { .lat_p99 = 1.50, .lat_p50 = 1.125 } },
+	/* a slower code path: the whole distribution, as 5 ms -> 6 ms */
+	{ "latency +20%", { .lat_p99 = 1.20, .lat_p50 = 1.20 } },
 	{ "CPU/req +20%", { .cpu_per_req = 1.20 } },
 	{ "min_flt x2", { .min_flt_per_req = 2 } },
 	{ "tput/conn -15%", { .req_per_conn = 0.85 } },
@@ -705,6 +707,7 @@ static int apply_set(struct dpoctl_engine_cfg *c, const char *arg)
 		F("severity.threshold", severity),
 		F("severity.duration_s", severity_s),
 		F("predictive.alpha", alpha),
+		F("predictive.block_s", block_s),
 		F("promote.after_s", promote_s),
 		F("promote.tolerance_pct", promote_tol_pct),
 		F("promote.alpha", promote_alpha),

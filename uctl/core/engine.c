@@ -62,7 +62,7 @@ static const struct {
 	[DPOCTL_M_MAJ_FLT] = { "maj_flt", "/s", false, 0,
 		{ true, false, 50, 1, 0.5 } },
 	[DPOCTL_M_RSS_GROWTH] = { "rss_growth", "B/s", false, 0,
-		{ true, false, 50, 1048576, 0.5 } },
+		{ true, false, 50, 4194304, 0.5 } },
 	[DPOCTL_M_THROUGHPUT] = { "throughput", "req/s", true, 0,
 		{ true, true, 10, 1, 1 } },
 };
@@ -99,7 +99,7 @@ void dpoctl_engine_cfg_default(struct dpoctl_engine_cfg *cfg)
 	*cfg = (struct dpoctl_engine_cfg){
 		.baseline_s = 60,
 		.baseline_min = 30,
-		.smooth_s = 1,
+		.smooth_s = 2,
 		.duration_s = 60,
 		.severity = 3,
 		.severity_s = 15,

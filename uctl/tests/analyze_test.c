@@ -195,6 +195,7 @@ static char aa[64], bad_p[64], multi[64], broken[64], ini[64];
 
 /* settings for 20 s recordings: a short baseline, a quick promotion */
 #define SHORT "--baseline", "3", "--set", "baseline.min_samples=10", \
+	"--set", "rule.smooth_s=1", \
 	"--duration", "1", "--promote-after", "8", "--set", "promote.min_s=4"
 
 static void check_run(const char *name, const char *const *args,
