@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <sys/stat.h>
 #include <linux/dpo.h>
 
+#include "client.h"
 #include "config.h"
 #include "core/lat_hist.h"
 #include "core/pairing.h"
@@ -41,6 +44,7 @@ struct args {
 	const char *config;
 	const char *session;
 	const char *input;
+	bool live;		/* from the module, not a recording */
 	bool print_config;
 	int noverrides;
 	struct override o[MAX_OVERRIDES];
@@ -66,6 +70,7 @@ struct analyze {
 	uint64_t t0_ns;		/* its time */
 	bool ready;		/* "ready" printed */
 	enum dpoctl_verdict verdict;
+	bool live_failed;	/* a sample the pairing refused */
 	json_tokener *tok;
 };
 
@@ -129,6 +134,10 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 			a->print_config = true;
 			continue;
 		}
+		if (opts && !strcmp(arg, "--live")) {
+			a->live = true;
+			continue;
+		}
 		if (opts && (r = value_of(ctx, argc, argv, &i, "--config", &v))) {
 			if (r < 0)
 				return -1;
@@ -169,7 +178,11 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 			return dpoctl_usage(ctx, "unexpected \"%s\"", arg);
 		a->input = arg;
 	}
-	if (!a->input && !a->print_config)
+	if (a->live && a->input)
+		return dpoctl_usage(ctx, "--live reads the module: no FILE");
+	if (a->live && !a->session && !a->print_config)
+		return dpoctl_usage(ctx, "--live needs --session NAME");
+	if (!a->input && !a->live && !a->print_config)
 		return dpoctl_usage(ctx, "missing FILE (a recording, or - for stdin)");
 	return 0;
 }
@@ -703,6 +716,120 @@ static int run(struct dpoctl_ctx *ctx, const struct args *a, struct analyze *an)
 	return exit_code(an->verdict);
 }
 
+/* ---- live, from the module's notifications ---- */
+
+static volatile sig_atomic_t live_stop;
+
+static void on_live_signal(int sig)
+{
+	(void)sig;
+	live_stop = 1;
+}
+
+/* A notification: the session's samples and exits go where a line's would. */
+static int on_live_event(const struct dpoctl_event *ev, void *arg)
+{
+	struct analyze *an = arg;
+	enum rec_kind kind;
+
+	if (ev->malformed) {
+		dpoctl_err("analyze: malformed notification ignored");
+		return 0;
+	}
+	if (ev->cmd == DPO_CMD_SAMPLE_NTF)
+		kind = REC_SAMPLE;
+	else if (ev->cmd == DPO_CMD_INSTANCE_EXIT_NTF ||
+		 ev->cmd == DPO_CMD_INSTANCE_DEL_NTF)
+		kind = REC_GONE;
+	else
+		return 0;
+	if (strcmp(ev->instance.session, an->session))
+		return 0;
+	an->line++;
+	if (feed(an, &ev->instance, kind)) {
+		an->live_failed = true;
+		return 1;
+	}
+	fflush(stdout);
+	return an->verdict != DPOCTL_V_NONE;
+}
+
+/*
+ * The same engine on the samples as the module sends them, until the
+ * verdict, SIGINT or SIGTERM. Given the same samples, the same output as
+ * analyzing a recording of them (dpoctl -j monitor).
+ */
+static int run_live(struct dpoctl_ctx *ctx, struct analyze *an)
+{
+	struct sigaction sa = { .sa_handler = on_live_signal };
+	struct dpoctl_step out[DPOCTL_PAIRING_MAX_STEPS];
+	sigset_t block, old, wait_mask;
+	struct dpoctl_error err;
+	struct dpoctl_client c;
+	struct pollfd pfd;
+	int ret, rc = 0, n;
+
+	if (dpoctl_open(ctx, &c))
+		return DPOCTL_EXIT_ERR;
+	ret = dpoctl_subscribe(&c, DPOCTL_GROUP_SAMPLES | DPOCTL_GROUP_EVENTS,
+			       on_live_event, an, &err);
+	if (ret) {
+		dpoctl_client_close(&c);
+		return dpoctl_result(ctx, ret, &err);
+	}
+	/* signals only while waiting: a line is never cut in half */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	wait_mask = old;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	dpoctl_pairing_init(&an->pairing, an->session);
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	dpoctl_print_analyze_header();
+	fflush(stdout);
+	while (!live_stop && !an->live_failed &&
+	       an->verdict == DPOCTL_V_NONE) {
+		pfd = (struct pollfd){ .fd = dpoctl_client_fd(&c), .events = POLLIN };
+		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			dpoctl_err("analyze: %s", strerror(errno));
+			rc = DPOCTL_EXIT_ERR;
+			break;
+		}
+		ret = dpoctl_receive(&c, &err);
+		if (ret == -ENOBUFS) {
+			/* counters are cumulative: the next interval spans the gap */
+			dpoctl_err("analyze: notifications lost (receive queue full)");
+		} else if (ret < 0) {
+			rc = dpoctl_result(ctx, ret, &err);
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	dpoctl_client_close(&c);
+	if (rc)
+		return rc;
+	if (an->live_failed)
+		return DPOCTL_EXIT_ERR;
+	if (an->verdict == DPOCTL_V_NONE) {
+		n = dpoctl_pairing_flush(&an->pairing, out);
+		steps(an, out, n);
+	}
+	if (!an->started) {
+		dpoctl_err("%s: no samples of session \"%s\"", ctx->what,
+			   an->session);
+		return DPOCTL_EXIT_UNDECIDED;
+	}
+	print_result(an);
+	return exit_code(an->verdict);
+}
+
 int dpoctl_cmd_analyze(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	struct analyze *an;
@@ -724,6 +851,18 @@ int dpoctl_cmd_analyze(struct dpoctl_ctx *ctx, int argc, char **argv)
 		dpoctl_config_write(stdout, &an->cfg);
 		free(an);
 		return DPOCTL_EXIT_OK;
+	}
+	if (a.live) {
+		strcpy(an->session, a.session);
+		an->fixed = true;
+		an->name = "live";
+		an->e = dpoctl_engine_new(&an->cfg);
+		rc = an->e ? run_live(ctx, an) : DPOCTL_EXIT_ERR;
+		if (!an->e)
+			dpoctl_err("%s: %s", ctx->what, strerror(ENOMEM));
+		dpoctl_engine_free(an->e);
+		free(an);
+		return rc;
 	}
 	if (!strcmp(a.input, "-")) {
 		an->in = stdin;

@@ -30,8 +30,8 @@ static const struct dpoctl_cmd top_cmds[] = {
 	  .args = "[samples|events|all] [count N]",
 	  .help = "print notifications as they arrive" },
 	{ .name = "analyze", .fn = dpoctl_cmd_analyze,
-	  .args = "[--config FILE] [--set S.K=V]... [--session NAME] FILE|-",
-	  .help = "replay a recording (dpoctl -j monitor) through the decision engine" },
+	  .args = "[--config FILE] [--set S.K=V]... [--session NAME] FILE|-|--live",
+	  .help = "a recording (dpoctl -j monitor), or the module's samples live, through the decision engine" },
 	{ .name = "help", .fn = cmd_help, .args = "[OBJECT [COMMAND]]",
 	  .help = "show this help" },
 	{ }
@@ -69,8 +69,9 @@ static const char usage_tail[] =
 	"1/16 of their bound wide: 4096, 4352, 4608, ... 7936, 8192, 8704...).\n"
 	"P50_US and P99_US are interpolated inside their bucket (within about\n"
 	"3%), MEAN_US is exact.\n"
-	"Every command but version, status and analyze needs CAP_NET_ADMIN;\n"
-	"listener add also needs the right to ptrace PID (pidfd_getfd(2)).\n"
+	"Every command but version, status and analyze of a recording needs\n"
+	"CAP_NET_ADMIN; listener add also needs the right to ptrace PID\n"
+	"(pidfd_getfd(2)).\n"
 	"analyze reads the JSON lines of dpoctl -j monitor (a file, or - for\n"
 	"stdin) and prints the engine's events (ready, observe, breach, recover,\n"
 	"severe, calm, verdict) with their time from the first sample, then the\n"
@@ -81,7 +82,10 @@ static const char usage_tail[] =
 	"alpha), --duration S (rule.duration_s), --baseline S (baseline.\n"
 	"window_s) and --promote-after S (promote.after_s), in order;\n"
 	"--print-config prints the result as a file. A recording of several\n"
-	"sessions needs --session NAME.\n"
+	"sessions needs --session NAME. With --live, the session's samples come\n"
+	"from the module as they are taken, until the verdict (or SIGINT/\n"
+	"SIGTERM: the decision so far, exit 5); the same samples give the same\n"
+	"output as analyzing their recording.\n"
 	"\n"
 	"Exit status: 0 success, 1 usage error, 2 kernel or netlink error.\n"
 	"analyze: 0 promote, 1 usage or settings error, 2 unreadable or\n"
