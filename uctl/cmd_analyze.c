@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +69,7 @@ struct analyze {
 	bool ready;		/* "ready" printed */
 	enum dpoctl_verdict verdict;
 	bool live_failed;	/* a sample the pairing refused */
+	bool live_done;		/* the verdict, or live_failed */
 	json_tokener *tok;
 };
 
@@ -718,14 +717,6 @@ static int run(struct dpoctl_ctx *ctx, const struct args *a, struct analyze *an)
 
 /* ---- live, from the module's notifications ---- */
 
-static volatile sig_atomic_t live_stop;
-
-static void on_live_signal(int sig)
-{
-	(void)sig;
-	live_stop = 1;
-}
-
 /* A notification: the session's samples and exits go where a line's would. */
 static int on_live_event(const struct dpoctl_event *ev, void *arg)
 {
@@ -748,10 +739,12 @@ static int on_live_event(const struct dpoctl_event *ev, void *arg)
 	an->line++;
 	if (feed(an, &ev->instance, kind)) {
 		an->live_failed = true;
+		an->live_done = true;
 		return 1;
 	}
 	fflush(stdout);
-	return an->verdict != DPOCTL_V_NONE;
+	an->live_done = an->verdict != DPOCTL_V_NONE;
+	return an->live_done;
 }
 
 /*
@@ -761,13 +754,10 @@ static int on_live_event(const struct dpoctl_event *ev, void *arg)
  */
 static int run_live(struct dpoctl_ctx *ctx, struct analyze *an)
 {
-	struct sigaction sa = { .sa_handler = on_live_signal };
 	struct dpoctl_step out[DPOCTL_PAIRING_MAX_STEPS];
-	sigset_t block, old, wait_mask;
 	struct dpoctl_error err;
 	struct dpoctl_client c;
-	struct pollfd pfd;
-	int ret, rc = 0, n;
+	int ret, rc, n;
 
 	if (dpoctl_open(ctx, &c))
 		return DPOCTL_EXIT_ERR;
@@ -777,41 +767,11 @@ static int run_live(struct dpoctl_ctx *ctx, struct analyze *an)
 		dpoctl_client_close(&c);
 		return dpoctl_result(ctx, ret, &err);
 	}
-	/* signals only while waiting: a line is never cut in half */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	wait_mask = old;
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
 	dpoctl_pairing_init(&an->pairing, an->session);
 	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
 	dpoctl_print_analyze_header();
 	fflush(stdout);
-	while (!live_stop && !an->live_failed &&
-	       an->verdict == DPOCTL_V_NONE) {
-		pfd = (struct pollfd){ .fd = dpoctl_client_fd(&c), .events = POLLIN };
-		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
-			if (errno == EINTR)
-				continue;
-			dpoctl_err("analyze: %s", strerror(errno));
-			rc = DPOCTL_EXIT_ERR;
-			break;
-		}
-		ret = dpoctl_receive(&c, &err);
-		if (ret == -ENOBUFS) {
-			/* counters are cumulative: the next interval spans the gap */
-			dpoctl_err("analyze: notifications lost (receive queue full)");
-		} else if (ret < 0) {
-			rc = dpoctl_result(ctx, ret, &err);
-			break;
-		}
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	rc = dpoctl_receive_until(ctx, &c, &an->live_done);
 	dpoctl_client_close(&c);
 	if (rc)
 		return rc;

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What the commands share: argument checks, the client, results. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <linux/dpo.h>
 
 #include "client.h"
@@ -61,4 +66,58 @@ int dpoctl_result(struct dpoctl_ctx *ctx, int ret,
 		return DPOCTL_EXIT_OK;
 	dpoctl_perror(ctx->what, err);
 	return DPOCTL_EXIT_ERR;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int dpoctl_receive_until(struct dpoctl_ctx *ctx, struct dpoctl_client *c,
+			 const bool *done)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, old, wait_mask;
+	struct dpoctl_error err;
+	struct pollfd pfd;
+	int ret, rc = DPOCTL_EXIT_OK;
+
+	/*
+	 * SIGINT and SIGTERM are only let in while waiting in ppoll(), so
+	 * they neither cut a line in half nor slip in before the wait.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	wait_mask = old;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	while (!stop && !*done) {
+		pfd = (struct pollfd){ .fd = dpoctl_client_fd(c), .events = POLLIN };
+		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			dpoctl_err("%s: %s", ctx->what, strerror(errno));
+			rc = DPOCTL_EXIT_ERR;
+			break;
+		}
+		ret = dpoctl_receive(c, &err);
+		if (ret == -ENOBUFS) {
+			/* counters are cumulative: what follows spans the gap */
+			dpoctl_err("%s: notifications lost (receive queue full)",
+				   ctx->what);
+		} else if (ret < 0) {
+			rc = dpoctl_result(ctx, ret, &err);
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* monitor: samples and events as they arrive, with per-second rates. */
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/dpo.h>
@@ -21,14 +18,6 @@ struct monitor {
 	bool done;
 	int err;
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static int on_event(const struct dpoctl_event *ev, void *arg)
 {
@@ -89,14 +78,11 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 
 int dpoctl_cmd_monitor(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct monitor m = { .count = 0 };
-	sigset_t block, old, wait_mask;
 	struct dpoctl_error err;
 	struct dpoctl_client c;
 	unsigned int groups;
-	struct pollfd pfd;
-	int ret, rc = DPOCTL_EXIT_OK;
+	int ret, rc;
 
 	if (parse_args(ctx, argc, argv, &m, &groups))
 		return DPOCTL_EXIT_USAGE;
@@ -108,46 +94,14 @@ int dpoctl_cmd_monitor(struct dpoctl_ctx *ctx, int argc, char **argv)
 		return dpoctl_result(ctx, ret, &err);
 	}
 
-	/*
-	 * SIGINT and SIGTERM are only let in while waiting in ppoll(), so
-	 * they neither cut a line in half nor slip in before the wait.
-	 */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	wait_mask = old;
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
 	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
 	dpoctl_print_event_header();
 	fflush(stdout);
-	while (!stop && !m.done) {
-		pfd = (struct pollfd){ .fd = dpoctl_client_fd(&c), .events = POLLIN };
-		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
-			if (errno == EINTR)
-				continue;
-			dpoctl_err("monitor: %s", strerror(errno));
-			rc = DPOCTL_EXIT_ERR;
-			break;
-		}
-		ret = dpoctl_receive(&c, &err);
-		if (ret == -ENOBUFS) {
-			/* rates stay right: counters are cumulative */
-			dpoctl_err("monitor: notifications lost (receive queue full)");
-		} else if (ret < 0) {
-			rc = dpoctl_result(ctx, ret, &err);
-			break;
-		}
-	}
+	rc = dpoctl_receive_until(ctx, &c, &m.done);
 	if (m.err) {
 		dpoctl_err("monitor: %s", strerror(m.err));
 		rc = DPOCTL_EXIT_ERR;
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	dpoctl_tracker_free(&m.tracker);
 	dpoctl_client_close(&c);
 	return rc;

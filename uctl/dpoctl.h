@@ -69,6 +69,12 @@ int dpoctl_open(struct dpoctl_ctx *ctx, struct dpoctl_client *c);
 /* The exit status of a request's result @ret, its error printed */
 int dpoctl_result(struct dpoctl_ctx *ctx, int ret,
 		  const struct dpoctl_error *err);
+/*
+ * Notifications to the callback of dpoctl_subscribe() until it sets *@done,
+ * or SIGINT or SIGTERM: 0 or the exit status of an error (printed).
+ */
+int dpoctl_receive_until(struct dpoctl_ctx *ctx, struct dpoctl_client *c,
+			 const bool *done);
 
 /* CLOCK_MONOTONIC now, the clock of the module's timestamps */
 static inline uint64_t dpoctl_now_ns(void)
