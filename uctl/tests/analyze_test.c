@@ -121,23 +121,6 @@ static void recording(const char *path, int secs, int patched_s, double scale,
 
 /* ---- running dpoctl ---- */
 
-static char *read_fd(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *s = malloc(cap);
-	ssize_t n;
-
-	lseek(fd, 0, SEEK_SET);
-	while ((n = read(fd, s + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap)
-			s = realloc(s, cap *= 2);
-	}
-	s[len] = '\0';
-	close(fd);
-	return s;
-}
-
 /*
  * dpoctl with @args; @pipe_from: a file written to its stdin through a
  * pipe (NULL: stdin is /dev/null). Its exit status.

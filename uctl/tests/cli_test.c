@@ -215,24 +215,12 @@ static const struct cli_case cli_cases[] = {
 	{ { "analyze", "a", "b" }, 1, "", "unexpected \"b\"" },
 	{ { "analyze", "--config", "a", "--config", "b", "x" }, 1, "",
 	  "--config given twice" },
+	{ { "analyze", "--live" }, 1, "", "--live needs --session NAME" },
+	{ { "analyze", "--session", "db", "--live", "rec.json" }, 1, "",
+	  "--live reads the module: no FILE" },
+	{ { "analyze", "--set", "predictive.block_s=61", "x" }, 1, "",
+	  "predictive.block_s: \"61\" out of range" },
 };
-
-static char *read_fd(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *s = malloc(cap);
-	ssize_t n;
-
-	lseek(fd, 0, SEEK_SET);
-	while ((n = read(fd, s + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap)
-			s = realloc(s, cap *= 2);
-	}
-	s[len] = '\0';
-	close(fd);
-	return s;
-}
 
 /* @cmd: the command running dpoctl, @args: its arguments */
 static int run(char **cmd, int ncmd, const char *const *args,

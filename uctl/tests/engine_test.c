@@ -229,6 +229,10 @@ static bool cfg_case(int i, struct dpoctl_engine_cfg *c, const char **want)
 		c->m[DPOCTL_M_LAT_P50].weight = 101;
 		*want = "lat_p50.weight 101: must be in [0, 100]";
 		return true;
+	case 12:
+		c->block_s = -1;
+		*want = "predictive.block_s -1: must be in [0, 60] (0: one interval)";
+		return true;
 	}
 	return false;
 }

@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tests, failed;
 
@@ -61,6 +63,24 @@ static __attribute__((unused)) void check_near(const char *name, double got,
 	result(ok, "%s", name);
 	if (!ok)
 		printf("#   got %.12g, want %.12g\n", got, want);
+}
+
+/* All of @fd from its start, then closed: a string to free. */
+static __attribute__((unused)) char *read_fd(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *s = malloc(cap);
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, s + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap)
+			s = realloc(s, cap *= 2);
+	}
+	s[len] = '\0';
+	close(fd);
+	return s;
 }
 
 static __attribute__((unused)) int test_done(void)
