@@ -211,7 +211,7 @@ bench: deps
 	@$(VM_ENV) selftests/vm/run.sh --build $(BUILD) --kver $(KVER) --mode bench \
 		--timeout 900
 
-# The decision engine on the host, on seeded generated samples (about 1 min on
+# The decision engine on the host, on seeded generated samples (about 2 min on
 # 2 cores): deterministic but for its ns columns. BENCH_ARGS go to
 # engine_bench (--help lists them).
 BENCH_ARGS ?=
