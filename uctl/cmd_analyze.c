@@ -18,34 +18,16 @@
 #include "parse.h"
 #include "print.h"
 #include "printers.h"
+#include "settings.h"
 
-#define MAX_OVERRIDES	64
 #define MAX_SESSIONS	8	/* named in the "choose one" message */
 
-/* A setting from the command line, applied after the file, in order. */
-struct override {
-	const char *flag;	/* "--set", "--alpha", ... */
-	const char *arg;	/* as given */
-	const char *section, *key, *value;	/* NULL section: --set */
-};
-
-static const struct shorthand {
-	const char *flag, *section, *key;
-} shorthands[] = {
-	{ "--alpha", "predictive", "alpha" },
-	{ "--duration", "rule", "duration_s" },
-	{ "--baseline", "baseline", "window_s" },
-	{ "--promote-after", "promote", "after_s" },
-};
-
 struct args {
-	const char *config;
+	struct dpoctl_settings settings;
 	const char *session;
 	const char *input;
 	bool live;		/* from the module, not a recording */
 	bool print_config;
-	int noverrides;
-	struct override o[MAX_OVERRIDES];
 };
 
 /* What a line of the recording is. */
@@ -75,51 +57,11 @@ struct analyze {
 
 /* ---- command line ---- */
 
-static int value_of(struct dpoctl_ctx *ctx, int argc, char **argv, int *i,
-		    const char *flag, const char **v)
-{
-	size_t n = strlen(flag);
-	const char *a = argv[*i];
-
-	if (strncmp(a, flag, n))
-		return 0;
-	if (a[n] == '=') {
-		*v = a + n + 1;
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc) {
-		dpoctl_usage(ctx, "missing value after %s", flag);
-		return -1;
-	}
-	*v = argv[++*i];
-	return 1;
-}
-
-static int add_override(struct dpoctl_ctx *ctx, struct args *a, const char *flag,
-			const char *arg, const struct shorthand *sh)
-{
-	struct override *o;
-
-	if (a->noverrides == MAX_OVERRIDES)
-		return dpoctl_usage(ctx, "more than %d settings", MAX_OVERRIDES);
-	o = &a->o[a->noverrides++];
-	*o = (struct override){ .flag = flag, .arg = arg };
-	if (sh) {
-		o->section = sh->section;
-		o->key = sh->key;
-		o->value = arg;
-	}
-	return 0;
-}
-
 static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		      struct args *a)
 {
 	bool opts = true;
 	const char *v;
-	size_t s;
 	int i, r;
 
 	for (i = 0; i < argc; i++) {
@@ -137,15 +79,14 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 			a->live = true;
 			continue;
 		}
-		if (opts && (r = value_of(ctx, argc, argv, &i, "--config", &v))) {
+		if (opts && (r = dpoctl_settings_option(ctx, argc, argv, &i,
+							&a->settings))) {
 			if (r < 0)
 				return -1;
-			if (a->config)
-				return dpoctl_usage(ctx, "--config given twice");
-			a->config = v;
 			continue;
 		}
-		if (opts && (r = value_of(ctx, argc, argv, &i, "--session", &v))) {
+		if (opts && (r = dpoctl_opt_value(ctx, argc, argv, &i,
+						  "--session", &v))) {
 			if (r < 0)
 				return -1;
 			if (a->session)
@@ -153,22 +94,6 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 			if (dpoctl_arg_session(ctx, v))
 				return -1;
 			a->session = v;
-			continue;
-		}
-		if (opts && (r = value_of(ctx, argc, argv, &i, "--set", &v))) {
-			if (r < 0 || add_override(ctx, a, "--set", v, NULL))
-				return -1;
-			continue;
-		}
-		for (s = 0, r = 0; opts && !r &&
-		     s < sizeof(shorthands) / sizeof(shorthands[0]); s++)
-			r = value_of(ctx, argc, argv, &i, shorthands[s].flag, &v);
-		if (r < 0)
-			return -1;
-		if (r) {
-			if (add_override(ctx, a, shorthands[s - 1].flag, v,
-					 &shorthands[s - 1]))
-				return -1;
 			continue;
 		}
 		if (opts && arg[0] == '-' && arg[1])
@@ -183,38 +108,6 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		return dpoctl_usage(ctx, "--live needs --session NAME");
 	if (!a->input && !a->live && !a->print_config)
 		return dpoctl_usage(ctx, "missing FILE (a recording, or - for stdin)");
-	return 0;
-}
-
-/* The file, then the overrides in order, then the checks across them. */
-static int settings(struct dpoctl_ctx *ctx, const struct args *a,
-		    struct dpoctl_engine_cfg *cfg)
-{
-	char err[320];
-	int i, ret;
-
-	dpoctl_engine_cfg_default(cfg);
-	if (a->config && dpoctl_config_load(cfg, a->config, err, sizeof(err))) {
-		dpoctl_err("%s: %s", ctx->what, err);
-		return -1;
-	}
-	for (i = 0; i < a->noverrides; i++) {
-		const struct override *o = &a->o[i];
-
-		ret = o->section ?
-			dpoctl_config_apply(cfg, o->section, o->key, o->value,
-					    err, sizeof(err)) :
-			dpoctl_config_set(cfg, o->arg, err, sizeof(err));
-		if (ret) {
-			dpoctl_err("%s: %s %s: %s", ctx->what, o->flag, o->arg,
-				   err);
-			return -1;
-		}
-	}
-	if (dpoctl_engine_cfg_check(cfg, err, sizeof(err))) {
-		dpoctl_err("%s: bad settings: %s", ctx->what, err);
-		return -1;
-	}
 	return 0;
 }
 
@@ -803,12 +696,12 @@ int dpoctl_cmd_analyze(struct dpoctl_ctx *ctx, int argc, char **argv)
 		dpoctl_err("%s: %s", ctx->what, strerror(ENOMEM));
 		return DPOCTL_EXIT_ERR;
 	}
-	if (settings(ctx, &a, &an->cfg)) {
+	if (dpoctl_settings_load(ctx, &a.settings, &an->cfg, NULL)) {
 		free(an);
 		return DPOCTL_EXIT_USAGE;
 	}
 	if (a.print_config) {
-		dpoctl_config_write(stdout, &an->cfg);
+		dpoctl_config_write(stdout, &an->cfg, NULL);
 		free(an);
 		return DPOCTL_EXIT_OK;
 	}

@@ -7,27 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/dpo.h>
+
 #include "config.h"
 #include "parse.h"
 
 #define HOUR_S	3600.0
 #define DAY_S	86400.0
 
-enum type { T_SECONDS, T_NUMBER, T_U32, T_BOOL };
+enum type { T_SECONDS, T_NUMBER, T_U32, T_BOOL, T_EXPOSURE };
+
+/* Where keys go: the engine's settings, a metric's, or dpoctl patch's. */
+enum base { B_ENGINE, B_METRIC, B_PATCH };
 
 /* One key: where it goes, its type and range. */
 struct key {
 	const char *section;	/* NULL: every metric's section */
 	const char *name;
 	enum type type;
+	enum base base;
 	size_t off;		/* in the cfg, or in its metric's cfg */
 	double min, max;
 	bool min_open;		/* > min rather than >= */
 	bool max_open;		/* < max rather than <= */
 };
 
-#define G(f) offsetof(struct dpoctl_engine_cfg, f)
-#define M(f) offsetof(struct dpoctl_metric_cfg, f)
+#define G(f) B_ENGINE, offsetof(struct dpoctl_engine_cfg, f)
+#define M(f) B_METRIC, offsetof(struct dpoctl_metric_cfg, f)
+#define P(f) B_PATCH, offsetof(struct dpoctl_patch_cfg, f)
 
 /* The ranges are dpoctl_engine_cfg_check()'s, for messages naming the line. */
 static const struct key keys[] = {
@@ -43,6 +50,11 @@ static const struct key keys[] = {
 	{ "promote", "tolerance_pct", T_NUMBER, G(promote_tol_pct), 0, 100, false, true },
 	{ "promote", "alpha", T_NUMBER, G(promote_alpha), 0, 0.5, false, true },
 	{ "promote", "min_s", T_SECONDS, G(promote_min_s), 0, DAY_S, false, false },
+	{ "patch", "exposure", T_EXPOSURE, P(owner), 0, 0, false, false },
+	{ "patch", "step_s", T_SECONDS, P(step_s), 0, DAY_S, true, false },
+	{ "patch", "drain_deadline_s", T_SECONDS, P(drain_deadline_s), 0.001, HOUR_S, false, false },
+	{ "patch", "stop_grace_s", T_SECONDS, P(stop_grace_s), 0, HOUR_S, false, false },
+	{ "patch", "keep_original_s", T_SECONDS, P(keep_original_s), 0, DAY_S, false, false },
 	{ NULL, "enabled", T_BOOL, M(enabled), 0, 0, false, false },
 	{ NULL, "sequential", T_BOOL, M(sequential), 0, 0, false, false },
 	{ NULL, "deviation_pct", T_NUMBER, M(deviation_pct), 0, 10000, false, true },
@@ -53,7 +65,7 @@ static const struct key keys[] = {
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const char *const sections[] = {
-	"baseline", "rule", "severity", "predictive", "promote",
+	"baseline", "rule", "severity", "predictive", "promote", "patch",
 };
 
 /* -1: not a section of ours; else the metric, or DPOCTL_M_COUNT for none */
@@ -132,9 +144,74 @@ static void range_str(char *buf, size_t len, const struct key *k)
 		 k->max_open ? "<" : "<=", k->max);
 }
 
-static int apply(struct dpoctl_engine_cfg *cfg, const char *section,
-		 const char *name, const char *value, char *err, size_t len)
+/* "both", "patched" or "canary:P1,P2,..." (each 1 to 99, increasing) */
+int dpoctl_parse_exposure(const char *s, struct dpoctl_patch_cfg *p)
 {
+	const char *c = s + strlen("canary:");
+	uint32_t n = 0, v, prev = 0;
+	char buf[8];
+	size_t w;
+
+	if (!strcmp(s, "both") || !strcmp(s, "patched")) {
+		p->owner = s[0] == 'b' ? DPO_OWNER_BOTH : DPO_OWNER_PATCHED;
+		p->nsteps = 0;
+		return 0;
+	}
+	if (strncmp(s, "canary:", strlen("canary:")))
+		return -EINVAL;
+	for (;;) {
+		w = strcspn(c, ",");
+		if (!w || w >= sizeof(buf) || n == DPOCTL_RAMP_MAX)
+			return -EINVAL;
+		memcpy(buf, c, w);
+		buf[w] = '\0';
+		if (dpoctl_parse_u32(buf, DPO_CANARY_PCT_MIN, DPO_CANARY_PCT_MAX,
+				     &v) || v <= prev)
+			return -EINVAL;
+		p->ramp[n++] = (uint8_t)v;
+		prev = v;
+		if (!c[w])
+			break;
+		c += w + 1;
+	}
+	p->owner = DPO_OWNER_CANARY;
+	p->nsteps = n;
+	return 0;
+}
+
+void dpoctl_exposure_str(const struct dpoctl_patch_cfg *p, char *buf,
+			 size_t len)
+{
+	size_t n;
+	uint32_t i;
+
+	if (p->owner != DPO_OWNER_CANARY) {
+		snprintf(buf, len, "%s", p->owner == DPO_OWNER_PATCHED ?
+			 "patched" : "both");
+		return;
+	}
+	n = (size_t)snprintf(buf, len, "canary:");
+	for (i = 0; i < p->nsteps && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%u", i ? "," : "",
+				      p->ramp[i]);
+}
+
+void dpoctl_patch_cfg_default(struct dpoctl_patch_cfg *p)
+{
+	*p = (struct dpoctl_patch_cfg){
+		.owner = DPO_OWNER_BOTH,
+		.step_s = 30,
+		.drain_deadline_s = DPO_DRAIN_DEADLINE_MS_DEFAULT / 1000.0,
+		.stop_grace_s = 10,
+		.keep_original_s = 0,
+	};
+}
+
+static int apply(struct dpoctl_engine_cfg *cfg, struct dpoctl_patch_cfg *patch,
+		 const char *section, const char *name, const char *value,
+		 char *err, size_t len)
+{
+	struct dpoctl_patch_cfg scratch;
 	const struct key *k;
 	char range[64];
 	uint32_t u;
@@ -153,10 +230,23 @@ static int apply(struct dpoctl_engine_cfg *cfg, const char *section,
 		snprintf(err, len, "unknown key %s.%s", section, name);
 		return -EINVAL;
 	}
-	dst = m < DPOCTL_M_COUNT ? (char *)&cfg->m[m] + k->off :
-		(char *)cfg + k->off;
+	/* without @patch, [patch] is checked and left to dpoctl patch */
+	if (!patch) {
+		dpoctl_patch_cfg_default(&scratch);
+		patch = &scratch;
+	}
+	dst = k->base == B_METRIC ? (char *)&cfg->m[m] + k->off :
+	      k->base == B_PATCH ? (char *)patch + k->off :
+	      (char *)cfg + k->off;
 	range_str(range, sizeof(range), k);
 	switch (k->type) {
+	case T_EXPOSURE:
+		if (dpoctl_parse_exposure(value, patch)) {
+			snprintf(err, len, "%s.%s: bad value \"%s\" (both, patched or canary:P1,P2,... with percentages 1 to 99, increasing)",
+				 section, name, value);
+			return -EINVAL;
+		}
+		return 0;
 	case T_BOOL:
 		if (parse_bool(value, &b)) {
 			snprintf(err, len, "%s.%s: bad boolean \"%s\" (yes, no, true, false, 1 or 0)",
@@ -195,14 +285,16 @@ out_of_range:
 	return -EINVAL;
 }
 
-int dpoctl_config_apply(struct dpoctl_engine_cfg *cfg, const char *section,
+int dpoctl_config_apply(struct dpoctl_engine_cfg *cfg,
+			struct dpoctl_patch_cfg *patch, const char *section,
 			const char *key, const char *value, char *err,
 			size_t len)
 {
-	return apply(cfg, section, key, value, err, len);
+	return apply(cfg, patch, section, key, value, err, len);
 }
 
-int dpoctl_config_set(struct dpoctl_engine_cfg *cfg, const char *assignment,
+int dpoctl_config_set(struct dpoctl_engine_cfg *cfg,
+		      struct dpoctl_patch_cfg *patch, const char *assignment,
 		      char *err, size_t len)
 {
 	char buf[256], *dot, *eq;
@@ -216,7 +308,7 @@ int dpoctl_config_set(struct dpoctl_engine_cfg *cfg, const char *assignment,
 		goto bad;
 	*eq = '\0';
 	*dot = '\0';
-	return apply(cfg, buf, dot + 1, eq + 1, err, len);
+	return apply(cfg, patch, buf, dot + 1, eq + 1, err, len);
 bad:
 	snprintf(err, len, "want SECTION.KEY=VALUE");
 	return -EINVAL;
@@ -226,6 +318,7 @@ bad:
 
 struct load {
 	struct dpoctl_engine_cfg *cfg;
+	struct dpoctl_patch_cfg *patch;
 	FILE *f;
 	int line;		/* of the text handed to inih last */
 	bool partial;		/* the last fgets() ended inside a line */
@@ -284,7 +377,7 @@ static int handler(void *user, const char *section, const char *name,
 		fail(l, msg);
 		return 0;
 	}
-	if (apply(l->cfg, section, name, value, msg, sizeof(msg))) {
+	if (apply(l->cfg, l->patch, section, name, value, msg, sizeof(msg))) {
 		fail(l, msg);
 		return 0;
 	}
@@ -292,7 +385,8 @@ static int handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
-int dpoctl_config_load(struct dpoctl_engine_cfg *cfg, const char *path,
+int dpoctl_config_load(struct dpoctl_engine_cfg *cfg,
+		       struct dpoctl_patch_cfg *patch, const char *path,
 		       char *err, size_t len)
 {
 	struct load *l;
@@ -304,6 +398,7 @@ int dpoctl_config_load(struct dpoctl_engine_cfg *cfg, const char *path,
 		return -ENOMEM;
 	}
 	l->cfg = cfg;
+	l->patch = patch;
 	l->f = fopen(path, "r");
 	if (!l->f) {
 		ret = -errno;
@@ -351,9 +446,13 @@ static void write_number(FILE *f, double v)
 static void write_key(FILE *f, const struct key *k, const void *base)
 {
 	const char *p = (const char *)base + k->off;
+	char buf[64];
 
 	fprintf(f, "%s = ", k->name);
-	if (k->type == T_BOOL)
+	if (k->type == T_EXPOSURE) {
+		dpoctl_exposure_str(base, buf, sizeof(buf));
+		fputs(buf, f);
+	} else if (k->type == T_BOOL)
 		fputs(*(const bool *)p ? "yes" : "no", f);
 	else if (k->type == T_U32)
 		fprintf(f, "%u", *(const uint32_t *)p);
@@ -362,7 +461,8 @@ static void write_key(FILE *f, const struct key *k, const void *base)
 	fputc('\n', f);
 }
 
-void dpoctl_config_write(FILE *f, const struct dpoctl_engine_cfg *cfg)
+void dpoctl_config_write(FILE *f, const struct dpoctl_engine_cfg *cfg,
+			 const struct dpoctl_patch_cfg *patch)
 {
 	const char *last = NULL;
 	size_t i;
@@ -372,7 +472,10 @@ void dpoctl_config_write(FILE *f, const struct dpoctl_engine_cfg *cfg)
 		if (!last || strcmp(last, keys[i].section))
 			fprintf(f, "%s[%s]\n", last ? "\n" : "", keys[i].section);
 		last = keys[i].section;
-		write_key(f, &keys[i], cfg);
+		if (keys[i].base == B_PATCH && !patch)
+			continue;
+		write_key(f, &keys[i], keys[i].base == B_PATCH ?
+			  (const void *)patch : (const void *)cfg);
 	}
 	for (m = 0; m < DPOCTL_M_COUNT; m++) {
 		fprintf(f, "\n[%s]\n", dpoctl_metric_name(m));

@@ -25,7 +25,7 @@ static int load(const char *text, struct dpoctl_engine_cfg *cfg, char *err,
 	write_file(text);
 	dpoctl_engine_cfg_default(cfg);
 	err[0] = '\0';
-	return dpoctl_config_load(cfg, path, err, len);
+	return dpoctl_config_load(cfg, NULL, path, err, len);
 }
 
 static char *written(const struct dpoctl_engine_cfg *cfg)
@@ -34,7 +34,7 @@ static char *written(const struct dpoctl_engine_cfg *cfg)
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
-	dpoctl_config_write(f, cfg);
+	dpoctl_config_write(f, cfg, NULL);
 	fclose(f);
 	return out;
 }
@@ -140,12 +140,12 @@ static void test_unreadable(void)
 
 	dpoctl_engine_cfg_default(&cfg);
 	check_int("missing file: -ENOENT",
-		  dpoctl_config_load(&cfg, "/nonexistent/dpo.ini", err,
+		  dpoctl_config_load(&cfg, NULL, "/nonexistent/dpo.ini", err,
 				     sizeof(err)), -ENOENT);
 	check_str("missing file: message", err,
 		  "/nonexistent/dpo.ini: No such file or directory");
 	check_int("a directory: -EIO or -EISDIR",
-		  dpoctl_config_load(&cfg, dir, err, sizeof(err)) < 0, 1);
+		  dpoctl_config_load(&cfg, NULL, dir, err, sizeof(err)) < 0, 1);
 	snprintf(want, sizeof(want), "%s: ", dir);
 	result(!strncmp(err, want, strlen(want)), "a directory: message names it");
 }
@@ -204,33 +204,33 @@ static void test_set(void)
 	check_int("set: after a file",
 		  load("[rule]\nduration_s = 2\n", &cfg, err, sizeof(err)), 0);
 	check_int("set: rule.duration_s=4",
-		  dpoctl_config_set(&cfg, "rule.duration_s=4", err, sizeof(err)), 0);
+		  dpoctl_config_set(&cfg, NULL, "rule.duration_s=4", err, sizeof(err)), 0);
 	check_near("set: overrides the file", cfg.duration_s, 4);
-	dpoctl_config_set(&cfg, "rule.duration_s=5", err, sizeof(err));
+	dpoctl_config_set(&cfg, NULL, "rule.duration_s=5", err, sizeof(err));
 	check_near("set: the later one wins", cfg.duration_s, 5);
 	check_int("set: a metric's key",
-		  dpoctl_config_set(&cfg, "lat_p50.weight=0.5", err, sizeof(err)), 0);
+		  dpoctl_config_set(&cfg, NULL, "lat_p50.weight=0.5", err, sizeof(err)), 0);
 	check_near("set: lat_p50.weight", cfg.m[p50].weight, 0.5);
 	check_int("set: value with '='",
-		  dpoctl_config_set(&cfg, "rule.duration_s==4", err, sizeof(err)),
+		  dpoctl_config_set(&cfg, NULL, "rule.duration_s==4", err, sizeof(err)),
 		  -EINVAL);
 	check_str("set: value with '=': message", err,
 		  "rule.duration_s: bad value \"=4\" (seconds, 0 < x <= 3600)");
 	check_int("set: no '='",
-		  dpoctl_config_set(&cfg, "rule.duration_s", err, sizeof(err)),
+		  dpoctl_config_set(&cfg, NULL, "rule.duration_s", err, sizeof(err)),
 		  -EINVAL);
 	check_str("set: no '=': message", err, "want SECTION.KEY=VALUE");
 	check_int("set: no section",
-		  dpoctl_config_set(&cfg, "duration_s=4", err, sizeof(err)), -EINVAL);
+		  dpoctl_config_set(&cfg, NULL, "duration_s=4", err, sizeof(err)), -EINVAL);
 	check_str("set: no section: message", err, "want SECTION.KEY=VALUE");
 	check_int("set: no key",
-		  dpoctl_config_set(&cfg, "rule.=4", err, sizeof(err)), -EINVAL);
+		  dpoctl_config_set(&cfg, NULL, "rule.=4", err, sizeof(err)), -EINVAL);
 	check_int("set: unknown",
-		  dpoctl_config_set(&cfg, "lat_p98.weight=1", err, sizeof(err)),
+		  dpoctl_config_set(&cfg, NULL, "lat_p98.weight=1", err, sizeof(err)),
 		  -EINVAL);
 	check_str("set: unknown: message", err, "unknown section [lat_p98]");
 	check_int("set: bad value",
-		  dpoctl_config_set(&cfg, "promote.after_s=0", err, sizeof(err)),
+		  dpoctl_config_set(&cfg, NULL, "promote.after_s=0", err, sizeof(err)),
 		  -EINVAL);
 	check_str("set: bad value: message", err,
 		  "promote.after_s: \"0\" out of range (0 < x <= 86400)");
@@ -249,7 +249,7 @@ static void test_round_trip(void)
 	write_file(a);
 	memset(&cfg, 0, sizeof(cfg));
 	check_int("round trip: the defaults written load",
-		  dpoctl_config_load(&cfg, path, err, sizeof(err)), 0);
+		  dpoctl_config_load(&cfg, NULL, path, err, sizeof(err)), 0);
 	b = written(&cfg);
 	check_str("round trip: written again the same", b, a);
 	ok &= cfg.baseline_s == def.baseline_s && cfg.baseline_min == def.baseline_min &&
