@@ -135,7 +135,8 @@ static void kill_wait(pid_t *pid)
 }
 
 /* dpoctl with the NULL-terminated arguments; its exit status. */
-static int dpoctl_v(const char *out, const char *arg, va_list ap)
+static int dpoctl_v(const char *out, const char *err, const char *arg,
+		    va_list ap)
 {
 	const char *argv[MAX_ARGS] = { "dpoctl" };
 	int n = 1;
@@ -144,7 +145,7 @@ static int dpoctl_v(const char *out, const char *arg, va_list ap)
 	for (; arg && n < MAX_ARGS - 1; arg = va_arg(ap, const char *))
 		argv[n++] = arg;
 	argv[n] = NULL;
-	pid = spawn(argv, out ? out : "/dev/null", NULL, -1);
+	pid = spawn(argv, out ? out : "/dev/null", err, -1);
 	if (pid < 0)
 		return -1;
 	return wait_exit(pid, 30000);
@@ -156,7 +157,19 @@ static int dpoctl(const char *out, const char *arg, ...)
 	int ret;
 
 	va_start(ap, arg);
-	ret = dpoctl_v(out, arg, ap);
+	ret = dpoctl_v(out, NULL, arg, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* The same with stderr to /dev/null: cleanups of what may not be there. */
+static int dpoctl_quiet(const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = dpoctl_v(NULL, "/dev/null", arg, ap);
 	va_end(ap);
 	return ret;
 }
@@ -487,7 +500,7 @@ static int have_patch = -1;
 static bool patch_available(void)
 {
 	if (have_patch < 0)
-		have_patch = dpoctl(NULL, "patch", "--help", NULL) == 0;
+		have_patch = dpoctl_quiet("patch", "--help", NULL) == 0;
 	return have_patch;
 }
 
@@ -516,7 +529,7 @@ FIXTURE_SETUP(patch)
 	self->port = free_port();
 	ASSERT_NE(0, self->port);
 	snprintf(self->portstr, sizeof(self->portstr), "%u", self->port);
-	dpoctl(NULL, "session", "del", SESSION, NULL);
+	dpoctl_quiet("session", "del", SESSION, NULL);
 }
 
 FIXTURE_TEARDOWN(patch)
@@ -527,7 +540,7 @@ FIXTURE_TEARDOWN(patch)
 		pl_free(self->pl);
 		self->pl = NULL;
 	}
-	dpoctl(NULL, "session", "del", SESSION, NULL);
+	dpoctl_quiet("session", "del", SESSION, NULL);
 	if (self->patched > 0 && !proc_gone(self->patched))
 		kill(self->patched, SIGKILL);
 	kill_wait(&self->orig);
@@ -1011,7 +1024,7 @@ FIXTURE_SETUP(srv)
 {
 	self->port = free_port();
 	ASSERT_NE(0, self->port);
-	dpoctl(NULL, "session", "del", SESSION, NULL);
+	dpoctl_quiet("session", "del", SESSION, NULL);
 }
 
 FIXTURE_TEARDOWN(srv)
@@ -1019,7 +1032,7 @@ FIXTURE_TEARDOWN(srv)
 	teardown_begin(_metadata);
 	if (self->pl)
 		pl_free(self->pl);
-	dpoctl(NULL, "session", "del", SESSION, NULL);
+	dpoctl_quiet("session", "del", SESSION, NULL);
 	kill_wait(&self->pid[0]);
 	kill_wait(&self->pid[1]);
 }
@@ -1211,7 +1224,7 @@ TEST_F_TIMEOUT(srv, handover_by_hand, 120)
 {
 	const char *const argv[] = { SRV, "--delay-us", "2000", NULL };
 	struct pl_cfg cfg = { .port = self->port, .threads = 6,
-			      .reconnect_every = 10, .resp_len = 256 };
+			      .reconnect_every = 500, .resp_len = 256 };
 	char o[16], p[16], portstr[8], buf[512], *drain;
 	struct pl_stats st;
 	__u64 t;
@@ -1226,8 +1239,6 @@ TEST_F_TIMEOUT(srv, handover_by_hand, 120)
 			    NULL));
 	ASSERT_EQ(0, dpoctl(NULL, "listener", "add", SESSION, o, "port",
 			    portstr, NULL));
-	self->pl = pl_start(&cfg);
-	ASSERT_NE(NULL, self->pl);
 
 	lfd = steal_listener(self->pid[0]);
 	ASSERT_LE(0, lfd);
@@ -1237,6 +1248,11 @@ TEST_F_TIMEOUT(srv, handover_by_hand, 120)
 	snprintf(p, sizeof(p), "%d", self->pid[1]);
 	ASSERT_EQ(0, dpoctl(NULL, "instance", "add", SESSION, p, "patched",
 			    NULL));
+	/* every client on the patched instance, for long: the drain has work */
+	ASSERT_EQ(0, dpoctl(NULL, "session", "owner", SESSION, "patched",
+			    NULL));
+	self->pl = pl_start(&cfg);
+	ASSERT_NE(NULL, self->pl);
 	for (i = 0; i < 100 && pl_pid_ok(self->pl, self->pid[1]) < 50; i++)
 		sleep_ms(100);
 	ASSERT_LE(50, pl_pid_ok(self->pl, self->pid[1]));
