@@ -8,6 +8,7 @@
 #
 # Inputs (from `make vm-bins` and the module rule):
 #   DIR/kmod/KVER/kmod/dpo.ko  DIR/uctl-static/dpoctl  DIR/selftests/*_test
+#   DIR/selftests/dpo_patch_srv (installed in the guest's /bin)
 # Outputs in DIR/vm/KVER/: initramfs.cpio.gz, console.log (ttyS0),
 # results.log (ttyS1: TAP lines, then the guest's dmesg, then the token).
 #
@@ -134,6 +135,10 @@ for b in "$build"/bench/*; do
 done
 install -m 0644 "$ko" "$root/lib/dpo.ko"
 install -m 0755 "$dpoctl" "$root/bin/dpoctl"
+# Programs the selftests run by name (selftests/Makefile's PROGS).
+for p in dpo_patch_srv; do
+	[ -x "$build/selftests/$p" ] && install -m 0755 "$build/selftests/$p" "$root/bin/"
+done
 for t in $tests; do
 	install -m 0755 "$build/$t" "$root/selftests/"
 done

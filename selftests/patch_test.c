@@ -1,0 +1,1285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dpoctl patch end to end: an original dpo_patch_srv under a closed-loop
+ * load (patch_load.c), patched by dpoctl patch with another dpo_patch_srv
+ * (good, or with a regression injected), then judged and promoted or
+ * rolled back while the clients keep working; dpoctl killed, interrupted
+ * or overruled by an operator on the way.
+ *
+ * The "srv" tests check the fixture itself on the module without dpoctl
+ * patch: the server's flags, and a handover done by hand (dpoctl session,
+ * listener, owner and drain) under the same load. The "patch" tests are
+ * skipped while dpoctl has no patch command.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <json.h>
+
+#include "dpo_harness.h"
+#include "patch_load.h"
+
+#define SRV		"dpo_patch_srv"
+#define SESSION		"ptest"
+#define INI		"/tmp/patch.ini"
+#define LOG		"/tmp/patch.log"	/* --log */
+#define OUT		"/tmp/patch.out"	/* dpoctl patch's stdout */
+#define ERR		"/tmp/patch.err"
+#define ALERTS		"/tmp/alerts"
+#define MAX_ARGS	64
+#define MAX_EVENTS	4096
+
+/* ---- processes ---- */
+
+/*
+ * Start @argv (NULL-terminated, by PATH) with stdout to @out and stderr to
+ * @err (NULL: inherited; "-" : appended to @out's file); with @lfd >= 0,
+ * as a socket-activated child holding @lfd as fd 3. The pid or -errno.
+ */
+static pid_t spawn(const char *const *argv, const char *out, const char *err,
+		   int lfd)
+{
+	pid_t pid = fork_flushed();
+
+	if (pid < 0)
+		return -errno;
+	if (pid)
+		return pid;
+	if (out) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(126);
+	}
+	if (err) {
+		int fd = strcmp(err, "-") ? open(err, O_WRONLY | O_CREAT |
+						  O_APPEND, 0644) : 1;
+
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+	}
+	if (lfd >= 0) {
+		char pidstr[16];
+
+		if (lfd != 3 && dup2(lfd, 3) < 0)
+			_exit(126);
+		fcntl(3, F_SETFD, 0);
+		snprintf(pidstr, sizeof(pidstr), "%d", getpid());
+		setenv("LISTEN_FDS", "1", 1);
+		setenv("LISTEN_PID", pidstr, 1);
+	}
+	execvp(argv[0], (char **)argv);
+	_exit(127);
+}
+
+/* Exit status (128 + signal if killed) within @ms, or -1 (still running). */
+static int wait_exit(pid_t pid, int ms)
+{
+	__u64 end = now_ns() + ms * 1000000ull;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) :
+			       128 + WTERMSIG(st);
+		if (r < 0 || now_ns() > end)
+			return -1;
+		sleep_ms(20);
+	}
+}
+
+/* Gone, or a zombie nobody reaped (a child of a dead dpoctl). */
+static bool proc_gone(pid_t pid)
+{
+	struct proc_stat ps;
+
+	if (pid <= 0)
+		return true;
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	return proc_stat_read(pid, &ps) || ps.state == 'Z' || ps.state == 'X';
+}
+
+static bool wait_gone(pid_t pid, int ms)
+{
+	__u64 end = now_ns() + ms * 1000000ull;
+
+	waitpid(pid, NULL, WNOHANG);	/* ours: reap it */
+	while (!proc_gone(pid)) {
+		if (now_ns() > end)
+			return false;
+		sleep_ms(20);
+		waitpid(pid, NULL, WNOHANG);
+	}
+	return true;
+}
+
+static void kill_wait(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = 0;
+}
+
+/* dpoctl with the NULL-terminated arguments; its exit status. */
+static int dpoctl_v(const char *out, const char *err, const char *arg,
+		    va_list ap)
+{
+	const char *argv[MAX_ARGS] = { "dpoctl" };
+	int n = 1;
+	pid_t pid;
+
+	for (; arg && n < MAX_ARGS - 1; arg = va_arg(ap, const char *))
+		argv[n++] = arg;
+	argv[n] = NULL;
+	pid = spawn(argv, out ? out : "/dev/null", err, -1);
+	if (pid < 0)
+		return -1;
+	return wait_exit(pid, 30000);
+}
+
+static int dpoctl(const char *out, const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = dpoctl_v(out, NULL, arg, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* The same with stderr to /dev/null: cleanups of what may not be there. */
+static int dpoctl_quiet(const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = dpoctl_v(NULL, "/dev/null", arg, ap);
+	va_end(ap);
+	return ret;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	s = calloc(1, (size_t)n + 1);
+	if (s && fread(s, 1, (size_t)n, f) != (size_t)n)
+		s[0] = '\0';
+	fclose(f);
+	return s;
+}
+
+/* A port nobody listens on now (the kernel's choice, then freed). */
+static unsigned short free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned short port = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!bind(fd, (struct sockaddr *)&sin, sizeof(sin)) &&
+	    !getsockname(fd, (struct sockaddr *)&sin, &len))
+		port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static int connect_port(unsigned short port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* One request on @fd: the answering pid, or -errno (-ETIMEDOUT, -EPIPE). */
+static int request(int fd, __u32 id, __u32 resp_len, int ms)
+{
+	static char buf[sizeof(struct pl_resp) + PL_MAX_RESP];
+	struct pl_req q = { PL_MAGIC, id, resp_len, 0 };
+	struct pl_resp *r = (struct pl_resp *)buf;
+	int ret;
+
+	if (send(fd, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q))
+		return -errno;
+	ret = read_within(fd, buf, sizeof(*r) + resp_len, ms);
+	if (ret)
+		return ret;
+	if (r->magic != PL_MAGIC || r->id != id || r->resp_len != resp_len)
+		return -EPROTO;
+	return (int)r->pid;
+}
+
+/* Start dpo_patch_srv --port @port ARGS... and wait until it answers. */
+static pid_t start_srv(unsigned short port, const char *const *args)
+{
+	const char *argv[MAX_ARGS] = { SRV, "--port" };
+	char portstr[8];
+	int i, n = 3, fd;
+	pid_t pid;
+
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	argv[2] = portstr;
+	for (i = 0; args && args[i] && n < MAX_ARGS - 1; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = spawn(argv, NULL, NULL, -1);
+	if (pid < 0)
+		return pid;
+	for (i = 0; i < 250; i++) {
+		fd = connect_port(port);
+		if (fd >= 0) {
+			close(fd);
+			return pid;
+		}
+		if (wait_exit(pid, 0) >= 0)
+			return -ECHILD;
+		sleep_ms(20);
+	}
+	kill_wait(&pid);
+	return -ETIMEDOUT;
+}
+
+/* ---- dpoctl patch's event log (JSON lines) ---- */
+
+struct evlog {
+	int n;
+	int bad;		/* lines that are not a JSON object */
+	int bad_line;		/* the first of them (1-based) */
+	json_object *ev[MAX_EVENTS];
+};
+
+static void evlog_free(struct evlog *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		json_object_put(l->ev[i]);
+	l->n = 0;
+	l->bad = 0;
+	l->bad_line = 0;
+}
+
+/* The complete lines of @path (a last line without its newline waits). */
+static int evlog_load(struct evlog *l, const char *path)
+{
+	char *s = slurp(path), *line, *nl;
+	int lineno = 0;
+
+	evlog_free(l);
+	if (!s)
+		return -1;
+	for (line = s; (nl = strchr(line, '\n')); line = nl + 1) {
+		json_object *o;
+
+		*nl = '\0';
+		lineno++;
+		o = json_tokener_parse(line);
+		if (!o || !json_object_is_type(o, json_type_object)) {
+			json_object_put(o);
+			if (!l->bad++)
+				l->bad_line = lineno;
+			continue;
+		}
+		if (l->n < MAX_EVENTS)
+			l->ev[l->n++] = o;
+		else
+			json_object_put(o);
+	}
+	free(s);
+	return 0;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool jhas(json_object *o, const char *key)
+{
+	return o && json_object_object_get_ex(o, key, NULL);
+}
+
+static long long jint(json_object *o, const char *key, long long dflt)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    (!json_object_is_type(v, json_type_int) &&
+	     !json_object_is_type(v, json_type_double)))
+		return dflt;
+	return json_object_get_int64(v);
+}
+
+static bool streq(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/*
+ * The first event @event (after index @from) whose string fields match the
+ * NULL-terminated KEY, VALUE pairs; its index or -1.
+ */
+static int evlog_find(const struct evlog *l, int from, const char *event, ...)
+{
+	int i;
+
+	for (i = from; i < l->n; i++) {
+		const char *k, *v;
+		bool match = streq(jstr(l->ev[i], "event"), event);
+		va_list ap;
+
+		va_start(ap, event);
+		while (match && (k = va_arg(ap, const char *))) {
+			v = va_arg(ap, const char *);
+			match = streq(jstr(l->ev[i], k), v);
+		}
+		va_end(ap);
+		if (match)
+			return i;
+	}
+	return -1;
+}
+
+/* A phase event: action, name, state. */
+static int evlog_phase(const struct evlog *l, const char *action,
+		       const char *name, const char *state)
+{
+	return evlog_find(l, 0, "phase", "action", action, "name", name,
+			  "state", state, NULL);
+}
+
+/*
+ * Poll @path until it holds a phase event (@name, @state; @name NULL: an
+ * "exposure" event whose owner is not the original) or @dpoctl exits.
+ */
+static bool wait_event(struct evlog *l, const char *path, pid_t dpoctl,
+		       const char *name, const char *state, int ms)
+{
+	__u64 end = now_ns() + ms * 1000000ull;
+
+	do {
+		int i;
+
+		evlog_load(l, path);
+		for (i = 0; i < l->n; i++) {
+			json_object *e = l->ev[i];
+
+			if (name && streq(jstr(e, "event"), "phase") &&
+			    streq(jstr(e, "name"), name) &&
+			    streq(jstr(e, "state"), state))
+				return true;
+			if (!name && streq(jstr(e, "event"), "exposure") &&
+			    jstr(e, "owner") &&
+			    !streq(jstr(e, "owner"), "original"))
+				return true;
+		}
+		if (kill(dpoctl, 0) || proc_gone(dpoctl))
+			return false;
+		sleep_ms(10);
+	} while (now_ns() < end);
+	return false;
+}
+
+/* ---- sessions, as dpoctl -j session list shows them ---- */
+
+/* The owner of @session ("" if it does not exist), or NULL on error. */
+static const char *session_owner(char *buf, size_t len, const char *session)
+{
+	const char *out = "/tmp/patch.sessions";
+	json_object *arr;
+	char *s;
+	size_t i;
+
+	unlink(out);
+	if (dpoctl(out, "-j", "session", "list", NULL))
+		return NULL;
+	s = slurp(out);
+	arr = s ? json_tokener_parse(s) : NULL;
+	free(s);
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		json_object_put(arr);
+		return NULL;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *o = json_object_array_get_idx(arr, i);
+
+		if (streq(jstr(o, "name"), session))
+			snprintf(buf, len, "%s", jstr(o, "owner") ?: "?");
+	}
+	json_object_put(arr);
+	return buf;
+}
+
+/* ---- the engine's settings ---- */
+
+static const char *const all_metrics[] = {
+	"lat_p50", "lat_p99", "lat_mean", "cpu_per_req", "cpu", "run_delay",
+	"min_flt_per_req", "maj_flt_per_req", "min_flt", "maj_flt",
+	"rss_growth", "throughput", NULL
+};
+
+/*
+ * As analyze_replay_test: the metrics @on only, with a 50% margin, 20
+ * samples, 2 s smoothing (the slow guest's figures are noisy); early
+ * promotion allowed after 4 s, so that --promote-after 8 is valid.
+ */
+static int write_ini(const char *const *on)
+{
+	FILE *f = fopen(INI, "w");
+	int i, j;
+
+	if (!f)
+		return -errno;
+	fputs("[baseline]\nmin_samples = 20\n[rule]\nsmooth_s = 2\n"
+	      "[promote]\nmin_s = 4\n", f);
+	for (i = 0; all_metrics[i]; i++) {
+		bool enabled = false;
+
+		for (j = 0; on[j]; j++)
+			enabled |= !strcmp(on[j], all_metrics[i]);
+		fprintf(f, "[%s]\n", all_metrics[i]);
+		if (enabled)
+			fputs("deviation_pct = 50\n", f);
+		else
+			fputs("enabled = no\n", f);
+	}
+	return fclose(f) ? -errno : 0;
+}
+
+static const char *const ini_lat[] = { "lat_mean", NULL };
+static const char *const ini_cpu[] = { "cpu_per_req", "cpu", NULL };
+static const char *const ini_flt[] = { "min_flt_per_req", "min_flt", NULL };
+
+/* ---- the fixture of the dpoctl patch tests ---- */
+
+static int have_patch = -1;
+
+static bool patch_available(void)
+{
+	if (have_patch < 0)
+		have_patch = dpoctl_quiet("patch", "--help", NULL) == 0;
+	return have_patch;
+}
+
+#define NEED_PATCH() do {						\
+	if (!patch_available())						\
+		SKIP(return, "dpoctl has no patch command yet");	\
+} while (0)
+
+FIXTURE(patch) {
+	unsigned short port;
+	char portstr[8], origstr[16];
+	pid_t orig;		/* our child */
+	pid_t dpoctl;		/* dpoctl patch, our child */
+	pid_t patched;		/* from the log: dpoctl patch's child */
+	struct pl *pl;
+	struct evlog log;
+	__u64 t_exit;		/* CLOCK_MONOTONIC when dpoctl patch ended */
+};
+
+FIXTURE_SETUP(patch)
+{
+	unlink(LOG);
+	unlink(OUT);
+	unlink(ERR);
+	unlink(ALERTS);
+	self->port = free_port();
+	ASSERT_NE(0, self->port);
+	snprintf(self->portstr, sizeof(self->portstr), "%u", self->port);
+	dpoctl_quiet("session", "del", SESSION, NULL);
+}
+
+FIXTURE_TEARDOWN(patch)
+{
+	teardown_begin(_metadata);
+	kill_wait(&self->dpoctl);
+	if (self->pl) {
+		pl_free(self->pl);
+		self->pl = NULL;
+	}
+	dpoctl_quiet("session", "del", SESSION, NULL);
+	if (self->patched > 0 && !proc_gone(self->patched))
+		kill(self->patched, SIGKILL);
+	kill_wait(&self->orig);
+	evlog_free(&self->log);
+	if (_metadata->passed == 0 || getenv("DPO_PATCH_VERBOSE")) {
+		char *s = slurp(ERR);
+
+		if (s && *s)
+			TH_LOG("dpoctl patch stderr:\n%s", s);
+		free(s);
+	}
+}
+
+/* Original with @orig_args, the load, then dpoctl patch (not waited for). */
+static int begin(FIXTURE_DATA(patch) *self, const char *const *ini,
+		 const char *const *orig_args, const char *const *opts,
+		 const char *const *patched_args, int threads)
+{
+	struct pl_cfg cfg = {
+		.port = self->port, .threads = threads,
+		.reconnect_every = 20, .resp_len = 256,
+	};
+	const char *argv[MAX_ARGS] = {
+		"dpoctl", "patch", SESSION, "--pid", NULL, "--port",
+		self->portstr, "--config", INI, "--baseline", "4",
+		"--duration", "3", "--log", LOG,
+		"--alert-exec", "cat >> " ALERTS,
+	};
+	int n = 17, i, ret;
+
+	ret = write_ini(ini);
+	if (ret)
+		return ret;
+	self->orig = start_srv(self->port, orig_args);
+	if (self->orig < 0)
+		return self->orig;
+	snprintf(self->origstr, sizeof(self->origstr), "%d", self->orig);
+	argv[4] = self->origstr;
+	self->pl = pl_start(&cfg);
+	if (!self->pl)
+		return -errno;
+	for (i = 0; opts && opts[i] && n < MAX_ARGS - 8; i++)
+		argv[n++] = opts[i];
+	argv[n++] = "--";
+	argv[n++] = SRV;
+	for (i = 0; patched_args && patched_args[i] && n < MAX_ARGS - 1; i++)
+		argv[n++] = patched_args[i];
+	argv[n] = NULL;
+	self->dpoctl = spawn(argv, OUT, ERR, -1);
+	return self->dpoctl < 0 ? self->dpoctl : 0;
+}
+
+/* Wait for dpoctl patch's exit status; note the patched pid and the time. */
+static int finish(FIXTURE_DATA(patch) *self, int ms)
+{
+	int rc = wait_exit(self->dpoctl, ms);
+	int i;
+
+	if (rc < 0)
+		return rc;
+	self->dpoctl = 0;
+	self->t_exit = now_ns();
+	evlog_load(&self->log, LOG);
+	i = evlog_find(&self->log, 0, "patched", NULL);
+	if (i >= 0)
+		self->patched = jint(self->log.ev[i], "pid", 0);
+	return rc;
+}
+
+/* The patched pid once the log names it (within @ms), else 0. */
+static pid_t patched_pid(FIXTURE_DATA(patch) *self, int ms)
+{
+	__u64 end = now_ns() + ms * 1000000ull;
+
+	do {
+		int i;
+
+		evlog_load(&self->log, LOG);
+		i = evlog_find(&self->log, 0, "patched", NULL);
+		if (i >= 0)
+			return self->patched = jint(self->log.ev[i], "pid", 0);
+		sleep_ms(20);
+	} while (now_ns() < end);
+	return 0;
+}
+
+static void log_load_stats(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(patch) *self, struct pl_stats *st)
+{
+	char buf[512];
+
+	pl_stats(self->pl, st);
+	pl_format(st, buf, sizeof(buf));
+	TH_LOG("load: %s", buf);
+}
+
+static void log_events(struct __test_metadata *_metadata,
+		       const struct evlog *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		const char *e = jstr(l->ev[i], "event");
+
+		if (streq(e, "verdict") || streq(e, "summary") ||
+		    streq(e, "error") || streq(e, "operator"))
+			TH_LOG("%s", json_object_to_json_string(l->ev[i]));
+	}
+}
+
+/* The verdict event's field @key, or "". */
+static const char *verdict_field(const struct evlog *l, const char *key)
+{
+	int i = evlog_find(l, 0, "verdict", NULL);
+
+	return i < 0 ? "" : (jstr(l->ev[i], key) ?: "");
+}
+
+/* After the end: new connections reach @pid only (load for a while). */
+static void expect_new_conns_to(struct __test_metadata *_metadata,
+				FIXTURE_DATA(patch) *self, pid_t pid)
+{
+	__u64 t = now_ns();
+
+	sleep_ms(1500);
+	EXPECT_LT(0, pl_conns_since(self->pl, t, pid));
+	EXPECT_EQ(0, pl_conns_since_not(self->pl, t, pid));
+}
+
+/* Every line of the log: a JSON object with the common fields. */
+static void expect_log_well_formed(struct __test_metadata *_metadata,
+				   const struct evlog *l)
+{
+	int i;
+
+	EXPECT_EQ(0, l->bad) {
+		TH_LOG("line %d of the log is not a JSON object", l->bad_line);
+	}
+	for (i = 0; i < l->n; i++) {
+		json_object *e = l->ev[i];
+		const char *time = jstr(e, "time");
+
+		EXPECT_TRUE(jstr(e, "event") && time && jhas(e, "mono_ns") &&
+			    jhas(e, "t") && streq(jstr(e, "session"), SESSION)) {
+			TH_LOG("event %d: %s", i, json_object_to_json_string(e));
+		}
+		/* ISO 8601 UTC: 2026-01-02T03:04:05[.fff]Z */
+		EXPECT_TRUE(time && strlen(time) >= 20 && time[10] == 'T' &&
+			    time[strlen(time) - 1] == 'Z') {
+			TH_LOG("time '%s'", time ?: "(none)");
+		}
+	}
+	EXPECT_LE(0, evlog_find(l, 0, "start", NULL));
+	EXPECT_LE(0, evlog_find(l, 0, "summary", NULL));
+}
+
+/* Phases 1-4 of @action started and ended, the ends with durations. */
+static void expect_phases(struct __test_metadata *_metadata,
+			  const struct evlog *l, const char *action)
+{
+	static const char *const names[] = { "switch", "drain", "stop", "end" };
+	int i, s, e;
+
+	for (i = 0; i < 4; i++) {
+		s = evlog_phase(l, action, names[i], "start");
+		e = evlog_phase(l, action, names[i], "end");
+		EXPECT_LE(0, s) {
+			TH_LOG("no %s phase %s start", action, names[i]);
+		}
+		EXPECT_LE(0, e) {
+			TH_LOG("no %s phase %s end", action, names[i]);
+		}
+		if (s < 0 || e < 0)
+			continue;
+		EXPECT_LT(s, e);
+		EXPECT_EQ(i + 1, jint(l->ev[e], "phase", -1));
+		EXPECT_LE(0, jint(l->ev[e], "duration_ms", -1));
+		EXPECT_LE(0, jint(l->ev[e], "since_decision_ms", -1));
+	}
+}
+
+/* The summary's exit_code is @rc. */
+static void expect_summary(struct __test_metadata *_metadata,
+			   const struct evlog *l, int rc)
+{
+	int i = evlog_find(l, 0, "summary", NULL);
+
+	EXPECT_LE(0, i);
+	if (i >= 0)
+		EXPECT_EQ(rc, jint(l->ev[i], "exit_code", -1));
+}
+
+/* The original's base load: 2 ms per request keeps its latency steady. */
+static const char *const base[] = { "--delay-us", "2000", NULL };
+
+TEST_F_TIMEOUT(patch, good_patch_promoted, 180)
+{
+	const char *const opts[] = { "--promote-after", "8", NULL };
+	struct pl_stats st;
+	int rc;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, begin(self, ini_lat, base, opts, base, 4));
+	rc = finish(self, 90000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	ASSERT_EQ(0, rc);
+	EXPECT_STREQ("promote", verdict_field(&self->log, "verdict"));
+	ASSERT_LT(0, self->patched);
+	/* promotion stops the original: our child exits */
+	EXPECT_LE(0, wait_exit(self->orig, 5000));
+	self->orig = 0;
+	EXPECT_FALSE(proc_gone(self->patched));
+	expect_new_conns_to(_metadata, self, self->patched);
+	expect_phases(_metadata, &self->log, "promote");
+	expect_summary(_metadata, &self->log, 0);
+	pl_stats(self->pl, &st);
+	EXPECT_EQ(0, st.failed);
+}
+
+/* Also the log's and the alert command's contents (what test 10 asks). */
+TEST_F_TIMEOUT(patch, latency_regression_rolled_back, 180)
+{
+	const char *const slow[] = { "--delay-us", "20000", NULL };
+	struct evlog alerts = { 0 }, out = { 0 };
+	const char *metric;
+	struct pl_stats st;
+	__u64 t_switch;
+	int rc, i;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, slow, 4));
+	rc = finish(self, 90000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	ASSERT_EQ(3, rc);
+	EXPECT_STREQ("rollback", verdict_field(&self->log, "verdict"));
+	metric = verdict_field(&self->log, "metric");
+	EXPECT_TRUE(streq(metric, "lat_mean") || streq(metric, "lat_p50") ||
+		    streq(metric, "lat_p99")) {
+		TH_LOG("metric '%s'", metric);
+	}
+	ASSERT_LT(0, self->patched);
+	EXPECT_TRUE(wait_gone(self->patched, 5000));
+	EXPECT_FALSE(proc_gone(self->orig));
+	EXPECT_EQ(0, st.failed);
+
+	/* no connection made after the switch reached the patched instance */
+	i = evlog_phase(&self->log, "rollback", "switch", "end");
+	ASSERT_LE(0, i);
+	t_switch = jint(self->log.ev[i], "mono_ns", 0);
+	ASSERT_LT(0, t_switch);
+	EXPECT_EQ(0, pl_conns_since(self->pl, t_switch, self->patched));
+	expect_new_conns_to(_metadata, self, self->orig);
+
+	expect_log_well_formed(_metadata, &self->log);
+	expect_phases(_metadata, &self->log, "rollback");
+	expect_summary(_metadata, &self->log, 3);
+	/* stdout is not a terminal: the same JSON lines */
+	evlog_load(&out, OUT);
+	EXPECT_EQ(0, out.bad);
+	EXPECT_EQ(self->log.n, out.n);
+	evlog_free(&out);
+	/* the alert command got the verdict and the summary */
+	ASSERT_EQ(0, evlog_load(&alerts, ALERTS));
+	EXPECT_EQ(0, alerts.bad);
+	EXPECT_LE(0, evlog_find(&alerts, 0, "verdict", "verdict", "rollback",
+				NULL));
+	EXPECT_LE(0, evlog_find(&alerts, 0, "summary", NULL));
+	evlog_free(&alerts);
+}
+
+TEST_F_TIMEOUT(patch, cpu_regression_rolled_back, 180)
+{
+	const char *const orig[] = { "--cpu-us", "300", NULL };
+	const char *const hot[] = { "--cpu-us", "3000", NULL };
+	const char *metric;
+	struct pl_stats st;
+	int rc;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, begin(self, ini_cpu, orig, NULL, hot, 4));
+	rc = finish(self, 90000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	ASSERT_EQ(3, rc);
+	metric = verdict_field(&self->log, "metric");
+	EXPECT_TRUE(streq(metric, "cpu_per_req") || streq(metric, "cpu")) {
+		TH_LOG("metric '%s'", metric);
+	}
+	EXPECT_TRUE(wait_gone(self->patched, 5000));
+	EXPECT_EQ(0, st.failed);
+}
+
+TEST_F_TIMEOUT(patch, fault_regression_rolled_back, 180)
+{
+	const char *const orig[] = { "--fault-kb", "64", "--delay-us", "1000",
+				     NULL };
+	const char *const faulty[] = { "--fault-kb", "1024", "--delay-us",
+				       "1000", NULL };
+	const char *metric;
+	struct pl_stats st;
+	int rc;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, begin(self, ini_flt, orig, NULL, faulty, 4));
+	rc = finish(self, 90000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	ASSERT_EQ(3, rc);
+	metric = verdict_field(&self->log, "metric");
+	EXPECT_TRUE(streq(metric, "min_flt_per_req") ||
+		    streq(metric, "min_flt")) {
+		TH_LOG("metric '%s'", metric);
+	}
+	EXPECT_TRUE(wait_gone(self->patched, 5000));
+	EXPECT_EQ(0, st.failed);
+}
+
+TEST_F_TIMEOUT(patch, patched_crash_rolled_back, 180)
+{
+	const char *const crash[] = { "--delay-us", "2000", "--crash-after",
+				      "100", NULL };
+	struct pl_stats st;
+	int rc;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, crash, 4));
+	rc = finish(self, 90000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	ASSERT_EQ(5, rc);
+	EXPECT_STREQ("patched_died", verdict_field(&self->log, "trigger"));
+	EXPECT_TRUE(wait_gone(self->patched, 5000));
+	EXPECT_FALSE(proc_gone(self->orig));
+	expect_new_conns_to(_metadata, self, self->orig);
+	/* requests in flight at the crash were reset before any answer */
+	EXPECT_EQ(0, st.failed - st.fail[PL_F_PARTIAL]);
+}
+
+/*
+ * dpoctl patch SIGKILLed at @phase (NULL: during the observation): the
+ * module gives the listeners back to the original (the claim's socket
+ * closed); dpoctl rollback then finishes the job.
+ */
+static void killed_then_rollback(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(patch) *self, const char *phase,
+				 const char *const *patched_args)
+{
+	const char *const opts[] = { "--drain-deadline", "10s", NULL };
+	char owner[32];
+	struct pl_stats st;
+	__u64 t_kill;
+	int i;
+
+	ASSERT_EQ(0, begin(self, ini_lat, base, opts, patched_args, 12));
+	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, phase,
+			       phase ? "start" : NULL, 90000)) {
+		evlog_load(&self->log, LOG);
+		log_events(_metadata, &self->log);
+	}
+	if (!phase)
+		sleep_ms(500);	/* well into the observation */
+	ASSERT_LT(0, patched_pid(self, 1000));
+	kill(self->dpoctl, SIGKILL);
+	t_kill = now_ns();
+	ASSERT_EQ(128 + SIGKILL, wait_exit(self->dpoctl, 5000));
+	self->dpoctl = 0;
+	evlog_load(&self->log, LOG);
+	if (phase && evlog_phase(&self->log, "rollback", phase, "end") >= 0)
+		TH_LOG("note: the %s phase ended before the kill", phase);
+
+	/* generous for slow guests: one interval is 100 ms */
+	for (i = 0; i < 50; i++) {
+		if (streq(session_owner(owner, sizeof(owner), SESSION),
+			  "original"))
+			break;
+		sleep_ms(100);
+	}
+	EXPECT_STREQ("original", owner);
+	TH_LOG("owner original %.0f ms after the kill",
+	       (now_ns() - t_kill) / 1e6);
+
+	EXPECT_EQ(0, dpoctl(NULL, "rollback", SESSION, "--drain-deadline",
+			    "10s", NULL));
+	EXPECT_TRUE(wait_gone(self->patched, 5000));
+	EXPECT_FALSE(proc_gone(self->orig));
+	EXPECT_STREQ("", session_owner(owner, sizeof(owner), SESSION));
+	expect_new_conns_to(_metadata, self, self->orig);
+	log_load_stats(_metadata, self, &st);
+	EXPECT_EQ(0, st.failed);
+}
+
+TEST_F_TIMEOUT(patch, killed_in_observation, 180)
+{
+	NEED_PATCH();
+	killed_then_rollback(_metadata, self, NULL, base);
+}
+
+/* A slow patch rolled back: its busy connections keep the drain going. */
+TEST_F_TIMEOUT(patch, killed_in_drain, 180)
+{
+	const char *const slow[] = { "--delay-us", "1000000", NULL };
+
+	NEED_PATCH();
+	killed_then_rollback(_metadata, self, "drain", slow);
+}
+
+/* dpoctl @action from another process during the observation. */
+static void operator_action(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(patch) *self, const char *action,
+			    int want_rc)
+{
+	struct pl_stats st;
+	int rc;
+
+	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, base, 4));
+	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, NULL, NULL,
+			       90000));
+	sleep_ms(500);
+	ASSERT_LT(0, patched_pid(self, 1000));
+	EXPECT_EQ(0, dpoctl(NULL, action, SESSION, NULL));
+	rc = finish(self, 30000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	EXPECT_EQ(want_rc, rc);
+	EXPECT_LE(0, evlog_find(&self->log, 0, "operator", "action", action,
+				NULL));
+	EXPECT_EQ(0, st.failed);
+}
+
+TEST_F_TIMEOUT(patch, operator_rollback, 180)
+{
+	NEED_PATCH();
+	operator_action(_metadata, self, "rollback", 4);
+	EXPECT_TRUE(wait_gone(self->patched, 5000));
+	EXPECT_FALSE(proc_gone(self->orig));
+}
+
+TEST_F_TIMEOUT(patch, operator_promote, 180)
+{
+	NEED_PATCH();
+	operator_action(_metadata, self, "promote", 0);
+	EXPECT_LE(0, wait_exit(self->orig, 5000));
+	self->orig = 0;
+	EXPECT_FALSE(proc_gone(self->patched));
+}
+
+TEST_F_TIMEOUT(patch, sigterm_rolls_back, 180)
+{
+	struct pl_stats st;
+	int rc;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, base, 4));
+	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, NULL, NULL,
+			       90000));
+	sleep_ms(500);
+	ASSERT_LT(0, patched_pid(self, 1000));
+	kill(self->dpoctl, SIGTERM);
+	rc = finish(self, 30000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	EXPECT_EQ(4, rc);
+	EXPECT_STREQ("signal", verdict_field(&self->log, "trigger"));
+	EXPECT_TRUE(wait_gone(self->patched, 5000));
+	EXPECT_FALSE(proc_gone(self->orig));
+	expect_phases(_metadata, &self->log, "rollback");
+	EXPECT_EQ(0, st.failed);
+}
+
+/* ---- the fixture alone ---- */
+
+FIXTURE(srv) {
+	unsigned short port;
+	pid_t pid[2];
+	struct pl *pl;
+};
+
+FIXTURE_SETUP(srv)
+{
+	self->port = free_port();
+	ASSERT_NE(0, self->port);
+	dpoctl_quiet("session", "del", SESSION, NULL);
+}
+
+FIXTURE_TEARDOWN(srv)
+{
+	teardown_begin(_metadata);
+	if (self->pl)
+		pl_free(self->pl);
+	dpoctl_quiet("session", "del", SESSION, NULL);
+	kill_wait(&self->pid[0]);
+	kill_wait(&self->pid[1]);
+}
+
+static int run_srv(const char *const *argv)
+{
+	pid_t pid = spawn(argv, "/dev/null", "/dev/null", -1);
+
+	return pid < 0 ? -1 : wait_exit(pid, 5000);
+}
+
+TEST_F(srv, usage)
+{
+	const char *const help[] = { SRV, "--help", NULL };
+	const char *const bad[] = { SRV, "--frobnicate", NULL };
+	const char *const badnum[] = { SRV, "--delay-us", "12x", NULL };
+	const char *const neg[] = { SRV, "--port", "-1", NULL };
+	const char *const none[] = { SRV, NULL };
+	const char *const extra[] = { SRV, "--port", "1", "foo", NULL };
+
+	EXPECT_EQ(0, run_srv(help));
+	EXPECT_EQ(2, run_srv(bad));
+	EXPECT_EQ(2, run_srv(badnum));
+	EXPECT_EQ(2, run_srv(neg));
+	EXPECT_EQ(2, run_srv(none));
+	EXPECT_EQ(2, run_srv(extra));
+}
+
+/* Per request: CPU, minor faults, memory growth; then hang and crash. */
+TEST_F(srv, injected_work)
+{
+	const char *const work[] = { "--cpu-us", "2000", "--fault-kb", "256",
+				     "--grow-kb", "256", "--hang-after", "50",
+				     NULL };
+	const char *const crash[] = { "--crash-after", "5", NULL };
+	struct proc_stat a, b;
+	long tck = sysconf(_SC_CLK_TCK);
+	int fd, i, pid, rc;
+
+	self->pid[0] = start_srv(self->port, work);
+	ASSERT_LT(0, self->pid[0]);
+	fd = connect_port(self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(self->pid[0], request(fd, 0, 100, 5000));
+	ASSERT_EQ(0, proc_stat_read(self->pid[0], &a));
+	for (i = 1; i < 50; i++)
+		ASSERT_EQ(self->pid[0], request(fd, i, 1000, 5000));
+	ASSERT_EQ(0, proc_stat_read(self->pid[0], &b));
+	TH_LOG("49 requests: %llu minor faults, %llu ticks, RSS +%llu KiB",
+	       b.minflt - a.minflt, b.utime + b.stime - a.utime - a.stime,
+	       (b.rss_pages - a.rss_pages) * getpagesize() / 1024);
+	/* 512 KiB touched per request: 128 faults */
+	EXPECT_LE(49 * 128 * 9 / 10, b.minflt - a.minflt);
+	/* 98 ms of CPU at least */
+	EXPECT_LE(98 * tck / 1000 * 8 / 10,
+		  b.utime + b.stime - a.utime - a.stime);
+	/* 49 x 256 KiB leaked */
+	EXPECT_LE(49 * 256 * 8 / 10,
+		  (b.rss_pages - a.rss_pages) * getpagesize() / 1024);
+	/* the 51st is never answered, on any connection */
+	EXPECT_EQ(-ETIMEDOUT, request(fd, 50, 0, 500));
+	close(fd);
+	fd = connect_port(self->port);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ETIMEDOUT, request(fd, 51, 0, 500));
+	/* SIGTERM: the hung requests hold it for the grace period only */
+	kill(self->pid[0], SIGTERM);
+	rc = wait_exit(self->pid[0], 3000);
+	EXPECT_EQ(0, rc);
+	if (rc >= 0)
+		self->pid[0] = 0;
+	close(fd);
+
+	self->pid[1] = start_srv(self->port, crash);
+	ASSERT_LT(0, self->pid[1]);
+	fd = connect_port(self->port);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 5; i++) {
+		pid = request(fd, i, 10, 5000);
+		EXPECT_EQ(self->pid[1], pid);
+	}
+	EXPECT_EQ(128 + SIGABRT, wait_exit(self->pid[1], 5000));
+	self->pid[1] = 0;
+	close(fd);
+}
+
+/*
+ * SIGTERM under load: the request in flight answered, nothing failed, exit
+ * 0 (clients whose connection was queued but not accepted are reset: the
+ * server never read their request, they retry).
+ */
+TEST_F(srv, sigterm_under_load)
+{
+	const char *const args[] = { "--delay-us", "200000", NULL };
+	struct pl_cfg cfg = { .port = self->port, .threads = 4,
+			      .reconnect_every = 3, .resp_len = 4096 };
+	struct pl_req q = { PL_MAGIC, 2, 0, 0 };
+	struct pl_resp r;
+	struct pl_stats st;
+	char buf[512];
+	int rc, fd;
+	__u64 t;
+
+	self->pid[0] = start_srv(self->port, args);
+	ASSERT_LT(0, self->pid[0]);
+	self->pl = pl_start(&cfg);
+	ASSERT_NE(NULL, self->pl);
+	/* one request of our own surely in flight at the signal */
+	fd = connect_port(self->port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(self->pid[0], request(fd, 1, 10, 5000));
+	sleep_ms(1100);
+	ASSERT_EQ(sizeof(q), send(fd, &q, sizeof(q), MSG_NOSIGNAL));
+	sleep_ms(50);
+	t = now_ns();
+	kill(self->pid[0], SIGTERM);
+	/* answered, then closed */
+	ASSERT_EQ(0, read_within(fd, &r, sizeof(r), 5000));
+	EXPECT_EQ(2, r.id);
+	EXPECT_EQ(self->pid[0], r.pid);
+	EXPECT_EQ(-EPIPE, read_within(fd, &r, 1, 5000));
+	close(fd);
+	rc = wait_exit(self->pid[0], 5000);
+	EXPECT_EQ(0, rc);
+	if (rc >= 0)
+		self->pid[0] = 0;
+	TH_LOG("exited %.0f ms after SIGTERM", (now_ns() - t) / 1e6);
+	EXPECT_GT(1500, (now_ns() - t) / 1000000);
+	/* before the clients' 2 s of connect retries run out */
+	pl_stop(self->pl);
+	pl_stats(self->pl, &st);
+	pl_format(&st, buf, sizeof(buf));
+	TH_LOG("load: %s", buf);
+	EXPECT_LT(0, st.ok);
+	EXPECT_EQ(0, st.failed);
+}
+
+static int pidfd_getfd_of(pid_t pid, int target)
+{
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), fd;
+
+	if (pidfd < 0)
+		return -errno;
+	fd = syscall(SYS_pidfd_getfd, pidfd, target, 0);
+	if (fd < 0)
+		fd = -errno;
+	close(pidfd);
+	return fd;
+}
+
+/* The listening socket of @pid (a copy in our table), or -errno. */
+static int steal_listener(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int fd = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (fd == -ENOENT && (d = readdir(dir))) {
+		int acc = 0, cfd;
+		socklen_t len = sizeof(acc);
+
+		if (d->d_name[0] == '.')
+			continue;
+		cfd = pidfd_getfd_of(pid, atoi(d->d_name));
+		if (cfd < 0)
+			continue;
+		if (!getsockopt(cfd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) &&
+		    acc)
+			fd = cfd;
+		else
+			close(cfd);
+	}
+	closedir(dir);
+	return fd;
+}
+
+/*
+ * What dpoctl patch does, by hand: the listener handed to a socket-activated
+ * patched server, both serving; then the original owns new connections and
+ * the patched one is drained: no new connection reaches it, no request
+ * fails (those on drained connections are retried), SIGTERM ends it.
+ */
+TEST_F_TIMEOUT(srv, handover_by_hand, 120)
+{
+	const char *const argv[] = { SRV, "--delay-us", "2000", NULL };
+	struct pl_cfg cfg = { .port = self->port, .threads = 6,
+			      .reconnect_every = 500, .resp_len = 256 };
+	char o[16], p[16], portstr[8], buf[512], *drain;
+	struct pl_stats st;
+	__u64 t;
+	int lfd, i, rc;
+
+	self->pid[0] = start_srv(self->port, argv + 1);
+	ASSERT_LT(0, self->pid[0]);
+	snprintf(o, sizeof(o), "%d", self->pid[0]);
+	snprintf(portstr, sizeof(portstr), "%u", self->port);
+	ASSERT_EQ(0, dpoctl(NULL, "session", "new", SESSION, NULL));
+	ASSERT_EQ(0, dpoctl(NULL, "instance", "add", SESSION, o, "original",
+			    NULL));
+	ASSERT_EQ(0, dpoctl(NULL, "listener", "add", SESSION, o, "port",
+			    portstr, NULL));
+
+	lfd = steal_listener(self->pid[0]);
+	ASSERT_LE(0, lfd);
+	self->pid[1] = spawn(argv, NULL, NULL, lfd);
+	close(lfd);
+	ASSERT_LT(0, self->pid[1]);
+	snprintf(p, sizeof(p), "%d", self->pid[1]);
+	ASSERT_EQ(0, dpoctl(NULL, "instance", "add", SESSION, p, "patched",
+			    NULL));
+	/* every client on the patched instance, for long: the drain has work */
+	ASSERT_EQ(0, dpoctl(NULL, "session", "owner", SESSION, "patched",
+			    NULL));
+	self->pl = pl_start(&cfg);
+	ASSERT_NE(NULL, self->pl);
+	for (i = 0; i < 100 && pl_pid_ok(self->pl, self->pid[1]) < 50; i++)
+		sleep_ms(100);
+	ASSERT_LE(50, pl_pid_ok(self->pl, self->pid[1]));
+
+	ASSERT_EQ(0, dpoctl(NULL, "session", "owner", SESSION, "original",
+			    NULL));
+	t = now_ns();
+	ASSERT_EQ(0, dpoctl("/tmp/patch.drain", "drain", SESSION, "patched",
+			    "--deadline", "10s", "--wait", NULL));
+	sleep_ms(1000);
+	EXPECT_EQ(0, pl_conns_since(self->pl, t, self->pid[1]));
+	EXPECT_LT(0, pl_conns_since(self->pl, t, self->pid[0]));
+	kill(self->pid[1], SIGTERM);
+	rc = wait_exit(self->pid[1], 3000);
+	EXPECT_EQ(0, rc);
+	if (rc >= 0)
+		self->pid[1] = 0;
+	sleep_ms(500);
+	pl_stop(self->pl);
+	pl_stats(self->pl, &st);
+	pl_format(&st, buf, sizeof(buf));
+	TH_LOG("load: %s", buf);
+	EXPECT_EQ(0, st.failed);
+	EXPECT_LT(0, st.retried);
+	drain = slurp("/tmp/patch.drain");
+	TH_LOG("drain: %s", drain ?: "?");
+	free(drain);
+}
+
+TEST_HARNESS_MAIN
