@@ -41,7 +41,8 @@ DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
 	qemu-system-x86 busybox-static cpio kmod xz-utils \
 	libnl-3-dev libnl-genl-3-dev libinih-dev libjson-c-dev \
 	pkg-config gcc make libc6-dev \
-	sparse valgrind flex bison bc libelf-dev libssl-dev
+	sparse valgrind flex bison bc libelf-dev libssl-dev \
+	prometheus
 
 # Kernel releases, resolved lazily so that `make deps` can run first.
 KVER_61    = $(shell $(KERNELS_SH) 6.1)
