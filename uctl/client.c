@@ -223,6 +223,17 @@ int dpoctl_owner_set(struct dpoctl_client *c, const char *session,
 	return dpoctl_nl_request(c->nl, msg, NULL, NULL, err);
 }
 
+int dpoctl_session_claim(struct dpoctl_client *c, const char *session,
+			 uint8_t owner, struct dpoctl_error *err)
+{
+	struct nl_msg *msg = dpoctl_nl_new(c->nl, DPO_CMD_SESSION_CLAIM, 0);
+
+	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, session) < 0 ||
+		    nla_put_u8(msg, DPO_A_OWNER, owner) < 0))
+		msg = unbuilt(msg);
+	return dpoctl_nl_request(c->nl, msg, NULL, NULL, err);
+}
+
 int dpoctl_instance_add(struct dpoctl_client *c, const char *session,
 			uint32_t pid, uint8_t role, struct dpoctl_error *err)
 {

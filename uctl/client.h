@@ -59,6 +59,12 @@ int dpoctl_session_dump(struct dpoctl_client *c, dpoctl_session_fn fn,
 /* @pct: the patched instance's share with DPO_OWNER_CANARY, else 0 */
 int dpoctl_owner_set(struct dpoctl_client *c, const char *session,
 		     uint8_t owner, uint32_t pct, struct dpoctl_error *err);
+/*
+ * This client's socket becomes the session's controller: when it is
+ * closed (dpoctl exits or dies), the module sets the owner to @owner.
+ */
+int dpoctl_session_claim(struct dpoctl_client *c, const char *session,
+			 uint8_t owner, struct dpoctl_error *err);
 
 int dpoctl_instance_add(struct dpoctl_client *c, const char *session,
 			uint32_t pid, uint8_t role, struct dpoctl_error *err);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/syscall.h>
 #include <linux/dpo.h>
 
 #include "client.h"
@@ -12,32 +11,8 @@
 #include "parse.h"
 #include "print.h"
 #include "printers.h"
+#include "pidfd.h"
 #include "procnet.h"
-
-/*
- * The raw system calls: glibc has wrappers only since 2.36, valgrind
- * (3.19) does not know either call.
- */
-static int sys_pidfd_open(pid_t pid, unsigned int flags)
-{
-	return (int)syscall(SYS_pidfd_open, pid, flags);
-}
-
-static int sys_pidfd_getfd(int pidfd, int targetfd, unsigned int flags)
-{
-	return (int)syscall(SYS_pidfd_getfd, pidfd, targetfd, flags);
-}
-
-static const char *sys_strerror(int err, const char *since)
-{
-	static char buf[128];
-
-	if (err != ENOSYS)
-		return strerror(err);
-	snprintf(buf, sizeof(buf), "%s (needs Linux %s or later)",
-		 strerror(err), since);
-	return buf;
-}
 
 static int print_row(const struct dpoctl_listener *l, void *arg)
 {
@@ -95,26 +70,22 @@ static int find_socks(struct dpoctl_ctx *ctx, uint32_t pid, int fd,
 static int take_fds(struct dpoctl_ctx *ctx, uint32_t pid,
 		    const struct dpoctl_sock *socks, size_t n, int *fds)
 {
-	int pidfd, err = 0;
+	int *targets = malloc(n * sizeof(*targets));
+	char why[128];
 	size_t i;
+	int ret;
 
-	pidfd = sys_pidfd_open((pid_t)pid, 0);
-	if (pidfd < 0) {
-		dpoctl_err("%s: pidfd_open(%u): %s", ctx->what, pid,
-			sys_strerror(errno, "5.3"));
+	if (!targets) {
+		dpoctl_err("%s: %s", ctx->what, strerror(ENOMEM));
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		fds[i] = sys_pidfd_getfd(pidfd, socks[i].fd, 0);
-		if (fds[i] < 0) {
-			dpoctl_err("%s: pidfd_getfd(%u, %d): %s", ctx->what, pid,
-				socks[i].fd, sys_strerror(errno, "5.6"));
-			err = -1;
-			break;
-		}
-	}
-	close(pidfd);
-	return err;
+	for (i = 0; i < n; i++)
+		targets[i] = socks[i].fd;
+	ret = dpoctl_take_fds(pid, targets, n, fds, why, sizeof(why));
+	if (ret)
+		dpoctl_err("%s: %s", ctx->what, why);
+	free(targets);
+	return ret;
 }
 
 static int parse_add(struct dpoctl_ctx *ctx, int argc, char **argv,

@@ -32,6 +32,15 @@ static const struct dpoctl_cmd top_cmds[] = {
 	{ .name = "analyze", .fn = dpoctl_cmd_analyze,
 	  .args = "[--config FILE] [--set S.K=V]... [--session NAME] FILE|-|--live",
 	  .help = "a recording (dpoctl -j monitor), or the module's samples live, through the decision engine" },
+	{ .name = "patch", .fn = dpoctl_cmd_patch,
+	  .args = "SESSION --pid PID [--port PORT]... [options] (-- PATCHED_CMD [ARGS] | --patched-pid PID)",
+	  .help = "a whole patch: baseline, the patched instance on the original's listeners, judged, then rolled back or promoted in phases" },
+	{ .name = "rollback", .fn = dpoctl_cmd_rollback,
+	  .args = "SESSION [--drain-deadline DUR] [--stop-grace DUR]",
+	  .help = "end a patch for the original: switch, drain, stop the patched instance, end the session" },
+	{ .name = "promote", .fn = dpoctl_cmd_promote,
+	  .args = "SESSION [--drain-deadline DUR] [--stop-grace DUR] [--keep-original DUR]",
+	  .help = "end a patch for the patched instance, the same way round" },
 	{ .name = "help", .fn = cmd_help, .args = "[OBJECT [COMMAND]]",
 	  .help = "show this help" },
 	{ }
@@ -86,8 +95,33 @@ static const char usage_tail[] =
 	"from the module as they are taken, until the verdict (or SIGINT/\n"
 	"SIGTERM: the decision so far, exit 5); the same samples give the same\n"
 	"output as analyzing their recording.\n"
+	"patch creates SESSION, takes the listening TCP sockets of the\n"
+	"original (--port PORT..., default all of them), claims the session\n"
+	"(if dpoctl dies, new connections go back to the original), builds the\n"
+	"baseline, then starts PATCHED_CMD with the listeners inherited\n"
+	"(LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES) as the original's user, in\n"
+	"its directory and its own process group (--own-credentials: as\n"
+	"dpoctl's; --output FILE: its stdout and stderr), or attaches\n"
+	"--patched-pid PID. The patched instance is exposed (--exposure both,\n"
+	"patched or canary:P1,P2,..., each step held --step DUR) and judged by\n"
+	"the engine (the settings of analyze, and [patch] in the file). A\n"
+	"regression, its death, an operator's dpoctl rollback, SIGINT or\n"
+	"SIGTERM roll it back: (1) every listener to the original, (2) its\n"
+	"connections drained between requests (--drain-deadline DUR, default\n"
+	"30s), (3) SIGTERM, --stop-grace DUR (10s), SIGKILL, (4) the session\n"
+	"ended. Promotion is the same the other way round, the original kept\n"
+	"idle --keep-original DUR first. Events are JSON lines: --log FILE, and\n"
+	"stdout when it is not a terminal or with --json (else a live view);\n"
+	"syslog too (--no-syslog); --alert-exec CMD gets verdicts, failures\n"
+	"and the summary on stdin; --metrics-file PATH is rewritten each second\n"
+	"in Prometheus' text format. rollback and promote do the phases for a\n"
+	"session from anywhere, a running patch following them.\n"
 	"\n"
 	"Exit status: 0 success, 1 usage error, 2 kernel or netlink error.\n"
+	"patch: 0 promoted, 3 rolled back, 4 aborted by an operator (rollback\n"
+	"or a signal), 5 the patched instance died (rolled back), 6 the\n"
+	"original died (the patched instance serves alone), 2 an error before\n"
+	"the patched instance took traffic (nothing left changed).\n"
 	"analyze: 0 promote, 1 usage or settings error, 2 unreadable or\n"
 	"malformed recording, 3 rollback, 4 insufficient data, 5 undecided at\n"
 	"the end of the input.\n";

@@ -46,6 +46,9 @@ int dpoctl_cmd_status(struct dpoctl_ctx *ctx, int argc, char **argv);
 int dpoctl_cmd_monitor(struct dpoctl_ctx *ctx, int argc, char **argv);
 int dpoctl_cmd_drain(struct dpoctl_ctx *ctx, int argc, char **argv);
 int dpoctl_cmd_analyze(struct dpoctl_ctx *ctx, int argc, char **argv);
+int dpoctl_cmd_patch(struct dpoctl_ctx *ctx, int argc, char **argv);
+int dpoctl_cmd_rollback(struct dpoctl_ctx *ctx, int argc, char **argv);
+int dpoctl_cmd_promote(struct dpoctl_ctx *ctx, int argc, char **argv);
 
 /* "dpoctl: ..." on stderr */
 void dpoctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -204,7 +204,7 @@ static int scan_table(const char *path, int family, uint16_t port,
 		return -errno;
 	while (getline(&line, &size, fp) > 0) {
 		if (dpoctl_tcp_parse_row(line, family, &row) ||
-		    row.state != DPOCTL_TCP_LISTEN || row.port != port ||
+		    row.state != DPOCTL_TCP_LISTEN || (port && row.port != port) ||
 		    !row.inode)
 			continue;
 		f = find_inode(fds, nfds, row.inode);

@@ -30,9 +30,9 @@ struct dpoctl_sock {
 };
 
 /*
- * The listening TCP sockets of process @pid on @port: the socket inodes of
- * /proc/PID/fd/ matched with the LISTEN rows of /proc/PID/net/tcp and tcp6
- * (the process's own network namespace). One entry per socket, however
+ * The listening TCP sockets of process @pid on @port (0: any port): the
+ * socket inodes of /proc/PID/fd/ matched with the LISTEN rows of
+ * /proc/PID/net/tcp and tcp6 (the process's own network namespace). One entry per socket, however
  * many descriptors point to it, in the order IPv4 then IPv6. Returns 0 with
  * *@socks (free() it) and *@n, maybe 0, or -errno with the file that could
  * not be read in @where.
