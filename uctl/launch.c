@@ -161,10 +161,14 @@ static void child(const struct dpoctl_launch_cfg *cfg, const struct creds *c,
 		strcat(names, i ? ":listen" : "listen");
 	if (!names || setenv("LISTEN_FDS", nbuf, 1) ||
 	    setenv("LISTEN_PID", pbuf, 1) ||
-	    setenv("LISTEN_FDNAMES", names, 1))
+	    setenv("LISTEN_FDNAMES", names, 1)) {
+		free(names);
 		report(errfd, ENOMEM);
+	}
 	execvp(cfg->argv[0], cfg->argv);
-	report(errfd, errno);
+	fd = errno;
+	free(names);
+	report(errfd, fd);
 }
 
 int dpoctl_launch_fork(const struct dpoctl_launch_cfg *cfg, struct dpoctl_launch *s,

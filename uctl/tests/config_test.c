@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <linux/dpo.h>
+
 #include "config.h"
 #include "test.h"
 
@@ -274,6 +276,49 @@ static void test_round_trip(void)
 	free(b);
 }
 
+/* [patch]: dpoctl patch's own settings, checked for analyze too */
+static void test_patch(void)
+{
+	struct dpoctl_engine_cfg cfg;
+	struct dpoctl_patch_cfg p;
+	char err[320], buf[64];
+	FILE *f;
+
+	dpoctl_engine_cfg_default(&cfg);
+	dpoctl_patch_cfg_default(&p);
+	f = fopen(path, "w");
+	fputs("[patch]\nexposure = canary:5,25,50\nstep_s = 20\n"
+	      "drain_deadline_s = 12\nstop_grace_s = 3\nkeep_original_s = 60\n", f);
+	fclose(f);
+	check_int("patch: loads", dpoctl_config_load(&cfg, &p, path, err,
+						     sizeof(err)), 0);
+	check_int("patch: canary", p.owner, DPO_OWNER_CANARY);
+	check_int("patch: three steps", p.nsteps, 3);
+	check_int("patch: the last step", p.ramp[2], 50);
+	check_near("patch: step_s", p.step_s, 20);
+	check_near("patch: drain_deadline_s", p.drain_deadline_s, 12);
+	check_near("patch: keep_original_s", p.keep_original_s, 60);
+	dpoctl_exposure_str(&p, buf, sizeof(buf));
+	check_str("patch: exposure written back", buf, "canary:5,25,50");
+	check_int("patch: analyze accepts the file",
+		  dpoctl_config_load(&cfg, NULL, path, err, sizeof(err)), 0);
+	check_int("patch: decreasing ramp refused",
+		  dpoctl_config_set(&cfg, &p, "patch.exposure=canary:50,25",
+				    err, sizeof(err)), -EINVAL);
+	check_str("patch: its message", err,
+		  "patch.exposure: bad value \"canary:50,25\" (both, patched or canary:P1,P2,... with percentages 1 to 99, increasing)");
+	check_int("patch: 100% is not a canary",
+		  dpoctl_config_set(&cfg, &p, "patch.exposure=canary:100", err,
+				    sizeof(err)), -EINVAL);
+	check_int("patch: both",
+		  dpoctl_config_set(&cfg, &p, "patch.exposure=both", err,
+				    sizeof(err)), 0);
+	check_int("patch: both is both", p.owner, DPO_OWNER_BOTH);
+	check_int("patch: unknown key",
+		  dpoctl_config_set(&cfg, &p, "patch.grace=1", err, sizeof(err)),
+		  -EINVAL);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -287,6 +332,7 @@ int main(void)
 	test_values();
 	test_set();
 	test_round_trip();
+	test_patch();
 	unlink(path);
 	rmdir(dir);
 	return test_done();
