@@ -34,6 +34,19 @@ int dpoctl_arg_role(struct dpoctl_ctx *ctx, const char *s, uint8_t *role)
 	return 0;
 }
 
+int dpoctl_arg_seconds(struct dpoctl_ctx *ctx, const char *flag,
+		       const char *v, double *s)
+{
+	uint32_t ms;
+
+	if (!v)
+		return 0;
+	if (dpoctl_parse_deadline(v, &ms))
+		return dpoctl_usage(ctx, "bad %s \"%s\" (1ms to 60m)", flag, v);
+	*s = ms / 1000.0;
+	return 0;
+}
+
 int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	return argc ? dpoctl_usage(ctx, "unexpected \"%s\"", argv[0]) : 0;

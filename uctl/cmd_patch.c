@@ -162,30 +162,16 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 static int patch_options(struct dpoctl_ctx *ctx, const struct patch_args *a,
 			 struct dpoctl_patch_cfg *cfg)
 {
-	const struct {
-		const char *flag, *v;
-		double *dst;
-	} durs[] = {
-		{ "--step", a->step, &cfg->step_s },
-		{ "--drain-deadline", a->drain_deadline, &cfg->drain_deadline_s },
-		{ "--stop-grace", a->stop_grace, &cfg->stop_grace_s },
-		{ "--keep-original", a->keep, &cfg->keep_original_s },
-	};
-	uint32_t ms;
-	size_t i;
-
 	if (a->exposure && dpoctl_parse_exposure(a->exposure, cfg))
 		return dpoctl_usage(ctx, "bad --exposure \"%s\" (both, patched or canary:P1,P2,... with percentages 1 to 99, increasing)",
 				    a->exposure);
-	for (i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
-		if (!durs[i].v)
-			continue;
-		if (dpoctl_parse_deadline(durs[i].v, &ms))
-			return dpoctl_usage(ctx, "bad %s \"%s\" (1ms to 60m)",
-					    durs[i].flag, durs[i].v);
-		*durs[i].dst = ms / 1000.0;
-	}
-	return 0;
+	return dpoctl_arg_seconds(ctx, "--step", a->step, &cfg->step_s) ||
+	       dpoctl_arg_seconds(ctx, "--drain-deadline", a->drain_deadline,
+				  &cfg->drain_deadline_s) ||
+	       dpoctl_arg_seconds(ctx, "--stop-grace", a->stop_grace,
+				  &cfg->stop_grace_s) ||
+	       dpoctl_arg_seconds(ctx, "--keep-original", a->keep,
+				  &cfg->keep_original_s);
 }
 
 /* ---- the run ---- */

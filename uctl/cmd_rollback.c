@@ -67,26 +67,12 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 static int durations(struct dpoctl_ctx *ctx, const struct end_args *a,
 		     struct dpoctl_patch_cfg *cfg)
 {
-	const struct {
-		const char *flag, *v;
-		double *dst;
-	} d[] = {
-		{ "--drain-deadline", a->drain_deadline, &cfg->drain_deadline_s },
-		{ "--stop-grace", a->stop_grace, &cfg->stop_grace_s },
-		{ "--keep-original", a->keep, &cfg->keep_original_s },
-	};
-	uint32_t ms;
-	size_t i;
-
-	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
-		if (!d[i].v)
-			continue;
-		if (dpoctl_parse_deadline(d[i].v, &ms))
-			return dpoctl_usage(ctx, "bad %s \"%s\" (1ms to 60m)",
-					    d[i].flag, d[i].v);
-		*d[i].dst = ms / 1000.0;
-	}
-	return 0;
+	return dpoctl_arg_seconds(ctx, "--drain-deadline", a->drain_deadline,
+				  &cfg->drain_deadline_s) ||
+	       dpoctl_arg_seconds(ctx, "--stop-grace", a->stop_grace,
+				  &cfg->stop_grace_s) ||
+	       dpoctl_arg_seconds(ctx, "--keep-original", a->keep,
+				  &cfg->keep_original_s);
 }
 
 static int note_instance(const struct dpoctl_instance *in, void *arg)

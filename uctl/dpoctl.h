@@ -62,6 +62,9 @@ int dpoctl_usage(struct dpoctl_ctx *ctx, const char *fmt, ...)
 int dpoctl_arg_session(struct dpoctl_ctx *ctx, const char *s);
 int dpoctl_arg_pid(struct dpoctl_ctx *ctx, const char *s, uint32_t *pid);
 int dpoctl_arg_role(struct dpoctl_ctx *ctx, const char *s, uint8_t *role);
+/* A DUR option's value in seconds (as drain's --deadline); @v NULL: unset */
+int dpoctl_arg_seconds(struct dpoctl_ctx *ctx, const char *flag,
+		       const char *v, double *s);
 int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv);
 /* exactly one argument, @name in the usage message when it is missing */
 int dpoctl_arg_one(struct dpoctl_ctx *ctx, int argc, char **argv,
