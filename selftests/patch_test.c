@@ -35,6 +35,7 @@
 #define OUT		"/tmp/patch.out"	/* dpoctl patch's stdout */
 #define ERR		"/tmp/patch.err"
 #define ALERTS		"/tmp/alerts"
+#define PROM		"/tmp/patch.prom"	/* --metrics-file */
 #define MAX_ARGS	64
 #define MAX_EVENTS	4096
 
@@ -526,6 +527,7 @@ FIXTURE_SETUP(patch)
 	unlink(OUT);
 	unlink(ERR);
 	unlink(ALERTS);
+	unlink(PROM);
 	self->port = free_port();
 	ASSERT_NE(0, self->port);
 	snprintf(self->portstr, sizeof(self->portstr), "%u", self->port);
@@ -772,7 +774,11 @@ TEST_F_TIMEOUT(patch, latency_regression_rolled_back, 180)
 	int rc, i;
 
 	NEED_PATCH();
-	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, slow, 4));
+	const char *const opts[] = { "--metrics-file", PROM, NULL };
+	json_object *rec, *ms, *m;
+	char *prom;
+
+	ASSERT_EQ(0, begin(self, ini_lat, base, opts, slow, 4));
 	rc = finish(self, 90000);
 	log_events(_metadata, &self->log);
 	log_load_stats(_metadata, self, &st);
@@ -811,6 +817,28 @@ TEST_F_TIMEOUT(patch, latency_regression_rolled_back, 180)
 				NULL));
 	EXPECT_LE(0, evlog_find(&alerts, 0, "summary", NULL));
 	evlog_free(&alerts);
+	/* the decision record: the metric's values and both thresholds */
+	i = evlog_find(&self->log, 0, "verdict", NULL);
+	ASSERT_LE(0, i);
+	EXPECT_TRUE(json_object_object_get_ex(self->log.ev[i], "record", &rec) &&
+		    json_object_object_get_ex(rec, "metrics", &ms) &&
+		    json_object_object_get_ex(ms, metric, &m) &&
+		    jhas(m, "patched") && jhas(m, "original") &&
+		    jhas(m, "threshold_baseline") &&
+		    jhas(m, "threshold_original")) {
+		TH_LOG("verdict: %s", json_object_to_json_string(self->log.ev[i]));
+	}
+	/* the metrics file, as it ended (promtool checks the format on the host) */
+	prom = slurp(PROM);
+	ASSERT_NE(NULL, prom);
+	EXPECT_NE(NULL, strstr(prom, "dpo_patch_phase{session=\"" SESSION
+			       "\",phase=\"done\"} 1")) {
+		TH_LOG("%s", prom);
+	}
+	EXPECT_NE(NULL, strstr(prom, "dpo_patch_verdict{session=\"" SESSION
+			       "\",verdict=\"rollback\"} 1"));
+	EXPECT_NE(NULL, strstr(prom, "metric=\"lat_mean\",role=\"patched\""));
+	free(prom);
 }
 
 TEST_F_TIMEOUT(patch, cpu_regression_rolled_back, 180)
@@ -969,6 +997,101 @@ static void operator_action(struct __test_metadata *_metadata,
 	EXPECT_EQ(want_rc, rc);
 	EXPECT_LE(0, evlog_find(&self->log, 0, "operator", "action", action,
 				NULL));
+	EXPECT_EQ(0, st.failed);
+}
+
+/* A canary ramp: each step held 2 s, then promoted. */
+TEST_F_TIMEOUT(patch, canary_ramp_promoted, 180)
+{
+	const char *const opts[] = { "--exposure", "canary:20,50", "--step",
+				     "2s", "--promote-after", "8", NULL };
+	struct pl_stats st;
+	int rc, i, j;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, begin(self, ini_lat, base, opts, base, 4));
+	rc = finish(self, 90000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	ASSERT_EQ(0, rc);
+	i = evlog_find(&self->log, 0, "exposure", "owner", "canary", NULL);
+	ASSERT_LE(0, i);
+	EXPECT_EQ(20, jint(self->log.ev[i], "canary_pct", -1));
+	j = evlog_find(&self->log, i + 1, "exposure", "owner", "canary", NULL);
+	ASSERT_LT(i, j);
+	EXPECT_EQ(50, jint(self->log.ev[j], "canary_pct", -1));
+	/* the patched instance took some of the connections, not all */
+	EXPECT_LT(0, pl_pid_ok(self->pl, self->patched));
+	EXPECT_LE(0, wait_exit(self->orig, 5000));
+	self->orig = 0;
+	expect_new_conns_to(_metadata, self, self->patched);
+	expect_phases(_metadata, &self->log, "promote");
+	EXPECT_EQ(0, st.failed);
+}
+
+/* The original dies: the patched instance is kept as the only server. */
+TEST_F_TIMEOUT(patch, original_died_patched_kept, 180)
+{
+	char owner[32];
+	struct pl_stats st;
+	int rc;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, base, 4));
+	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, NULL, NULL,
+			       90000));
+	sleep_ms(500);
+	ASSERT_LT(0, patched_pid(self, 1000));
+	kill(self->orig, SIGKILL);
+	rc = finish(self, 30000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	EXPECT_EQ(6, rc);
+	EXPECT_STREQ("original_died", verdict_field(&self->log, "trigger"));
+	EXPECT_FALSE(proc_gone(self->patched));
+	EXPECT_STREQ("", session_owner(owner, sizeof(owner), SESSION));
+	expect_new_conns_to(_metadata, self, self->patched);
+	expect_summary(_metadata, &self->log, 6);
+}
+
+/* A patched command that cannot run: exit 2, the session gone, nothing else. */
+TEST_F_TIMEOUT(patch, missing_command_changes_nothing, 120)
+{
+	char owner[32], *err;
+	const char *argv[] = {
+		"dpoctl", "patch", SESSION, "--pid", NULL, "--port",
+		self->portstr, "--config", INI, "--baseline", "4",
+		"--log", LOG, "--", "/nonexistent/dpo-patched", NULL,
+	};
+	struct pl_stats st;
+	int rc;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, write_ini(ini_lat));
+	self->orig = start_srv(self->port, base);
+	ASSERT_LT(0, self->orig);
+	snprintf(self->origstr, sizeof(self->origstr), "%d", self->orig);
+	argv[4] = self->origstr;
+	{
+		struct pl_cfg cfg = { .port = self->port, .threads = 4,
+				      .reconnect_every = 20, .resp_len = 256 };
+
+		self->pl = pl_start(&cfg);
+		ASSERT_NE(NULL, self->pl);
+	}
+	self->dpoctl = spawn(argv, OUT, ERR, -1);
+	ASSERT_LT(0, self->dpoctl);
+	rc = wait_exit(self->dpoctl, 60000);
+	self->dpoctl = 0;
+	EXPECT_EQ(2, rc);
+	err = slurp(ERR);
+	EXPECT_TRUE(err && strstr(err, "cannot run /nonexistent/dpo-patched: No such file or directory")) {
+		TH_LOG("stderr: %s", err ?: "");
+	}
+	free(err);
+	EXPECT_STREQ("", session_owner(owner, sizeof(owner), SESSION));
+	expect_new_conns_to(_metadata, self, self->orig);
+	log_load_stats(_metadata, self, &st);
 	EXPECT_EQ(0, st.failed);
 }
 

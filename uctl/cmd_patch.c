@@ -440,7 +440,25 @@ static int start_patched(struct dpoctl_patch *p, const struct patch_args *a,
 	return 0;
 }
 
-/* Exposure, then the ramp's steps while nothing happens. */
+/* A metric beyond its thresholds, or the score beyond its own */
+static bool any_breach(const struct dpoctl_patch *p)
+{
+	const struct dpoctl_metric_state *s;
+	int m;
+
+	for (m = 0; m < DPOCTL_M_COUNT; m++) {
+		s = dpoctl_engine_metric(p->e, m);
+		if (p->ecfg.m[m].enabled && s && s->breach)
+			return true;
+	}
+	return p->ecfg.severity > 0 &&
+	       dpoctl_engine_score(p->e) >= p->ecfg.severity;
+}
+
+/*
+ * Exposure, then the ramp's steps, each once step_s has passed calm: a
+ * breach holds the step until it recovers (or becomes the verdict).
+ */
 static void observe(struct dpoctl_patch *p)
 {
 	uint32_t step = 0;
@@ -463,6 +481,9 @@ static void observe(struct dpoctl_patch *p)
 		ret = dpoctl_patch_wait(p, observe_over, last ? 0 :
 					dpoctl_now_ns() +
 					(uint64_t)(p->cfg.step_s * 1e9));
+		while (ret == -ETIMEDOUT && any_breach(p))
+			ret = dpoctl_patch_wait(p, observe_over,
+						dpoctl_now_ns() + NS_PER_S);
 		if (ret != -ETIMEDOUT)
 			break;
 		step++;

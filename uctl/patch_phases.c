@@ -426,4 +426,6 @@ void dpoctl_patch_summary(struct dpoctl_patch *p, int exit_code)
 			       json_object_new_int64((int64_t)p->patched.requests));
 	json_object_object_add(o, "requests", req);
 	dpoctl_patch_event(p, o, p->failed ? LOG_ERR : LOG_NOTICE, true);
+	/* the metrics file and the view as they end */
+	dpoctl_patch_tick(p);
 }
