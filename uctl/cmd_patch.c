@@ -114,9 +114,14 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 			if (a->nports == MAX_PORTS)
 				return dpoctl_usage(ctx, "more than %d ports",
 						    MAX_PORTS);
-			if (dpoctl_parse_port(v, &a->ports[a->nports++]))
+			if (dpoctl_parse_port(v, &a->ports[a->nports]))
 				return dpoctl_usage(ctx, "bad port \"%s\" (1 to 65535)",
 						    v);
+			for (k = 0; k < (size_t)a->nports; k++)
+				if (a->ports[k] == a->ports[a->nports])
+					return dpoctl_usage(ctx, "port %s given twice",
+							    v);
+			a->nports++;
 			continue;
 		}
 		if ((r = dpoctl_opt_value(ctx, argc, argv, &i, "--interval",
@@ -253,6 +258,7 @@ static int set_exposure(struct dpoctl_patch *p, uint8_t owner, uint32_t pct)
 
 	dpoctl_patch_expect_owner(p, owner);
 	if (dpoctl_owner_set(&p->req, p->session, owner, pct, &err)) {
+		dpoctl_patch_unexpect_owner(p);
 		dpoctl_patch_error(p, "rolling back", "exposing the patched instance: %s",
 				   dpoctl_error_str(&err, buf, sizeof(buf)));
 		return -1;
@@ -296,7 +302,13 @@ static int take_listeners(struct dpoctl_patch *p, const struct patch_args *a,
 					   p->ctx->what, a->orig_pid);
 			return -1;
 		}
-		for (i = 0; i < m && *n < DPOCTL_LAUNCH_MAX_FDS; i++)
+		if (*n + m > DPOCTL_LAUNCH_MAX_FDS) {
+			dpoctl_err("%s: more than %d listening sockets", p->ctx->what,
+				   DPOCTL_LAUNCH_MAX_FDS);
+			free(more);
+			return -1;
+		}
+		for (i = 0; i < m; i++)
 			targets[(*n)++] = more[i].fd;
 		free(more);
 	}
@@ -469,11 +481,9 @@ static void observe(struct dpoctl_patch *p)
 		ret = set_exposure(p, DPO_OWNER_CANARY, p->cfg.ramp[0]);
 	else
 		ret = set_exposure(p, p->cfg.owner, 0);
+	if (ret)
+		return;		/* decide(): an error, rolled back */
 	p->exposed_ns = dpoctl_now_ns();
-	if (ret) {
-		p->trigger = DPOCTL_T_SIGNAL;	/* treated as an abort */
-		return;
-	}
 	for (;;) {
 		bool last = p->cfg.owner != DPO_OWNER_CANARY ||
 			    step + 1 >= p->cfg.nsteps;
@@ -501,29 +511,33 @@ static int decide(struct dpoctl_patch *p)
 	int rc = DPOCTL_EXIT_ROLLBACK;
 
 	p->decision_ns = dpoctl_now_ns();
-	if (p->operator) {
-		p->trigger = DPOCTL_T_OPERATOR;
-		act = p->operator;
-		rc = act == DPOCTL_A_PROMOTE ? DPOCTL_EXIT_OK : DPOCTL_EXIT_ABORTED;
-	} else if (p->session_gone) {
-		p->trigger = DPOCTL_T_OPERATOR;
-		rc = DPOCTL_EXIT_ABORTED;
-	} else if (p->patched.exited) {
+	/* deaths first: the module's fail-safe after one is no operator */
+	if (p->patched.exited) {
 		p->trigger = DPOCTL_T_PATCHED_DIED;
 		rc = DPOCTL_EXIT_PATCHED_DIED;
 	} else if (p->orig.exited) {
 		p->trigger = DPOCTL_T_ORIGINAL_DIED;
 		act = DPOCTL_A_PROMOTE;
 		rc = DPOCTL_EXIT_ORIGINAL_DIED;
+	} else if (p->operator) {
+		p->trigger = DPOCTL_T_OPERATOR;
+		act = p->operator;
+		rc = act == DPOCTL_A_PROMOTE ? DPOCTL_EXIT_OK : DPOCTL_EXIT_ABORTED;
+	} else if (p->session_gone) {
+		p->trigger = DPOCTL_T_OPERATOR;
+		rc = DPOCTL_EXIT_ABORTED;
 	} else if (p->verdict != DPOCTL_V_NONE) {
 		p->trigger = DPOCTL_T_ENGINE;
 		if (p->verdict == DPOCTL_V_PROMOTE) {
 			act = DPOCTL_A_PROMOTE;
 			rc = DPOCTL_EXIT_OK;
 		}
-	} else {
+	} else if (p->signalled) {
 		p->trigger = DPOCTL_T_SIGNAL;
 		rc = DPOCTL_EXIT_ABORTED;
+	} else {
+		/* the exposure failed, or the module's socket: said already */
+		p->trigger = DPOCTL_T_ERROR;
 	}
 	p->action = act;
 	o = dpoctl_patch_ev("verdict");
@@ -544,7 +558,9 @@ static int decide(struct dpoctl_patch *p)
 			p->trigger == DPOCTL_T_PATCHED_DIED ? "the patched instance exited" :
 			p->trigger == DPOCTL_T_ORIGINAL_DIED ? "the original exited: the patched instance is kept as the only server" :
 			p->trigger == DPOCTL_T_OPERATOR ? "an operator's action" :
-			"dpoctl patch was interrupted (SIGINT or SIGTERM)"));
+			p->trigger == DPOCTL_T_SIGNAL ?
+			"dpoctl patch was interrupted (SIGINT or SIGTERM)" :
+			"dpoctl could not go on observing (see the error)"));
 	}
 	json_object_object_add(o, "record", dpoctl_decision_json(p->e));
 	dpoctl_patch_event(p, o, p->trigger == DPOCTL_T_ENGINE &&
@@ -585,7 +601,7 @@ static int run(struct dpoctl_patch *p, const struct patch_args *a)
 {
 	int fds[DPOCTL_LAUNCH_MAX_FDS];
 	size_t nfds = 0, i;
-	int rc;
+	int rc, ret;
 
 	if (setup(p, a, fds, &nfds)) {
 		undo(p);
@@ -608,12 +624,25 @@ static int run(struct dpoctl_patch *p, const struct patch_args *a)
 	}
 	observe(p);
 	rc = decide(p);
+	if (p->trigger == DPOCTL_T_ERROR && !p->exposed_ns)
+		rc = DPOCTL_EXIT_ERR;	/* never exposed: nothing changed */
+	if (p->view) {
+		/* the phases as lines from here, not a redrawn screen */
+		dpoctl_patch_view(p);
+		p->view = false;
+		p->text = true;
+	}
 	if (p->trigger == DPOCTL_T_OPERATOR)
-		dpoctl_patch_follow(p, p->action);
+		ret = dpoctl_patch_follow(p, p->action);
 	else if (p->action == DPOCTL_A_PROMOTE)
-		dpoctl_patch_promote(p);
+		ret = dpoctl_patch_promote(p);
 	else
-		dpoctl_patch_rollback(p);
+		ret = dpoctl_patch_rollback(p);
+	if (ret > 0)	/* a promotion turned into a rollback */
+		rc = p->trigger == DPOCTL_T_PATCHED_DIED ?
+			DPOCTL_EXIT_PATCHED_DIED : DPOCTL_EXIT_ABORTED;
+	if (ret < 0 || p->failed)
+		rc = DPOCTL_EXIT_INCOMPLETE;
 	if (p->trigger == DPOCTL_T_ORIGINAL_DIED)
 		dpoctl_err("%s: the original (pid %u) exited: the patched instance (pid %u) serves alone",
 			   p->ctx->what, p->orig.pid, p->patched.pid);
@@ -631,6 +660,7 @@ int dpoctl_cmd_patch(struct dpoctl_ctx *ctx, int argc, char **argv)
 
 	if (parse_args(ctx, argc, argv, &a))
 		return DPOCTL_EXIT_USAGE;
+	a.json |= ctx->json;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		dpoctl_err("%s: %s", ctx->what, strerror(ENOMEM));

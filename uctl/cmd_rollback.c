@@ -157,7 +157,7 @@ static int end_patch(struct dpoctl_ctx *ctx, int argc, char **argv,
 		rc = dpoctl_patch_promote(p);
 	else
 		rc = dpoctl_patch_rollback(p);
-	rc = rc ? DPOCTL_EXIT_ERR : DPOCTL_EXIT_OK;
+	rc = rc ? DPOCTL_EXIT_INCOMPLETE : DPOCTL_EXIT_OK;
 	dpoctl_patch_summary(p, rc);
 	if (!rc && isatty(STDOUT_FILENO))
 		printf("%s %s: done in %.3f s\n", a.session,

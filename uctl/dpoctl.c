@@ -36,10 +36,10 @@ static const struct dpoctl_cmd top_cmds[] = {
 	  .args = "SESSION --pid PID [--port PORT]... [options] (-- PATCHED_CMD [ARGS] | --patched-pid PID)",
 	  .help = "a whole patch: baseline, the patched instance on the original's listeners, judged, then rolled back or promoted in phases" },
 	{ .name = "rollback", .fn = dpoctl_cmd_rollback,
-	  .args = "SESSION [--drain-deadline DUR] [--stop-grace DUR]",
+	  .args = "SESSION [--drain-deadline DUR] [--stop-grace DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
 	  .help = "end a patch for the original: switch, drain, stop the patched instance, end the session" },
 	{ .name = "promote", .fn = dpoctl_cmd_promote,
-	  .args = "SESSION [--drain-deadline DUR] [--stop-grace DUR] [--keep-original DUR]",
+	  .args = "SESSION [--drain-deadline DUR] [--stop-grace DUR] [--keep-original DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
 	  .help = "end a patch for the patched instance, the same way round" },
 	{ .name = "help", .fn = cmd_help, .args = "[OBJECT [COMMAND]]",
 	  .help = "show this help" },
@@ -56,8 +56,8 @@ static const char usage_tail[] =
 	"  -V, --version   show dpoctl's version\n"
 	"\n"
 	"DUR is milliseconds (100, 100ms) or seconds (1s, 1.5s), 10ms to 10s;\n"
-	"a drain's --deadline DUR also takes minutes (2m), 1ms to 60m (default\n"
-	"30s).\n"
+	"a drain's --deadline DUR, and the DUR options of patch, rollback and\n"
+	"promote, also take minutes (2m), 1ms to 60m.\n"
 	"NAME and SESSION are session names of 1 to 31 bytes.\n"
 	"FD is a descriptor number in process PID (as in /proc/PID/fd), PORT\n"
 	"1 to 65535, ID a listener id (listener list). A new session's owner\n"
@@ -120,8 +120,10 @@ static const char usage_tail[] =
 	"Exit status: 0 success, 1 usage error, 2 kernel or netlink error.\n"
 	"patch: 0 promoted, 3 rolled back, 4 aborted by an operator (rollback\n"
 	"or a signal), 5 the patched instance died (rolled back), 6 the\n"
-	"original died (the patched instance serves alone), 2 an error before\n"
-	"the patched instance took traffic (nothing left changed).\n"
+	"original died (the patched instance serves alone), 7 a phase failed\n"
+	"(the error events say what was done and what is left to do), 2 an\n"
+	"error before the patched instance took traffic (nothing left\n"
+	"changed). rollback and promote: 0 done, 7 a phase failed.\n"
 	"analyze: 0 promote, 1 usage or settings error, 2 unreadable or\n"
 	"malformed recording, 3 rollback, 4 insufficient data, 5 undecided at\n"
 	"the end of the input.\n";

@@ -14,7 +14,6 @@
 #include "launch.h"
 
 #define MAX_GROUPS	256
-#define HIGH_FD		1000	/* out of the way while fds are rearranged */
 #define MAX_FDS		DPOCTL_LAUNCH_MAX_FDS
 
 struct creds {
@@ -88,9 +87,19 @@ static int read_creds(uint32_t pid, struct creds *c, char *why, size_t len)
 	return 0;
 }
 
-static void report(int fd, int err)
+/* What the child was doing when it failed, for the message. */
+enum step { S_FDS, S_CWD, S_STDIO, S_CREDS, S_ENV, S_EXEC };
+
+static const char *const step_names[] = {
+	"moving the listeners to 3, 4, ...", "entering the original's directory",
+	"redirecting its output", "taking the original's credentials",
+	"setting LISTEN_*", "exec",
+};
+
+static void report(int fd, enum step step, int err)
 {
-	ssize_t n = write(fd, &err, sizeof(err));
+	int msg[2] = { (int)step, err };
+	ssize_t n = write(fd, msg, sizeof(msg));
 
 	(void)n;
 	_exit(127);
@@ -98,10 +107,12 @@ static void report(int fd, int err)
 
 /* In the child: never returns. */
 static void child(const struct dpoctl_launch_cfg *cfg, const struct creds *c,
-		  int gate, int errfd)
+		  int gate, int errfd, int outfd)
 {
 	char nbuf[16], pbuf[16], *names;
-	int fd, hi, cwd, high[MAX_FDS];
+	int fd, hi, cwd, out, high[MAX_FDS];
+	/* above the listeners' places 3 .. 3 + n and the error pipe's */
+	int low = 4 + (int)cfg->nfds;
 	sigset_t none;
 	size_t i;
 	char go;
@@ -118,42 +129,40 @@ static void child(const struct dpoctl_launch_cfg *cfg, const struct creds *c,
 	 * listener goes), then the listeners to 3, 4, ... and the error pipe
 	 * right after them.
 	 */
-	errfd = fcntl(errfd, F_DUPFD_CLOEXEC, HIGH_FD);
+	errfd = fcntl(errfd, F_DUPFD_CLOEXEC, low);
 	if (errfd < 0)
 		_exit(127);
-	cwd = c->cwd_fd < 0 ? -1 : fcntl(c->cwd_fd, F_DUPFD_CLOEXEC, HIGH_FD);
+	cwd = c->cwd_fd < 0 ? -1 : fcntl(c->cwd_fd, F_DUPFD_CLOEXEC, low);
+	out = outfd < 0 ? -1 : fcntl(outfd, F_DUPFD_CLOEXEC, low);
+	if ((c->cwd_fd >= 0 && cwd < 0) || (outfd >= 0 && out < 0))
+		report(errfd, S_FDS, errno);
 	for (i = 0; i < cfg->nfds && i < MAX_FDS; i++) {
-		high[i] = fcntl(cfg->fds[i], F_DUPFD_CLOEXEC, HIGH_FD);
+		high[i] = fcntl(cfg->fds[i], F_DUPFD_CLOEXEC, low);
 		if (high[i] < 0)
-			report(errfd, errno);
+			report(errfd, S_FDS, errno);
 	}
 	for (i = 0; i < cfg->nfds && i < MAX_FDS; i++)
 		if (dup2(high[i], 3 + (int)i) < 0)
-			report(errfd, errno);
+			report(errfd, S_FDS, errno);
 	hi = 3 + (int)cfg->nfds;
 	if (dup3(errfd, hi, O_CLOEXEC) < 0)
-		report(errfd, errno);
+		report(errfd, S_FDS, errno);
 	errfd = hi;
 	if (cwd >= 0 && fchdir(cwd) < 0)
-		report(errfd, errno);
-	syscall(SYS_close_range, hi + 1, ~0U, 0);
-	fd = open("/dev/null", O_RDONLY);
+		report(errfd, S_CWD, errno);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || dup2(fd, 0) < 0)
-		report(errfd, errno);
-	if (fd > 0 && fd < 3)
-		close(fd);
-	if (cfg->output) {
-		fd = open(cfg->output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			  0640);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			report(errfd, errno);
-	} else if (cfg->stdout_to_stderr && dup2(2, 1) < 0) {
-		report(errfd, errno);
-	}
+		report(errfd, S_STDIO, errno);
+	if (out >= 0 && (dup2(out, 1) < 0 || dup2(out, 2) < 0))
+		report(errfd, S_STDIO, errno);
+	if (out < 0 && cfg->stdout_to_stderr && dup2(2, 1) < 0)
+		report(errfd, S_STDIO, errno);
+	/* nothing of ours beyond the listeners (and the error pipe, CLOEXEC) */
+	syscall(SYS_close_range, hi + 1, ~0U, 0);
 	if (c->set && geteuid() == 0 &&
 	    (setgroups(c->ngroups, c->groups) || setgid(c->gid) ||
 	     setuid(c->uid)))
-		report(errfd, errno);
+		report(errfd, S_CREDS, errno);
 	snprintf(nbuf, sizeof(nbuf), "%zu", cfg->nfds);
 	snprintf(pbuf, sizeof(pbuf), "%d", getpid());
 	names = calloc(cfg->nfds ? cfg->nfds : 1, sizeof("listen:"));
@@ -163,12 +172,12 @@ static void child(const struct dpoctl_launch_cfg *cfg, const struct creds *c,
 	    setenv("LISTEN_PID", pbuf, 1) ||
 	    setenv("LISTEN_FDNAMES", names, 1)) {
 		free(names);
-		report(errfd, ENOMEM);
+		report(errfd, S_ENV, ENOMEM);
 	}
 	execvp(cfg->argv[0], cfg->argv);
 	fd = errno;
 	free(names);
-	report(errfd, fd);
+	report(errfd, S_EXEC, fd);
 }
 
 int dpoctl_launch_fork(const struct dpoctl_launch_cfg *cfg, struct dpoctl_launch *s,
@@ -176,7 +185,7 @@ int dpoctl_launch_fork(const struct dpoctl_launch_cfg *cfg, struct dpoctl_launch
 {
 	struct creds *c = calloc(1, sizeof(*c));
 	int gate[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int ret = -1;
+	int ret = -1, outfd = -1;
 
 	if (!c) {
 		snprintf(why, len, "%s", strerror(ENOMEM));
@@ -189,6 +198,16 @@ int dpoctl_launch_fork(const struct dpoctl_launch_cfg *cfg, struct dpoctl_launch
 		snprintf(why, len, "the original runs as uid %u: starting the patched instance as that user needs root (or --own-credentials)",
 			 (unsigned int)c->uid);
 		goto out;
+	}
+	/* in dpoctl's directory, as root: not where the service user writes */
+	if (cfg->output) {
+		outfd = open(cfg->output, O_WRONLY | O_CREAT | O_APPEND |
+			     O_CLOEXEC | O_NOFOLLOW, 0640);
+		if (outfd < 0) {
+			snprintf(why, len, "--output %s: %s", cfg->output,
+				 strerror(errno));
+			goto out;
+		}
 	}
 	if (pipe2(gate, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
 		snprintf(why, len, "pipe: %s", strerror(errno));
@@ -203,7 +222,7 @@ int dpoctl_launch_fork(const struct dpoctl_launch_cfg *cfg, struct dpoctl_launch
 	if (!s->pid) {
 		close(gate[1]);
 		close(err[0]);
-		child(cfg, c, gate[0], err[1]);
+		child(cfg, c, gate[0], err[1], outfd);
 	}
 	s->gate_fd = gate[1];
 	s->err_fd = err[0];
@@ -221,30 +240,38 @@ out:
 		close(err[1]);
 	if (c->cwd_fd >= 0)
 		close(c->cwd_fd);
+	if (outfd >= 0)
+		close(outfd);
 	free(c);
 	return ret;
 }
 
 int dpoctl_launch_exec(struct dpoctl_launch *s, const char *cmd, char *why,
-		      size_t len)
+		       size_t len)
 {
+	int msg[2] = { 0, 0 };
 	ssize_t n;
-	int e = 0;
 
 	n = write(s->gate_fd, "g", 1);
 	close(s->gate_fd);
 	s->gate_fd = -1;
 	if (n == 1) {
 		do
-			n = read(s->err_fd, &e, sizeof(e));
+			n = read(s->err_fd, msg, sizeof(msg));
 		while (n < 0 && errno == EINTR);
 	}
 	close(s->err_fd);
 	s->err_fd = -1;
 	if (n == 0)
 		return 0;
-	snprintf(why, len, "cannot run %s: %s", cmd,
-		 n == sizeof(e) ? strerror(e) : "the child died before exec");
+	if (n != sizeof(msg))
+		snprintf(why, len, "cannot run %s: the child died before exec",
+			 cmd);
+	else if (msg[0] == S_EXEC)
+		snprintf(why, len, "cannot run %s: %s", cmd, strerror(msg[1]));
+	else
+		snprintf(why, len, "cannot run %s: %s: %s", cmd,
+			 step_names[msg[0] % (S_EXEC + 1)], strerror(msg[1]));
 	waitpid(s->pid, NULL, 0);
 	return -1;
 }

@@ -23,6 +23,7 @@ enum {
 	DPOCTL_EXIT_ABORTED = 4,	/* an operator: rollback, or a signal */
 	DPOCTL_EXIT_PATCHED_DIED = 5,
 	DPOCTL_EXIT_ORIGINAL_DIED = 6,
+	DPOCTL_EXIT_INCOMPLETE = 7,	/* a phase failed: see the error events */
 };
 
 /* Why the patch ends the way it does. */
@@ -33,6 +34,7 @@ enum dpoctl_trigger {
 	DPOCTL_T_ORIGINAL_DIED,
 	DPOCTL_T_OPERATOR,	/* dpoctl rollback/promote elsewhere */
 	DPOCTL_T_SIGNAL,	/* SIGINT or SIGTERM to dpoctl patch */
+	DPOCTL_T_ERROR,		/* dpoctl could not go on observing */
 };
 
 enum dpoctl_action { DPOCTL_A_NONE, DPOCTL_A_ROLLBACK, DPOCTL_A_PROMOTE };
@@ -68,8 +70,9 @@ struct dpoctl_patch {
 	char session[DPO_SESSION_NAME_MAX];
 	struct dpoctl_patch_cfg cfg;
 	struct dpoctl_client req;	/* requests; its socket holds the claim */
-	struct dpoctl_client ntf;	/* notifications only */
-	bool req_open, ntf_open;
+	struct dpoctl_client ntf;	/* samples */
+	struct dpoctl_client evt;	/* events */
+	bool req_open, ntf_open, evt_open;
 	bool claimed;			/* @req is the session's controller */
 	bool created;			/* the session is ours to remove */
 	int sig_fd;			/* signalfd of SIGINT and SIGTERM */
@@ -82,6 +85,8 @@ struct dpoctl_patch {
 	uint8_t canary_pct;
 	enum dpoctl_action operator;	/* an owner change that was not ours */
 	bool signalled;
+	bool signal_told;		/* "already rolling back" said */
+	uint64_t activity_ns;		/* the session's last event */
 	bool session_gone;
 	bool drain_running;
 	bool drain_done;
@@ -98,6 +103,7 @@ struct dpoctl_patch {
 	struct dpoctl_patch_log *log;	/* --log, or stdout's JSON lines */
 	struct dpoctl_patch_log *out;	/* stdout's JSON lines beside --log */
 	bool view;			/* the live view on a terminal */
+	bool text;			/* then the events as lines on it */
 	const char *metrics_path;
 	bool metrics_failed;		/* reported; again once it works */
 	uint64_t t0_ns;			/* the start */
@@ -124,6 +130,8 @@ int dpoctl_patch_watch(struct dpoctl_patch *p, struct dpoctl_proc *proc,
 		       uint32_t pid, bool child);
 /* An owner change of ours is coming: not an operator's. */
 void dpoctl_patch_expect_owner(struct dpoctl_patch *p, uint8_t owner);
+/* ... it is not: the request failed */
+void dpoctl_patch_unexpect_owner(struct dpoctl_patch *p);
 /*
  * Runs the event loop until @done(p) or CLOCK_MONOTONIC @deadline_ns (0:
  * none): 0, -ETIMEDOUT, or -errno of the notification socket (printed).

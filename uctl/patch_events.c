@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "metrics_file.h"
@@ -17,9 +18,28 @@ json_object *dpoctl_patch_ev(const char *name)
 	return o;
 }
 
+/* On a terminal after the live view: "  12.345s phase action=rollback ..." */
+static void text_line(const struct dpoctl_patch *p, json_object *ev)
+{
+	printf("%9.3fs", (double)(dpoctl_now_ns() - p->t0_ns) / 1e9);
+	json_object_object_foreach(ev, k, v) {
+		if (!strcmp(k, "record"))
+			continue;	/* the decision record: in the log */
+		if (!strcmp(k, "event"))
+			printf(" %-8s", json_object_get_string(v));
+		else
+			printf(" %s=%s", k, v ? json_object_to_json_string_ext(
+				v, JSON_C_TO_STRING_PLAIN) : "null");
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
 void dpoctl_patch_event(struct dpoctl_patch *p, json_object *ev, int prio,
 			bool alert)
 {
+	if (p->text)
+		text_line(p, ev);
 	/* stdout's copy beside --log: no syslog, no alert twice */
 	if (p->out)
 		dpoctl_patch_log_event(p->out, json_object_get(ev), prio, false);

@@ -96,6 +96,7 @@ static void on_gone(struct dpoctl_patch *p, const struct dpoctl_instance *in)
 
 	if (!proc)
 		return;
+	p->activity_ns = dpoctl_now_ns();
 	if (in->has_exit_code) {
 		proc->has_exit_code = true;
 		proc->exit_code = in->exit_code;
@@ -105,7 +106,10 @@ static void on_gone(struct dpoctl_patch *p, const struct dpoctl_instance *in)
 		steps(p, st, dpoctl_pairing_forget(p->pairing, in, st));
 }
 
-/* An owner change: ours (expected), or an operator's. */
+/*
+ * An owner change: ours (expected), the module's fail-safe after an
+ * instance died (the survivor gets everything), or an operator's.
+ */
 static void on_owner(struct dpoctl_patch *p, const struct dpoctl_session *s)
 {
 	json_object *o;
@@ -113,6 +117,10 @@ static void on_owner(struct dpoctl_patch *p, const struct dpoctl_session *s)
 
 	p->owner = s->owner;
 	p->canary_pct = s->canary_pct;
+	p->activity_ns = dpoctl_now_ns();
+	if ((s->owner == DPO_OWNER_ORIGINAL && p->patched.exited) ||
+	    (s->owner == DPO_OWNER_PATCHED && p->orig.exited))
+		return;
 	for (i = 0; i < p->nowner_q; i++) {
 		if (p->owner_q[i] != s->owner)
 			continue;
@@ -156,12 +164,14 @@ static int on_event(const struct dpoctl_event *ev, void *arg)
 	case DPO_CMD_SESSION_DEL_NTF:
 		if (!strcmp(ev->session.name, p->session))
 			p->session_gone = true;
+		p->activity_ns = dpoctl_now_ns();
 		break;
 	case DPO_CMD_DRAIN_PROGRESS_NTF:
 	case DPO_CMD_DRAIN_DONE_NTF:
 		if (strcmp(ev->drain.session, p->session))
 			break;
 		p->drain = ev->drain;
+		p->activity_ns = dpoctl_now_ns();
 		p->drain_running = ev->cmd == DPO_CMD_DRAIN_PROGRESS_NTF;
 		p->drain_done |= ev->cmd == DPO_CMD_DRAIN_DONE_NTF;
 		break;
@@ -194,14 +204,23 @@ int dpoctl_patch_init(struct dpoctl_patch *p, struct dpoctl_ctx *ctx,
 	if (dpoctl_open(ctx, &p->req))
 		return -1;
 	p->req_open = true;
+	/*
+	 * Samples (of every session on the host) and events on sockets of
+	 * their own: a burst of samples cannot crowd out an owner change.
+	 */
 	if (dpoctl_open(ctx, &p->ntf))
 		return -1;
 	p->ntf_open = true;
-	if (dpoctl_subscribe(&p->ntf, DPOCTL_GROUP_SAMPLES | DPOCTL_GROUP_EVENTS,
-			     on_event, p, &err)) {
+	if (dpoctl_open(ctx, &p->evt))
+		return -1;
+	p->evt_open = true;
+	if (dpoctl_subscribe(&p->ntf, DPOCTL_GROUP_SAMPLES, on_event, p, &err) ||
+	    dpoctl_subscribe(&p->evt, DPOCTL_GROUP_EVENTS, on_event, p, &err)) {
 		dpoctl_perror(ctx->what, &err);
 		return -1;
 	}
+	/* a reader of our JSON lines that went away is a write error, not death */
+	signal(SIGPIPE, SIG_IGN);
 	/* signals become events; the child unblocks them before exec */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -225,6 +244,8 @@ void dpoctl_patch_fini(struct dpoctl_patch *p)
 		close(p->sig_fd);
 	if (p->ntf_open)
 		dpoctl_client_close(&p->ntf);
+	if (p->evt_open)
+		dpoctl_client_close(&p->evt);
 	if (p->req_open)
 		dpoctl_client_close(&p->req);
 	dpoctl_engine_free(p->e);
@@ -249,6 +270,12 @@ int dpoctl_patch_watch(struct dpoctl_patch *p, struct dpoctl_proc *proc,
 	return 0;
 }
 
+void dpoctl_patch_unexpect_owner(struct dpoctl_patch *p)
+{
+	if (p->nowner_q)
+		p->nowner_q--;
+}
+
 void dpoctl_patch_expect_owner(struct dpoctl_patch *p, uint8_t owner)
 {
 	if (p->nowner_q == DPOCTL_OWNER_QUEUE) {
@@ -267,14 +294,60 @@ static void proc_exited(struct dpoctl_proc *proc)
 		proc->child = false;
 }
 
+static void on_signal(struct dpoctl_patch *p)
+{
+	/* the first one decides; later ones only hear where things stand */
+	if (p->signalled && p->action && !p->signal_told) {
+		dpoctl_err("%s: already %s; SIGKILL abandons it (the module's fail-safe then serves the original, dpoctl rollback finishes)",
+			   p->ctx->what, p->action == DPOCTL_A_PROMOTE ?
+			   "promoting" : "rolling back");
+		p->signal_told = true;
+	}
+	p->signalled = true;
+}
+
+/* What the module says now, after events were lost. */
+static void resync(struct dpoctl_patch *p)
+{
+	struct dpoctl_session s;
+	struct dpoctl_error err;
+
+	if (dpoctl_session_get(&p->req, p->session, &s, &err)) {
+		p->session_gone |= err.err == ENOENT;
+		return;
+	}
+	if (s.owner != p->owner)
+		on_owner(p, &s);
+}
+
+static int receive(struct dpoctl_patch *p, struct dpoctl_client *c,
+		   bool events)
+{
+	struct dpoctl_error err;
+	int ret = dpoctl_receive(c, &err);
+
+	if (ret == -ENOBUFS) {
+		dpoctl_err("%s: %s lost (receive queue full)%s", p->ctx->what,
+			   events ? "events" : "samples",
+			   events ? ": asking the module where things stand" :
+			   "");
+		/* samples' counters are cumulative: the next one spans it */
+		if (events)
+			resync(p);
+		return 0;
+	}
+	if (ret < 0)
+		dpoctl_perror(p->ctx->what, &err);
+	return ret < 0 ? ret : 0;
+}
+
 int dpoctl_patch_wait(struct dpoctl_patch *p,
 		      bool (*done)(const struct dpoctl_patch *p),
 		      uint64_t deadline_ns)
 {
 	struct dpoctl_proc *procs[2] = { &p->orig, &p->patched };
 	struct signalfd_siginfo si;
-	struct dpoctl_error err;
-	struct pollfd pfd[4];
+	struct pollfd pfd[5];
 	uint64_t now, until;
 	int n, i, ret, timeout;
 
@@ -299,6 +372,8 @@ int dpoctl_patch_wait(struct dpoctl_patch *p,
 		for (i = 0; i < 2; i++)
 			pfd[n++] = (struct pollfd){ .fd = procs[i]->pidfd,
 						    .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = dpoctl_client_fd(&p->evt),
+					    .events = POLLIN };
 		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -307,22 +382,16 @@ int dpoctl_patch_wait(struct dpoctl_patch *p,
 		}
 		if (pfd[1].revents & POLLIN) {
 			while (read(p->sig_fd, &si, sizeof(si)) == sizeof(si))
-				p->signalled = true;
+				on_signal(p);
 		}
+		/* exits first: the module's fail-safe that follows is not an operator */
 		for (i = 0; i < 2; i++)
 			if (pfd[2 + i].revents & (POLLIN | POLLHUP))
 				proc_exited(procs[i]);
-		if (pfd[0].revents & POLLIN) {
-			ret = dpoctl_receive(&p->ntf, &err);
-			if (ret == -ENOBUFS) {
-				/* counters are cumulative: the next one spans it */
-				dpoctl_err("%s: notifications lost (receive queue full)",
-					   p->ctx->what);
-			} else if (ret < 0) {
-				dpoctl_perror(p->ctx->what, &err);
-				return ret;
-			}
-		}
+		if ((pfd[4].revents & POLLIN) && (ret = receive(p, &p->evt, true)))
+			return ret;
+		if ((pfd[0].revents & POLLIN) && (ret = receive(p, &p->ntf, false)))
+			return ret;
 	}
 }
 

@@ -92,10 +92,11 @@ static int phase_switch(struct dpoctl_patch *p, uint8_t owner)
 	int ret;
 
 	phase_start(p, DPOCTL_PHASE_SWITCH);
-	if (p->owner != owner) {
+	if (p->owner != owner && !p->session_gone) {
 		dpoctl_patch_expect_owner(p, owner);
 		ret = dpoctl_owner_set(&p->req, p->session, owner, 0, &err);
 		if (ret) {
+			dpoctl_patch_unexpect_owner(p);
 			dpoctl_patch_error(p, "nothing was switched: set the owner with dpoctl session owner, or run dpoctl rollback again",
 					   "setting the owner to %s: %s",
 					   dpoctl_owner_name(owner), estr(&err));
@@ -109,9 +110,29 @@ static int phase_switch(struct dpoctl_patch *p, uint8_t owner)
 	return 0;
 }
 
+/* The instance that is to serve alone at the end. */
+static const struct dpoctl_proc *survivor(const struct dpoctl_patch *p)
+{
+	return p->action == DPOCTL_A_PROMOTE ? &p->patched : &p->orig;
+}
+
 static bool drain_over(const struct dpoctl_patch *p)
 {
-	return p->drain_done || p->session_gone;
+	return p->drain_done || p->session_gone || survivor(p)->exited;
+}
+
+/* The survivor died: stop here rather than stop the only server left. */
+static bool survivor_died(struct dpoctl_patch *p, int ph)
+{
+	const struct dpoctl_proc *s = survivor(p);
+
+	if (!s->exited)
+		return false;
+	dpoctl_patch_error(p, "the other instance is the only server left: it is not stopped; check it, then dpoctl session del",
+			   "the %s instance (pid %u) exited during the %s",
+			   s == &p->orig ? "original" : "patched", s->pid,
+			   ph == DPOCTL_PHASE_DRAIN ? "drain" : "phases");
+	return true;
 }
 
 /* Phase 2: the connections of @role closed between requests. */
@@ -122,21 +143,28 @@ static int phase_drain(struct dpoctl_patch *p, uint8_t role,
 	struct dpoctl_error err;
 	struct dpoctl_drain d;
 	json_object *o;
+	uint8_t target;
 	int ret;
 
 	phase_start(p, DPOCTL_PHASE_DRAIN);
-	if (proc->exited) {
-		/* its connections went with it */
+	if (proc->exited || p->session_gone) {
+		/* its connections went with it, or dpo holds none any more */
 		o = json_object_new_object();
-		json_object_object_add(o, "skipped",
-				       json_object_new_string("the process exited"));
+		json_object_object_add(o, "skipped", json_object_new_string(
+			proc->exited ? "the process exited" :
+			"the session was ended"));
 		phase_end(p, DPOCTL_PHASE_DRAIN, false, o);
 		return 0;
 	}
 	p->drain_done = false;
-	dpoctl_patch_expect_owner(p, role == DPO_ROLE_PATCHED ?
-				  DPO_OWNER_ORIGINAL : DPO_OWNER_PATCHED);
+	p->drain.cancelled = false;
+	/* a drain gives new connections to the other role, if not theirs yet */
+	target = role == DPO_ROLE_PATCHED ? DPO_OWNER_ORIGINAL : DPO_OWNER_PATCHED;
+	if (p->owner != target)
+		dpoctl_patch_expect_owner(p, target);
 	ret = dpoctl_drain(&p->req, p->session, role, deadline_ms, &d, &err);
+	if (ret && p->owner != target)
+		dpoctl_patch_unexpect_owner(p);
 	if (ret && ret != -EBUSY) {
 		dpoctl_patch_error(p, "new connections go to the other instance; close the drained instance's connections or stop it by hand (dpoctl rollback finishes the rest)",
 				   "draining the %s instance: %s",
@@ -154,8 +182,21 @@ static int phase_drain(struct dpoctl_patch *p, uint8_t role,
 			       json_object_new_int64(p->drain.closed_busy));
 	json_object_object_add(o, "reset", json_object_new_int64(p->drain.reset));
 	json_object_object_add(o, "gone", json_object_new_int64(p->drain.gone));
+	json_object_object_add(o, "cancelled",
+			       json_object_new_boolean(p->drain.cancelled));
 	p->drained += p->drain.closed_idle + p->drain.closed_busy;
 	p->reset += p->drain.reset;
+	if (survivor_died(p, DPOCTL_PHASE_DRAIN) || (ret && ret != -ETIMEDOUT)) {
+		phase_end(p, DPOCTL_PHASE_DRAIN, true, o);
+		return -1;
+	}
+	if (p->drain.cancelled) {
+		dpoctl_patch_error(p, "someone changed the owner back (dpoctl session owner, or another dpoctl): nothing is stopped; see dpoctl session list",
+				   "the drain of the %s instance was cancelled",
+				   dpoctl_role_name(role));
+		phase_end(p, DPOCTL_PHASE_DRAIN, true, o);
+		return -1;
+	}
 	if (ret == -ETIMEDOUT) {
 		dpoctl_patch_error(p, "the stop phase follows; check dpoctl conn list",
 				   "the drain did not end %u ms after its deadline",
@@ -182,10 +223,16 @@ static bool orig_gone(const struct dpoctl_patch *p)
 	return proc_gone(&p->orig);
 }
 
+struct conn_count {
+	uint8_t role;
+	uint32_t n;
+};
+
 static int count_conn(const struct dpoctl_conn *c, void *arg)
 {
-	(void)c;
-	(*(uint32_t *)arg)++;
+	struct conn_count *cc = arg;
+
+	cc->n += c->role == cc->role;
 	return 0;
 }
 
@@ -194,13 +241,19 @@ static int phase_stop(struct dpoctl_patch *p, struct dpoctl_proc *proc)
 {
 	bool (*gone)(const struct dpoctl_patch *p) =
 		proc == &p->patched ? patched_gone : orig_gone;
+	struct conn_count left = {
+		.role = proc == &p->patched ? DPO_ROLE_PATCHED : DPO_ROLE_ORIGINAL,
+	};
 	const char *sig = "none";
 	struct dpoctl_error err;
-	uint32_t left = 0;
 	json_object *o;
 	int ret;
 
 	phase_start(p, DPOCTL_PHASE_STOP);
+	if (survivor_died(p, DPOCTL_PHASE_STOP)) {
+		phase_end(p, DPOCTL_PHASE_STOP, true, NULL);
+		return -1;
+	}
 	if (!proc->exited && proc->pidfd >= 0) {
 		sig = "SIGTERM";
 		if (dpoctl_pidfd_send_signal(proc->pidfd, SIGTERM) &&
@@ -220,6 +273,10 @@ static int phase_stop(struct dpoctl_patch *p, struct dpoctl_proc *proc)
 			ret = dpoctl_patch_wait(p, gone, dpoctl_now_ns() +
 						KILL_WAIT_MS * NS_PER_MS);
 		}
+		if (ret && ret != -ETIMEDOUT) {
+			phase_end(p, DPOCTL_PHASE_STOP, true, NULL);
+			return -1;	/* the module's socket failed: said */
+		}
 		if (ret) {
 			dpoctl_patch_error(p, "find out why the process does not exit (ps, /proc/PID/stack); the session is left as it is",
 					   "pid %u did not exit after SIGKILL",
@@ -228,8 +285,8 @@ static int phase_stop(struct dpoctl_patch *p, struct dpoctl_proc *proc)
 			return -1;
 		}
 	}
-	ret = dpoctl_conn_dump(&p->req, p->session, proc->pid, count_conn,
-			       &left, &err);
+	/* by role: the pid of a process that is gone filters nothing */
+	ret = dpoctl_conn_dump(&p->req, p->session, 0, count_conn, &left, &err);
 	o = json_object_new_object();
 	json_object_object_add(o, "pid", json_object_new_int64(proc->pid));
 	json_object_object_add(o, "signal", json_object_new_string(sig));
@@ -240,13 +297,13 @@ static int phase_stop(struct dpoctl_patch *p, struct dpoctl_proc *proc)
 		json_object_object_add(o, "exit_signal", json_object_new_string(
 			strsignal(WTERMSIG(proc->wstatus))));
 	json_object_object_add(o, "conns_left", ret ? NULL :
-			       json_object_new_int64(left));
-	p->conns_left = left;
-	if (!ret && left)
+			       json_object_new_int64(left.n));
+	p->conns_left = left.n;
+	if (!ret && left.n)
 		dpoctl_patch_error(p, "dpoctl conn list shows them",
-				   "%u connection(s) of pid %u still registered",
-				   left, proc->pid);
-	phase_end(p, DPOCTL_PHASE_STOP, !ret && left, o);
+				   "%u connection(s) of the %s instance still registered",
+				   left.n, dpoctl_role_name(left.role));
+	phase_end(p, DPOCTL_PHASE_STOP, !ret && left.n, o);
 	return 0;
 }
 
@@ -284,8 +341,8 @@ int dpoctl_patch_rollback(struct dpoctl_patch *p)
 	begin(p, DPOCTL_A_ROLLBACK);
 	if (phase_switch(p, DPO_OWNER_ORIGINAL))
 		return -1;
-	phase_drain(p, DPO_ROLE_PATCHED, &p->patched);
-	if (phase_stop(p, &p->patched))
+	if (phase_drain(p, DPO_ROLE_PATCHED, &p->patched) ||
+	    phase_stop(p, &p->patched))
 		return -1;
 	if (phase_end_session(p))
 		return -1;
@@ -293,37 +350,51 @@ int dpoctl_patch_rollback(struct dpoctl_patch *p)
 	return p->failed ? -1 : 0;
 }
 
-static bool rolled_back(const struct dpoctl_patch *p)
+static bool fallback_over(const struct dpoctl_patch *p)
 {
-	return p->operator == DPOCTL_A_ROLLBACK || p->session_gone;
+	return p->operator == DPOCTL_A_ROLLBACK || p->session_gone ||
+	       p->patched.exited || p->signalled;
+}
+
+/* The fail-safe owner: the module's choice should dpoctl die now. */
+static void claim(struct dpoctl_patch *p, uint8_t owner)
+{
+	struct dpoctl_error err;
+
+	if (p->claimed &&
+	    dpoctl_session_claim(&p->req, p->session, owner, &err))
+		dpoctl_patch_error(p, NULL, "claiming %s for the %s: %s (should dpoctl die now, the module's fail-safe picks the wrong instance)",
+				   p->session, dpoctl_owner_name(owner),
+				   estr(&err));
 }
 
 int dpoctl_patch_promote(struct dpoctl_patch *p)
 {
-	struct dpoctl_error err;
-
 	begin(p, DPOCTL_A_PROMOTE);
 	/* should dpoctl die from now on, the patched instance keeps the traffic */
-	if (p->claimed &&
-	    dpoctl_session_claim(&p->req, p->session, DPO_OWNER_PATCHED, &err))
-		dpoctl_patch_error(p, NULL, "claiming %s for the patched instance: %s (if dpoctl dies, the original gets new connections back)",
-				   p->session, estr(&err));
-	if (phase_switch(p, DPO_OWNER_PATCHED))
+	claim(p, DPO_OWNER_PATCHED);
+	if (phase_switch(p, DPO_OWNER_PATCHED) ||
+	    phase_drain(p, DPO_ROLE_ORIGINAL, &p->orig))
 		return -1;
-	phase_drain(p, DPO_ROLE_ORIGINAL, &p->orig);
 	if (p->cfg.keep_original_s > 0 && !p->orig.exited) {
 		/* the warm fallback: an operator's rollback may still come */
 		p->operator = DPOCTL_A_NONE;
-		dpoctl_patch_wait(p, rolled_back, dpoctl_now_ns() +
+		dpoctl_patch_wait(p, fallback_over, dpoctl_now_ns() +
 				  (uint64_t)(p->cfg.keep_original_s * 1e9));
-		if (p->operator == DPOCTL_A_ROLLBACK) {
-			dpoctl_patch_error(p, NULL, "an operator rolled back during the warm fallback");
-			return 1;
+		if (p->patched.exited || p->operator == DPOCTL_A_ROLLBACK) {
+			/* back to the original, which is still there */
+			claim(p, DPO_OWNER_ORIGINAL);
+			dpoctl_patch_error(p, NULL, "%s during the warm fallback: back to the original",
+					   p->patched.exited ? "the patched instance exited" :
+					   "an operator rolled back");
+			p->trigger = p->patched.exited ? DPOCTL_T_PATCHED_DIED :
+				DPOCTL_T_OPERATOR;
+			if (p->patched.exited)
+				return dpoctl_patch_rollback(p) ? -1 : 1;
+			return dpoctl_patch_follow(p, DPOCTL_A_ROLLBACK) ? -1 : 1;
 		}
 	}
-	if (phase_stop(p, &p->orig))
-		return -1;
-	if (phase_end_session(p))
+	if (phase_stop(p, &p->orig) || phase_end_session(p))
 		return -1;
 	p->phase_name = "done";
 	return p->failed ? -1 : 0;
@@ -339,19 +410,37 @@ static bool operator_done(const struct dpoctl_patch *p)
 
 int dpoctl_patch_follow(struct dpoctl_patch *p, enum dpoctl_action a)
 {
-	uint64_t patience_ms = (uint64_t)((p->cfg.drain_deadline_s +
-					   p->cfg.stop_grace_s) * 1000) +
-			       KILL_WAIT_MS + DRAIN_SLACK_MS;
+	uint64_t patience_ns = (uint64_t)((p->cfg.drain_deadline_s +
+					   p->cfg.stop_grace_s) * 1e9) +
+			       (KILL_WAIT_MS + DRAIN_SLACK_MS) * NS_PER_MS;
+	int ret;
 
 	begin(p, a);
-	if (!dpoctl_patch_wait(p, operator_done, dpoctl_now_ns() +
-			       patience_ms * NS_PER_MS)) {
+	claim(p, a == DPOCTL_A_PROMOTE ? DPO_OWNER_PATCHED : DPO_OWNER_ORIGINAL);
+	/* as long as the operator's phases move (a warm fallback is quiet: its end is the session's) */
+	p->activity_ns = dpoctl_now_ns();
+	do {
+		ret = dpoctl_patch_wait(p, operator_done,
+					p->activity_ns + patience_ns);
+	} while (ret == -ETIMEDOUT && !p->session_gone &&
+		 dpoctl_now_ns() < p->activity_ns + patience_ns);
+	if (!ret) {
 		p->phase_name = "done";
 		return 0;
 	}
+	if (ret != -ETIMEDOUT)
+		return -1;
+	if (a == DPOCTL_A_PROMOTE && !p->orig.exited && p->owner == DPO_OWNER_PATCHED) {
+		/* a warm fallback of the operator's: theirs to end */
+		dpoctl_patch_error(p, "end it with dpoctl promote or dpoctl rollback",
+				   "the operator's promotion keeps the original (pid %u) idle: leaving it so",
+				   p->orig.pid);
+		return 0;
+	}
 	/* the operator's dpoctl stopped half way: finish the job */
-	dpoctl_patch_error(p, NULL, "the operator's %s did not finish within %llu ms: finishing it",
-			   action_name(a), (unsigned long long)patience_ms);
+	dpoctl_patch_error(p, NULL, "the operator's %s made no progress for %llu ms: finishing it",
+			   action_name(a),
+			   (unsigned long long)(patience_ns / NS_PER_MS));
 	return a == DPOCTL_A_PROMOTE ? dpoctl_patch_promote(p) :
 		dpoctl_patch_rollback(p);
 }
@@ -370,6 +459,8 @@ const char *dpoctl_trigger_name(const struct dpoctl_patch *p)
 		return "operator";
 	case DPOCTL_T_SIGNAL:
 		return "signal";
+	case DPOCTL_T_ERROR:
+		return "error";
 	default:
 		return "none";
 	}
