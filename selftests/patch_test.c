@@ -1095,6 +1095,41 @@ TEST_F_TIMEOUT(patch, missing_command_changes_nothing, 120)
 	EXPECT_EQ(0, st.failed);
 }
 
+/*
+ * Promoted with the original kept idle as a warm fallback, then an
+ * operator rolls back during it: the original serves again, dpoctl patch
+ * follows (exit 4) and does not hand the listeners to the patched
+ * instance as it exits.
+ */
+TEST_F_TIMEOUT(patch, warm_fallback_rolled_back, 180)
+{
+	const char *const opts[] = { "--promote-after", "8",
+				     "--keep-original", "60s", NULL };
+	char owner[32];
+	struct pl_stats st;
+	int rc;
+
+	NEED_PATCH();
+	ASSERT_EQ(0, begin(self, ini_lat, base, opts, base, 4));
+	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, "drain", "end",
+			       90000)) {
+		evlog_load(&self->log, LOG);
+		log_events(_metadata, &self->log);
+	}
+	ASSERT_LT(0, patched_pid(self, 1000));
+	EXPECT_STREQ("patched", session_owner(owner, sizeof(owner), SESSION));
+	EXPECT_EQ(0, dpoctl(NULL, "rollback", SESSION, NULL));
+	rc = finish(self, 30000);
+	log_events(_metadata, &self->log);
+	log_load_stats(_metadata, self, &st);
+	EXPECT_EQ(4, rc);
+	EXPECT_TRUE(wait_gone(self->patched, 5000));
+	EXPECT_FALSE(proc_gone(self->orig));
+	EXPECT_STREQ("", session_owner(owner, sizeof(owner), SESSION));
+	expect_new_conns_to(_metadata, self, self->orig);
+	EXPECT_EQ(0, st.failed);
+}
+
 TEST_F_TIMEOUT(patch, operator_rollback, 180)
 {
 	NEED_PATCH();
