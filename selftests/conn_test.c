@@ -1285,6 +1285,7 @@ TEST_F_TIMEOUT(ct, latency_histogram, 60)
 	static struct dt_obj sp_smp[64], so_smp[64];
 	struct dt_obj *out[2] = { sp_smp, so_smp };
 	__u64 hist[DPO_LAT_BUCKETS], s0[2], s1[2], r0[2], total;
+	int slow_median;
 	__u32 pid[2] = { sp->pid, so->pid };
 	struct dt_obj o, p1, o1;
 	pthread_t th;
@@ -1333,21 +1334,27 @@ TEST_F_TIMEOUT(ct, latency_histogram, 60)
 	ASSERT_EQ(s1[1] - s0[1], n[1]) TH_LOG("original: samples missed");
 
 	/*
-	 * Slow: the histograms hold every request, most in [4096, 8192), and
-	 * so does the median's bucket. Each sample's p50 lies in the bucket of that
-	 * sample's own median (a busy host may push a whole interval up a
-	 * bucket: per-sample values are checked for consistency, not
-	 * timing), and its exact mean cannot be below the 5 ms slept.
+	 * Slow: the histograms hold every request, most in [4096, 16384), and
+	 * so does the median's bucket: 5 ms slept plus the guest's own time,
+	 * which on the debug kernel under TCG reaches 3 to 4 ms and moves a
+	 * good part of the requests past 8192. Each sample's p50 lies in the
+	 * bucket of that sample's own median (a busy host may push a whole
+	 * interval up a bucket: per-sample values are checked for
+	 * consistency, not timing), and its exact mean cannot be below the
+	 * 5 ms slept.
 	 */
 	total = sum_hist(_metadata, sp_smp, n[0], hist);
 	print_hist(_metadata, "5 ms server", hist);
 	EXPECT_EQ(p1.stats.requests - r0[0], total);
-	EXPECT_LT(total, hist_pow2(hist, 12) * 2)
-		TH_LOG("[4096, 8192): %llu of %llu",
-		       (unsigned long long)hist_pow2(hist, 12),
+	EXPECT_LT(total, (hist_pow2(hist, 12) + hist_pow2(hist, 13)) * 2)
+		TH_LOG("[4096, 16384): %llu of %llu",
+		       (unsigned long long)(hist_pow2(hist, 12) +
+					    hist_pow2(hist, 13)),
 		       (unsigned long long)total);
 	EXPECT_EQ(12, lat_pow2(dt_lat_bucket(5000)));
-	EXPECT_EQ(12, lat_pow2(median_bucket(hist, total)));
+	slow_median = lat_pow2(median_bucket(hist, total));
+	EXPECT_TRUE(slow_median == 12 || slow_median == 13)
+		TH_LOG("median in [2^%d, 2^%d)", slow_median, slow_median + 1);
 	for (k = 0; k < n[0]; k++)
 		expect_p50_consistent(_metadata, "5 ms server", &sp_smp[k].stats,
 				      4900);
@@ -1362,6 +1369,7 @@ TEST_F_TIMEOUT(ct, latency_histogram, 60)
 	print_hist(_metadata, "no-delay server", hist);
 	EXPECT_EQ(o1.stats.requests - r0[1], total);
 	EXPECT_GE(11, lat_pow2(median_bucket(hist, total)));
+	EXPECT_LT(lat_pow2(median_bucket(hist, total)), slow_median);
 	for (k = 0; k < n[1]; k++)
 		expect_p50_consistent(_metadata, "no-delay server",
 				      &so_smp[k].stats, 0);
