@@ -985,11 +985,7 @@ static void operator_action(struct __test_metadata *_metadata,
 	struct pl_stats st;
 	int rc;
 
-	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, base, 4));
-	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, NULL, NULL,
-			       90000));
-	sleep_ms(500);
-	ASSERT_LT(0, patched_pid(self, 1000));
+	observing(_metadata, self);
 	EXPECT_EQ(0, dpoctl(NULL, action, SESSION, NULL));
 	rc = finish(self, 30000);
 	log_events(_metadata, &self->log);
@@ -998,6 +994,17 @@ static void operator_action(struct __test_metadata *_metadata,
 	EXPECT_LE(0, evlog_find(&self->log, 0, "operator", "action", action,
 				NULL));
 	EXPECT_EQ(0, st.failed);
+}
+
+/* A good patch under the base load, half a second into its observation. */
+static void observing(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(patch) *self)
+{
+	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, base, 4));
+	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, NULL, NULL,
+			       90000));
+	sleep_ms(500);
+	ASSERT_LT(0, patched_pid(self, 1000));
 }
 
 /* A canary ramp: each step held 2 s, then promoted. */
@@ -1037,11 +1044,7 @@ TEST_F_TIMEOUT(patch, original_died_patched_kept, 180)
 	int rc;
 
 	NEED_PATCH();
-	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, base, 4));
-	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, NULL, NULL,
-			       90000));
-	sleep_ms(500);
-	ASSERT_LT(0, patched_pid(self, 1000));
+	observing(_metadata, self);
 	kill(self->orig, SIGKILL);
 	rc = finish(self, 30000);
 	log_events(_metadata, &self->log);
@@ -1153,11 +1156,7 @@ TEST_F_TIMEOUT(patch, sigterm_rolls_back, 180)
 	int rc;
 
 	NEED_PATCH();
-	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, base, 4));
-	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, NULL, NULL,
-			       90000));
-	sleep_ms(500);
-	ASSERT_LT(0, patched_pid(self, 1000));
+	observing(_metadata, self);
 	kill(self->dpoctl, SIGTERM);
 	rc = finish(self, 30000);
 	log_events(_metadata, &self->log);

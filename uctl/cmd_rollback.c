@@ -94,6 +94,7 @@ static int end_patch(struct dpoctl_ctx *ctx, int argc, char **argv,
 {
 	struct dpoctl_patch_log_cfg lc = { 0 };
 	struct end_args a = { 0 };
+	struct dpoctl_patch_cfg pcfg;
 	struct dpoctl_session s;
 	struct dpoctl_error err;
 	struct dpoctl_patch *p;
@@ -107,12 +108,15 @@ static int end_patch(struct dpoctl_ctx *ctx, int argc, char **argv,
 		dpoctl_err("%s: %s", ctx->what, strerror(ENOMEM));
 		return DPOCTL_EXIT_ERR;
 	}
+	/* usage errors before the module is asked anything */
+	dpoctl_patch_cfg_default(&pcfg);
+	if (durations(ctx, &a, &pcfg)) {
+		free(p);
+		return DPOCTL_EXIT_USAGE;
+	}
 	if (dpoctl_patch_init(p, ctx, a.session))
 		goto out;
-	if (durations(ctx, &a, &p->cfg)) {
-		rc = DPOCTL_EXIT_USAGE;
-		goto out;
-	}
+	p->cfg = pcfg;
 	if (dpoctl_session_get(&p->req, a.session, &s, &err)) {
 		dpoctl_perror(ctx->what, &err);
 		goto out;

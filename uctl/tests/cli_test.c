@@ -10,7 +10,7 @@
 #include "test.h"
 
 struct cli_case {
-	const char *args[8];
+	const char *args[12];	/* NULL-terminated */
 	int rc;
 	const char *out;	/* stdout contains it; "": stdout empty */
 	const char *err;	/* likewise for stderr */
@@ -216,6 +216,33 @@ static const struct cli_case cli_cases[] = {
 	{ { "analyze", "--config", "a", "--config", "b", "x" }, 1, "",
 	  "--config given twice" },
 	{ { "analyze", "--live" }, 1, "", "--live needs --session NAME" },
+	{ { "patch" }, 1, "", "dpoctl: patch: missing SESSION" },
+	{ { "patch", "s", "--", "true" }, 1, "", "missing --pid ORIG_PID" },
+	{ { "patch", "s", "--pid", "1" }, 1, "",
+	  "missing -- PATCHED_CMD or --patched-pid PID" },
+	{ { "patch", "s", "--pid", "1", "--patched-pid", "2", "--", "true" }, 1,
+	  "", "-- PATCHED_CMD and --patched-pid exclude each other" },
+	{ { "patch", "s", "--pid", "1", "--patched-pid", "1" }, 1, "",
+	  "--patched-pid is the original's pid" },
+	{ { "patch", "s", "--pid", "1", "--port", "0", "--", "true" }, 1, "",
+	  "bad port \"0\" (1 to 65535)" },
+	{ { "patch", "s", "--pid", "1", "--port", "80", "--port", "80", "--",
+	    "true" }, 1, "", "port 80 given twice" },
+	{ { "patch", "s", "--pid", "1", "--exposure", "canary:50,20", "--",
+	    "true" }, 1, "", "bad --exposure \"canary:50,20\"" },
+	{ { "patch", "s", "--pid", "1", "--stop-grace", "2h", "--", "true" }, 1,
+	  "", "bad --stop-grace \"2h\" (1ms to 60m)" },
+	{ { "patch", "s", "--pid", "1", "--set", "patch.exposure=all", "--",
+	    "true" }, 1, "", "patch.exposure: bad value \"all\"" },
+	{ { "patch", "s", "--pid", "1", "--output", "f", "--patched-pid", "2" },
+	  1, "", "--output is for PATCHED_CMD's output" },
+	{ { "patch", "s", "--pid", "1", "--bogus", "--", "true" }, 1, "",
+	  "unknown option \"--bogus\"" },
+	{ { "rollback" }, 1, "", "dpoctl: rollback: missing SESSION" },
+	{ { "rollback", "s", "--keep-original", "1s" }, 1, "",
+	  "unknown option \"--keep-original\"" },
+	{ { "promote", "s", "--drain-deadline", "0" }, 1, "",
+	  "bad --drain-deadline \"0\" (1ms to 60m)" },
 	{ { "analyze", "--session", "db", "--live", "rec.json" }, 1, "",
 	  "--live reads the module: no FILE" },
 	{ { "analyze", "--set", "predictive.block_s=61", "x" }, 1, "",
