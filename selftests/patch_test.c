@@ -977,6 +977,17 @@ TEST_F_TIMEOUT(patch, killed_in_drain, 180)
 	killed_then_rollback(_metadata, self, "drain", slow);
 }
 
+/* A good patch under the base load, half a second into its observation. */
+static void observing(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(patch) *self)
+{
+	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, base, 4));
+	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, NULL, NULL,
+			       90000));
+	sleep_ms(500);
+	ASSERT_LT(0, patched_pid(self, 1000));
+}
+
 /* dpoctl @action from another process during the observation. */
 static void operator_action(struct __test_metadata *_metadata,
 			    FIXTURE_DATA(patch) *self, const char *action,
@@ -994,17 +1005,6 @@ static void operator_action(struct __test_metadata *_metadata,
 	EXPECT_LE(0, evlog_find(&self->log, 0, "operator", "action", action,
 				NULL));
 	EXPECT_EQ(0, st.failed);
-}
-
-/* A good patch under the base load, half a second into its observation. */
-static void observing(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(patch) *self)
-{
-	ASSERT_EQ(0, begin(self, ini_lat, base, NULL, base, 4));
-	ASSERT_TRUE(wait_event(&self->log, LOG, self->dpoctl, NULL, NULL,
-			       90000));
-	sleep_ms(500);
-	ASSERT_LT(0, patched_pid(self, 1000));
 }
 
 /* A canary ramp: each step held 2 s, then promoted. */
