@@ -38,7 +38,7 @@ struct patch_args {
 	const char *exposure, *step, *drain_deadline, *stop_grace, *keep;
 	uint32_t interval_ms;
 	const char *log, *alert_exec, *metrics_file, *output;
-	bool json, no_syslog, own_creds;
+	bool json, no_syslog, own_creds, log_intervals;
 };
 
 static int opt_u32(struct dpoctl_ctx *ctx, const char *flag, const char *v,
@@ -86,6 +86,10 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		}
 		if (!strcmp(arg, "--no-syslog")) {
 			a->no_syslog = true;
+			continue;
+		}
+		if (!strcmp(arg, "--log-intervals")) {
+			a->log_intervals = true;
 			continue;
 		}
 		if (!strcmp(arg, "--own-credentials")) {
@@ -580,6 +584,7 @@ static int open_logs(struct dpoctl_patch *p, const struct patch_args *a)
 	char why[256];
 
 	p->view = tty && !a->json;
+	p->log_intervals = a->log_intervals;
 	lc.path = a->log ? a->log : p->view ? NULL : "-";
 	if (dpoctl_patch_log_open(&p->log, &lc, why, sizeof(why))) {
 		dpoctl_err("%s: %s", p->ctx->what, why);

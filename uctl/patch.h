@@ -104,6 +104,7 @@ struct dpoctl_patch {
 	struct dpoctl_patch_log *out;	/* stdout's JSON lines beside --log */
 	bool view;			/* the live view on a terminal */
 	bool text;			/* then the events as lines on it */
+	bool log_intervals;		/* an "interval" event per step */
 	const char *metrics_path;
 	bool metrics_failed;		/* reported; again once it works */
 	uint64_t t0_ns;			/* the start */
@@ -151,6 +152,7 @@ void dpoctl_patch_error(struct dpoctl_patch *p, const char *todo,
 			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 json_object *dpoctl_decision_json(const struct dpoctl_engine *e);
 void dpoctl_patch_tick(struct dpoctl_patch *p);	/* view, metrics file */
+void dpoctl_patch_interval_event(struct dpoctl_patch *p);
 
 /* patch_phases.c: 0, or -1 when a phase failed (reported) */
 int dpoctl_patch_rollback(struct dpoctl_patch *p);

@@ -38,7 +38,8 @@ static void text_line(const struct dpoctl_patch *p, json_object *ev)
 void dpoctl_patch_event(struct dpoctl_patch *p, json_object *ev, int prio,
 			bool alert)
 {
-	if (p->text)
+	/* prio < 0: data for the log (intervals), not a line on a terminal */
+	if (p->text && prio >= 0)
 		text_line(p, ev);
 	/* stdout's copy beside --log: no syslog, no alert twice */
 	if (p->out)
@@ -133,6 +134,35 @@ json_object *dpoctl_decision_json(const struct dpoctl_engine *e)
 	}
 	json_object_object_add(o, "metrics", ms);
 	return o;
+}
+
+/*
+ * The engine's last step, for plots: per enabled metric each role's value,
+ * the live baseline and its threshold. Not to syslog: 10 lines a second.
+ */
+void dpoctl_patch_interval_event(struct dpoctl_patch *p)
+{
+	json_object *o = dpoctl_patch_ev("interval"), *ms, *m;
+	struct dpoctl_metric_point pt;
+	int i;
+
+	json_object_object_add(o, "phase", json_object_new_string(
+		dpoctl_engine_phase(p->e) == DPOCTL_PHASE_BASELINE ?
+		"baseline" : "observe"));
+	ms = json_object_new_object();
+	for (i = 0; i < DPOCTL_M_COUNT; i++) {
+		if (!p->ecfg.m[i].enabled)
+			continue;
+		dpoctl_engine_point(p->e, i, &pt);
+		m = json_object_new_object();
+		json_object_object_add(m, "original", num(pt.original));
+		json_object_object_add(m, "patched", num(pt.patched));
+		json_object_object_add(m, "baseline", num(pt.baseline));
+		json_object_object_add(m, "threshold", num(pt.threshold));
+		json_object_object_add(ms, dpoctl_metric_name(i), m);
+	}
+	json_object_object_add(o, "metrics", ms);
+	dpoctl_patch_event(p, o, -1, false);
 }
 
 void dpoctl_patch_tick(struct dpoctl_patch *p)

@@ -108,7 +108,7 @@ static void write_line(struct dpoctl_patch_log *log, const char *line, int prio)
 		}
 		clearerr(log->out);
 	}
-	if (log->use_syslog)
+	if (log->use_syslog && prio >= 0)
 		syslog(prio, "%s", line);
 }
 

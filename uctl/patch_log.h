@@ -33,7 +33,7 @@ int dpoctl_patch_log_open(struct dpoctl_patch_log **log,
  * Takes @ev, a json-c object with "event" set by the caller (NULL @log:
  * dropped). Writes one line: "time" (UTC, ms), "mono_ns", "t" (seconds
  * since t0) and "session" first, then the caller's keys (theirs of those
- * four names are dropped). Syslog at @prio; with @alert, the alert command
+ * four names are dropped). Syslog at @prio (< 0: not to syslog); with @alert, the alert command
  * gets the line on its stdin and runs in the background: never waited for
  * here. Failures of earlier alert commands are reported on stderr and
  * logged as "alert_failed" events first (these never alert).

@@ -53,6 +53,8 @@ static void steps(struct dpoctl_patch *p, const struct dpoctl_step *st, int n)
 		p->verdict = dpoctl_engine_step(p->e, st[i].now_ns, &st[i].orig,
 						st[i].has_patched ?
 						&st[i].patched : NULL);
+		if (p->log_intervals)
+			dpoctl_patch_interval_event(p);
 		engine_events(p);
 	}
 }

@@ -229,6 +229,8 @@ struct dpoctl_engine {
 	struct dpoctl_decision decision;
 	struct dpoctl_engine_event ev[DPOCTL_MAX_EVENTS];
 	size_t n_ev;
+	/* the last step's points, for dpoctl_engine_point() */
+	struct dpoctl_point last_o, last_p;
 };
 
 struct dpoctl_engine *dpoctl_engine_new(const struct dpoctl_engine_cfg *cfg)
@@ -777,6 +779,8 @@ enum dpoctl_verdict dpoctl_engine_step(struct dpoctl_engine *e, uint64_t now_ns,
 	struct dpoctl_point po, pp;
 
 	e->n_ev = 0;
+	e->last_o.dt_s = 0;
+	e->last_p.dt_s = 0;
 	if (e->phase == DPOCTL_PHASE_DONE)
 		return e->decision.verdict;
 	/* time must go forward; a bad interval is no data */
@@ -794,10 +798,12 @@ enum dpoctl_verdict dpoctl_engine_step(struct dpoctl_engine *e, uint64_t now_ns,
 	if (dpoctl_window_push(&e->base, &po) ||
 	    dpoctl_window_push(&e->smooth_o, &po))
 		return DPOCTL_V_NONE;	/* out of memory: this interval is lost */
+	e->last_o = po;
 	if (patched) {
 		metrics_of(patched, orig, now_ns, &pp);
 		if (dpoctl_window_push(&e->smooth_p, &pp))
 			return DPOCTL_V_NONE;
+		e->last_p = pp;
 		observe(e, now_ns, &po, &pp, orig, patched);
 	} else if (e->phase == DPOCTL_PHASE_OBSERVE) {
 		/* the patched instance skipped a sample: time still counts */
@@ -819,6 +825,28 @@ const struct dpoctl_metric_state *
 dpoctl_engine_metric(const struct dpoctl_engine *e, enum dpoctl_metric m)
 {
 	return (unsigned int)m < DPOCTL_M_COUNT ? &e->st[m] : NULL;
+}
+
+static double point_value(const struct dpoctl_point *pt, enum dpoctl_metric m)
+{
+	return pt->dt_s > 0 && pt->has[m] ? pt->v[m] : NAN;
+}
+
+void dpoctl_engine_point(const struct dpoctl_engine *e, enum dpoctl_metric m,
+			 struct dpoctl_metric_point *out)
+{
+	struct dpoctl_stat b;
+
+	out->original = out->patched = out->baseline = out->threshold = NAN;
+	if ((unsigned int)m >= DPOCTL_M_COUNT)
+		return;
+	out->original = point_value(&e->last_o, m);
+	out->patched = point_value(&e->last_p, m);
+	b = dpoctl_window_stat(&e->base, m);
+	if (b.n) {
+		out->baseline = b.mean;
+		out->threshold = threshold(m, b.mean, margin(&e->cfg.m[m], b.mean));
+	}
 }
 
 double dpoctl_engine_score(const struct dpoctl_engine *e)

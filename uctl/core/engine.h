@@ -212,6 +212,22 @@ enum dpoctl_phase dpoctl_engine_phase(const struct dpoctl_engine *e);
 const struct dpoctl_metric_state *
 dpoctl_engine_metric(const struct dpoctl_engine *e, enum dpoctl_metric m);
 double dpoctl_engine_score(const struct dpoctl_engine *e);
+
+/*
+ * One metric at the last step, for a log or a plot: each role's value in
+ * that interval as the engine judged it, the live baseline's mean and its
+ * threshold; NAN where there is none (no step, no patched instance, no
+ * data). The baseline and threshold of a disabled metric are still given.
+ */
+struct dpoctl_metric_point {
+	double original;
+	double patched;
+	double baseline;
+	double threshold;
+};
+
+void dpoctl_engine_point(const struct dpoctl_engine *e, enum dpoctl_metric m,
+			 struct dpoctl_metric_point *out);
 const struct dpoctl_decision *dpoctl_engine_decision(const struct dpoctl_engine *e);
 
 /* The state changes of the last step, oldest first. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Tests of core/engine.c and core/window.c, piece by piece. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "core/engine.h"
@@ -331,6 +332,37 @@ static void test_thresholds(void)
 			       st->thr_baseline, st->thr_original, st->excess);
 		dpoctl_engine_free(r.e);
 	}
+}
+
+/* What the "interval" events of dpoctl patch --log-intervals plot. */
+static void test_point(void)
+{
+	struct dpoctl_interval o = steady(), p = steady();
+	struct dpoctl_metric_point pt;
+	struct dpoctl_engine_cfg c;
+	struct run r;
+
+	latency_only(&c);
+	run_start(&r, &c);
+	dpoctl_engine_point(r.e, DPOCTL_M_LAT_P99, &pt);
+	result(isnan(pt.original) && isnan(pt.patched) && isnan(pt.baseline) &&
+	       isnan(pt.threshold), "point: nothing before the first step");
+	steps(&r, 20, &o, NULL);
+	dpoctl_engine_point(r.e, DPOCTL_M_LAT_P99, &pt);
+	result(pt.original == 8000 && isnan(pt.patched) &&
+	       pt.baseline == 8000 && pt.threshold == 9600,
+	       "point: baseline: the original, the baseline, 20%% above it (%g %g %g %g)",
+	       pt.original, pt.patched, pt.baseline, pt.threshold);
+	p.lat_p99_us = 12000;
+	steps(&r, 1, &o, &p);
+	dpoctl_engine_point(r.e, DPOCTL_M_LAT_P99, &pt);
+	result(pt.original == 8000 && pt.patched == 12000 &&
+	       pt.threshold == 9600, "point: observing: both roles (%g %g)",
+	       pt.original, pt.patched);
+	dpoctl_engine_point(r.e, DPOCTL_M_COUNT, &pt);
+	result(isnan(pt.original) && isnan(pt.threshold),
+	       "point: an unknown metric has none");
+	dpoctl_engine_free(r.e);
 }
 
 /* Against the baseline AND the live original. */
@@ -839,5 +871,6 @@ int main(void)
 	test_promotion();
 	test_baseline_refused();
 	test_replayable();
+	test_point();
 	return test_done();
 }
