@@ -20,16 +20,19 @@ static void cell(double v)
 static void row(const struct dpoctl_patch *p, int m, uint64_t now)
 {
 	const struct dpoctl_metric_state *s = dpoctl_engine_metric(p->e, m);
+	struct dpoctl_metric_point pt;
 	double thr;
 
 	if (!p->ecfg.m[m].enabled || !s)
 		return;
-	thr = s->valid ? fmin(s->thr_baseline, s->thr_original) : NAN;
-	if (dpoctl_metric_lower_is_worse(m))
-		thr = s->valid ? fmax(s->thr_baseline, s->thr_original) : NAN;
+	/* while the baseline is built: the original's last interval */
+	dpoctl_engine_point(p->e, m, &pt);
+	thr = s->valid ? fmin(s->thr_baseline, s->thr_original) : pt.threshold;
+	if (dpoctl_metric_lower_is_worse(m) && s->valid)
+		thr = fmax(s->thr_baseline, s->thr_original);
 	printf("%-16s", dpoctl_metric_name(m));
-	cell(s->baseline.n ? s->baseline.mean : NAN);
-	cell(s->valid ? s->original : NAN);
+	cell(s->baseline.n ? s->baseline.mean : pt.baseline);
+	cell(s->valid ? s->original : pt.original);
 	cell(s->valid ? s->patched : NAN);
 	cell(thr);
 	if (s->breach)

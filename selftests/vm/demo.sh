@@ -1,103 +1,153 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make demo`, inside the VM (run by init.sh as PID 1's child): load dpo.ko,
-# start an "original" and a heavier "patched" workload, watch both in one
-# session with dpoctl, then let the patched one die and show the exit event.
-# Each workload is one busybox sh process that forks nothing, so that all
-# of its CPU time and page faults are counted on the pid that is tracked.
+# `make demo`, inside the VM (run by init.sh): the reference engine
+# (dpo_refdb) under 32 client connections (dpo_loadgen), patched twice by
+# dpoctl patch: first with a build that is slower and churns memory on every
+# request (caught and rolled back), then with a good build (promoted). The
+# clients keep working throughout; each run's event log, load summary and
+# load series go to the host (report_out.sh), which plots them.
+#
+# The completion token is printed only when both runs ended as they must
+# and no client request failed: the demo is a test too (check.sh).
 
-INTERVAL=200ms
-WATCH_S=10
-SAMPLES=$((WATCH_S * 1000 * 2 / 200))	# two instances, one sample each per tick
 DPO_KO=${DPO_KO:-/lib/dpo.ko}
+PORT=5432
+BASE="--delay-us 2000 --cpu-us 100"	# the original's cost per request
+BAD="--delay-us 12000 --cpu-us 100 --fault-kb 64"
+REPORT=/report
+INI=/tmp/demo.ini
+fail=
 
 say() {
 	echo
 	echo "==> $*"
 }
 
-# Show a command, then run it; the demo goes on if it fails.
-run() {
-	echo "\$ $*"
-	"$@" || echo "(exit status $?)"
+failed() {
+	echo "demo: FAILED: $*"
+	fail="${fail:+$fail; }$*"
 }
 
-pause=/tmp/demo.pause
-mkfifo "$pause"
+# The first "KEY":VALUE of a JSON text (a number or a string's text).
+first_field() { # key
+	tr -d '\n' | grep -o "\"$1\": *\"\{0,1\}[^,\"}]*" | head -n 1 |
+		sed 's/^[^:]*: *"\{0,1\}//'
+}
 
-# Light: a short busy loop, then 100 ms asleep (read -t on a fifo nobody
-# writes: a sleep that needs no child process).
-cat >/tmp/original.sh <<EOF
-while :; do
-	i=0; while [ \$i -lt 300 ]; do i=\$((i + 1)); done
-	read -t 0.1 x <>$pause
-done
-EOF
+# A field of the summary line of an event log.
+summary_field() { # log key
+	grep '"event":"summary"' "$1" | tail -n 1 | first_field "$2"
+}
 
-# Heavy: five times the CPU, 8 MiB kept resident, and a 1 MiB string built
-# and dropped on every round (fresh pages: minor faults).
-cat >/tmp/patched.sh <<EOF
-keep=x; j=0; while [ \$j -lt 23 ]; do keep="\$keep\$keep"; j=\$((j + 1)); done
-while :; do
-	i=0; while [ \$i -lt 1500 ]; do i=\$((i + 1)); done
-	s=x; j=0; while [ \$j -lt 20 ]; do s="\$s\$s"; j=\$((j + 1)); done
-	s=
-	read -t 0.1 x <>$pause
-done
-EOF
+# A field of a load generator's summary.
+load_field() { # json key
+	first_field "$2" <"$1"
+}
+
+# The engine: latency, CPU and page faults per request, each 50% off its
+# baseline for 3 s (or the sequential test) to roll back.
+write_ini() {
+	{
+		printf '[baseline]\nmin_samples = 20\n[rule]\nsmooth_s = 2\n'
+		printf '[promote]\nmin_s = 4\n'
+		for m in lat_p50 lat_p99 lat_mean cpu_per_req cpu run_delay \
+			min_flt_per_req maj_flt_per_req min_flt maj_flt \
+			rss_growth throughput; do
+			printf '[%s]\n' "$m"
+			case "$m" in
+			lat_mean|cpu_per_req|min_flt_per_req)
+				printf 'deviation_pct = 50\n' ;;
+			*)	printf 'enabled = no\n' ;;
+			esac
+		done
+	} >"$INI"
+}
+
+# One dpoctl patch under load: run NAME EXPECTED_EXIT PATCHED_ARGS...
+run() {
+	name=$1 want=$2
+	shift 2
+	dir=$REPORT/$name
+	mkdir -p "$dir"
+	dpo_loadgen --port "$PORT" --conns 32 --tick-ms 250 \
+		--series "$dir/load.tsv" --json "$dir/load.json" \
+		>/dev/null 2>"$dir/load.err" &
+	load=$!
+	sleep 1
+	echo "\$ dpoctl patch demo --pid $orig --port $PORT --config $INI" \
+		"--baseline 5 --duration 3 $OPTS --log $dir/events.jsonl" \
+		"--log-intervals -- dpo_refdb $*"
+	# shellcheck disable=SC2086  # OPTS are words
+	dpoctl patch demo --pid "$orig" --port "$PORT" --config "$INI" \
+		--baseline 5 --duration 3 $OPTS --log "$dir/events.jsonl" \
+		--log-intervals --no-syslog --output "$dir/patched.out" \
+		-- dpo_refdb "$@"
+	rc=$?
+	sleep 1
+	kill -TERM "$load"
+	wait "$load"
+	load_rc=$?
+	echo
+	echo "dpoctl patch exit status: $rc (expected $want)"
+	[ "$rc" = "$want" ] || failed "$name: dpoctl patch exited $rc, not $want"
+	ok=$(load_field "$dir/load.json" ok)
+	retried=$(load_field "$dir/load.json" retried)
+	nfail=$(load_field "$dir/load.json" failed)
+	rps=$(load_field "$dir/load.json" throughput_rps)
+	p99=$(load_field "$dir/load.json" p99)
+	det=$(summary_field "$dir/events.jsonl" detection_s)
+	total=$(summary_field "$dir/events.jsonl" total_ms)
+	verdict=$(summary_field "$dir/events.jsonl" verdict)
+	metric=$(summary_field "$dir/events.jsonl" metric)
+	echo "summary: $verdict${metric:+ by $metric}: detected ${det:-?} s after" \
+		"exposure, phases done in ${total:-?} ms"
+	echo "clients: ${ok:-?} requests served (${rps:-?}/s, p99 ${p99:-?} us)," \
+		"failed: ${nfail:-?}, retried after a drain: ${retried:-?}"
+	if [ "$load_rc" != 0 ] || [ "${nfail:-x}" != 0 ]; then
+		failed "$name: the clients saw ${nfail:-?} failed requests"
+	fi
+}
 
 say "dpo demo on Linux $(uname -r), $(nproc) CPUs"
-say "Loading the module"
-run insmod "$DPO_KO" || true
-if ! grep -q '^dpo ' /proc/modules; then
+if ! insmod "$DPO_KO"; then
 	echo "dpo.ko did not load: nothing to show."
 	exit 1
 fi
-run dpoctl status
+mkdir -p "$REPORT"
+write_ini
 
-say "Starting the workloads"
-sh /tmp/original.sh </dev/null &
+say "The original: dpo_refdb on port $PORT ($BASE per request)"
+# shellcheck disable=SC2086
+dpo_refdb --port "$PORT" $BASE 2>/tmp/orig.err &
 orig=$!
-sh /tmp/patched.sh </dev/null &
-patched=$!
-echo "original: pid $orig (light)   patched: pid $patched (more CPU, memory, page faults)"
 sleep 1
 
-say "One session, sampled every $INTERVAL, with both processes"
-run dpoctl session new demo interval "$INTERVAL"
-run dpoctl instance add demo "$orig" original
-run dpoctl instance add demo "$patched" patched
-run dpoctl instance show
+say "A bad patch: 10 ms slower and 64 KiB of fresh memory per request"
+OPTS="--promote-after 60"
+# shellcheck disable=SC2086
+run rollback 3 $BAD
 
-say "Live samples for ${WATCH_S}s, both instances side by side"
-run timeout $((WATCH_S + 5)) dpoctl monitor samples count "$SAMPLES"
+say "A good patch: the same cost as the original"
+OPTS="--promote-after 10"
+# shellcheck disable=SC2086
+run promote 0 $BASE
 
-say "Killing the patched process: the kernel reports its exit"
-dpoctl monitor events count 1 >/tmp/events.out 2>&1 &
-mon=$!
-sleep 1
-echo "\$ kill $patched"
-kill "$patched"
-wait "$patched" 2>/dev/null
-# Give the event 10 s to arrive, then stop waiting.
-( sleep 10; kill "$mon" 2>/dev/null ) &
-guard=$!
-wait "$mon"
-kill "$guard" 2>/dev/null
-cat /tmp/events.out
-run dpoctl instance show
-run dpoctl status
-
-say "Cleaning up"
+say "Sending the report to the host"
+dpoctl session list
 kill "$orig" 2>/dev/null
-wait "$orig" 2>/dev/null
-run dpoctl session del demo
-run rmmod dpo
+pkill dpo_refdb 2>/dev/null
+sleep 1
+rmmod dpo || failed "rmmod dpo"
+report_out.sh "$REPORT" || failed "report not sent"
 # For run.sh: the kernel log on ttyS1 (checked for warnings), then the token.
 if [ -c /dev/ttyS1 ]; then
 	stty -F /dev/ttyS1 raw -echo 2>/dev/null
 	dmesg >/dev/ttyS1
 fi
-say "Done; powering off"
+if [ -n "$fail" ]; then
+	say "Demo FAILED: $fail"
+	exit 1
+fi
+say "Done: the bad patch rolled back, the good one promoted, no request failed"
 echo DPO-DEMO-DONE
