@@ -207,10 +207,14 @@ fuzz: deps
 # wrapper_cost opens 100,000 connections: a slow (TCG, shared) host needs
 # more than run.sh's default 300 s.
 bench: deps
-	@$(MAKE) --no-print-directory bench-engine
+	@mkdir -p $(BUILD)
+	@{ $(MAKE) --no-print-directory bench-engine; echo $$? >$(BUILD)/bench-engine.rc; } | \
+		tee $(BUILD)/bench-engine.txt; exit $$(cat $(BUILD)/bench-engine.rc)
 	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko
 	@$(VM_ENV) selftests/vm/run.sh --build $(BUILD) --kver $(KVER) --mode bench \
-		--timeout 900
+		--timeout 1200
+	@selftests/vm/bench_table.sh $(BUILD)/vm/$(KVER)/demo.log \
+		$(BUILD)/bench-engine.txt $(KVER)
 
 # The decision engine on the host, on seeded generated samples (about 2 min on
 # 2 cores): deterministic but for its ns columns. BENCH_ARGS go to
