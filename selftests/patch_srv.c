@@ -24,9 +24,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "inject.h"
 #include "patch_load.h"
 
 #define MAX_LISTENERS	16
@@ -40,7 +40,6 @@ static struct {
 static int lfds[MAX_LISTENERS], nlfd;
 static int stop_pipe[2];
 static unsigned long served;		/* requests answered, all threads */
-static long page_size;
 
 /* Open connections, so that SIGTERM can end the idle ones. */
 struct conn {
@@ -68,53 +67,6 @@ static __u64 clock_ns(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* ---- the injected work ---- */
-
-static void spin_cpu(unsigned long us)
-{
-	__u64 end = clock_ns(CLOCK_THREAD_CPUTIME_ID) + us * 1000ull;
-	volatile unsigned long x = 0;
-
-	while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < end) {
-		int i;
-
-		for (i = 0; i < 1000; i++)
-			x += i;
-	}
-}
-
-/* Fresh anonymous pages, touched once each: one minor fault per page. */
-static void fault_pages(unsigned long kb, bool keep)
-{
-	size_t len = kb * 1024, off;
-	char *p;
-
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		die("mmap");
-	/* 4 KiB pages, so that the fault count does not depend on THP */
-	madvise(p, len, MADV_NOHUGEPAGE);
-	for (off = 0; off < len; off += page_size)
-		p[off] = 1;
-	if (!keep)
-		munmap(p, len);
-}
-
-static void sleep_us(unsigned long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
-}
-
-static void hang_forever(void)
-{
-	for (;;)
-		pause();
 }
 
 /* ---- connections ---- */
@@ -195,15 +147,15 @@ static void *serve(void *arg)
 		}
 		if (opt.hang_after &&
 		    __atomic_load_n(&served, __ATOMIC_SEQ_CST) >= opt.hang_after)
-			hang_forever();
+			inject_hang();
 		if (opt.cpu_us)
-			spin_cpu(opt.cpu_us);
-		if (opt.fault_kb)
-			fault_pages(opt.fault_kb, false);
-		if (opt.grow_kb)
-			fault_pages(opt.grow_kb, true);
+			inject_cpu(opt.cpu_us);
+		if (opt.fault_kb && inject_faults(opt.fault_kb, false))
+			die("mmap");
+		if (opt.grow_kb && inject_faults(opt.grow_kb, true))
+			die("mmap");
 		if (opt.delay_us)
-			sleep_us(opt.delay_us);
+			inject_sleep(opt.delay_us);
 		r->magic = PL_MAGIC;
 		r->id = q.id;
 		r->pid = getpid();
@@ -260,7 +212,7 @@ static void *acceptor(void *arg)
 				continue;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
-				sleep_us(10000);
+				inject_sleep(10000);
 				continue;
 			}
 			die("accept");
@@ -476,7 +428,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	page_size = sysconf(_SC_PAGESIZE);
 
 	nlfd = listen_fds();
 	if (!nlfd && port >= 0)
