@@ -11,6 +11,11 @@
 #   DIR/selftests/dpo_patch_srv (installed in the guest's /bin)
 # Outputs in DIR/vm/KVER/: initramfs.cpio.gz, console.log (ttyS0),
 # results.log (ttyS1: TAP lines, then the guest's dmesg, then the token).
+# Demo and bench modes: demo.log (ttyS0), demo-dmesg.log (ttyS1) and
+# demo-report.log (ttyS2: what the guest's report_out.sh sent), unpacked
+# into DIR/MODE/<UTC yyyymmdd-hhmmss>-KVER/; for the demo report.sh then
+# adds plots and summaries, and the last line printed is "report: <folder>".
+# With no terminal on stdin and stdout QEMU gets no stdio (console: demo.log).
 #
 # Test mode prints the TAP lines, one "not ok - kernel: ..." line per
 # kernel problem found in the console log or the guest's dmesg, and then
