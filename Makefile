@@ -8,7 +8,10 @@
 #                      kernel, Debian's 6.1 and Debian's 6.12
 #   make check-quick   the same on one kernel (KVER=..., default: newest 6.1;
 #                      KVER=debug for the debug kernel)
-#   make demo          boot the VM and show live monitoring side by side
+#   make demo          boot the VM: a reference DB under load, dpoctl patch
+#                      rolls a regressing build back and promotes a good one;
+#                      plots and summaries in build/demo/<UTC time>-<kver>/,
+#                      whose path is the last line printed (gnuplot)
 #   make bench         the decision engine's benchmark on the host
 #                      (bench-engine), then the benchmarks in the VM (KVER=...)
 #   make bench-engine  the engine on generated samples: false rollbacks,
@@ -40,7 +43,7 @@ DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
 	linux-source-6.1 linux-source-6.12 python3-yaml python3-jsonschema \
 	qemu-system-x86 busybox-static cpio kmod xz-utils \
 	libnl-3-dev libnl-genl-3-dev libinih-dev libjson-c-dev \
-	pkg-config gcc make libc6-dev \
+	pkg-config gcc make libc6-dev gnuplot-nox \
 	sparse valgrind flex bison bc libelf-dev libssl-dev \
 	prometheus
 
@@ -189,6 +192,7 @@ check-quick: deps
 check-quick-run: vm-bins
 	@selftests/vm/check.sh --build $(BUILD) --kvers "$(KVER)"
 
+# run.sh's last line is "report: <folder>" (selftests/vm/report.sh made it).
 demo: deps
 	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko
 	@$(VM_ENV) selftests/vm/run.sh --build $(BUILD) --kver $(KVER) --mode demo

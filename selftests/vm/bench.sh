@@ -11,12 +11,15 @@ if ! insmod "$DPO_KO"; then
 	echo "dpo.ko did not load"
 	exit 1
 fi
+# The results also go to the host (report_out.sh): build/bench/<time>-<kver>/.
+mkdir -p /report
 for b in /bench/*; do
 	[ -x "$b" ] || continue
 	echo "==> $(basename "$b")"
-	"$b" || echo "(exit status $?)"
+	{ "$b" 2>&1 || echo "(exit status $?)"; } | tee -a /report/bench.txt
 done
 rmmod dpo
+report_out.sh /report || echo "(the results did not reach the host)"
 if [ -c /dev/ttyS1 ]; then
 	stty -F /dev/ttyS1 raw -echo 2>/dev/null
 	dmesg >/dev/ttyS1

@@ -8,7 +8,10 @@
 # 2. whether the files generated from the protocol spec are current
 #    (make regen-check),
 # 3. for each kernel: build dpo.ko (DIR/kmod/KVER/kmod/dpo.ko, the top-level
-#    Makefile's rule) and run the selftests in QEMU (run.sh --mode test).
+#    Makefile's rule) and run the selftests in QEMU (run.sh --mode test),
+# 4. the demo (`make demo`) once on Debian's 6.1, with a stdin that never
+#    delivers (as in a script or CI): one line, "ok - demo" when run.sh
+#    succeeds and its report has both runs' plots and inputs.
 # TAP-style result lines ("ok ...", "not ok ...", "ok ... # SKIP") are
 # counted; a failed build, a failed `make test` or a VM that did not finish
 # counts as a failure. The last line of output is always
@@ -134,6 +137,55 @@ for kver in $kvers; do
 		"$tmp/vm.log" | tail -n 1)
 	timing+=("# time $kver: build ${build_s}s, ${times:-boot ?, suite ?}, VM run ${vm_s}s")
 done
+
+# The demo, as a user runs it but with a stdin that neither delivers nor
+# closes: a fifo whose writer sleeps. Bounded: run.sh stops QEMU at 600 s.
+demo_kver=$("$here/kernels.sh" 6.1)
+if [ -z "$demo_kver" ]; then
+	fail "demo: no Debian 6.1 kernel with headers installed"
+else
+	echo "# demo on $demo_kver (run.sh --mode demo)"
+	start=$SECONDS
+	rc=0
+	if ! make -C "$repo" ${build_var[@]+"${build_var[@]}"} \
+		"$build/kmod/$demo_kver/kmod/dpo.ko" >"$tmp/demo-build.log" 2>&1; then
+		cat "$tmp/demo-build.log"
+		rc=build
+	else
+		mkfifo "$tmp/stdin"
+		sleep 1000 >"$tmp/stdin" &
+		hold=$!
+		timeout -k 10 700 "$here/run.sh" --build "$build" --kver "$demo_kver" \
+			--mode demo --timeout 600 <"$tmp/stdin" 2>&1 | tee "$tmp/demo.log"
+		rc=${PIPESTATUS[0]}
+		kill "$hold" 2>/dev/null || true
+		wait "$hold" 2>/dev/null || true
+	fi
+	demo_s=$((SECONDS - start))
+	report=$(tail -n 1 "$tmp/demo.log" 2>/dev/null | sed -n 's/^report: //p')
+	why=''
+	if [ "$rc" = build ]; then
+		why="dpo.ko build failed"
+	elif [ "$rc" != 0 ]; then
+		why=$(grep '^run.sh: ' "$tmp/demo.log" | tail -n 1)
+		why="run.sh exited with status $rc${why:+ (${why#run.sh: })}"
+	elif [ -z "$report" ] || [ ! -d "$report" ]; then
+		why="no report folder named on run.sh's last line"
+	else
+		for f in rollback/plot.png rollback/plot.svg promote/plot.png \
+			promote/plot.svg rollback/events.jsonl rollback/load.json \
+			promote/events.jsonl promote/load.json; do
+			[ -s "$report/$f" ] || { why="empty or missing $report/$f"; break; }
+		done
+	fi
+	if [ -z "$why" ]; then
+		echo "ok - demo ($demo_kver, ${demo_s}s, report: $report)"
+		passed=$((passed + 1))
+	else
+		fail "demo: $why"
+	fi
+	timing+=("# time demo $demo_kver: ${demo_s}s")
+fi
 
 echo
 for t in ${timing[@]+"${timing[@]}"}; do

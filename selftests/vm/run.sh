@@ -11,6 +11,11 @@
 #   DIR/selftests/dpo_patch_srv (installed in the guest's /bin)
 # Outputs in DIR/vm/KVER/: initramfs.cpio.gz, console.log (ttyS0),
 # results.log (ttyS1: TAP lines, then the guest's dmesg, then the token).
+# Demo and bench modes: demo.log (ttyS0), demo-dmesg.log (ttyS1) and
+# demo-report.log (ttyS2: what the guest's report_out.sh sent), unpacked
+# into DIR/MODE/<UTC yyyymmdd-hhmmss>-KVER/; for the demo report.sh then
+# adds plots and summaries, and the last line printed is "report: <folder>".
+# With no terminal on stdin and stdout QEMU gets no stdio (console: demo.log).
 #
 # Test mode prints the TAP lines, one "not ok - kernel: ..." line per
 # kernel problem found in the console log or the guest's dmesg, and then
@@ -107,11 +112,14 @@ initrd=$out/initramfs.cpio.gz
 console=$out/console.log
 results=$out/results.log
 tmp=$(mktemp -d "$out/tmp.XXXXXX")
-qemu_pid=
+qemu_pid='' tail_pid=''
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
 	if [ -n "$qemu_pid" ]; then
 		kill "$qemu_pid" 2>/dev/null || true
+	fi
+	if [ -n "$tail_pid" ]; then
+		kill "$tail_pid" 2>/dev/null || true
 	fi
 	rm -rf "$tmp"
 }
@@ -129,6 +137,7 @@ done
 install -m 0755 "$here/init.sh" "$root/init"
 install -m 0755 "$here/demo.sh" "$root/bin/demo.sh"
 install -m 0755 "$here/bench.sh" "$root/bin/bench.sh"
+install -m 0755 "$here/report_out.sh" "$root/bin/report_out.sh"
 mkdir -p "$root/bench"
 for b in "$build"/bench/*; do
 	[ -x "$b" ] && install -m 0755 "$b" "$root/bench/"
@@ -295,6 +304,47 @@ scan_log() {
 			print
 		}' "$1"
 }
+# Unpack the transfers that report_out.sh wrote to LOG (ttyS2) into DEST,
+# each checked against the byte count and sha256 on its BEGIN line.
+take_report() { # log dest
+	local x hdr bytes sum got n=0
+	rm -f "$tmp"/xfer.*
+	tr -d '\r' <"$1" | awk -v d="$tmp/xfer" '
+		/^DPO-REPORT-BEGIN / { n++; open = 1; print $2, $3 > (d "." n ".hdr"); next }
+		/^DPO-REPORT-END$/ { if (open) print "" > (d "." n ".end"); open = 0; next }
+		open { print > (d "." n ".b64") }'
+	for hdr in "$tmp"/xfer.*.hdr; do
+		[ -e "$hdr" ] || break
+		x=${hdr%.hdr}
+		n=$((n + 1))
+		read -r bytes sum <"$hdr" || true
+		if [ ! -e "$x.end" ]; then
+			echo "run.sh: report transfer $n is cut short (no end marker in $1)" >&2
+			return 1
+		fi
+		if ! base64 -d <"$x.b64" >"$x.tgz" 2>/dev/null; then
+			echo "run.sh: report transfer $n is not valid base64 ($1)" >&2
+			return 1
+		fi
+		got=$(wc -c <"$x.tgz")
+		if [ "$got" != "$bytes" ]; then
+			echo "run.sh: report transfer $n has $got bytes, the guest sent $bytes ($1)" >&2
+			return 1
+		fi
+		got=$(sha256sum <"$x.tgz")
+		if [ "${got%% *}" != "$sum" ]; then
+			echo "run.sh: report transfer $n fails its sha256 check ($1)" >&2
+			return 1
+		fi
+		mkdir -p "$2"
+		if ! tar -xzf "$x.tgz" -C "$2" --no-same-owner; then
+			echo "run.sh: report transfer $n: its archive does not unpack ($1)" >&2
+			return 1
+		fi
+	done
+	[ "$n" -gt 0 ] || { echo "run.sh: no report transfer in $1" >&2; return 1; }
+}
+
 case "$mode" in
 shell)
 	echo "run.sh: booting $kver with a shell; leave with 'exit' or Ctrl-A X"
@@ -309,34 +359,73 @@ shell)
 	exit 0
 	;;
 demo|bench)
-	# The console is both on the terminal and in demo.log; demo.sh writes
-	# the kernel log to ttyS1 (demo-dmesg.log) and a token when it is done.
-	echo "run.sh: booting $kver for the $mode (Ctrl-A X quits QEMU)"
-	rm -f "$out/demo.log" "$out/demo-dmesg.log"
+	# The console goes to demo.log (and the terminal), the guest's kernel
+	# log to ttyS1 (demo-dmesg.log), the report (report_out.sh) to ttyS2
+	# (demo-report.log); the guest prints a token on the console when done.
+	stamp=$(date -u +%Y%m%d-%H%M%S)
+	rm -f "$out/demo.log" "$out/demo-dmesg.log" "$out/demo-report.log"
+	ports=(-serial "file:$out/demo-dmesg.log" -serial "file:$out/demo-report.log")
 	rc=0
-	timeout --foreground -k 5 "$timeout" "${qemu[@]}" \
-		-chardev "stdio,id=con,mux=on,logfile=$out/demo.log" \
-		-serial chardev:con -mon chardev=con,mode=readline \
-		-serial "file:$out/demo-dmesg.log" || rc=$?
-	touch "$out/demo.log" "$out/demo-dmesg.log"
+	if [ -t 0 ] && [ -t 1 ]; then
+		echo "run.sh: booting $kver for the $mode (Ctrl-A X quits QEMU)"
+		timeout --foreground -k 5 "$timeout" "${qemu[@]}" \
+			-chardev "stdio,id=con,mux=on,logfile=$out/demo.log" \
+			-serial chardev:con -mon chardev=con,mode=readline \
+			"${ports[@]}" || rc=$?
+	else
+		# No terminal: QEMU gets no stdio at all. Its stdio chardev
+		# would poll a stdin that may never deliver nor close, and set
+		# O_NONBLOCK on the stdin and stdout it shares with our caller.
+		# The console goes to a file that we show as it grows.
+		echo "run.sh: booting $kver for the $mode (no terminal: console from $out/demo.log)"
+		: >"$out/demo.log"
+		timeout -k 5 "$timeout" "${qemu[@]}" -monitor none \
+			-serial "file:$out/demo.log" "${ports[@]}" \
+			</dev/null >"$tmp/qemu.out" 2>&1 &
+		qemu_pid=$!
+		tail -n +1 -F --pid="$qemu_pid" "$out/demo.log" </dev/null 2>/dev/null &
+		tail_pid=$!
+		wait "$qemu_pid" || rc=$?
+		qemu_pid=
+		wait "$tail_pid" || true
+		tail_pid=
+		cat "$tmp/qemu.out" >&2
+	fi
+	touch "$out/demo.log" "$out/demo-dmesg.log" "$out/demo-report.log"
 	tr -d '\r' <"$out/demo.log" >"$tmp/console"
 	tr -d '\r' <"$out/demo-dmesg.log" >"$tmp/dmesg"
 	{ scan_log "$tmp/console"; scan_log "$tmp/dmesg"; } |
 		awk '!seen[$0]++' >"$tmp/problems"
 	bad=0
 	if [ "$rc" = 124 ]; then
-		echo "run.sh: demo timed out after ${timeout}s" >&2
+		echo "run.sh: $mode timed out after ${timeout}s" >&2
 		bad=1
 	elif [ "$rc" != 0 ]; then
 		echo "run.sh: QEMU exited with status $rc" >&2
 		bad=1
 	elif ! grep -qx 'DPO-DEMO-DONE' "$tmp/console"; then
-		echo "run.sh: the demo did not finish (log: $out/demo.log)" >&2
+		echo "run.sh: the $mode did not finish (log: $out/demo.log)" >&2
 		bad=1
 	fi
 	if [ -s "$tmp/problems" ]; then
-		echo "run.sh: kernel problems during the demo (kernel log: $out/demo-dmesg.log):" >&2
+		echo "run.sh: kernel problems during the $mode (kernel log: $out/demo-dmesg.log):" >&2
 		sed 's/^/  /' "$tmp/problems" >&2
+		bad=1
+	fi
+	# The report: the demo's must be there; bench sends one if it can.
+	dest=$build/$mode/$stamp-$kver
+	if grep -q '^DPO-REPORT-BEGIN ' "$out/demo-report.log"; then
+		if take_report "$out/demo-report.log" "$dest"; then
+			if [ "$mode" = demo ] && ! "$here/report.sh" "$dest"; then
+				echo "run.sh: report.sh failed on $dest" >&2
+				bad=1
+			fi
+			echo "report: $dest"
+		else
+			bad=1
+		fi
+	elif [ "$mode" = demo ]; then
+		echo "run.sh: the guest sent no report (port log: $out/demo-report.log)" >&2
 		bad=1
 	fi
 	exit "$bad"
