@@ -16,14 +16,18 @@
  *
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
- * - Putting the ops back (the session ends) pins the file first, so that
- *   release cannot run meanwhile (kmod/DESIGN.md L5), then waits for
+ * - Putting the ops back (the session ends) swaps them under
+ *   dpo_conn_lock and marks the entry as being restored, then waits for
  *   RCU-tasks, so that every task that loaded our ops has entered the
  *   wrapper and holds its entry; only then is the entry unhashed, and the
  *   last reference drops the socket's module reference (module_exit waits
- *   for RCU-tasks, which covers the return after that put).
+ *   for RCU-tasks, which covers the return after that put). It never pins
+ *   the file: a pin would keep a socket the process closed meanwhile in
+ *   its epoll sets, reporting events for an fd it freed (kmod/DESIGN.md
+ *   L5). A release that read our ops before the swap still calls our
+ *   wrapper, which leaves a restored entry to the session's end and gives
+ *   the module reference back to __sock_release().
  */
-#include <linux/file.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/pid.h>
@@ -373,29 +377,24 @@ void dpo_conn_session_end(struct dpo_session *s)
 
 	spin_lock(&dpo_conn_lock);
 	s->conns_ended = true;
+	/*
+	 * A listed entry's socket is alive: its release unlinks it under
+	 * this lock before the socket goes.
+	 */
 	list_for_each_entry_safe(c, tmp, &s->conns, node) {
-		struct file *file = READ_ONCE(c->sock->file);
+		int i = ops_index(c->sock);
 
 		c->session = NULL;
-		/* Count 0: release is on its way; our wrapper unhashes it. */
-		if (!file || !atomic_long_inc_not_zero(&file->f_count)) {
-			list_del_init(&c->node);
-			continue;
-		}
-		c->file = file;
+		c->restoring = true;
+		if (cmpxchg(&c->sock->ops, conn_ops(i),
+			    dpo_sockops_orig(i)) == conn_ops(i))
+			c->owns_module_ref = true;
 		list_move_tail(&c->node, &restore);
 	}
 	spin_unlock(&dpo_conn_lock);
 	if (list_empty(&restore))
 		return;
 
-	list_for_each_entry(c, &restore, node) {
-		int i = ops_index(c->sock);
-
-		if (cmpxchg(&c->sock->ops, conn_ops(i),
-			    dpo_sockops_orig(i)) == conn_ops(i))
-			c->owns_module_ref = true;
-	}
 	/* Every task that loaded our ops now holds its entry (see top). */
 	synchronize_rcu_tasks();
 
@@ -407,7 +406,6 @@ void dpo_conn_session_end(struct dpo_session *s)
 		nconns--;
 		spin_unlock(&dpo_conn_lock);
 		this_cpu_add(c->traffic->pcpu->closed, 1);
-		fput(c->file);
 		dpo_conn_put(c);
 	}
 }
@@ -662,7 +660,15 @@ static int conn_release(struct socket *sock)
 	if (sock->sk) {
 		spin_lock(&dpo_conn_lock);
 		c = conn_find(sock->sk);
-		if (c) {
+		if (c && c->restoring) {
+			/*
+			 * The session's end swapped the ops after our caller
+			 * read them: it unhashes the entry, and our caller
+			 * puts the module reference.
+			 */
+			c->owns_module_ref = false;
+			c = NULL;
+		} else if (c) {
 			conn_finish_locked(c, DPO_DRAIN_GONE);
 			conn_unlink(c);
 		}

@@ -39,12 +39,12 @@ struct dpo_conn {
 	struct dpo_session *session;	/* NULL once off the session */
 	struct socket *sock;
 	struct sock *sk;		/* with a reference */
-	struct file *file;		/* pinned while the ops are put back */
 	struct pid *pid;		/* the accepting process */
 	enum dpo_role role;
 	struct dpo_traffic *traffic;	/* the accepting instance's */
 	refcount_t ref;			/* the registry's, and calls in flight */
 	bool owns_module_ref;		/* ops put back: the last put drops it */
+	bool restoring;			/* the session ended: its ops put back */
 	/* Under dpo_conn_lock: the drain (dpo_drain.seq) counting it, and
 	 * the last sweep of it that looked at it.
 	 */

@@ -72,6 +72,7 @@ static const char *const fail_names[F_NR] = {
 
 static struct {
 	unsigned long port, conns, think_us, set_pct, keys, value_size;
+	unsigned long reconnect_every;
 	unsigned long connect_ms, timeout_ms, tick_ms;
 	double rate, duration;
 	bool per_request_conn;
@@ -434,6 +435,7 @@ static void *client_main(void *arg)
 	struct client *c = arg;
 	u64 interval = 0, next = 0, conn_ns;
 	size_t conn_ent = SIZE_MAX;
+	unsigned long on_conn = 0;	/* answers on this connection */
 	int fd = -1;
 
 	if (opt.rate > 0) {
@@ -474,6 +476,7 @@ static void *client_main(void *arg)
 					break;
 				}
 				conn_ent = log_conn(c, conn_ns);
+				on_conn = 0;
 			}
 			ret = exchange(c, fd, qlen, set, &pid, &kind);
 			if (ret == XCH_OK)
@@ -493,7 +496,10 @@ static void *client_main(void *arg)
 			count_ok(c, pid, t0, conn_ent);
 		else
 			count_fail(c, kind);
-		if (fd >= 0 && opt.per_request_conn) {
+		/* a pool that recycles its connections: they spread out */
+		if (fd >= 0 && (opt.per_request_conn ||
+				(ret == XCH_OK && opt.reconnect_every &&
+				 ++on_conn >= opt.reconnect_every))) {
 			close(fd);
 			fd = -1;
 		}
@@ -663,7 +669,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: " PROG " --port PORT [--conns N] [--rate R] [--per-request-conn]\n"
-"                   [--think-us N] [--set-pct P] [--keys N] [--value-size B]\n"
+"                   [--reconnect-every N] [--think-us N] [--set-pct P] [--keys N] [--value-size B]\n"
 "                   [--duration S] [--connect-ms N] [--timeout-ms N]\n"
 "                   [--json FILE] [--series FILE] [--tick-ms N] [--conn-log FILE]\n"
 "Load for dpo_refdb at 127.0.0.1:PORT, until --duration S (may be fractional)\n"
@@ -672,6 +678,8 @@ static void usage(FILE *f)
 "  --rate R           open loop: R requests/s in all, on fixed schedules\n"
 "                     (default: closed loop, back to back)\n"
 "  --per-request-conn a new connection per request\n"
+"  --reconnect-every N  a new connection after N answers on one (a pool\n"
+"                     recycling its connections; default 0: never)\n"
 "  --think-us N       pause after each request\n"
 "  --set-pct P        SETs in percent, the rest GETs (default 10)\n"
 "  --keys N           random keys k0..k{N-1} (default 10000)\n"
@@ -719,6 +727,7 @@ int main(int argc, char **argv)
 		{ "conns", required_argument, NULL, 'n' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "per-request-conn", no_argument, NULL, 'C' },
+		{ "reconnect-every", required_argument, NULL, 'R' },
 		{ "think-us", required_argument, NULL, 'T' },
 		{ "set-pct", required_argument, NULL, 's' },
 		{ "keys", required_argument, NULL, 'k' },
@@ -758,6 +767,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			opt.per_request_conn = true;
+			break;
+		case 'R':
+			opt.reconnect_every = num_arg(name, optarg, 0, 1e9, false);
 			break;
 		case 'T':
 			opt.think_us = num_arg(name, optarg, 0, 60e6, false);

@@ -141,7 +141,8 @@ detection() {
 	write_ini "$W/rule.ini" min_flt_per_req "[predictive]
 alpha = 0"
 	write_ini "$W/seq.ini" min_flt_per_req ""
-	dpo_loadgen --port "$PORT" --conns 32 >/dev/null 2>>"$W/load.err" \
+	dpo_loadgen --port "$PORT" --conns 32 --reconnect-every 40 \
+		>/dev/null 2>>"$W/load.err" \
 		--json "$W/det-load.json" &
 	load=$!
 	det_rule='?' det_seq='?'
@@ -168,7 +169,7 @@ rollback() {
 deviation_pct = 50
 [rule]
 smooth_s = 2"
-	dpo_loadgen --port "$PORT" --conns 32 --tick-ms 100 \
+	dpo_loadgen --port "$PORT" --conns 32 --reconnect-every 40 --tick-ms 100 \
 		--series "$W/rb.tsv" --json "$W/rb-load.json" \
 		>/dev/null 2>>"$W/load.err" &
 	load=$!

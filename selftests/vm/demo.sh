@@ -70,7 +70,7 @@ run() {
 	shift 2
 	dir=$REPORT/$name
 	mkdir -p "$dir"
-	dpo_loadgen --port "$PORT" --conns 32 --tick-ms 250 \
+	dpo_loadgen --port "$PORT" --conns 32 --reconnect-every 40 --tick-ms 250 \
 		--series "$dir/load.tsv" --json "$dir/load.json" \
 		>/dev/null 2>"$dir/load.err" &
 	load=$!
