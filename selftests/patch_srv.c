@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 
 #include "inject.h"
+#include "listeners.h"
 #include "patch_load.h"
 
 #define MAX_LISTENERS	16
@@ -248,57 +249,6 @@ static void *acceptor(void *arg)
 
 /* ---- start and stop ---- */
 
-/* sd_listen_fds(): the listeners passed from LISTEN_FDS/LISTEN_PID, or 0. */
-static int listen_fds(void)
-{
-	const char *e = getenv("LISTEN_FDS"), *p = getenv("LISTEN_PID");
-	unsigned long n, pid;
-	char *end;
-	int i;
-
-	if (!e || !p)
-		return 0;
-	errno = 0;
-	pid = strtoul(p, &end, 10);
-	if (errno || *end || !*p || pid != (unsigned long)getpid())
-		return 0;
-	n = strtoul(e, &end, 10);
-	if (errno || *end || !*e || n == 0 || n > MAX_LISTENERS) {
-		fprintf(stderr, "dpo_patch_srv: bad LISTEN_FDS '%s'\n", e);
-		exit(2);
-	}
-	/* not for our children, were there any */
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDNAMES");
-	for (i = 0; i < (int)n; i++) {
-		lfds[i] = 3 + i;
-		if (fcntl(lfds[i], F_SETFD, FD_CLOEXEC))
-			die("LISTEN_FDS");
-	}
-	return (int)n;
-}
-
-static int listen_port(unsigned long port)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	int fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
-		die("bind");
-	if (listen(fd, 128))
-		die("listen");
-	return fd;
-}
-
 /*
  * Stop accepting; end the idle connections (SHUT_RD wakes their recv with
  * EOF, and leaves a request read just now to be answered); the busy ones
@@ -429,9 +379,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	nlfd = listen_fds();
-	if (!nlfd && port >= 0)
-		lfds[nlfd++] = listen_port(port);
+	nlfd = listeners_passed(lfds, MAX_LISTENERS, false, "dpo_patch_srv", 2);
+	if (!nlfd && port >= 0) {
+		lfds[nlfd] = listener_on_loopback(port, false, 128);
+		if (lfds[nlfd++] < 0)
+			die("listen");
+	}
 	if (!nlfd) {
 		fprintf(stderr, "dpo_patch_srv: no listener: neither LISTEN_FDS nor --port\n");
 		usage(stderr);

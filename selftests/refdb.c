@@ -51,6 +51,7 @@
 #include <sys/wait.h>
 
 #include "inject.h"
+#include "listeners.h"
 
 #define PROG		"dpo_refdb"
 #define MAX_LISTENERS	16
@@ -567,65 +568,6 @@ static void stop(void)
 
 /* ---- listeners, pid files, the upgrade ---- */
 
-/* sd_listen_fds(): the listeners passed by LISTEN_FDS/LISTEN_PID, or 0. */
-static int listen_fds(void)
-{
-	const char *e = getenv("LISTEN_FDS"), *p = getenv("LISTEN_PID");
-	unsigned long n, pid;
-	char *end;
-	int i;
-
-	if (!e || !p)
-		return 0;
-	errno = 0;
-	pid = strtoul(p, &end, 10);
-	if (errno || *end || !*p || pid != (unsigned long)getpid())
-		return 0;
-	n = strtoul(e, &end, 10);
-	if (errno || *end || !*e || n == 0 || n > MAX_LISTENERS) {
-		fprintf(stderr, PROG ": bad LISTEN_FDS '%s'\n", e);
-		exit(1);
-	}
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDNAMES");
-	for (i = 0; i < (int)n; i++) {
-		struct stat st;
-
-		lfds[i] = 3 + i;
-		if (fstat(lfds[i], &st) || !S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, PROG ": LISTEN_FDS: fd %d is not a socket\n",
-				lfds[i]);
-			exit(1);
-		}
-		if (fcntl(lfds[i], F_SETFD, FD_CLOEXEC) ||
-		    fcntl(lfds[i], F_SETFL,
-			  fcntl(lfds[i], F_GETFL) | O_NONBLOCK))
-			die("LISTEN_FDS");
-	}
-	return (int)n;
-}
-
-static int listen_port(unsigned long port)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	int fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
-		die("bind");
-	if (listen(fd, 1024))
-		die("listen");
-	return fd;
-}
-
 /* @path holds @pid, or not at all: written aside, then renamed. */
 static void write_pidfile(const char *path, pid_t pid)
 {
@@ -874,14 +816,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	self = getpid();
-	nlfd = listen_fds();
+	nlfd = listeners_passed(lfds, MAX_LISTENERS, true, PROG, 1);
 	if (!nlfd && port < 0) {
 		fprintf(stderr, PROG ": no listener: --port is required without LISTEN_FDS\n");
 		usage(stderr);
 		return 1;
 	}
-	if (!nlfd)
-		lfds[nlfd++] = listen_port(port);
+	if (!nlfd) {
+		lfds[nlfd] = listener_on_loopback(port, true, 1024);
+		if (lfds[nlfd++] < 0)
+			die("listen");
+	}
 	store_init();
 
 	/* only sigwaitinfo() below sees these; threads inherit the mask */
