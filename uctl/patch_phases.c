@@ -10,6 +10,7 @@
  * a dpoctl that died) passes at once.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -223,6 +224,10 @@ static bool orig_gone(const struct dpoctl_patch *p)
 	return proc_gone(&p->orig);
 }
 
+/* How long phase 3 waits for a stopped process's connections to go. */
+#define CONNS_GONE_TRIES	20
+#define CONNS_GONE_STEP_MS	100
+
 struct conn_count {
 	uint8_t role;
 	uint32_t n;
@@ -247,7 +252,7 @@ static int phase_stop(struct dpoctl_patch *p, struct dpoctl_proc *proc)
 	const char *sig = "none";
 	struct dpoctl_error err;
 	json_object *o;
-	int ret;
+	int ret, i;
 
 	phase_start(p, DPOCTL_PHASE_STOP);
 	if (survivor_died(p, DPOCTL_PHASE_STOP)) {
@@ -285,8 +290,19 @@ static int phase_stop(struct dpoctl_patch *p, struct dpoctl_proc *proc)
 			return -1;
 		}
 	}
-	/* by role: the pid of a process that is gone filters nothing */
-	ret = dpoctl_conn_dump(&p->req, p->session, 0, count_conn, &left, &err);
+	/*
+	 * By role: the pid of a process that is gone filters nothing. A
+	 * process that crashed may still be closing its sockets when its exit
+	 * is seen (seen on the debug kernel): give them a moment.
+	 */
+	for (i = 0; ; i++) {
+		left.n = 0;
+		ret = dpoctl_conn_dump(&p->req, p->session, 0, count_conn,
+				       &left, &err);
+		if (ret || !left.n || i == CONNS_GONE_TRIES)
+			break;
+		poll(NULL, 0, CONNS_GONE_STEP_MS);
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "pid", json_object_new_int64(proc->pid));
 	json_object_object_add(o, "signal", json_object_new_string(sig));
