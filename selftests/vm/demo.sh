@@ -100,7 +100,9 @@ run() {
 	total=$(summary_field "$dir/events.jsonl" total_ms)
 	verdict=$(summary_field "$dir/events.jsonl" verdict)
 	metric=$(summary_field "$dir/events.jsonl" metric)
-	echo "summary: $verdict${metric:+ by $metric}: detected ${det:-?} s after" \
+	[ "$metric" != null ] || metric=
+	det=$(awk -v d="${det:-?}" 'BEGIN { if (d + 0 == d) printf "%.2f", d; else print d }')
+	echo "summary: $verdict${metric:+ by $metric}, decided ${det} s after" \
 		"exposure, phases done in ${total:-?} ms"
 	echo "clients: ${ok:-?} requests served (${rps:-?}/s, p99 ${p99:-?} us)," \
 		"failed: ${nfail:-?}, retried after a drain: ${retried:-?}"
