@@ -16,7 +16,7 @@
 DPO_KO=${DPO_KO:-/lib/dpo.ko}
 PORT=6432
 RUN_S=${PATCH_BENCH_RUN_S:-5}
-PAIRS=${PATCH_BENCH_PAIRS:-3}
+PAIRS=${PATCH_BENCH_PAIRS:-5}
 W=/tmp/patch_bench
 BASE="--delay-us 2000 --cpu-us 100 --fault-kb 16"
 mkdir -p "$W"
@@ -35,9 +35,10 @@ jnum() { # file key
 	first_num "$2" <"$1"
 }
 
-# The same from the summary line of a dpoctl patch log.
+# The same from the summary line of a dpoctl patch log, 2 decimals at most.
 summary_num() { # log key
-	grep '"event":"summary"' "$1" | tail -n 1 | first_num "$2"
+	grep '"event":"summary"' "$1" | tail -n 1 | first_num "$2" |
+		awk '{ v = sprintf("%.2f", $1); sub(/\.?0+$/, "", v); print v }'
 }
 
 # mono_ns of the first event matching a pattern, or empty.
@@ -196,9 +197,12 @@ smooth_s = 2"
 	# The last new connection answered by the patched build, after the
 	# decision: phase 1 as the clients see it (none: 0).
 	out "$(awk -v p="$patched" -v d="$dec" '
-		$2 == p && $1 >= d && $1 - d > last { last = $1 - d }
+		$2 == p && $1 >= d && $1 - d >= last { last = $1 - d; n++ }
 		$1 >= d && $2 != p && $2 != 0 && !first { first = $1 - d }
-		END { printf "rollback switch: last new connection to the patched build %.1f ms after the decision; first to the original %.1f ms after it", last / 1e6, first / 1e6 }' "$W/rb.conns")"
+		END {
+			if (n) printf "rollback switch: the last new connection the patched build answered began %.1f ms after the decision", last / 1e6
+			else printf "rollback switch: no new connection begun after the decision reached the patched build"
+			printf "; the first to the original began %.1f ms after it", first / 1e6 }' "$W/rb.conns")"
 	# Throughput: the 5 s before the decision against the rollback's
 	# window (decision to the end of phase 4), per 100 ms tick.
 	out "$(awk -v d="$dec" -v e="$p_end" '

@@ -136,27 +136,23 @@ static double proc_walk_ns(pid_t pid)
 	return (now_ns() - t0) / PROC_ROUNDS;
 }
 
-int main(void)
+/* One process of @threads threads sampled for RUN_MS; 0 or 1. */
+static int measure(struct dt_sock *nl, int threads)
 {
 	struct dt_obj before, after;
-	struct dt_sock nl;
 	double dpo_ns, proc_ns, samples;
 	pid_t pid;
 
-	if (dt_open(&nl) || dt_resolve(&nl)) {
-		fprintf(stderr, "sample_cost: dpo module not loaded\n");
-		return 1;
-	}
-	pid = spawn_threads(THREADS);
+	pid = spawn_threads(threads);
 	usleep(300000);
 
-	if (request(&nl, DPO_CMD_SESSION_NEW, "bench", 0, INTERVAL_MS) ||
-	    request(&nl, DPO_CMD_INSTANCE_ADD, "bench", pid, 0) ||
-	    status(&nl, &before))
+	if (request(nl, DPO_CMD_SESSION_NEW, "bench", 0, INTERVAL_MS) ||
+	    request(nl, DPO_CMD_INSTANCE_ADD, "bench", pid, 0) ||
+	    status(nl, &before))
 		return 1;
 	usleep(RUN_MS * 1000);
-	if (status(&nl, &after) ||
-	    request(&nl, DPO_CMD_SESSION_DEL, "bench", 0, 0))
+	if (status(nl, &after) ||
+	    request(nl, DPO_CMD_SESSION_DEL, "bench", 0, 0))
 		return 1;
 
 	samples = after.samples - before.samples;
@@ -166,13 +162,27 @@ int main(void)
 	waitpid(pid, NULL, 0);
 
 	printf("# sample_cost: %d threads, interval %d ms, %.0f samples in %d ms\n",
-	       THREADS, INTERVAL_MS, samples, RUN_MS);
-	printf("# sample_cost: dpo module %.0f ns/sample; /proc walk (stat+schedstat per thread, statm) %.0f ns\n",
-	       dpo_ns, proc_ns);
-	printf("# sample_cost: /proc walk / dpo sample = %.1fx\n",
-	       proc_ns / dpo_ns);
-	printf("# sample_cost: at 10 Hz the module spends %.4f%% of one core on this process\n",
-	       dpo_ns * 10 / 1e9 * 100);
+	       threads, INTERVAL_MS, samples, RUN_MS);
+	printf("# sample_cost: %d threads: dpo module %.0f ns/sample; /proc walk (stat+schedstat per thread, statm) %.0f ns (%.1fx)\n",
+	       threads, dpo_ns, proc_ns, proc_ns / dpo_ns);
+	printf("# sample_cost: %d threads: at 10 Hz the module spends %.4f%% of one core on this process\n",
+	       threads, dpo_ns * 10 / 1e9 * 100);
+	return 0;
+}
+
+int main(void)
+{
+	static const int threads[] = { 1, 8, THREADS };
+	struct dt_sock nl;
+	size_t i;
+
+	if (dt_open(&nl) || dt_resolve(&nl)) {
+		fprintf(stderr, "sample_cost: dpo module not loaded\n");
+		return 1;
+	}
+	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++)
+		if (measure(&nl, threads[i]))
+			return 1;
 	dt_close(&nl);
 	return 0;
 }
