@@ -11,7 +11,7 @@ if ! insmod "$DPO_KO"; then
 	echo "dpo.ko did not load"
 	exit 1
 fi
-# The results also go to the host (report_out.sh): build/bench/<time>-<kver>/.
+# The results also go to the host (report_out.sh): build/bench-results/<time>-<kver>/.
 mkdir -p /report
 for b in /bench/*; do
 	[ -x "$b" ] || continue

@@ -3,7 +3,7 @@
 #
 # Guest side of the report transport (busybox sh): send every file under
 # DIR to the host over ttyS2, which run.sh (demo and bench modes) writes to
-# a file and unpacks into build/demo/ or build/bench/.
+# a file and unpacks into build/demo/ or build/bench-results/.
 #
 #   report_out.sh DIR
 #

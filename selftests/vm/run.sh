@@ -140,7 +140,7 @@ install -m 0755 "$here/bench.sh" "$root/bin/bench.sh"
 install -m 0755 "$here/report_out.sh" "$root/bin/report_out.sh"
 mkdir -p "$root/bench"
 for b in "$build"/bench/*; do
-	[ -x "$b" ] && install -m 0755 "$b" "$root/bench/"
+	[ -f "$b" ] && [ -x "$b" ] && install -m 0755 "$b" "$root/bench/"
 done
 install -m 0644 "$ko" "$root/lib/dpo.ko"
 install -m 0755 "$dpoctl" "$root/bin/dpoctl"
@@ -413,7 +413,11 @@ demo|bench)
 		bad=1
 	fi
 	# The report: the demo's must be there; bench sends one if it can.
-	dest=$build/$mode/$stamp-$kver
+	# (build/bench holds the benchmark programs: results go beside it)
+	case "$mode" in
+	demo)	dest=$build/demo/$stamp-$kver ;;
+	*)	dest=$build/$mode-results/$stamp-$kver ;;
+	esac
 	if grep -q '^DPO-REPORT-BEGIN ' "$out/demo-report.log"; then
 		if take_report "$out/demo-report.log" "$dest"; then
 			if [ "$mode" = demo ] && ! "$here/report.sh" "$dest"; then
