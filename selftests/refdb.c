@@ -24,7 +24,7 @@
  * less of the base cost (e.g. --cpu-us 200 patched by --cpu-us 150).
  *
  * SIGTERM/SIGINT: close the listeners, answer the requests read, close
- * the connections between requests, exit 0 (after 1 s grace at most).
+ * the connections between requests, exit 0 (after 5 s grace at most).
  * SIGUSR2 with --upgrade-cmd: fork and exec the command with the
  * listeners as fds 3.. (LISTEN_FDS), like nginx; both keep serving.
  */
@@ -59,7 +59,7 @@
 #define MAX_LINE	4096
 #define MAX_VALUE	(1024 * 1024)
 #define NSTRIPES	64
-#define STOP_GRACE_MS	1000
+#define STOP_GRACE_MS	5000	/* 1 s was short for 32 busy clients on the debug kernel */
 #define WRITE_MS	10000	/* a client that does not read is dropped */
 #define MAX_UPGRADE_ARGS 32
 
@@ -406,6 +406,13 @@ static int conn_readable(struct worker *w, struct conn *c)
 			c->in_len -= used;
 			memmove(c->in, c->in + used, c->in_len);
 		}
+		/*
+		 * Stopping: what was read is answered, and then the caller
+		 * closes the connection at this boundary; reading on would
+		 * serve a fast client's next requests for ever.
+		 */
+		if (stopping)
+			return 0;
 	}
 }
 

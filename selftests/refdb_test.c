@@ -411,9 +411,12 @@ TEST(cpu_us)
 	ASSERT_EQ(0, per_request("--cpu-us", "5000", 40, &reg));
 	TH_LOG("CPU for 40 requests: %llu ticks, %llu with --cpu-us 5000 (HZ %ld)",
 	       base.utime, reg.utime, hz);
-	/* 200 ms of CPU, give or take a tick of accounting */
+	/*
+	 * 200 ms of CPU more, give or take accounting; the requests' own cost
+	 * is what the base run took (90 ms on the debug kernel).
+	 */
 	EXPECT_GE(reg.utime * 1000 / hz, 160);
-	EXPECT_LT(base.utime * 1000 / hz, 80);
+	EXPECT_GE((long long)(reg.utime - base.utime) * 1000 / hz, 140);
 }
 
 TEST(fault_kb)
@@ -482,13 +485,13 @@ TEST(sigterm_under_load)
 	sleep_ms(1000);
 	/* idle connections closed, the requests read answered */
 	kill(a, SIGTERM);
-	EXPECT_EQ(0, status_within(a, 5000));
+	EXPECT_EQ(0, status_within(a, 10000));
 	/* the next instance on the same listener takes the retries */
 	b = start_refdb(0, lfd, NULL);
 	ASSERT_NE(0, b);
 	EXPECT_EQ(0, status_within(lg, 20000));
 	kill(b, SIGTERM);
-	EXPECT_EQ(0, status_within(b, 5000));
+	EXPECT_EQ(0, status_within(b, 10000));
 	close(lfd);
 	ASSERT_SUMMARY(o);
 	EXPECT_EQ(0, jnum(o, "requests.failed"));
@@ -521,7 +524,7 @@ TEST(upgrade_sigusr2)
 	sleep_ms(300);
 	/* the old one goes, the new one holds the listener */
 	kill(a, SIGTERM);
-	EXPECT_EQ(0, status_within(a, 5000));
+	EXPECT_EQ(0, status_within(a, 10000));
 	EXPECT_EQ(0, status_within(lg, 20000));
 	ASSERT_SUMMARY(o);
 	EXPECT_EQ(0, jnum(o, "requests.failed"));
