@@ -49,6 +49,17 @@ trap 'exit 143' TERM
 
 passed=0 failed=0 skipped=0
 timing=()
+failures=()	# every "not ok" line, repeated above the last line
+
+# Remember a log's "not ok" lines, prefixed with where they ran and the
+# test program ("# selftests: NAME") they came from.
+note_failures() {
+	local line
+	while IFS= read -r line; do
+		failures+=("$1: $line")
+	done < <(awk '/^# selftests: / { prog = $3 " " }
+		/^not ok( |$)/ { print prog $0 }' "$2")
+}
 
 # Count the result lines of a log into passed/failed/skipped.
 count() {
@@ -64,6 +75,7 @@ count() {
 fail() {
 	echo "not ok - $*"
 	failed=$((failed + 1))
+	failures+=("not ok - $*")
 }
 
 # The module rule is "$(BUILD)/kmod/%/kmod/dpo.ko" with BUILD = repo/build;
@@ -75,6 +87,7 @@ echo "# unit tests: make -C uctl O=$build/uctl test"
 make -C "$repo/uctl" O="$build/uctl" test 2>&1 | tee "$tmp/unit.log"
 rc=${PIPESTATUS[0]}
 count "$tmp/unit.log"
+note_failures unit "$tmp/unit.log"
 [ "$rc" = 0 ] || fail "unit: make test failed (status $rc)"
 
 echo "# unit tests: make -C kmod/tests O=$build/kmod-unit run"
@@ -83,6 +96,7 @@ make -C "$repo/kmod/tests" O="$build/kmod-unit" \
 	tee "$tmp/kunit.log"
 rc=${PIPESTATUS[0]}
 count "$tmp/kunit.log"
+note_failures "kmod unit" "$tmp/kunit.log"
 [ "$rc" = 0 ] || fail "kmod unit: make run failed (status $rc)"
 
 echo "# generated files: make regen-check"
@@ -119,6 +133,7 @@ for kver in $kvers; do
 		tee "$tmp/vm.log"
 	rc=${PIPESTATUS[0]}
 	vm_s=$((SECONDS - start))
+	note_failures "$kver" "$tmp/vm.log"
 	summary=$(grep -F "# vm $kver: pass=" "$tmp/vm.log" |
 		grep -E ': pass=[0-9]+ fail=[0-9]+ skip=[0-9]+$' | tail -n 1) || true
 	if [ -z "$summary" ]; then
@@ -190,6 +205,10 @@ fi
 echo
 for t in ${timing[@]+"${timing[@]}"}; do
 	echo "$t"
+done
+# CI shows only the end of the output: name what failed there.
+for f in ${failures[@]+"${failures[@]}"}; do
+	echo "# failed: $f"
 done
 if [ $((passed + failed + skipped)) = 0 ]; then
 	echo "# nothing ran"
