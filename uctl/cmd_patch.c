@@ -232,22 +232,20 @@ static void log_start(struct dpoctl_patch *p, const struct patch_args *a,
 static void log_baseline(struct dpoctl_patch *p)
 {
 	json_object *o = dpoctl_patch_ev("baseline"), *ms, *m;
-	const struct dpoctl_metric_state *st;
+	struct dpoctl_stat b;
 	int i;
 
 	json_object_object_add(o, "window_s",
 			       json_object_new_double(p->ecfg.baseline_s));
 	ms = json_object_new_object();
 	for (i = 0; i < DPOCTL_M_COUNT; i++) {
-		st = dpoctl_engine_metric(p->e, i);
-		if (!p->ecfg.m[i].enabled || !st)
+		if (!p->ecfg.m[i].enabled)
 			continue;
+		b = dpoctl_engine_baseline(p->e, i);
 		m = json_object_new_object();
-		json_object_object_add(m, "n", json_object_new_int64(st->baseline.n));
-		json_object_object_add(m, "mean",
-				       json_object_new_double(st->baseline.mean));
-		json_object_object_add(m, "sd",
-				       json_object_new_double(st->baseline.sd));
+		json_object_object_add(m, "n", json_object_new_int64(b.n));
+		json_object_object_add(m, "mean", json_object_new_double(b.mean));
+		json_object_object_add(m, "sd", json_object_new_double(b.sd));
 		json_object_object_add(ms, dpoctl_metric_name(i), m);
 	}
 	json_object_object_add(o, "metrics", ms);

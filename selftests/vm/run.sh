@@ -145,7 +145,7 @@ done
 install -m 0644 "$ko" "$root/lib/dpo.ko"
 install -m 0755 "$dpoctl" "$root/bin/dpoctl"
 # Programs the selftests run by name (selftests/Makefile's PROGS).
-for p in dpo_patch_srv dpo_refdb dpo_loadgen; do
+for p in dpo_patch_srv dpo_refdb dpo_loadgen dpo_stamp; do
 	[ -x "$build/selftests/$p" ] && install -m 0755 "$build/selftests/$p" "$root/bin/"
 done
 for t in $tests; do

@@ -849,6 +849,16 @@ void dpoctl_engine_point(const struct dpoctl_engine *e, enum dpoctl_metric m,
 	}
 }
 
+struct dpoctl_stat dpoctl_engine_baseline(const struct dpoctl_engine *e,
+					  enum dpoctl_metric m)
+{
+	struct dpoctl_stat none = { 0 };
+
+	if ((unsigned int)m >= DPOCTL_M_COUNT)
+		return none;
+	return dpoctl_window_stat(&e->base, m);
+}
+
 double dpoctl_engine_score(const struct dpoctl_engine *e)
 {
 	return e->score;

@@ -228,6 +228,12 @@ struct dpoctl_metric_point {
 
 void dpoctl_engine_point(const struct dpoctl_engine *e, enum dpoctl_metric m,
 			 struct dpoctl_metric_point *out);
+/*
+ * The baseline window of the original's values as it stands (the metric
+ * states have it only once both roles are observed): for the log.
+ */
+struct dpoctl_stat dpoctl_engine_baseline(const struct dpoctl_engine *e,
+					  enum dpoctl_metric m);
 const struct dpoctl_decision *dpoctl_engine_decision(const struct dpoctl_engine *e);
 
 /* The state changes of the last step, oldest first. */

@@ -359,6 +359,11 @@ static void test_point(void)
 	result(pt.original == 8000 && pt.patched == 12000 &&
 	       pt.threshold == 9600, "point: observing: both roles (%g %g)",
 	       pt.original, pt.patched);
+	result(dpoctl_engine_baseline(r.e, DPOCTL_M_LAT_P99).n == 21 &&
+	       dpoctl_engine_baseline(r.e, DPOCTL_M_LAT_P99).mean == 8000 &&
+	       dpoctl_engine_baseline(r.e, DPOCTL_M_COUNT).n == 0,
+	       "baseline: the window as it stands (n %u)",
+	       (unsigned int)dpoctl_engine_baseline(r.e, DPOCTL_M_LAT_P99).n);
 	dpoctl_engine_point(r.e, DPOCTL_M_COUNT, &pt);
 	result(isnan(pt.original) && isnan(pt.threshold),
 	       "point: an unknown metric has none");
