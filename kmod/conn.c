@@ -17,11 +17,11 @@
  * - A wrapper call holds a reference on its entry: the entry, and when the
  *   ops were put back the module, live until the last call returns.
  * - Putting the ops back (the session ends) swaps them under
- *   dpo_conn_lock and marks the entry as being restored, then waits for
- *   RCU-tasks, so that every task that loaded our ops has entered the
- *   wrapper and holds its entry; only then is the entry unhashed, and the
- *   last reference drops the socket's module reference (module_exit waits
- *   for RCU-tasks, which covers the return after that put). It never pins
+ *   dpo_conn_lock and marks the entry as being restored, then, in an
+ *   RCU-tasks callback, when every task that loaded our ops has entered
+ *   the wrapper and holds its entry, unhashes it; the last reference drops
+ *   the socket's module reference (module_exit waits for RCU-tasks
+ *   callbacks and grace periods, which covers the return after that put). It never pins
  *   the file: a pin would keep a socket the process closed meanwhile in
  *   its epoll sets, reporting events for an fd it freed (kmod/DESIGN.md
  *   L5). A release that read our ops before the swap still calls our
@@ -366,12 +366,49 @@ bool dpo_conn_adopt(struct dpo_session *s, struct socket *newsock)
 	return true;
 }
 
+/* A session's connections being given back (see the rules at the top). */
+struct conn_restore {
+	struct rcu_head rcu;
+	struct list_head conns;
+};
+
+/* Every task that loaded our ops for them holds its entry: unhash them. */
+static void conn_restore_entries(struct list_head *conns)
+{
+	struct dpo_conn *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, conns, node) {
+		spin_lock(&dpo_conn_lock);
+		list_del_init(&c->node);
+		WARN_ON_ONCE(rhashtable_remove_fast(&conns_by_sk, &c->hnode,
+						    conn_params));
+		nconns--;
+		spin_unlock(&dpo_conn_lock);
+		this_cpu_add(c->traffic->pcpu->closed, 1);
+		dpo_conn_put(c);
+	}
+}
+
+static void conn_restore_done(struct rcu_head *head)
+{
+	struct conn_restore *r = container_of(head, struct conn_restore, rcu);
+
+	conn_restore_entries(&r->conns);
+	kfree(r);
+	/* Last: dpo_conn_exit() waits for RCU-tasks callbacks. */
+	module_put(THIS_MODULE);
+}
+
 /*
  * The session ends: every connection still open gets its original ops
- * back, and dpo lets go of it (see the rules at the top).
+ * back, and dpo lets go of it after an RCU-tasks grace period (see the
+ * rules at the top). The wait runs as a callback: a session's end takes
+ * a few ms instead of a grace period (5 to 8 s on a busy debug kernel)
+ * under dpo_objects_lock; without memory for it, it is waited for here.
  */
 void dpo_conn_session_end(struct dpo_session *s)
 {
+	struct conn_restore *r = kmalloc(sizeof(*r), GFP_KERNEL);
 	struct dpo_conn *c, *tmp;
 	LIST_HEAD(restore);
 
@@ -392,22 +429,18 @@ void dpo_conn_session_end(struct dpo_session *s)
 		list_move_tail(&c->node, &restore);
 	}
 	spin_unlock(&dpo_conn_lock);
-	if (list_empty(&restore))
+	if (list_empty(&restore)) {
+		kfree(r);
 		return;
-
-	/* Every task that loaded our ops now holds its entry (see top). */
-	synchronize_rcu_tasks();
-
-	list_for_each_entry_safe(c, tmp, &restore, node) {
-		spin_lock(&dpo_conn_lock);
-		list_del_init(&c->node);
-		WARN_ON_ONCE(rhashtable_remove_fast(&conns_by_sk, &c->hnode,
-						    conn_params));
-		nconns--;
-		spin_unlock(&dpo_conn_lock);
-		this_cpu_add(c->traffic->pcpu->closed, 1);
-		dpo_conn_put(c);
 	}
+	if (r) {
+		list_replace(&restore, &r->conns);
+		__module_get(THIS_MODULE);
+		call_rcu_tasks(&r->rcu, conn_restore_done);
+		return;
+	}
+	synchronize_rcu_tasks();
+	conn_restore_entries(&restore);
 }
 
 static enum dpo_conn_state conn_state(const struct dpo_conn *c)
@@ -708,6 +741,8 @@ int __init dpo_conn_init(void)
 
 void dpo_conn_exit(void)
 {
+	/* Sessions' ends still returning from conn_restore_done(). */
+	rcu_barrier_tasks();
 	/* Every connection holds a module reference: none is left here. */
 	WARN_ON(dpo_conn_objects());
 	rhashtable_destroy(&conns_by_sk);

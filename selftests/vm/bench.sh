@@ -18,7 +18,7 @@ for b in /bench/*; do
 	echo "==> $(basename "$b")"
 	{ "$b" 2>&1 || echo "(exit status $?)"; } | tee -a /report/bench.txt
 done
-rmmod dpo
+rmmod_dpo
 report_out.sh /report || echo "(the results did not reach the host)"
 if [ -c /dev/ttyS1 ]; then
 	stty -F /dev/ttyS1 raw -echo 2>/dev/null

@@ -140,7 +140,7 @@ dpoctl session list
 kill "$orig" 2>/dev/null
 pkill dpo_refdb 2>/dev/null
 sleep 1
-rmmod dpo || failed "rmmod dpo"
+rmmod_dpo || failed "rmmod dpo"
 report_out.sh "$REPORT" || failed "report not sent"
 # For run.sh: the kernel log on ttyS1 (checked for warnings), then the token.
 if [ -c /dev/ttyS1 ]; then

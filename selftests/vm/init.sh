@@ -8,6 +8,7 @@
 #   shell  load dpo.ko and give an interactive shell on the console
 #   demo   load nothing itself: run /bin/demo.sh on the console
 #   bench  the same with /bin/bench.sh (the benchmarks in /bench)
+#   realstack  the same with /bin/realstack.sh (PostgreSQL and PgBouncer)
 # The host (run.sh) parses the results port; see the markers below.
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -66,6 +67,7 @@ load_helper_modules() {
 # a copy to look for "not ok" lines.
 run_one() {
 	name=$1
+	t0=$(uptime_s)
 	echo "# selftests: $name"
 	echo "dpo-vm: running $name (timeout ${TEST_TIMEOUT}s)" >/dev/console
 	rm -f /tmp/timedout /tmp/fifo
@@ -97,6 +99,8 @@ run_one() {
 	     ! grep -q '^not ok' /tmp/out; then
 		echo "not ok - $name exited with status $rc"
 	fi
+	echo "# dpo-vm: $name took $(awk -v a="$t0" -v b="$(uptime_s)" \
+		'BEGIN { printf "%.1f", b - a }') s"
 }
 
 run_tests() {
@@ -119,7 +123,7 @@ run_tests() {
 		run_one "$t"
 	done
 	cd /
-	if rmmod dpo >/tmp/rmmod.out 2>&1; then
+	if rmmod_dpo >/tmp/rmmod.out 2>&1; then
 		echo "ok - rmmod dpo"
 	else
 		cat /tmp/rmmod.out
@@ -166,7 +170,7 @@ shell)
 	cd /selftests 2>/dev/null || cd /
 	setsid cttyhack sh -l
 	;;
-demo|bench)
+demo|bench|realstack)
 	dmesg -n 1
 	load_helper_modules >/dev/null
 	sh "/bin/$MODE.sh"

@@ -4,16 +4,16 @@
 # Boot a Debian kernel in QEMU with a busybox initramfs holding dpo.ko,
 # dpoctl and the selftests, and run them (or give a shell, or the demo).
 #
-#   run.sh --build DIR --kver KVER --mode test|shell|demo|bench [--timeout SECS]
+#   run.sh --build DIR --kver KVER --mode test|shell|demo|bench|realstack [--timeout SECS]
 #
 # Inputs (from `make vm-bins` and the module rule):
 #   DIR/kmod/KVER/kmod/dpo.ko  DIR/uctl-static/dpoctl  DIR/selftests/*_test
 #   DIR/selftests/dpo_patch_srv (installed in the guest's /bin)
 # Outputs in DIR/vm/KVER/: initramfs.cpio.gz, console.log (ttyS0),
 # results.log (ttyS1: TAP lines, then the guest's dmesg, then the token).
-# Demo and bench modes: demo.log (ttyS0), demo-dmesg.log (ttyS1) and
-# demo-report.log (ttyS2: what the guest's report_out.sh sent), unpacked
-# into DIR/MODE/<UTC yyyymmdd-hhmmss>-KVER/; for the demo report.sh then
+# Demo, bench and realstack modes: demo.log (ttyS0), demo-dmesg.log (ttyS1)
+# and demo-report.log (ttyS2: what the guest's report_out.sh sent), unpacked
+# into DIR/MODE/<UTC yyyymmdd-hhmmss>-KVER/ (bench: DIR/bench-results/); for the demo report.sh then
 # adds plots and summaries, and the last line printed is "report: <folder>".
 # With no terminal on stdin and stdout QEMU gets no stdio (console: demo.log).
 #
@@ -28,7 +28,7 @@
 #                      in modules.dep, e.g. "veth"); dependencies are added
 #   VM_TEST_TIMEOUT    per test binary timeout in seconds (default 1200)
 #   VM_ACCEL=kvm       use KVM instead of TCG (nested KVM hangs here)
-#   VM_MEM, VM_SMP     guest memory (1G) and vCPUs (2)
+#   VM_MEM, VM_SMP     guest memory (1G, realstack 2G) and vCPUs (2)
 #   VM_PANIC_ON_WARN=1 add panic_on_warn=1 (a WARN then ends the run)
 #   VM_CMDLINE         extra kernel command line arguments
 #   VM_BUSYBOX         static busybox to use (default /bin/busybox)
@@ -69,8 +69,9 @@ fi
 case "$mode" in
 test)	timeout=${timeout:-2700} ;;
 demo|bench)	timeout=${timeout:-300} ;;
+realstack)	timeout=${timeout:-600} ;;
 shell)	timeout=${timeout:-0} ;;
-*)	die "unknown mode '$mode' (test, shell, demo or bench)" ;;
+*)	die "unknown mode '$mode' (test, shell, demo, bench or realstack)" ;;
 esac
 case "$timeout" in
 ''|*[!0-9]*) die "--timeout wants whole seconds, got '$timeout'" ;;
@@ -138,6 +139,12 @@ install -m 0755 "$here/init.sh" "$root/init"
 install -m 0755 "$here/demo.sh" "$root/bin/demo.sh"
 install -m 0755 "$here/bench.sh" "$root/bin/bench.sh"
 install -m 0755 "$here/report_out.sh" "$root/bin/report_out.sh"
+install -m 0755 "$here/rmmod_dpo.sh" "$root/bin/rmmod_dpo"
+# The real stack (PostgreSQL, PgBouncer, pgbench) only where it is used.
+if [ "$mode" = realstack ]; then
+	install -m 0755 "$here/realstack.sh" "$root/bin/realstack.sh"
+	"$here/realstack_root.sh" "$root" || die "could not add the real stack"
+fi
 mkdir -p "$root/bench"
 for b in "$build"/bench/*; do
 	[ -f "$b" ] && [ -x "$b" ] && install -m 0755 "$b" "$root/bench/"
@@ -273,12 +280,15 @@ cmdline="console=ttyS0,115200 panic=-1 oops=panic rdinit=/init"
 case "$mode" in
 test)	cmdline="$cmdline loglevel=7" ;;
 shell)	cmdline="$cmdline loglevel=4" ;;
-demo|bench)	cmdline="$cmdline quiet loglevel=1" ;;
+demo|bench|realstack)	cmdline="$cmdline quiet loglevel=1" ;;
 esac
 cmdline="$cmdline ${VM_CMDLINE:-} -- $mode $test_timeout"
 
+# The real stack's root (PostgreSQL's libraries) unpacks to about 200 MB.
+mem=1G
+[ "$mode" != realstack ] || mem=2G
 qemu=(qemu-system-x86_64 -accel "$accel" ${cpu[@]+"${cpu[@]}"} -smp "${VM_SMP:-2}"
-	-m "${VM_MEM:-1G}" -no-reboot -no-user-config -nodefaults
+	-m "${VM_MEM:-$mem}" -no-reboot -no-user-config -nodefaults
 	-display none -kernel "$kernel" -initrd "$initrd"
 	${shares[@]+"${shares[@]}"}
 	-append "$cmdline")
@@ -358,7 +368,7 @@ shell)
 	[ "$rc" = 0 ] || { echo "run.sh: QEMU exited with status $rc" >&2; exit 1; }
 	exit 0
 	;;
-demo|bench)
+demo|bench|realstack)
 	# The console goes to demo.log (and the terminal), the guest's kernel
 	# log to ttyS1 (demo-dmesg.log), the report (report_out.sh) to ttyS2
 	# (demo-report.log); the guest prints a token on the console when done.
@@ -412,10 +422,11 @@ demo|bench)
 		sed 's/^/  /' "$tmp/problems" >&2
 		bad=1
 	fi
-	# The report: the demo's must be there; bench sends one if it can.
+	# The report: the demo's and realstack's must be there; bench sends
+	# one if it can.
 	# (build/bench holds the benchmark programs: results go beside it)
 	case "$mode" in
-	demo)	dest=$build/demo/$stamp-$kver ;;
+	demo|realstack)	dest=$build/$mode/$stamp-$kver ;;
 	*)	dest=$build/$mode-results/$stamp-$kver ;;
 	esac
 	if grep -q '^DPO-REPORT-BEGIN ' "$out/demo-report.log"; then
@@ -428,7 +439,7 @@ demo|bench)
 		else
 			bad=1
 		fi
-	elif [ "$mode" = demo ]; then
+	elif [ "$mode" != bench ]; then
 		echo "run.sh: the guest sent no report (port log: $out/demo-report.log)" >&2
 		bad=1
 	fi
