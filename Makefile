@@ -12,6 +12,10 @@
 #                      rolls a regressing build back and promotes a good one;
 #                      plots and summaries in build/demo/<UTC time>-<kver>/,
 #                      whose path is the last line printed (gnuplot)
+#   make realstack     boot the VM: PostgreSQL 15 behind PgBouncer under pgbench,
+#                      dpoctl patch judges a patched PgBouncer (bad, killed,
+#                      persistent sessions, good); reports and summaries in
+#                      build/realstack/<UTC time>-<kver>/
 #   make bench         the decision engine's benchmark on the host
 #                      (bench-engine), then the benchmarks in the VM (KVER=...)
 #   make bench-engine  the engine on generated samples: false rollbacks,
@@ -45,7 +49,7 @@ DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
 	libnl-3-dev libnl-genl-3-dev libinih-dev libjson-c-dev \
 	pkg-config gcc make libc6-dev gnuplot-nox \
 	sparse valgrind flex bison bc libelf-dev libssl-dev \
-	prometheus
+	prometheus postgresql-15 pgbouncer
 
 # Kernel releases, resolved lazily so that `make deps` can run first.
 KVER_61    = $(shell $(KERNELS_SH) 6.1)
@@ -56,7 +60,7 @@ KVER      ?= $(KVER_61)
 KDIR      ?= /usr/src/linux-headers-$(shell $(KERNELS_SH) newest)
 
 .PHONY: all module dpoctl deps ksft-src lint lint-run check check-run \
-	check-quick check-quick-run demo bench bench-engine fuzz vm-shell \
+	check-quick check-quick-run demo realstack bench bench-engine fuzz vm-shell \
 	vm-bins unit kmod-unit debug-kernel regen regen-check ynl-src \
 	clean help
 
@@ -196,6 +200,12 @@ check-quick-run: vm-bins
 demo: deps
 	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko
 	@$(VM_ENV) selftests/vm/run.sh --build $(BUILD) --kver $(KVER) --mode demo
+
+# DPO_RS_CASES="bad killed persistent good" picks cases, DPO_RS_SHORT=1 is
+# the shorter run of `make check`.
+realstack: deps
+	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko
+	@$(VM_ENV) selftests/vm/run.sh --build $(BUILD) --kver $(KVER) --mode realstack
 
 # A long netlink fuzz run on one kernel: make fuzz N=1000000 [SEED=1]
 # [KVER=debug]. CI runs 100,000 messages per user as part of `check`.
