@@ -372,13 +372,18 @@ static bool fallback_over(const struct dpoctl_patch *p)
 	       p->patched.exited || p->signalled;
 }
 
-/* The fail-safe owner: the module's choice should dpoctl die now. */
+/*
+ * The fail-safe owner: the module's choice should dpoctl die now. A
+ * session already gone (an operator's dpoctl rollback ended it first)
+ * needs none.
+ */
 static void claim(struct dpoctl_patch *p, uint8_t owner)
 {
 	struct dpoctl_error err;
 
-	if (p->claimed &&
-	    dpoctl_session_claim(&p->req, p->session, owner, &err))
+	if (p->claimed && !p->session_gone &&
+	    dpoctl_session_claim(&p->req, p->session, owner, &err) &&
+	    err.err != ENOENT)
 		dpoctl_patch_error(p, NULL, "claiming %s for the %s: %s (should dpoctl die now, the module's fail-safe picks the wrong instance)",
 				   p->session, dpoctl_owner_name(owner),
 				   estr(&err));

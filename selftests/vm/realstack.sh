@@ -6,13 +6,15 @@
 # port 6432; dpoctl patch starts a "patched" one on the same socket (socket
 # activation: PgBouncer reads LISTEN_FDS) and judges it on what dpo.ko sees
 # of its connections. Cases (each prints one TAP line, then a summary):
-#   bad        the server pool capped to 1 (8 in the original): rolled back,
+#   bad        the server pool capped to 1 (8 in the original; session
+#              pooling): rolled back,
 #              the verdict on a latency or throughput metric, 0 failed
 #              transactions with a new connection per transaction (-C)
 #   killed     the patched PgBouncer SIGKILLed while observed: rolled back;
 #              only transactions in flight on it may fail, none after the
 #              rollback began
-#   persistent the bad patch again, pgbench without -C: what a drain does
+#   persistent the pool capped to 1 again (transaction pooling, or it would
+#              starve all clients but one), pgbench without -C: what a drain does
 #              to persistent sessions (clients aborted, transactions lost)
 #   good       the same configuration as the original: promoted, 0 failed
 # Each case's events, pgbench output (lines stamped with dpoctl's clock,
@@ -37,6 +39,7 @@ if [ "${DPO_RS_SHORT:-0}" = 1 ]; then
 fi
 fail=0
 n=0
+clients=8	# pgbench's
 
 say() {
 	echo
@@ -70,7 +73,7 @@ as_pg() {
 }
 
 # ---- the stack ----------------------------------------------------------
-pgbouncer_ini() { # file pool_size
+pgbouncer_ini() { # file pool_mode pool_size
 	cat >"$1" <<EOF
 [databases]
 bench = host=127.0.0.1 port=5432 dbname=postgres user=postgres
@@ -80,8 +83,8 @@ listen_port = $PORT
 unix_socket_dir =
 auth_type = trust
 auth_file = /etc/pgbouncer/userlist.txt
-pool_mode = transaction
-default_pool_size = $2
+pool_mode = $2
+default_pool_size = $3
 max_client_conn = 200
 log_connections = 0
 log_disconnections = 0
@@ -108,9 +111,12 @@ start_stack() {
 	pgbench -h 127.0.0.1 -p 5432 -U postgres -i -s 1 -q postgres \
 		>/tmp/pgbench-init.log 2>&1 || { cat /tmp/pgbench-init.log; return 1; }
 	echo '"postgres" ""' >/etc/pgbouncer/userlist.txt
-	pgbouncer_ini /etc/pgbouncer/original.ini 8
-	pgbouncer_ini /etc/pgbouncer/good.ini 8
-	pgbouncer_ini /etc/pgbouncer/bad.ini 1
+	pgbouncer_ini /etc/pgbouncer/original.ini session 8
+	pgbouncer_ini /etc/pgbouncer/good.ini session 8
+	pgbouncer_ini /etc/pgbouncer/bad.ini session 1
+	# Session pooling with one server connection would serve one
+	# persistent client and starve the others: for those, transactions.
+	pgbouncer_ini /etc/pgbouncer/bad-txn.ini transaction 1
 	chown -R postgres:postgres /etc/pgbouncer
 	start_original
 }
@@ -158,7 +164,7 @@ bench() {
 	d=$1 secs=$2
 	shift 2
 	(
-		pgbench -h 127.0.0.1 -p $PORT -U postgres -n -c 8 -j 2 -P 1 \
+		pgbench -h 127.0.0.1 -p $PORT -U postgres -n -c "$clients" -j 2 -P 1 \
 			-T "$secs" "$@" bench 2>&1
 		echo "pgbench exit status $?"
 	) | dpo_stamp >"$d/pgbench.log" &
@@ -277,7 +283,7 @@ case_with_new_conns() { # name ini want_rc promote_after bench_seconds
 
 case_bad() {
 	say "A bad configuration (server pool 1), pgbench -C -S: must roll back"
-	case_with_new_conns bad /etc/pgbouncer/bad.ini 3 60 $((BASELINE + 18))
+	case_with_new_conns bad /etc/pgbouncer/bad.ini 3 60 $((BASELINE + 30))
 	metric=$(event_field "$REPORT/bad/events.jsonl" verdict metric)
 	case "$metric" in
 	lat_*|throughput) ;;
@@ -296,7 +302,6 @@ case_good() {
 	if [ -z "$why" ]; then
 		new=$(event_field "$REPORT/good/events.jsonl" patched pid)
 		tap ok "good PgBouncer promoted (pid $new now serves), 0 failed transactions (pgbench -C)"
-		orig=$new
 	else
 		tap "not ok" "good PgBouncer: $why"
 	fi
@@ -313,7 +318,7 @@ case_killed() {
 	if wait_event "$dir" exposure $((BASELINE * 3)); then
 		sleep 3
 		victim=$(event_field "$dir/events.jsonl" patched pid)
-		echo "kill -KILL $victim"
+		echo "kill -KILL $victim" | dpo_stamp | tee "$dir/kill.log"
 		kill -KILL "$victim"
 	else
 		why="no exposure"
@@ -323,17 +328,27 @@ case_killed() {
 	rc=$(rc_of "$dir")
 	summarize "$dir"
 	t_begin=$(event_s "$dir/events.jsonl" '"phase":1,"name":"switch","state":"start"')
+	t_kill=$(cut -d' ' -f1 "$dir/kill.log" 2>/dev/null)
+	# A transaction in flight on the killed process fails inside a
+	# command; one that began after the rollback would fail to connect.
 	nab=$(aborted "$dir/pgbench.log")
-	late=$(aborted_after "$dir/pgbench.log" "${t_begin:-0}")
-	echo "  in flight on the killed process: $nab client(s) aborted," \
-		"$late after the rollback began"
-	echo "in flight on the killed process: $nab; after the rollback began: $late" \
-		>>"$dir/summary.txt"
+	inflight=$(grep -c 'client [0-9]* aborted in command' "$dir/pgbench.log")
+	late=$(awk -v t="${t_begin:-0}" '/client [0-9]* aborted while establishing/ &&
+		$1 + 0 >= t + 0 { n++ } END { print n + 0 }' "$dir/pgbench.log")
+	last=$(awk -v k="${t_kill:-0}" '/client [0-9]* aborted/ { d = $1 - k }
+		END { printf "%.0f", d * 1000 }' "$dir/pgbench.log")
+	{
+		echo "killed at ${t_kill:-?} s, rollback began at ${t_begin:-?} s (mono)"
+		echo "clients aborted: $nab; in flight on the killed process: $inflight" \
+			"(the last reported ${last} ms after the kill);" \
+			"failed to connect after the rollback began: $late"
+	} | tee -a "$dir/summary.txt" | sed 's/^/  /'
 	[ "$rc" = 5 ] || why="${why:+$why; }dpoctl patch exited $rc, not 5"
 	[ -n "$t_begin" ] || why="${why:+$why; }no rollback phase 1"
-	[ "$late" = 0 ] || why="${why:+$why; }$late clients aborted after the rollback began"
+	[ "$nab" = "$inflight" ] || why="${why:+$why; }$((nab - inflight)) clients failed outside a transaction in flight"
+	[ "$late" = 0 ] || why="${why:+$why; }$late connections failed after the rollback began"
 	if [ -z "$why" ]; then
-		tap ok "killed PgBouncer rolled back; $nab transactions in flight on it failed, none after the rollback began"
+		tap ok "killed PgBouncer rolled back; $inflight transactions in flight on it failed, none after the rollback began"
 	else
 		tap "not ok" "killed PgBouncer: $why"
 	fi
@@ -350,15 +365,23 @@ case_persistent() {
 	dir=$REPORT/persistent
 	mkdir -p "$dir"
 	before=$(committed)
-	patch persistent /etc/pgbouncer/bad.ini --promote-after 60
+	# One-transaction logins (2 clients) give the baseline its samples.
+	mkdir -p "$dir/logins"
+	clients=2
+	bench "$dir/logins" 40 -C -S
+	logins_pid=$bench_pid
+	clients=8
+	sleep 2
+	patch persistent /etc/pgbouncer/bad-txn.ini --promote-after 60
 	why=
 	if ! wait_event "$dir" exposure $((BASELINE * 3)); then
 		why="no exposure"
 	fi
 	# Connected after exposure: the sessions spread over both instances.
-	bench "$dir" 20 -N
+	bench "$dir" 30 -N
 	wait "$patch_pid"
 	wait "$bench_pid"
+	wait "$logins_pid"
 	after=$(committed)
 	rc=$(rc_of "$dir")
 	summarize "$dir"
@@ -401,6 +424,10 @@ if ! start_stack; then
 else
 	for c in $CASES; do
 		"case_$c"
+		# Whoever serves now is the next case's original.
+		if [ "$(event_field "$REPORT/$c/events.jsonl" summary verdict)" = promoted ]; then
+			orig=$(event_field "$REPORT/$c/events.jsonl" patched pid)
+		fi
 		dpoctl session list
 	done
 fi

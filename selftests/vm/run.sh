@@ -140,11 +140,6 @@ install -m 0755 "$here/demo.sh" "$root/bin/demo.sh"
 install -m 0755 "$here/bench.sh" "$root/bin/bench.sh"
 install -m 0755 "$here/report_out.sh" "$root/bin/report_out.sh"
 install -m 0755 "$here/rmmod_dpo.sh" "$root/bin/rmmod_dpo"
-# The real stack (PostgreSQL, PgBouncer, pgbench) only where it is used.
-if [ "$mode" = realstack ]; then
-	install -m 0755 "$here/realstack.sh" "$root/bin/realstack.sh"
-	"$here/realstack_root.sh" "$root" || die "could not add the real stack"
-fi
 mkdir -p "$root/bench"
 for b in "$build"/bench/*; do
 	[ -f "$b" ] && [ -x "$b" ] && install -m 0755 "$b" "$root/bench/"
@@ -161,6 +156,11 @@ done
 printf '%s\n' "root:x:0:0:root:/root:/bin/sh" \
 	"nobody:x:65534:65534:nobody:/nonexistent:/bin/false" >"$root/etc/passwd"
 printf '%s\n' "root:x:0:" "nogroup:x:65534:" >"$root/etc/group"
+# The real stack (PostgreSQL, PgBouncer, pgbench) only where it is used.
+if [ "$mode" = realstack ]; then
+	install -m 0755 "$here/realstack.sh" "$root/bin/realstack.sh"
+	"$here/realstack_root.sh" "$root" || die "could not add the real stack"
+fi
 # DPO_* settings of the caller, for the tests (init.sh sources this).
 : >"$root/etc/dpo-vm.env"
 while IFS='=' read -r name value; do
