@@ -201,7 +201,7 @@ demo: deps
 	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko
 	@$(VM_ENV) selftests/vm/run.sh --build $(BUILD) --kver $(KVER) --mode demo
 
-# DPO_RS_CASES="bad killed persistent good" picks cases, DPO_RS_SHORT=1 is
+# DPO_RS_CASES=bad,killed,persistent,good picks cases, DPO_RS_SHORT=1 is
 # the shorter run of `make check`.
 realstack: deps
 	@$(MAKE) --no-print-directory vm-bins $(BUILD)/kmod/$(KVER)/kmod/dpo.ko

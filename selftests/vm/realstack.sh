@@ -21,7 +21,8 @@
 # dpo_stamp) and summary go to the host (report_out.sh).
 #
 # Environment (from the host's DPO_* variables):
-#   DPO_RS_CASES   the cases to run (default: all, in the order above)
+#   DPO_RS_CASES   the cases to run, comma-separated (default: all, in the
+#                  order above)
 #   DPO_RS_SHORT=1 shorter runs (make check)
 
 DPO_KO=${DPO_KO:-/lib/dpo.ko}
@@ -30,7 +31,7 @@ PGDATA=/var/lib/postgresql/data
 PORT=6432
 REPORT=/report
 INI=/tmp/realstack.ini
-CASES=${DPO_RS_CASES:-bad killed persistent good}
+CASES=$(echo "${DPO_RS_CASES:-bad,killed,persistent,good}" | tr , " ")
 BASELINE=5
 PROMOTE=10
 if [ "${DPO_RS_SHORT:-0}" = 1 ]; then
