@@ -612,7 +612,10 @@ TEST(per_request_conn)
 
 TEST(open_loop_rate)
 {
-	const char *load[] = { "--rate", "200", "--conns", "4", "--duration",
+	/* 8 connections at 12.5 requests/s each: 80 ms for each answer, which
+	 * even a busy debug guest gives (4 at 50/s left it 20 ms)
+	 */
+	const char *load[] = { "--rate", "100", "--conns", "8", "--duration",
 			       "2", NULL };
 	pid_t pid = start_refdb(17418, -1, NULL);
 	json_object *o, *mode;
@@ -624,8 +627,8 @@ TEST(open_loop_rate)
 	ASSERT_SUMMARY(o);
 	rps = jnum(o, "throughput_rps");
 	EXPECT_EQ(0, jnum(o, "requests.failed"));
-	EXPECT_LE(160, rps);
-	EXPECT_GE(240, rps);
+	EXPECT_LE(80, rps);
+	EXPECT_GE(120, rps);
 	EXPECT_TRUE(json_object_object_get_ex(o, "mode", &mode) &&
 		    !strcmp(json_object_get_string(mode), "open"));
 	json_object_put(o);
