@@ -213,6 +213,9 @@ static void conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
 		if (c->drain == DPO_DRAIN_PENDING) {
 			c->drain = DPO_DRAIN_CLOSING;
 			close = true;
+		} else if (c->drain == DPO_DRAIN_CLOSING) {
+			/* The sweep's: it closes it after this answer. */
+			c->answered = true;
 		}
 	}
 	spin_unlock(&c->lock);
@@ -231,10 +234,23 @@ bool dpo_conn_claim(struct dpo_conn *c)
 
 	spin_lock(&c->lock);
 	mine = c->drain == DPO_DRAIN_PENDING;
-	if (mine)
+	if (mine) {
 		c->drain = DPO_DRAIN_CLOSING;
+		c->answered = false;
+	}
 	spin_unlock(&c->lock);
 	return mine;
+}
+
+/* A request ended since the claim: closed after its response, not idle. */
+static bool conn_answered(struct dpo_conn *c)
+{
+	bool answered;
+
+	spin_lock(&c->lock);
+	answered = c->answered;
+	spin_unlock(&c->lock);
+	return answered;
 }
 
 /*
@@ -297,7 +313,7 @@ bool dpo_conn_close_idle(struct dpo_conn *c, enum dpo_conn_drain closed_as)
 		result = DPO_DRAIN_PENDING;
 	} else {
 		/* Counted first: the server may close as soon as it sees EOF. */
-		result = closed_as;
+		result = conn_answered(c) ? DPO_DRAIN_CLOSED_BUSY : closed_as;
 		conn_finish(c, result);
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SHUTDOWN_MASK);
 		sk->sk_prot->shutdown(sk, SHUTDOWN_MASK);

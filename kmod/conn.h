@@ -54,6 +54,7 @@ struct dpo_conn {
 	bool busy;			/* a request is being read or answered */
 	u32 idle_seq;			/* copied_seq when it last went idle */
 	u8 drain;			/* enum dpo_conn_drain */
+	bool answered;			/* a request ended while claimed */
 	u64 accept_ns, first_read_ns, last_activity_ns;	/* CLOCK_MONOTONIC */
 	u64 bytes_in, bytes_out, requests;
 	/* The last bytes written, for a drain's idle mark: 0 if unknown. */
