@@ -217,6 +217,14 @@ static inline void dpo_genl_free_ops(struct genl_family *family)
 }
 #endif
 
+/*
+ * 6.5 on, sendfile and splice reach sendmsg with the file's pages
+ * (MSG_SPLICE_PAGES); 6.1 passes them to sendpage instead.
+ */
+#ifndef MSG_SPLICE_PAGES
+#define MSG_SPLICE_PAGES	0
+#endif
+
 /* IPv6 may be a module or absent: then no socket can be IPv6. */
 static inline bool dpo_is_tcpv6_prot(const struct proto *prot)
 {

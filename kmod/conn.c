@@ -34,6 +34,7 @@
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uio.h>
 #include <net/inet_sock.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -152,6 +153,33 @@ static bool conn_busy(const struct dpo_conn *c)
 }
 
 /*
+ * The last bytes written, @len of them (NULL: unknown, from a page the
+ * wrapper did not read), after the ones kept from before.
+ */
+static void conn_tail_add(struct dpo_conn *c, const u8 *tail, int len)
+{
+	int keep;
+
+	lockdep_assert_held(&c->lock);
+	if (!tail) {
+		c->tail_len = 0;
+		return;
+	}
+	keep = min_t(int, c->tail_len, DPO_DRAIN_IDLE_MARK_MAX - len);
+	memmove(c->tail, c->tail + c->tail_len - keep, keep);
+	memcpy(c->tail + keep, tail, len);
+	c->tail_len = keep + len;
+}
+
+/* Whether the last bytes written are known and end with @mark. */
+bool dpo_conn_tail_ends_with(const struct dpo_conn *c, const u8 *mark, u8 len)
+{
+	lockdep_assert_held(&c->lock);
+	return c->tail_len >= len &&
+	       !memcmp(c->tail + c->tail_len - len, mark, len);
+}
+
+/*
  * A write that starts with nothing unread ends the request: the
  * connection is idle, its latency is counted, and a pending drain shuts
  * it down now. Unread data is looked at before the write, not after: by
@@ -162,13 +190,16 @@ static bool conn_busy(const struct dpo_conn *c)
  * (when it started is unknown), or the connection would stay busy.
  */
 static void conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
-		       u32 seq)
+		       u32 seq, const u8 *tail, int tail_len)
 {
 	u64 now = ktime_get_ns(), latency = 0;
 	bool done = false, timed = false, close = false;
 
 	this_cpu_add(c->traffic->pcpu->bytes_out, n);
 	spin_lock(&c->lock);
+	/* Before the decision: a drain's idle mark looks at it. */
+	if (n > 0)
+		conn_tail_add(c, tail, tail_len);
 	c->bytes_out += n;
 	c->last_activity_ns = now;
 	if ((c->busy || seq != c->idle_seq) && !more && !unread) {
@@ -182,6 +213,9 @@ static void conn_wrote(struct dpo_conn *c, int n, bool more, int unread,
 		if (c->drain == DPO_DRAIN_PENDING) {
 			c->drain = DPO_DRAIN_CLOSING;
 			close = true;
+		} else if (c->drain == DPO_DRAIN_CLOSING) {
+			/* The sweep's: it closes it after this answer. */
+			c->answered = true;
 		}
 	}
 	spin_unlock(&c->lock);
@@ -200,10 +234,23 @@ bool dpo_conn_claim(struct dpo_conn *c)
 
 	spin_lock(&c->lock);
 	mine = c->drain == DPO_DRAIN_PENDING;
-	if (mine)
+	if (mine) {
 		c->drain = DPO_DRAIN_CLOSING;
+		c->answered = false;
+	}
 	spin_unlock(&c->lock);
 	return mine;
+}
+
+/* A request ended since the claim: closed after its response, not idle. */
+static bool conn_answered(struct dpo_conn *c)
+{
+	bool answered;
+
+	spin_lock(&c->lock);
+	answered = c->answered;
+	spin_unlock(&c->lock);
+	return answered;
 }
 
 /*
@@ -244,8 +291,9 @@ static void conn_unclaim(struct dpo_conn *c)
 }
 
 /*
- * Shut a claimed connection down (FIN both ways) if nothing is unread and
- * the server is not answering a request. Decided under the socket lock:
+ * Shut a claimed connection down (FIN both ways) if nothing is unread, the
+ * server is not answering a request and its last bytes end with the
+ * drain's idle mark, if it has one. Decided under the socket lock:
  * data that arrives later finds RCV_SHUTDOWN and TCP answers it with a
  * RST (tcp_rcv_state_process()), so the server can never read a request
  * it is not allowed to answer. This is inet_shutdown() with that check.
@@ -261,11 +309,11 @@ bool dpo_conn_close_idle(struct dpo_conn *c, enum dpo_conn_drain closed_as)
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_SYN_RECV))) {
 		result = DPO_DRAIN_GONE;
-	} else if (conn_busy(c)) {
+	} else if (conn_busy(c) || !dpo_drain_at_mark(c)) {
 		result = DPO_DRAIN_PENDING;
 	} else {
 		/* Counted first: the server may close as soon as it sees EOF. */
-		result = closed_as;
+		result = conn_answered(c) ? DPO_DRAIN_CLOSED_BUSY : closed_as;
 		conn_finish(c, result);
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SHUTDOWN_MASK);
 		sk->sk_prot->shutdown(sk, SHUTDOWN_MASK);
@@ -602,6 +650,8 @@ static void conn_write_begin(struct socket *sock, bool more,
 	w->seq = 0;
 	w->unread = w->conn ? conn_unread(sock->sk, &w->seq) : 0;
 	w->more = more || conn_corked(sock->sk);
+	w->tail = NULL;
+	w->tail_len = 0;
 }
 
 static void conn_write_end(struct dpo_sock_write *w, ssize_t sent)
@@ -609,7 +659,8 @@ static void conn_write_end(struct dpo_sock_write *w, ssize_t sent)
 	if (!w->conn)
 		return;
 	if (sent > 0)
-		conn_wrote(w->conn, sent, w->more, w->unread, w->seq);
+		conn_wrote(w->conn, sent, w->more, w->unread, w->seq, w->tail,
+			   w->tail_len);
 	dpo_conn_put(w->conn);
 }
 
@@ -620,17 +671,45 @@ static void conn_write_pushed(struct socket *sock, struct dpo_sock_write *w)
 		return;
 	/* Under TCP_CORK the push sends full segments only. */
 	if (!conn_corked(sock->sk))
-		conn_wrote(w->conn, 0, false, w->unread, w->seq);
+		conn_wrote(w->conn, 0, false, w->unread, w->seq, NULL, 0);
 	dpo_conn_put(w->conn);
+}
+
+/*
+ * The last bytes of what a sendmsg sent, read from a copy of its iterator
+ * taken before (the original consumed it), for a drain's idle mark: at
+ * most DPO_DRAIN_IDLE_MARK_MAX bytes per write. Spliced pages
+ * (MSG_SPLICE_PAGES) are not read: the tail becomes unknown, as with
+ * sendpage. The copy may fault: no lock is held.
+ */
+static void conn_read_tail(struct dpo_sock_write *w, struct iov_iter *from,
+			   int flags, int sent, u8 *buf)
+{
+	int len = min(sent, DPO_DRAIN_IDLE_MARK_MAX);
+
+	if (flags & MSG_SPLICE_PAGES)
+		return;
+	iov_iter_advance(from, sent - len);
+	if (copy_from_iter(buf, len, from) != (size_t)len)
+		return;
+	w->tail = buf;
+	w->tail_len = len;
 }
 
 static int conn_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
+	u8 tail[DPO_DRAIN_IDLE_MARK_MAX];
 	struct dpo_sock_write w;
+	struct iov_iter from;
+	int flags = msg->msg_flags;
 	int ret;
 
-	conn_write_begin(sock, msg->msg_flags & MSG_MORE, &w);
+	conn_write_begin(sock, flags & MSG_MORE, &w);
+	if (w.conn)
+		from = msg->msg_iter;
 	ret = orig_ops(sock)->sendmsg(sock, msg, size);
+	if (w.conn && ret > 0)
+		conn_read_tail(&w, &from, flags, ret, tail);
 	conn_write_end(&w, ret);
 	return ret;
 }
@@ -657,7 +736,7 @@ static int conn_setsockopt(struct socket *sock, int level, int optname,
 						 optlen);
 	if (c) {
 		if (!err && uncork && !conn_corked(sock->sk))
-			conn_wrote(c, 0, false, unread, seq);
+			conn_wrote(c, 0, false, unread, seq, NULL, 0);
 		dpo_conn_put(c);
 	}
 	return err;

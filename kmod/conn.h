@@ -54,8 +54,12 @@ struct dpo_conn {
 	bool busy;			/* a request is being read or answered */
 	u32 idle_seq;			/* copied_seq when it last went idle */
 	u8 drain;			/* enum dpo_conn_drain */
+	bool answered;			/* a request ended while claimed */
 	u64 accept_ns, first_read_ns, last_activity_ns;	/* CLOCK_MONOTONIC */
 	u64 bytes_in, bytes_out, requests;
+	/* The last bytes written, for a drain's idle mark: 0 if unknown. */
+	u8 tail_len;
+	u8 tail[DPO_DRAIN_IDLE_MARK_MAX];
 	struct rcu_head rcu;
 };
 
@@ -85,6 +89,8 @@ void dpo_conn_put(struct dpo_conn *c);
 bool dpo_conn_claim(struct dpo_conn *c);
 bool dpo_conn_close_idle(struct dpo_conn *c, enum dpo_conn_drain closed_as);
 void dpo_conn_reset(struct dpo_conn *c);
+bool dpo_conn_tail_ends_with(const struct dpo_conn *c, const u8 *mark,
+			     u8 len);
 
 int dpo_conn_init(void);
 void dpo_conn_exit(void);

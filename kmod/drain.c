@@ -5,7 +5,10 @@
  * Drain (phase 2 of a rollback or a promotion): the drained role gets no
  * new connections; its idle connections are shut down at once, busy ones
  * at the write that makes them idle (in the registry's sendmsg wrapper),
- * and what is left at the deadline is reset. A work item sweeps every
+ * and what is left at the deadline is reset. With an idle mark, a
+ * connection is closed only once the last bytes the server wrote on it
+ * end with the mark (a protocol's "session idle", between transactions;
+ * kmod/DESIGN.md G5). A work item sweeps every
  * DPO_DRAIN_TICK_MS: it closes connections that went idle without a write
  * (a request whose answer was written before the drain, say), sends
  * progress events, and applies the deadline.
@@ -34,6 +37,8 @@ static void drain_info(struct dpo_drain *d, struct dpo_drain_info *info)
 	info->gone = d->gone;
 	info->elapsed_ns = ktime_get_ns() - d->start_ns;
 	info->cancelled = false;
+	info->mark_len = d->mark_len;
+	memcpy(info->mark, d->mark, d->mark_len);
 }
 
 /* The running drain of @c's session that is about @c, if any. */
@@ -102,6 +107,38 @@ void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result)
 	}
 }
 
+static bool at_mark_locked(const struct dpo_drain *d, struct dpo_conn *c)
+{
+	bool at;
+
+	lockdep_assert_held(&dpo_conn_lock);
+	if (!d->mark_len)
+		return true;
+	spin_lock(&c->lock);
+	at = dpo_conn_tail_ends_with(c, d->mark, d->mark_len);
+	spin_unlock(&c->lock);
+	return at;
+}
+
+/*
+ * Whether the server's last bytes on @c end with the idle mark of the
+ * drain that claimed it (true without one). That is the session's last
+ * drain of @c's role even once it is over: a connection claimed by a
+ * drain with a mark is never closed elsewhere in a transaction.
+ */
+bool dpo_drain_at_mark(struct dpo_conn *c)
+{
+	const struct dpo_drain *d;
+	bool at = true;
+
+	spin_lock(&dpo_conn_lock);
+	d = c->session ? &c->session->drain_obj : NULL;
+	if (d && d->role == c->role)
+		at = at_mark_locked(d, c);
+	spin_unlock(&dpo_conn_lock);
+	return at;
+}
+
 /*
  * Claim up to SWEEP_BATCH pending connections that are idle (all of them
  * past the deadline), with a reference each. Returns how many.
@@ -113,9 +150,13 @@ static int collect(struct dpo_drain *d, bool all, struct dpo_conn **batch)
 
 	spin_lock(&dpo_conn_lock);
 	list_for_each_entry(c, &d->session->conns, node) {
-		/* Busy: a hint only; dpo_conn_close_idle() decides, locked. */
+		/*
+		 * Busy, or idle short of the mark: a hint only (the write
+		 * that reaches the mark closes it); dpo_conn_close_idle()
+		 * decides, locked.
+		 */
 		if (c->role != d->role || c->swept == d->sweep ||
-		    (!all && READ_ONCE(c->busy)))
+		    (!all && (READ_ONCE(c->busy) || !at_mark_locked(d, c))))
 			continue;
 		if (!dpo_conn_claim(c))
 			continue;
@@ -216,7 +257,8 @@ static void drain_work(struct work_struct *work)
 }
 
 int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
-		    u32 deadline_ms, struct netlink_ext_ack *extack,
+		    u32 deadline_ms, const u8 *mark, u8 mark_len,
+		    struct netlink_ext_ack *extack,
 		    struct dpo_drain_info *info)
 {
 	enum dpo_role other = role == DPO_ROLE_ORIGINAL ? DPO_ROLE_PATCHED :
@@ -241,7 +283,6 @@ int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
 	/* The session's one drain: its work is idle (s->drain was NULL). */
 	d = &s->drain_obj;
 	d->session = s;
-	d->role = role;
 	d->deadline_ms = deadline_ms;
 	d->remaining = 0;
 	d->closed_idle = 0;
@@ -256,6 +297,11 @@ int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
 	if (s->owner != owner)
 		dpo_session_set_owner(s, owner, 0);
 	spin_lock(&dpo_conn_lock);
+	/* Read by dpo_drain_at_mark() even for a drain that is over. */
+	d->role = role;
+	if (mark_len)
+		memcpy(d->mark, mark, mark_len);
+	d->mark_len = mark_len;
 	s->drain = d;
 	list_for_each_entry(c, &s->conns, node)
 		dpo_drain_conn_added(s, c);

@@ -21,6 +21,9 @@ struct dpo_drain {
 	u32 reported;			/* remaining in the last event */
 	u32 seq;			/* this drain's number in the session */
 	u32 sweep;			/* the current sweep's number */
+	/* Close only after a write ending with these; set under dpo_conn_lock. */
+	u8 mark[DPO_DRAIN_IDLE_MARK_MAX];
+	u8 mark_len;			/* 0: no mark */
 	struct delayed_work work;
 };
 
@@ -32,10 +35,13 @@ struct dpo_drain_info {
 	u32 remaining, closed_idle, closed_busy, reset, gone;
 	u64 elapsed_ns;
 	bool cancelled;		/* cut short, not done */
+	u8 mark[DPO_DRAIN_IDLE_MARK_MAX];
+	u8 mark_len;
 };
 
 int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
-		    u32 deadline_ms, struct netlink_ext_ack *extack,
+		    u32 deadline_ms, const u8 *mark, u8 mark_len,
+		    struct netlink_ext_ack *extack,
 		    struct dpo_drain_info *info);
 void dpo_drain_init(struct dpo_session *s);
 void dpo_drain_cancel(struct dpo_session *s);
@@ -44,5 +50,8 @@ void dpo_drain_cancel(struct dpo_session *s);
 void dpo_drain_conn_added(struct dpo_session *s, struct dpo_conn *c);
 void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result);
 enum dpo_conn_drain dpo_drain_unclaimed_locked(struct dpo_conn *c);
+
+/* Under @c's socket lock. */
+bool dpo_drain_at_mark(struct dpo_conn *c);
 
 #endif /* _DPO_DRAIN_H */

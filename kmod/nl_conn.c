@@ -105,7 +105,8 @@ static size_t drain_msg_size(void)
 	       nla_total_size(sizeof(u8)) +		/* ROLE */
 	       6 * nla_total_size(sizeof(u32)) +	/* DEADLINE, counts */
 	       nla_total_size_64bit(sizeof(u64)) +	/* ELAPSED_NS */
-	       nla_total_size(0);			/* CANCELLED */
+	       nla_total_size(0) +			/* CANCELLED */
+	       nla_total_size(DPO_DRAIN_IDLE_MARK_MAX);	/* IDLE_MARK */
 }
 
 static int fill_drain(struct sk_buff *skb, const struct dpo_drain_info *di,
@@ -125,7 +126,9 @@ static int fill_drain(struct sk_buff *skb, const struct dpo_drain_info *di,
 	    nla_put_u32(skb, DPO_A_DRAIN_GONE, di->gone) ||
 	    nla_put_u64_64bit(skb, DPO_A_DRAIN_ELAPSED_NS, di->elapsed_ns,
 			      DPO_A_PAD) ||
-	    (di->cancelled && nla_put_flag(skb, DPO_A_DRAIN_CANCELLED))) {
+	    (di->cancelled && nla_put_flag(skb, DPO_A_DRAIN_CANCELLED)) ||
+	    (di->mark_len && nla_put(skb, DPO_A_DRAIN_IDLE_MARK, di->mark_len,
+				     di->mark))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -145,6 +148,7 @@ void dpo_nl_notify_drain(const struct dpo_drain_info *di, u8 cmd)
 
 int dpo_nl_drain_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *mark = info->attrs[DPO_A_DRAIN_IDLE_MARK];
 	u32 deadline_ms = DPO_DRAIN_DEADLINE_MS_DEFAULT;
 	struct dpo_drain_info di;
 	struct dpo_session *s;
@@ -154,6 +158,13 @@ int dpo_nl_drain_doit(struct sk_buff *skb, struct genl_info *info)
 	if (dpo_attr_missing(info, DPO_A_SESSION_NAME, "session name") ||
 	    dpo_attr_missing(info, DPO_A_ROLE, "role"))
 		return -EINVAL;
+	/* Not in the policy: the 6.12 generator has no length range for binary. */
+	if (mark && (!nla_len(mark) ||
+		     nla_len(mark) > DPO_DRAIN_IDLE_MARK_MAX)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, mark,
+				    "idle mark of 1 to 16 bytes");
+		return -EINVAL;
+	}
 	if (info->attrs[DPO_A_DEADLINE_MS])
 		deadline_ms = nla_get_u32(info->attrs[DPO_A_DEADLINE_MS]);
 	msg = genlmsg_new(drain_msg_size(), GFP_KERNEL);
@@ -166,7 +177,10 @@ int dpo_nl_drain_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(s);
 	else
 		err = dpo_drain_start(s, nla_get_u8(info->attrs[DPO_A_ROLE]),
-				      deadline_ms, info->extack, &di);
+				      deadline_ms,
+				      mark ? nla_data(mark) : NULL,
+				      mark ? nla_len(mark) : 0,
+				      info->extack, &di);
 	if (!err)
 		err = fill_drain(msg, &di, info->snd_portid, info->snd_seq,
 				 DPO_CMD_DRAIN);

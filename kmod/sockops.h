@@ -24,6 +24,8 @@ struct dpo_sock_write {
 	u32 seq;		/* copied_seq before the write */
 	int unread;		/* bytes unread before the write */
 	bool more;		/* more of the answer is coming */
+	const u8 *tail;		/* the last bytes sent, or NULL: unknown */
+	int tail_len;
 };
 
 /*

@@ -186,6 +186,11 @@ static void *c_serve(void *arg)
 			r->id = h.id;
 			r->role = c_role;
 			r->pid = getpid();
+			if (h.resp_len >= sizeof(*r) + SRV_MARK_LEN)
+				memcpy(out + h.resp_len - SRV_MARK_LEN,
+				       h.flags & SRV_F_IDLE ? SRV_IDLE_MARK :
+				       h.flags & SRV_F_IN_TX ? SRV_IN_TX_MARK :
+				       "xxxxxx", SRV_MARK_LEN);
 			if (h.flags & (SRV_F_MORE | SRV_F_CORK))
 				split = h.resp_len / 2;
 			if (h.flags & SRV_F_CORK)
@@ -789,6 +794,13 @@ int dt_conn_dump(struct dt_sock *nl, const char *session, __u32 pid,
 int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
 	      __u32 deadline_ms, struct dt_obj *o, struct dt_ack *ack)
 {
+	return dt_drain_mark(nl, session, role, deadline_ms, NULL, 0, o, ack);
+}
+
+int dt_drain_mark(struct dt_sock *nl, const char *session, __u8 role,
+		  __u32 deadline_ms, const void *mark, size_t len,
+		  struct dt_obj *o, struct dt_ack *ack)
+{
 	struct dt_msg m;
 
 	dt_msg_dpo(&m, nl, DPO_CMD_DRAIN, 0);
@@ -798,6 +810,8 @@ int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
 		nlm_put_u8(&m, DPO_A_ROLE, role);
 	if (deadline_ms)
 		nlm_put_u32(&m, DPO_A_DEADLINE_MS, deadline_ms);
+	if (mark)
+		dt_put(&m, DPO_A_DRAIN_IDLE_MARK, mark, len);
 	return dt_request(nl, &m, ack, o);
 }
 

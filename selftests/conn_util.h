@@ -35,6 +35,17 @@
 				 * MSG_MORE, delay_us apart */
 #define SRV_F_CORK	8	/* the same with plain writes under
 				 * TCP_CORK, taken off after the last */
+#define SRV_F_IDLE	16	/* the answer ends with SRV_IDLE_MARK */
+#define SRV_F_IN_TX	32	/* ... with SRV_IN_TX_MARK */
+
+/*
+ * PostgreSQL's ReadyForQuery, which ends every response: 'Z', length 5,
+ * then the session's status: 'I' idle, 'T' in a transaction. Answers end
+ * with filler ("xxxxxx") without SRV_F_IDLE or SRV_F_IN_TX.
+ */
+#define SRV_IDLE_MARK	"\x5a\x00\x00\x00\x05\x49"
+#define SRV_IN_TX_MARK	"\x5a\x00\x00\x00\x05\x54"
+#define SRV_MARK_LEN	6
 
 struct srv_req {
 	__u32 magic;
@@ -170,6 +181,10 @@ int dt_conn_dump(struct dt_sock *nl, const char *session, __u32 pid,
 /* DRAIN; @role 0 or @deadline_ms 0: attribute omitted. */
 int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
 	      __u32 deadline_ms, struct dt_obj *o, struct dt_ack *ack);
+/* The same with DRAIN_IDLE_MARK (@mark NULL: omitted; @len 0 allowed). */
+int dt_drain_mark(struct dt_sock *nl, const char *session, __u8 role,
+		  __u32 deadline_ms, const void *mark, size_t len,
+		  struct dt_obj *o, struct dt_ack *ack);
 
 /*
  * A session @name of the calling process as its original (and @patched as

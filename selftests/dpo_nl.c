@@ -769,6 +769,16 @@ static int copy_addr(__u8 *dst, int *dst_len, const struct nlattr *nla)
 	return 0;
 }
 
+/* DPO_A_DRAIN_IDLE_MARK: 1 to DPO_DRAIN_IDLE_MARK_MAX bytes. */
+static int copy_mark(struct dt_obj *o, const struct nlattr *nla)
+{
+	if (nla_len(nla) < 1 || nla_len(nla) > DPO_DRAIN_IDLE_MARK_MAX)
+		return -EBADMSG;
+	o->drain_idle_mark_len = nla_len(nla);
+	memcpy(o->drain_idle_mark, nla_data(nla), nla_len(nla));
+	return 0;
+}
+
 /* One DPO_LAT_HIST_A_BUCKET: both its index and its count, once each. */
 static int parse_lat_bucket(const struct nlattr *head, int len,
 			    struct dt_stats *s)
@@ -870,6 +880,8 @@ int dt_parse(const struct nlmsghdr *nlh, struct dt_obj *o)
 			err = copy_addr(o->addr, &o->addr_len, nla);
 		else if (t == DPO_A_PEER_ADDR)
 			err = copy_addr(o->peer_addr, &o->peer_addr_len, nla);
+		else if (t == DPO_A_DRAIN_IDLE_MARK)
+			err = copy_mark(o, nla);
 		else if (type != DPO_DESC_FLAG)	/* flags: DPO_HAS() */
 			err = copy_field(o, &obj_fields[t], nla, type);
 		o->have |= 1ULL << t;	/* t <= DPO_A_MAX < 64 */

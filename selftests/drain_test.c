@@ -6,7 +6,8 @@
  * and done events; the guarantee that a drained connection never carries
  * a request the server read and did not answer, under continuous load; a
  * drain ending early, a drain with nothing to drain, a second drain while
- * one runs.
+ * one runs; a drain with an idle mark (closing only at the end of a
+ * response that says the session is idle).
  *
  * Two request/response servers (conn_util.h), an original and a patched
  * instance, accept on one IPv4 loopback listener. A session starts with
@@ -100,14 +101,31 @@ static void cclose(FIXTURE_DATA(dr) *self, int fd)
 	drop_fd(self->cfd, self->ncfd, fd);
 }
 
-/* @n clients, each accepted by @s and answered once (idle). */
 static int conns_of(struct dt_sock *nl, __u32 pid, int *states);
 
+/*
+ * Every connection of @s idle in the registry too: the client can have
+ * the answer before the server's send() has returned (slow kernels show
+ * it).
+ */
+static void wait_idle(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(dr) *self, struct srv *s)
+{
+	int states[DPO_CONN_MAX + 1] = { 0 };
+	__u64 end;
+
+	for (end = now_ns() + 10000 * MS; now_ns() < end; sleep_ms(2))
+		if (conns_of(&self->nl, s->pid, states) >= 0 &&
+		    !states[DPO_CONN_BUSY])
+			break;
+	EXPECT_EQ(0, states[DPO_CONN_BUSY]);
+}
+
+/* @n clients, each accepted by @s and answered once (idle). */
 static void idle_clients(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(dr) *self, struct srv *s, int *fd, int n)
 {
-	int i, before = s->naccepted, states[DPO_CONN_MAX + 1] = { 0 };
-	__u64 end;
+	int i, before = s->naccepted;
 
 	for (i = 0; i < n; i++) {
 		fd[i] = cconnect(self);
@@ -119,15 +137,7 @@ static void idle_clients(struct __test_metadata *_metadata,
 	ASSERT_EQ(before + n, s->naccepted);
 	for (i = 0; i < n; i++)
 		ASSERT_TRUE(srv_took(s, sock_port(fd[i])));
-	/*
-	 * Idle in the registry too: the client can have the answer before
-	 * the server's send() has returned (slow kernels show it).
-	 */
-	for (end = now_ns() + 10000 * MS; now_ns() < end; sleep_ms(2))
-		if (conns_of(&self->nl, s->pid, states) >= 0 &&
-		    !states[DPO_CONN_BUSY])
-			break;
-	EXPECT_EQ(0, states[DPO_CONN_BUSY]);
+	wait_idle(_metadata, self, s);
 }
 
 /* Registered connections of @pid (states counted into @states if not NULL). */
@@ -283,7 +293,20 @@ TEST_F(dr, validation)
 			      self->ack, ERANGE, "integer out of range");
 		EXPECT_OFFS(self->ack, off);
 	}
-	/* Nothing happened. */
+	/* An idle mark of 0 or more than 16 bytes: checked by the command. */
+	for (k = 0; k < 2; k++) {
+		static const char mark[DPO_DRAIN_IDLE_MARK_MAX + 1];
+
+		dt_msg_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
+		dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
+		nlm_put_u8(&m, DPO_A_ROLE, PATCH);
+		off = dt_put(&m, DPO_A_DRAIN_IDLE_MARK, mark,
+			     k ? sizeof(mark) : 0);
+		EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL),
+			      self->ack, EINVAL, "idle mark of 1 to 16 bytes");
+		EXPECT_OFFS(self->ack, off);
+	}
+	/* Nothing happened: no switch, and no drain runs. */
 	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_OWNER_PATCHED, o.owner);
@@ -308,12 +331,18 @@ TEST_F(dr, validation)
 	drain_events(&self->ev, SESS, PATCH, &de, 10000);
 	ASSERT_TRUE(de.done);
 	EXPECT_EQ(DPO_DRAIN_DEADLINE_MS_MAX, de.d.deadline_ms);
-	/* Without a deadline: the default. */
-	ASSERT_NL_OK(dt_drain(&self->nl, SESS, ORIG, 0, &o, &self->ack),
+	EXPECT_FALSE(DPO_HAS(&de.d, DPO_A_DRAIN_IDLE_MARK));
+	/* Without a deadline: the default; the longest mark, echoed. */
+	ASSERT_NL_OK(dt_drain_mark(&self->nl, SESS, ORIG, 0, "0123456789abcdef",
+				    DPO_DRAIN_IDLE_MARK_MAX, &o, &self->ack),
 		     self->ack);
 	EXPECT_EQ(DPO_DRAIN_DEADLINE_MS_DEFAULT, o.deadline_ms);
+	EXPECT_EQ(DPO_DRAIN_IDLE_MARK_MAX, o.drain_idle_mark_len);
+	EXPECT_EQ(0, memcmp("0123456789abcdef", o.drain_idle_mark,
+			    DPO_DRAIN_IDLE_MARK_MAX));
 	drain_events(&self->ev, SESS, ORIG, &de, 10000);
 	ASSERT_TRUE(de.done);
+	EXPECT_EQ(DPO_DRAIN_IDLE_MARK_MAX, de.d.drain_idle_mark_len);
 }
 
 struct unpriv_result {
@@ -1186,6 +1215,116 @@ TEST_F_TIMEOUT(dr, promotion_cut_short_controller_lost, 60)
 TEST_F_TIMEOUT(dr, promotion_cut_short_owner_set, 60)
 {
 	promotion_cut_short(_metadata, self, CUT_OWNER_SET);
+}
+
+/* ---- 5. idle mark ---------------------------------------------------------------- */
+
+/*
+ * A drain with an idle mark (here PostgreSQL's ReadyForQuery, idle)
+ * closes a connection only when the server's last bytes end with it: a
+ * session in a transaction (answers ending with ReadyForQuery 'T') spans
+ * several requests, and closing it at a request boundary would abort the
+ * client's transaction.
+ */
+
+/* Never reached: the mark ends the drain. */
+#define MARK_DEADLINE_MS	30000
+
+/* One request answered with 100 bytes ending as @flags say; 0 or -errno. */
+static int mark_exchange(FIXTURE_DATA(dr) *self, int fd, __u32 flags, int ms)
+{
+	__u32 id = self->next_id++;
+	struct srv_resp r;
+	int ret;
+
+	ret = cli_send(fd, id, 40, 100, 0, flags);
+	if (!ret)
+		ret = cli_recv(fd, 100, &r, ms);
+	if (!ret && r.id != id)
+		ret = -EPROTO;
+	return ret;
+}
+
+TEST_F_TIMEOUT(dr, idle_mark_waits_for_mark, 90)
+{
+	struct srv *sp = &self->srv[1];
+	struct drain_ev de;
+	struct dt_obj o;
+	int fd[2], ret;
+
+	idle_clients(_metadata, self, sp, fd, 2);
+	/* fd[0] in a transaction, fd[1] idle at the protocol level. */
+	ASSERT_EQ(0, mark_exchange(self, fd[0], SRV_F_IN_TX, 3000));
+	ASSERT_EQ(0, mark_exchange(self, fd[1], SRV_F_IDLE, 3000));
+	wait_idle(_metadata, self, sp);
+	dt_flush_ntf(&self->ev);
+	ASSERT_NL_OK(dt_drain_mark(&self->nl, SESS, PATCH, MARK_DEADLINE_MS,
+				    SRV_IDLE_MARK, SRV_MARK_LEN, &o,
+				    &self->ack), self->ack);
+	EXPECT_EQ(2, o.drain_remaining);
+	EXPECT_EQ(SRV_MARK_LEN, o.drain_idle_mark_len);
+	EXPECT_EQ(0, memcmp(SRV_IDLE_MARK, o.drain_idle_mark, SRV_MARK_LEN));
+
+	/* Idle at the mark: shut down at once. */
+	EXPECT_EQ(0, cli_wait_eof(fd[1], 10000));
+	/*
+	 * In a transaction: it stays open, through sweeps (given time to
+	 * run, not asserted on) and answers that do not end with the mark.
+	 */
+	sleep_ms(10 * DPO_DRAIN_TICK_MS);
+	ret = mark_exchange(self, fd[0], SRV_F_IN_TX, 10000);
+	EXPECT_EQ(0, ret) TH_LOG("in a transaction: %s", strerror(-ret));
+	ret = mark_exchange(self, fd[0], 0, 10000);
+	EXPECT_EQ(0, ret) TH_LOG("an answer without the mark: %s",
+				 strerror(-ret));
+	/* The answer that ends the transaction: all of it, then EOF. */
+	ret = mark_exchange(self, fd[0], SRV_F_IDLE, 10000);
+	EXPECT_EQ(0, ret) TH_LOG("the answer with the mark: %s",
+				 strerror(-ret));
+	EXPECT_EQ(0, cli_wait_eof(fd[0], 10000));
+
+	drain_events(&self->ev, SESS, PATCH, &de, 15000);
+	log_done(_metadata, "drain", &de);
+	ASSERT_TRUE(de.done);
+	EXPECT_EQ(1, de.d.drain_closed_idle);
+	EXPECT_EQ(1, de.d.drain_closed_busy);
+	EXPECT_EQ(0, de.d.drain_reset + de.d.drain_gone +
+		     de.d.drain_remaining);
+	EXPECT_GT(MARK_DEADLINE_MS * MS, de.d.drain_elapsed_ns);
+	EXPECT_EQ(SRV_MARK_LEN, de.d.drain_idle_mark_len);
+	EXPECT_EQ(0, srv_log->slot[1].write_err);
+}
+
+#define MARK_RESET_MS	1500
+
+/* Idle short of the mark until the deadline: reset then, as a busy one. */
+TEST_F_TIMEOUT(dr, idle_mark_deadline_resets, 60)
+{
+	struct srv *sp = &self->srv[1];
+	struct drain_ev de;
+	__u64 t0, t;
+	int fd, ret;
+
+	idle_clients(_metadata, self, sp, &fd, 1);
+	ASSERT_EQ(0, mark_exchange(self, fd, SRV_F_IN_TX, 3000));
+	wait_idle(_metadata, self, sp);
+	dt_flush_ntf(&self->ev);
+	t0 = now_ns();
+	ASSERT_NL_OK(dt_drain_mark(&self->nl, SESS, PATCH, MARK_RESET_MS,
+				    SRV_IDLE_MARK, SRV_MARK_LEN, NULL,
+				    &self->ack), self->ack);
+	ret = cli_wait_eof(fd, MARK_RESET_MS + 10000);
+	t = now_ns() - t0;
+	EXPECT_EQ(-ECONNRESET, ret) TH_LOG("client: %s after %.1f ms",
+					   strerror(-ret), t / 1e6);
+	/* Not before the deadline. */
+	EXPECT_LE((MARK_RESET_MS - 50) * MS, t);
+	drain_events(&self->ev, SESS, PATCH, &de, 15000);
+	log_done(_metadata, "drain", &de);
+	ASSERT_TRUE(de.done);
+	EXPECT_EQ(1, de.d.drain_reset);
+	EXPECT_EQ(0, de.d.drain_closed_idle + de.d.drain_closed_busy +
+		     de.d.drain_gone + de.d.drain_remaining);
 }
 
 TEST_HARNESS_MAIN

@@ -315,6 +315,40 @@ TEST_F(nl, session_interval_wrong_size)
 					   &self->ack));
 }
 
+/*
+ * A drain's idle mark: 1 to DPO_DRAIN_IDLE_MARK_MAX bytes, checked by the
+ * command (the policy takes any binary), before anything else is done.
+ */
+TEST_F(nl, drain_idle_mark_length)
+{
+	static const size_t bad[] = { 0, DPO_DRAIN_IDLE_MARK_MAX + 1, 64 };
+	static const char mark[64];
+	struct dt_obj o;
+	struct dt_msg m;
+	unsigned int k;
+	__u32 off;
+
+	for (k = 0; k < ARRAY_SIZE(bad); k++) {
+		dt_msg_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
+		dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
+		nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_PATCHED);
+		off = dt_put(&m, DPO_A_DRAIN_IDLE_MARK, mark, bad[k]);
+		EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL),
+			      self->ack, EINVAL, "idle mark of 1 to 16 bytes");
+		EXPECT_OFFS(self->ack, off);
+	}
+	/* A good one goes on to the next check: no instance to drain to. */
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_PATCHED);
+	dt_put(&m, DPO_A_DRAIN_IDLE_MARK, mark, DPO_DRAIN_IDLE_MARK_MAX);
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
+		      EINVAL, "no original instance to take new connections");
+	ASSERT_NL_OK(dt_session_get(&self->nl, SESS, &o, &self->ack),
+		     self->ack);
+	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
+}
+
 TEST_F(nl, session_set)
 {
 	struct dt_obj o;

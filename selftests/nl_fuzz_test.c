@@ -330,6 +330,14 @@ static void valid_request(struct fuzz *f, struct dt_msg *m)
 		if (below(f, 2))
 			nlm_put_u32(m, DPO_A_DEADLINE_MS,
 				    below(f, 4) ? below(f, 300) : rnd(f));
+		if (!below(f, 4)) {
+			unsigned char mark[DPO_DRAIN_IDLE_MARK_MAX + 4];
+			size_t i, len = below(f, sizeof(mark) + 1);
+
+			for (i = 0; i < len; i++)
+				mark[i] = rnd(f);
+			dt_put(m, DPO_A_DRAIN_IDLE_MARK, mark, len);
+		}
 		break;
 	}
 }

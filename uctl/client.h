@@ -90,9 +90,13 @@ int dpoctl_conn_dump(struct dpoctl_client *c, const char *session,
 		     uint32_t pid, dpoctl_conn_fn fn, void *arg,
 		     struct dpoctl_error *err);
 
-/* @deadline_ms 0: the module's default; @d: the drain at its start */
+/*
+ * @deadline_ms 0: the module's default; @mark_len 0: no idle mark; @d: the
+ * drain at its start
+ */
 int dpoctl_drain(struct dpoctl_client *c, const char *session, uint8_t role,
-		 uint32_t deadline_ms, struct dpoctl_drain *d,
+		 uint32_t deadline_ms, const uint8_t *mark, uint8_t mark_len,
+		 struct dpoctl_drain *d,
 		 struct dpoctl_error *err);
 
 /*

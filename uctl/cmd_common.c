@@ -47,6 +47,15 @@ int dpoctl_arg_seconds(struct dpoctl_ctx *ctx, const char *flag,
 	return 0;
 }
 
+int dpoctl_arg_idle_mark(struct dpoctl_ctx *ctx, const char *flag,
+			 const char *v, uint8_t *mark, uint8_t *len)
+{
+	if (v && dpoctl_parse_idle_mark(v, mark, len))
+		return dpoctl_usage(ctx, "bad %s \"%s\" (2 to %d hex digits, an even number: 5a0000000549)",
+				    flag, v, 2 * DPO_DRAIN_IDLE_MARK_MAX);
+	return 0;
+}
+
 int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	return argc ? dpoctl_usage(ctx, "unexpected \"%s\"", argv[0]) : 0;

@@ -11,6 +11,7 @@
 #include "parse.h"
 #include "print.h"
 #include "printers.h"
+#include "settings.h"
 
 /* How long past the deadline we wait for the done event before giving up. */
 #define DRAIN_GRACE_MS	10000
@@ -19,6 +20,8 @@ struct drain_args {
 	const char *session;
 	uint8_t role;
 	uint32_t deadline_ms;	/* 0: the module's default */
+	uint8_t mark[DPO_DRAIN_IDLE_MARK_MAX];
+	uint8_t mark_len;	/* 0: no idle mark */
 	bool wait;
 };
 
@@ -46,12 +49,22 @@ static int parse_deadline(struct dpoctl_ctx *ctx, const char *s, uint32_t *ms)
 	return 0;
 }
 
-/* SESSION ROLE, with --deadline DUR and --wait anywhere */
+/* HEX once */
+static int parse_mark(struct dpoctl_ctx *ctx, const char *s,
+		      struct drain_args *a)
+{
+	if (a->mark_len)
+		return dpoctl_usage(ctx, "--idle-mark given twice");
+	return dpoctl_arg_idle_mark(ctx, "--idle-mark", s, a->mark,
+				    &a->mark_len);
+}
+
+/* SESSION ROLE, with --deadline DUR, --idle-mark HEX and --wait anywhere */
 static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		      struct drain_args *a)
 {
-	const char *pos[2] = { NULL, NULL };
-	int i, npos = 0;
+	const char *pos[2] = { NULL, NULL }, *v;
+	int i, r, npos = 0;
 	bool opts = true;
 
 	memset(a, 0, sizeof(*a));
@@ -69,6 +82,10 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 				return DPOCTL_EXIT_USAGE;
 		} else if (opts && !strncmp(s, "--deadline=", 11)) {
 			if (parse_deadline(ctx, s + 11, &a->deadline_ms))
+				return DPOCTL_EXIT_USAGE;
+		} else if (opts && (r = dpoctl_opt_value(ctx, argc, argv, &i,
+							 "--idle-mark", &v))) {
+			if (r < 0 || parse_mark(ctx, v, a))
 				return DPOCTL_EXIT_USAGE;
 		} else if (opts && s[0] == '-' && s[1]) {
 			return dpoctl_usage(ctx, "unknown option \"%s\"", s);
@@ -205,7 +222,8 @@ int dpoctl_cmd_drain(struct dpoctl_ctx *ctx, int argc, char **argv)
 	rc = DPOCTL_EXIT_ERR;
 	if (dpoctl_open(ctx, &c))
 		goto out;
-	ret = dpoctl_drain(&c, a.session, a.role, a.deadline_ms, &start, &err);
+	ret = dpoctl_drain(&c, a.session, a.role, a.deadline_ms, a.mark,
+			   a.mark_len, &start, &err);
 	dpoctl_client_close(&c);
 	if (ret) {
 		dpoctl_perror(ctx->what, &err);

@@ -35,7 +35,8 @@ struct patch_args {
 	uint32_t patched_pid;	/* the second form */
 	char **cmd;		/* the first: after -- */
 	struct dpoctl_settings settings;
-	const char *exposure, *step, *drain_deadline, *stop_grace, *keep;
+	const char *exposure, *step, *drain_deadline, *drain_idle_mark;
+	const char *stop_grace, *keep;
 	uint32_t interval_ms;
 	const char *log, *alert_exec, *metrics_file, *output;
 	bool json, no_syslog, own_creds, log_intervals;
@@ -60,6 +61,7 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		{ "--exposure", offsetof(struct patch_args, exposure) },
 		{ "--step", offsetof(struct patch_args, step) },
 		{ "--drain-deadline", offsetof(struct patch_args, drain_deadline) },
+		{ "--drain-idle-mark", offsetof(struct patch_args, drain_idle_mark) },
 		{ "--stop-grace", offsetof(struct patch_args, stop_grace) },
 		{ "--keep-original", offsetof(struct patch_args, keep) },
 		{ "--log", offsetof(struct patch_args, log) },
@@ -177,6 +179,9 @@ static int patch_options(struct dpoctl_ctx *ctx, const struct patch_args *a,
 	return dpoctl_arg_seconds(ctx, "--step", a->step, &cfg->step_s) ||
 	       dpoctl_arg_seconds(ctx, "--drain-deadline", a->drain_deadline,
 				  &cfg->drain_deadline_s) ||
+	       dpoctl_arg_idle_mark(ctx, "--drain-idle-mark",
+				    a->drain_idle_mark, cfg->drain_idle_mark,
+				    &cfg->drain_idle_mark_len) ||
 	       dpoctl_arg_seconds(ctx, "--stop-grace", a->stop_grace,
 				  &cfg->stop_grace_s) ||
 	       dpoctl_arg_seconds(ctx, "--keep-original", a->keep,

@@ -19,7 +19,8 @@
 
 struct end_args {
 	const char *session;
-	const char *drain_deadline, *stop_grace, *keep, *log, *alert_exec;
+	const char *drain_deadline, *drain_idle_mark, *stop_grace, *keep;
+	const char *log, *alert_exec;
 	bool no_syslog;
 };
 
@@ -31,6 +32,7 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		const char **dst;
 	} opts[] = {
 		{ "--drain-deadline", &a->drain_deadline },
+		{ "--drain-idle-mark", &a->drain_idle_mark },
 		{ "--stop-grace", &a->stop_grace },
 		{ "--log", &a->log },
 		{ "--alert-exec", &a->alert_exec },
@@ -64,11 +66,14 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 	return 0;
 }
 
-static int durations(struct dpoctl_ctx *ctx, const struct end_args *a,
-		     struct dpoctl_patch_cfg *cfg)
+static int options(struct dpoctl_ctx *ctx, const struct end_args *a,
+		   struct dpoctl_patch_cfg *cfg)
 {
 	return dpoctl_arg_seconds(ctx, "--drain-deadline", a->drain_deadline,
 				  &cfg->drain_deadline_s) ||
+	       dpoctl_arg_idle_mark(ctx, "--drain-idle-mark",
+				    a->drain_idle_mark, cfg->drain_idle_mark,
+				    &cfg->drain_idle_mark_len) ||
 	       dpoctl_arg_seconds(ctx, "--stop-grace", a->stop_grace,
 				  &cfg->stop_grace_s) ||
 	       dpoctl_arg_seconds(ctx, "--keep-original", a->keep,
@@ -110,7 +115,7 @@ static int end_patch(struct dpoctl_ctx *ctx, int argc, char **argv,
 	}
 	/* usage errors before the module is asked anything */
 	dpoctl_patch_cfg_default(&pcfg);
-	if (durations(ctx, &a, &pcfg)) {
+	if (options(ctx, &a, &pcfg)) {
 		free(p);
 		return DPOCTL_EXIT_USAGE;
 	}

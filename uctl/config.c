@@ -15,7 +15,7 @@
 #define HOUR_S	3600.0
 #define DAY_S	86400.0
 
-enum type { T_SECONDS, T_NUMBER, T_U32, T_BOOL, T_EXPOSURE };
+enum type { T_SECONDS, T_NUMBER, T_U32, T_BOOL, T_EXPOSURE, T_IDLE_MARK };
 
 /* Where keys go: the engine's settings, a metric's, or dpoctl patch's. */
 enum base { B_ENGINE, B_METRIC, B_PATCH };
@@ -53,6 +53,7 @@ static const struct key keys[] = {
 	{ "patch", "exposure", T_EXPOSURE, P(owner), 0, 0, false, false },
 	{ "patch", "step_s", T_SECONDS, P(step_s), 0, DAY_S, true, false },
 	{ "patch", "drain_deadline_s", T_SECONDS, P(drain_deadline_s), 0.001, HOUR_S, false, false },
+	{ "patch", "drain_idle_mark", T_IDLE_MARK, P(drain_idle_mark), 0, 0, false, false },
 	{ "patch", "stop_grace_s", T_SECONDS, P(stop_grace_s), 0, HOUR_S, false, false },
 	{ "patch", "keep_original_s", T_SECONDS, P(keep_original_s), 0, DAY_S, false, false },
 	{ NULL, "enabled", T_BOOL, M(enabled), 0, 0, false, false },
@@ -244,6 +245,15 @@ static int apply(struct dpoctl_engine_cfg *cfg, struct dpoctl_patch_cfg *patch,
 		if (dpoctl_parse_exposure(value, patch)) {
 			snprintf(err, len, "%s.%s: bad value \"%s\" (both, patched or canary:P1,P2,... with percentages 1 to 99, increasing)",
 				 section, name, value);
+			return -EINVAL;
+		}
+		return 0;
+	case T_IDLE_MARK:
+		if (dpoctl_parse_idle_mark(value, patch->drain_idle_mark,
+					   &patch->drain_idle_mark_len)) {
+			snprintf(err, len, "%s.%s: bad value \"%s\" (2 to %d hex digits, an even number: 5a0000000549)",
+				 section, name, value,
+				 2 * DPO_DRAIN_IDLE_MARK_MAX);
 			return -EINVAL;
 		}
 		return 0;
@@ -446,10 +456,18 @@ static void write_number(FILE *f, double v)
 static void write_key(FILE *f, const struct key *k, const void *base)
 {
 	const char *p = (const char *)base + k->off;
+	const struct dpoctl_patch_cfg *pc = base;
 	char buf[64];
 
+	/* No mark is the key left out: an empty value is refused. */
+	if (k->type == T_IDLE_MARK && !pc->drain_idle_mark_len)
+		return;
 	fprintf(f, "%s = ", k->name);
-	if (k->type == T_EXPOSURE) {
+	if (k->type == T_IDLE_MARK) {
+		dpoctl_idle_mark_str(buf, sizeof(buf), pc->drain_idle_mark,
+				     pc->drain_idle_mark_len);
+		fputs(buf, f);
+	} else if (k->type == T_EXPOSURE) {
 		dpoctl_exposure_str(base, buf, sizeof(buf));
 		fputs(buf, f);
 	} else if (k->type == T_BOOL)

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <linux/dpo.h>
+
 #include "core/interval.h"	/* engine.h, beside model.h */
 
 #define DPOCTL_RAMP_MAX	8
@@ -17,6 +19,9 @@ struct dpoctl_patch_cfg {
 	uint8_t ramp[DPOCTL_RAMP_MAX];
 	double step_s;		/* each canary step held this long, calm */
 	double drain_deadline_s;	/* phase 2: then the rest are reset */
+	/* phase 2: close a connection only after a write ending with these */
+	uint8_t drain_idle_mark[DPO_DRAIN_IDLE_MARK_MAX];
+	uint8_t drain_idle_mark_len;	/* 0: no mark */
 	double stop_grace_s;	/* phase 3: SIGTERM, this long, SIGKILL */
 	double keep_original_s;	/* promotion: the original kept idle */
 };
@@ -38,8 +43,9 @@ void dpoctl_exposure_str(const struct dpoctl_patch_cfg *p, char *buf,
  *   [promote]    after_s, tolerance_pct, alpha, min_s
  *   [METRIC]     enabled, sequential, deviation_pct, floor, weight
  *                (one section per dpoctl_metric_name(): lat_p99, ...)
- *   [patch]      exposure, step_s, drain_deadline_s, stop_grace_s,
- *                keep_original_s (into @patch; NULL: checked, not kept)
+ *   [patch]      exposure, step_s, drain_deadline_s, drain_idle_mark,
+ *                stop_grace_s, keep_original_s (into @patch; NULL:
+ *                checked, not kept)
  *
  * Every value is checked on its own (a whole number, in range; booleans
  * yes/no/true/false/1/0); unknown sections and keys, keys outside a

@@ -168,6 +168,14 @@ int dpoctl_decode_drain(struct nlmsghdr *nlh, struct dpoctl_drain *d)
 	d->gone = get_u32(tb[DPO_A_DRAIN_GONE]);
 	d->elapsed_ns = get_u64(tb[DPO_A_DRAIN_ELAPSED_NS]);
 	d->cancelled = tb[DPO_A_DRAIN_CANCELLED] != NULL;
+	if (tb[DPO_A_DRAIN_IDLE_MARK]) {
+		int n = nla_len(tb[DPO_A_DRAIN_IDLE_MARK]);
+
+		if (n < 1 || n > DPO_DRAIN_IDLE_MARK_MAX)
+			return -EPROTO;
+		memcpy(d->idle_mark, nla_data(tb[DPO_A_DRAIN_IDLE_MARK]), n);
+		d->idle_mark_len = (uint8_t)n;
+	}
 	return 0;
 }
 

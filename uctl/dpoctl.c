@@ -24,7 +24,7 @@ static const struct dpoctl_cmd top_cmds[] = {
 	{ .name = "conn", .args = "COMMAND",
 	  .help = "inspect accepted connections", .sub = dpoctl_conn_cmds },
 	{ .name = "drain", .fn = dpoctl_cmd_drain,
-	  .args = "SESSION original|patched [--deadline DUR] [--wait]",
+	  .args = "SESSION original|patched [--deadline DUR] [--idle-mark HEX] [--wait]",
 	  .help = "close a role's connections between requests" },
 	{ .name = "monitor", .fn = dpoctl_cmd_monitor,
 	  .args = "[samples|events|all] [count N]",
@@ -36,10 +36,10 @@ static const struct dpoctl_cmd top_cmds[] = {
 	  .args = "SESSION --pid PID [--port PORT]... [options] (-- PATCHED_CMD [ARGS] | --patched-pid PID)",
 	  .help = "a whole patch: baseline, the patched instance on the original's listeners, judged, then rolled back or promoted in phases" },
 	{ .name = "rollback", .fn = dpoctl_cmd_rollback,
-	  .args = "SESSION [--drain-deadline DUR] [--stop-grace DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
+	  .args = "SESSION [--drain-deadline DUR] [--drain-idle-mark HEX] [--stop-grace DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
 	  .help = "end a patch for the original: switch, drain, stop the patched instance, end the session" },
 	{ .name = "promote", .fn = dpoctl_cmd_promote,
-	  .args = "SESSION [--drain-deadline DUR] [--stop-grace DUR] [--keep-original DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
+	  .args = "SESSION [--drain-deadline DUR] [--drain-idle-mark HEX] [--stop-grace DUR] [--keep-original DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
 	  .help = "end a patch for the patched instance, the same way round" },
 	{ .name = "help", .fn = cmd_help, .args = "[OBJECT [COMMAND]]",
 	  .help = "show this help" },
@@ -69,7 +69,12 @@ static const char usage_tail[] =
 	"start; --wait then prints each progress event and the end, and exits 0\n"
 	"at the end. Counts: closed_idle (shut down while idle), closed_busy\n"
 	"(after their response), reset (at the deadline), gone (closed by the\n"
-	"server or the client first).\n"
+	"server or the client first). With --idle-mark HEX (2 to 32 hex\n"
+	"digits: 1 to 16 bytes), a connection is closed only when the last\n"
+	"bytes the server wrote on it end with these, the end of a response\n"
+	"that leaves the session idle (PostgreSQL's ReadyForQuery, idle:\n"
+	"5a0000000549): never inside a transaction; the rest is reset at the\n"
+	"deadline.\n"
 	"conn list shows ages: AGE since the accept, IDLE since the last read or\n"
 	"write; JSON has them in ns with the raw CLOCK_MONOTONIC times.\n"
 	"In samples, lat_hist counts the requests of the interval by latency,\n"
@@ -108,7 +113,8 @@ static const char usage_tail[] =
 	"regression, its death, an operator's dpoctl rollback, SIGINT or\n"
 	"SIGTERM roll it back: (1) every listener to the original, (2) its\n"
 	"connections drained between requests (--drain-deadline DUR, default\n"
-	"30s), (3) SIGTERM, --stop-grace DUR (10s), SIGKILL, (4) the session\n"
+	"30s; --drain-idle-mark HEX: only at that mark, as drain's --idle-mark),\n"
+	"(3) SIGTERM, --stop-grace DUR (10s), SIGKILL, (4) the session\n"
 	"ended. Promotion is the same the other way round, the original kept\n"
 	"idle --keep-original DUR first. Events are JSON lines: --log FILE, and\n"
 	"stdout when it is not a terminal or with --json (else a live view);\n"

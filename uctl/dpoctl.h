@@ -65,6 +65,9 @@ int dpoctl_arg_role(struct dpoctl_ctx *ctx, const char *s, uint8_t *role);
 /* A DUR option's value in seconds (as drain's --deadline); @v NULL: unset */
 int dpoctl_arg_seconds(struct dpoctl_ctx *ctx, const char *flag,
 		       const char *v, double *s);
+/* An idle mark option's HEX (@v NULL: unset, *@len left alone) */
+int dpoctl_arg_idle_mark(struct dpoctl_ctx *ctx, const char *flag,
+			 const char *v, uint8_t *mark, uint8_t *len);
 int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv);
 /* exactly one argument, @name in the usage message when it is missing */
 int dpoctl_arg_one(struct dpoctl_ctx *ctx, int argc, char **argv,

@@ -118,6 +118,8 @@ struct dpoctl_drain {
 	uint32_t reset;
 	uint32_t gone;
 	uint64_t elapsed_ns;
+	uint8_t idle_mark[DPO_DRAIN_IDLE_MARK_MAX];	/* close only after these */
+	uint8_t idle_mark_len;				/* 0: no mark */
 	bool cancelled;		/* DONE: cut short (ownership, session end) */
 };
 

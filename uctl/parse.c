@@ -118,6 +118,41 @@ int dpoctl_parse_deadline(const char *s, uint32_t *ms)
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return c - 'A' + 10;
+}
+
+int dpoctl_parse_idle_mark(const char *s, uint8_t *mark, uint8_t *len)
+{
+	size_t n = strlen(s), i;
+
+	if (strspn(s, "0123456789abcdefABCDEF") != n || n % 2)
+		return -EINVAL;
+	if (!n || n > 2 * DPO_DRAIN_IDLE_MARK_MAX)
+		return -ERANGE;
+	for (i = 0; i < n / 2; i++)
+		mark[i] = (uint8_t)(hex_digit(s[2 * i]) << 4 |
+				    hex_digit(s[2 * i + 1]));
+	*len = (uint8_t)(n / 2);
+	return 0;
+}
+
+void dpoctl_idle_mark_str(char *buf, size_t len, const uint8_t *mark,
+			  uint8_t n)
+{
+	size_t i;
+
+	if (len)
+		buf[0] = '\0';
+	for (i = 0; i < n && 2 * i + 2 < len; i++)
+		snprintf(buf + 2 * i, len - 2 * i, "%02x", mark[i]);
+}
+
 int dpoctl_parse_pid(const char *s, uint32_t *pid)
 {
 	return dpoctl_parse_u32(s, 1, DPOCTL_PID_MAX, pid);

@@ -22,6 +22,11 @@ int dpoctl_parse_port(const char *s, uint16_t *port);
 int dpoctl_parse_fd(const char *s, int *fd);
 int dpoctl_parse_listener_id(const char *s, uint32_t *id);
 int dpoctl_check_session_name(const char *s);
+/*
+ * A drain's idle mark: 2 to 2 * DPO_DRAIN_IDLE_MARK_MAX hex digits, an
+ * even number of them ("5a0000000549"), into @mark; *@len its bytes.
+ */
+int dpoctl_parse_idle_mark(const char *s, uint8_t *mark, uint8_t *len);
 
 /* ... and back to text. */
 const char *dpoctl_role_name(uint8_t role);
@@ -31,6 +36,9 @@ const char *dpoctl_conn_state_name(uint8_t state);
 /* "850ms", "12.3s", "5m03s", "2h01m", "3d04h" */
 void dpoctl_duration_str(char *buf, size_t len, uint64_t ns);
 void dpoctl_exit_str(char *buf, size_t len, uint32_t status);
+/* An idle mark as lower-case hex digits ("" for none); @len >= 33 */
+void dpoctl_idle_mark_str(char *buf, size_t len, const uint8_t *mark,
+			  uint8_t n);
 /* "inet", "inet6" (as ip(8) -j), else "unknown" */
 const char *dpoctl_family_name(int family);
 /* @addr in network order (4 or 16 bytes): "10.0.0.1", "::1"; "?" if unknown */

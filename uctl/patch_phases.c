@@ -163,7 +163,9 @@ static int phase_drain(struct dpoctl_patch *p, uint8_t role,
 	target = role == DPO_ROLE_PATCHED ? DPO_OWNER_ORIGINAL : DPO_OWNER_PATCHED;
 	if (p->owner != target)
 		dpoctl_patch_expect_owner(p, target);
-	ret = dpoctl_drain(&p->req, p->session, role, deadline_ms, &d, &err);
+	ret = dpoctl_drain(&p->req, p->session, role, deadline_ms,
+			   p->cfg.drain_idle_mark, p->cfg.drain_idle_mark_len,
+			   &d, &err);
 	if (ret && p->owner != target)
 		dpoctl_patch_unexpect_owner(p);
 	if (ret && ret != -EBUSY) {

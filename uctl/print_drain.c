@@ -30,5 +30,10 @@ void dpoctl_print_drain(const char *event, const struct dpoctl_drain *d)
 	dpoctl_duration_str(t, sizeof(t), (uint64_t)d->deadline_ms * 1000000);
 	dpoctl_pr_str(NULL, "DEADLINE", 8, t);
 	dpoctl_pr_u64("deadline_ms", NULL, 0, d->deadline_ms);
+	if (d->idle_mark_len) {
+		dpoctl_idle_mark_str(t, sizeof(t), d->idle_mark,
+				     d->idle_mark_len);
+		dpoctl_pr_str("idle_mark", "IDLE_MARK", 9, t);
+	}
 	dpoctl_pr_row_end();
 }

@@ -121,6 +121,7 @@ static const struct dpo_desc_attr dpo_desc_dpo_attrs[__DPO_A_MAX] __attribute__(
 	[DPO_A_DRAIN_GONE] = { .name = "drain-gone", .type = DPO_DESC_U32 },
 	[DPO_A_DRAIN_ELAPSED_NS] = { .name = "drain-elapsed-ns", .type = DPO_DESC_U64 },
 	[DPO_A_DRAIN_CANCELLED] = { .name = "drain-cancelled", .type = DPO_DESC_FLAG },
+	[DPO_A_DRAIN_IDLE_MARK] = { .name = "drain-idle-mark", .type = DPO_DESC_BINARY },
 };
 
 /* Command names, as the spec and ynl spell them. */
@@ -183,6 +184,7 @@ static const struct dpo_desc_error dpo_desc_errors[] __attribute__((unused)) = {
 	{ DPO_CMD_SESSION_CLAIM, ERANGE, "the fail-safe owner cannot be canary" },
 	{ DPO_CMD_DRAIN, ENOENT, "no such session" },
 	{ DPO_CMD_DRAIN, EINVAL, "no instance of the other role to take new connections" },
+	{ DPO_CMD_DRAIN, EINVAL, "idle mark of 1 to 16 bytes" },
 	{ DPO_CMD_DRAIN, EBUSY, "a drain of this session is running" },
 	{ DPO_CMD_DRAIN, ERANGE, "role or deadline out of range" },
 };

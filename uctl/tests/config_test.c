@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Tests of config.c: the engine's settings from a file and --set. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <linux/dpo.h>
@@ -319,6 +321,72 @@ static void test_patch(void)
 		  -EINVAL);
 }
 
+/* [patch] drain_idle_mark: HEX, left out when unset */
+static void test_idle_mark(void)
+{
+	struct dpoctl_engine_cfg cfg;
+	struct dpoctl_patch_cfg p, q;
+	char err[320], *s;
+	size_t n;
+	FILE *f;
+
+	dpoctl_engine_cfg_default(&cfg);
+	dpoctl_patch_cfg_default(&p);
+	check_int("idle mark: none by default", p.drain_idle_mark_len, 0);
+	f = open_memstream(&s, &n);
+	dpoctl_config_write(f, &cfg, &p);
+	fclose(f);
+	result(!strstr(s, "drain_idle_mark"), "idle mark: unset, not written");
+	free(s);
+
+	f = fopen(path, "w");
+	fputs("[patch]\ndrain_idle_mark = 5A0000000549\n", f);
+	fclose(f);
+	check_int("idle mark: loads", dpoctl_config_load(&cfg, &p, path, err,
+							 sizeof(err)), 0);
+	check_int("idle mark: 6 bytes", p.drain_idle_mark_len, 6);
+	result(!memcmp(p.drain_idle_mark, "\x5a\0\0\0\x05\x49", 6),
+	       "idle mark: its bytes");
+	f = open_memstream(&s, &n);
+	dpoctl_config_write(f, &cfg, &p);
+	fclose(f);
+	result(strstr(s, "\ndrain_idle_mark = 5a0000000549\n") != NULL,
+	       "idle mark: written back in lower case");
+	f = fopen(path, "w");
+	fputs(s, f);
+	fclose(f);
+	free(s);
+	dpoctl_patch_cfg_default(&q);
+	check_int("idle mark: round trip loads",
+		  dpoctl_config_load(&cfg, &q, path, err, sizeof(err)), 0);
+	result(q.drain_idle_mark_len == 6 &&
+	       !memcmp(q.drain_idle_mark, p.drain_idle_mark, 6),
+	       "idle mark: round trip the same");
+
+	check_int("idle mark: odd digits refused",
+		  dpoctl_config_set(&cfg, &p, "patch.drain_idle_mark=5a0", err,
+				    sizeof(err)), -EINVAL);
+	check_str("idle mark: its message", err,
+		  "patch.drain_idle_mark: bad value \"5a0\" (2 to 32 hex digits, an even number: 5a0000000549)");
+	check_int("idle mark: empty refused",
+		  dpoctl_config_set(&cfg, &p, "patch.drain_idle_mark=", err,
+				    sizeof(err)), -EINVAL);
+	check_int("idle mark: 17 bytes refused",
+		  dpoctl_config_set(&cfg, &p,
+				    "patch.drain_idle_mark=00112233445566778899aabbccddeeff00",
+				    err, sizeof(err)), -EINVAL);
+	check_int("idle mark: a refused value changes nothing",
+		  p.drain_idle_mark_len, 6);
+	check_int("idle mark: 16 bytes",
+		  dpoctl_config_set(&cfg, &p,
+				    "patch.drain_idle_mark=00112233445566778899aabbccddeeff",
+				    err, sizeof(err)), 0);
+	check_int("idle mark: 16 bytes long", p.drain_idle_mark_len, 16);
+	check_int("idle mark: analyze checks it too",
+		  dpoctl_config_set(&cfg, NULL, "patch.drain_idle_mark=zz", err,
+				    sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -328,6 +396,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/dpo.ini", dir);
 	test_errors();
 	test_long_line();
+	test_idle_mark();
 	test_unreadable();
 	test_values();
 	test_set();

@@ -419,6 +419,27 @@ static void test_msg_traffic(void)
 	       d.remaining == 3, "msg: drain cut short");
 	nlmsg_free(msg);
 
+	msg = drain_msg(DPO_CMD_DRAIN);
+	nla_put(msg, DPO_A_DRAIN_IDLE_MARK, 6, "\x5a\0\0\0\x05\x49");
+	result(!dpoctl_decode_drain(nlmsg_hdr(msg), &d) &&
+	       d.idle_mark_len == 6 && !memcmp(d.idle_mark, "\x5a\0\0\0\x05\x49", 6),
+	       "msg: drain with an idle mark");
+	nlmsg_free(msg);
+	msg = drain_msg(DPO_CMD_DRAIN);
+	result(!dpoctl_decode_drain(nlmsg_hdr(msg), &d) && !d.idle_mark_len,
+	       "msg: drain without an idle mark");
+	nlmsg_free(msg);
+	msg = drain_msg(DPO_CMD_DRAIN);
+	nla_put(msg, DPO_A_DRAIN_IDLE_MARK, 0, NULL);
+	check_int("msg: empty idle mark -> EPROTO",
+		  dpoctl_decode_drain(nlmsg_hdr(msg), &d), -EPROTO);
+	nlmsg_free(msg);
+	msg = drain_msg(DPO_CMD_DRAIN);
+	nla_put(msg, DPO_A_DRAIN_IDLE_MARK, 17, "0123456789abcdefg");
+	check_int("msg: 17-byte idle mark -> EPROTO",
+		  dpoctl_decode_drain(nlmsg_hdr(msg), &d), -EPROTO);
+	nlmsg_free(msg);
+
 	msg = genl_msg(DPO_CMD_DRAIN_PROGRESS_NTF);
 	nla_put_u32(msg, DPO_A_DRAIN_REMAINING, 1);
 	check_int("msg: drain without session -> EPROTO",

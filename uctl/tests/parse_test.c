@@ -2,6 +2,7 @@
 /* Tests of parse.c: command-line values, and values as text. */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <linux/dpo.h>
 
@@ -91,6 +92,52 @@ static void test_deadline(void)
 	/* minutes are for deadlines only: intervals stay as they were */
 	result(dpoctl_parse_interval("1m", &ms) == -EINVAL,
 	       "interval \"1m\" still a bad value");
+}
+
+static void test_idle_mark(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		const char *bytes;	/* what it parses to */
+		int len;
+	} c[] = {
+		{ "5a0000000549", 0, "\x5a\0\0\0\x05\x49", 6 },
+		{ "5A0000000549", 0, "\x5a\0\0\0\x05\x49", 6 },
+		{ "00", 0, "\0", 1 }, { "fF", 0, "\xff", 1 },
+		{ "00112233445566778899aabbccddeeff", 0,
+		  "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff",
+		  16 },
+		{ "", -ERANGE, NULL, 0 },
+		{ "00112233445566778899aabbccddeeff00", -ERANGE, NULL, 0 },
+		{ "5", -EINVAL, NULL, 0 }, { "5a0", -EINVAL, NULL, 0 },
+		{ "0x5a", -EINVAL, NULL, 0 }, { "5g", -EINVAL, NULL, 0 },
+		{ "5a 49", -EINVAL, NULL, 0 }, { " 5a", -EINVAL, NULL, 0 },
+		{ "-5a", -EINVAL, NULL, 0 },
+	};
+	uint8_t mark[DPO_DRAIN_IDLE_MARK_MAX];
+	char buf[40];
+	uint8_t len;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int ret;
+
+		len = 0;
+		ret = dpoctl_parse_idle_mark(c[i].in, mark, &len);
+		result(ret == c[i].ret && (ret || (len == c[i].len &&
+				!memcmp(mark, c[i].bytes, len))),
+		       "idle mark \"%s\" -> %s", c[i].in,
+		       c[i].ret == -EINVAL ? "bad value" :
+		       c[i].ret == -ERANGE ? "out of range" : "ok");
+	}
+	dpoctl_parse_idle_mark("5A0000000549", mark, &len);
+	dpoctl_idle_mark_str(buf, sizeof(buf), mark, len);
+	check_str("idle mark as text: lower case", buf, "5a0000000549");
+	dpoctl_idle_mark_str(buf, sizeof(buf), mark, 0);
+	check_str("no idle mark: empty", buf, "");
+	dpoctl_idle_mark_str(buf, 6, mark, len);
+	check_str("idle mark truncated: whole bytes", buf, "5a00");
 }
 
 static void test_conn_words(void)
@@ -358,6 +405,7 @@ int main(void)
 {
 	test_interval();
 	test_deadline();
+	test_idle_mark();
 	test_numbers();
 	test_role_name();
 	test_exit_str();

@@ -50,8 +50,43 @@ static void test_drain(void)
 	free(s);
 }
 
+static const struct dpoctl_drain pm = {
+	.session = "db", .role = DPO_ROLE_PATCHED, .deadline_ms = 30000,
+	.remaining = 1, .elapsed_ns = 2000000ULL,
+	.idle_mark = { 0x5a, 0, 0, 0, 5, 0x49 }, .idle_mark_len = 6,
+};
+
+static void mark_rows(void)
+{
+	dpoctl_pr_begin(DPOCTL_PR_TABLE, false);
+	dpoctl_print_drain("start", &pm);
+	dpoctl_pr_end();
+}
+
+/* With an idle mark: one more field, its hex digits. */
+static void test_drain_mark(void)
+{
+	char *s;
+
+	s = capture(true, mark_rows);
+	check_str("json drain: the idle mark", s,
+		  "{\"event\":\"start\",\"session\":\"db\",\"role\":\"patched\","
+		  "\"elapsed_ns\":2000000,\"remaining\":1,\"closed_idle\":0,"
+		  "\"closed_busy\":0,\"reset\":0,\"gone\":0,"
+		  "\"deadline_ms\":30000,\"idle_mark\":\"5a0000000549\"}\n");
+	free(s);
+	s = capture(false, mark_rows);
+	check_str("text drain: the idle mark", s,
+		  "EVENT     SESSION       ROLE      ELAPSED  REMAINING  "
+		  "CLOSED_IDLE  CLOSED_BUSY  RESET   GONE  DEADLINE  IDLE_MARK\n"
+		  "start     db            patched   2ms              1  "
+		  "          0            0      0      0  30.0s     5a0000000549\n");
+	free(s);
+}
+
 int main(void)
 {
 	test_drain();
+	test_drain_mark();
 	return test_done();
 }

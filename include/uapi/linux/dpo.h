@@ -22,6 +22,7 @@
 #define DPO_DRAIN_DEADLINE_MS_DEFAULT	30000
 #define DPO_DRAIN_DEADLINE_MS_MAX	3600000
 #define DPO_DRAIN_TICK_MS		20
+#define DPO_DRAIN_IDLE_MARK_MAX		16
 
 /**
  * enum dpo_role - The role of an instance in its session.
@@ -122,6 +123,7 @@ enum dpo_attr {
 	DPO_A_DRAIN_GONE,
 	DPO_A_DRAIN_ELAPSED_NS,
 	DPO_A_DRAIN_CANCELLED,
+	DPO_A_DRAIN_IDLE_MARK,
 
 	__DPO_A_MAX,
 	DPO_A_MAX = (__DPO_A_MAX - 1)
