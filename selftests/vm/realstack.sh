@@ -373,7 +373,10 @@ case_persistent() {
 	logins_pid=$bench_pid
 	clients=8
 	sleep 2
-	patch persistent /etc/pgbouncer/bad-txn.ini --promote-after 60
+	# The drain closes a session only after a ReadyForQuery "idle"
+	# ('Z', length 5, 'I'): between transactions.
+	patch persistent /etc/pgbouncer/bad-txn.ini --promote-after 60 \
+		--drain-idle-mark 5a0000000549
 	why=
 	if ! wait_event "$dir" exposure $((BASELINE * 3)); then
 		why="no exposure"
@@ -405,6 +408,7 @@ case_persistent() {
 	[ "$rc" = 3 ] || why="${why:+$why; }dpoctl patch exited $rc, not 3"
 	[ "$lost" = 0 ] || why="${why:+$why; }$lost transactions committed but not answered"
 	[ "$nab" = "$in_drain" ] || why="${why:+$why; }$((nab - in_drain)) sessions aborted outside the drain"
+	[ "$between" = "$nab" ] || why="${why:+$why; }$((nab - between)) sessions ended inside a transaction"
 	if [ -z "$why" ]; then
 		tap ok "persistent sessions: $nab of 8 ended by the drain ($between between transactions), 0 transactions lost"
 	else
