@@ -146,6 +146,11 @@ write_ini() {
 	{
 		printf '[baseline]\nmin_samples = 20\n[rule]\nsmooth_s = 2\n'
 		printf '[promote]\nmin_s = 4\n'
+		# The drain closes a session only after a ReadyForQuery "idle"
+		# ('Z', length 5, 'I': between transactions), and never before
+		# its first query's answer (SSL request, startup, query).
+		printf '[patch]\ndrain_idle_mark = 5a0000000549\n'
+		printf 'drain_min_requests = 3\n'
 		for m in lat_p50 lat_p99 lat_mean cpu_per_req cpu run_delay \
 			min_flt_per_req maj_flt_per_req min_flt maj_flt \
 			rss_growth throughput; do
@@ -373,10 +378,7 @@ case_persistent() {
 	logins_pid=$bench_pid
 	clients=8
 	sleep 2
-	# The drain closes a session only after a ReadyForQuery "idle"
-	# ('Z', length 5, 'I'): between transactions.
-	patch persistent /etc/pgbouncer/bad-txn.ini --promote-after 60 \
-		--drain-idle-mark 5a0000000549
+	patch persistent /etc/pgbouncer/bad-txn.ini --promote-after 60
 	why=
 	if ! wait_event "$dir" exposure $((BASELINE * 3)); then
 		why="no exposure"
