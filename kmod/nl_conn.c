@@ -131,7 +131,7 @@ static int fill_drain(struct sk_buff *skb, const struct dpo_drain_info *di,
 	     nla_put(skb, DPO_A_DRAIN_IDLE_MARK, di->when.mark_len,
 		     di->when.mark)) ||
 	    (di->when.min_requests &&
-	     nla_put_u32(skb, DPO_A_DRAIN_MIN_REQUESTS,
+	     nla_put_u32(skb, DPO_A_MIN_REQUESTS,
 			 di->when.min_requests))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -176,9 +176,9 @@ int dpo_nl_drain_doit(struct sk_buff *skb, struct genl_info *info)
 		when.mark_len = nla_len(mark);
 		memcpy(when.mark, nla_data(mark), when.mark_len);
 	}
-	if (info->attrs[DPO_A_DRAIN_MIN_REQUESTS])
+	if (info->attrs[DPO_A_MIN_REQUESTS])
 		when.min_requests =
-			nla_get_u32(info->attrs[DPO_A_DRAIN_MIN_REQUESTS]);
+			nla_get_u32(info->attrs[DPO_A_MIN_REQUESTS]);
 	msg = genlmsg_new(drain_msg_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;

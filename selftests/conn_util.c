@@ -822,7 +822,7 @@ int dt_drain_when(struct dt_sock *nl, const char *session, __u8 role,
 	if (mark)
 		dt_put(&m, DPO_A_DRAIN_IDLE_MARK, mark, len);
 	if (min_requests >= 0)
-		nlm_put_u32(&m, DPO_A_DRAIN_MIN_REQUESTS, (__u32)min_requests);
+		nlm_put_u32(&m, DPO_A_MIN_REQUESTS, (__u32)min_requests);
 	return dt_request(nl, &m, ack, o);
 }
 

@@ -358,7 +358,7 @@ TEST_F(nl, drain_min_requests_range)
 	dt_msg_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
 	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
 	nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_PATCHED);
-	off = nlm_put_u32(&m, DPO_A_DRAIN_MIN_REQUESTS,
+	off = nlm_put_u32(&m, DPO_A_MIN_REQUESTS,
 			  DPO_DRAIN_MIN_REQUESTS_MAX + 1);
 	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      ERANGE, NULL);
@@ -367,7 +367,7 @@ TEST_F(nl, drain_min_requests_range)
 	dt_msg_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
 	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
 	nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_PATCHED);
-	nlm_put_u32(&m, DPO_A_DRAIN_MIN_REQUESTS, DPO_DRAIN_MIN_REQUESTS_MAX);
+	nlm_put_u32(&m, DPO_A_MIN_REQUESTS, DPO_DRAIN_MIN_REQUESTS_MAX);
 	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
 		      EINVAL, "no original instance to take new connections");
 }

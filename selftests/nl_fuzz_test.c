@@ -339,7 +339,7 @@ static void valid_request(struct fuzz *f, struct dt_msg *m)
 			dt_put(m, DPO_A_DRAIN_IDLE_MARK, mark, len);
 		}
 		if (!below(f, 4))
-			nlm_put_u32(m, DPO_A_DRAIN_MIN_REQUESTS,
+			nlm_put_u32(m, DPO_A_MIN_REQUESTS,
 				    below(f, 2) ? below(f, 5) : rnd(f));
 		break;
 	}

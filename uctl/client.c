@@ -340,7 +340,7 @@ int dpoctl_drain(struct dpoctl_client *c, const char *session, uint8_t role,
 		     nla_put(msg, DPO_A_DRAIN_IDLE_MARK, when->mark_len,
 			     when->mark) < 0) ||
 		    (when->min_requests &&
-		     nla_put_u32(msg, DPO_A_DRAIN_MIN_REQUESTS,
+		     nla_put_u32(msg, DPO_A_MIN_REQUESTS,
 				 when->min_requests) < 0)))
 		msg = unbuilt(msg);
 	return get_one(c, msg, &r, err);
