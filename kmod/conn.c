@@ -309,7 +309,7 @@ bool dpo_conn_close_idle(struct dpo_conn *c, enum dpo_conn_drain closed_as)
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_SYN_RECV))) {
 		result = DPO_DRAIN_GONE;
-	} else if (conn_busy(c) || !dpo_drain_at_mark(c)) {
+	} else if (conn_busy(c) || !dpo_drain_may_close(c)) {
 		result = DPO_DRAIN_PENDING;
 	} else {
 		/* Counted first: the server may close as soon as it sees EOF. */

@@ -37,8 +37,7 @@ static void drain_info(struct dpo_drain *d, struct dpo_drain_info *info)
 	info->gone = d->gone;
 	info->elapsed_ns = ktime_get_ns() - d->start_ns;
 	info->cancelled = false;
-	info->mark_len = d->mark_len;
-	memcpy(info->mark, d->mark, d->mark_len);
+	info->when = d->when;
 }
 
 /* The running drain of @c's session that is about @c, if any. */
@@ -107,36 +106,40 @@ void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result)
 	}
 }
 
-static bool at_mark_locked(const struct dpo_drain *d, struct dpo_conn *c)
+static bool may_close_locked(const struct dpo_drain *d, struct dpo_conn *c)
 {
-	bool at;
+	const struct dpo_drain_when *w = &d->when;
+	bool may;
 
 	lockdep_assert_held(&dpo_conn_lock);
-	if (!d->mark_len)
+	if (!w->mark_len && !w->min_requests)
 		return true;
 	spin_lock(&c->lock);
-	at = dpo_conn_tail_ends_with(c, d->mark, d->mark_len);
+	may = c->requests >= w->min_requests &&
+	      (!w->mark_len ||
+	       dpo_conn_tail_ends_with(c, w->mark, w->mark_len));
 	spin_unlock(&c->lock);
-	return at;
+	return may;
 }
 
 /*
- * Whether the server's last bytes on @c end with the idle mark of the
- * drain that claimed it (true without one). That is the session's last
- * drain of @c's role even once it is over: a connection claimed by a
- * drain with a mark is never closed elsewhere in a transaction.
+ * Whether @c, idle, may be closed by the drain that claimed it: past its
+ * handshake (min_requests) and at the idle mark, when the drain has them.
+ * That is the session's last drain of @c's role even once it is over: a
+ * connection claimed by such a drain is never closed elsewhere in a
+ * transaction or a handshake.
  */
-bool dpo_drain_at_mark(struct dpo_conn *c)
+bool dpo_drain_may_close(struct dpo_conn *c)
 {
 	const struct dpo_drain *d;
-	bool at = true;
+	bool may = true;
 
 	spin_lock(&dpo_conn_lock);
 	d = c->session ? &c->session->drain_obj : NULL;
 	if (d && d->role == c->role)
-		at = at_mark_locked(d, c);
+		may = may_close_locked(d, c);
 	spin_unlock(&dpo_conn_lock);
-	return at;
+	return may;
 }
 
 /*
@@ -156,7 +159,7 @@ static int collect(struct dpo_drain *d, bool all, struct dpo_conn **batch)
 		 * decides, locked.
 		 */
 		if (c->role != d->role || c->swept == d->sweep ||
-		    (!all && (READ_ONCE(c->busy) || !at_mark_locked(d, c))))
+		    (!all && (READ_ONCE(c->busy) || !may_close_locked(d, c))))
 			continue;
 		if (!dpo_conn_claim(c))
 			continue;
@@ -257,7 +260,7 @@ static void drain_work(struct work_struct *work)
 }
 
 int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
-		    u32 deadline_ms, const u8 *mark, u8 mark_len,
+		    u32 deadline_ms, const struct dpo_drain_when *when,
 		    struct netlink_ext_ack *extack,
 		    struct dpo_drain_info *info)
 {
@@ -297,11 +300,9 @@ int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
 	if (s->owner != owner)
 		dpo_session_set_owner(s, owner, 0);
 	spin_lock(&dpo_conn_lock);
-	/* Read by dpo_drain_at_mark() even for a drain that is over. */
+	/* Read by dpo_drain_may_close() even for a drain that is over. */
 	d->role = role;
-	if (mark_len)
-		memcpy(d->mark, mark, mark_len);
-	d->mark_len = mark_len;
+	d->when = *when;
 	s->drain = d;
 	list_for_each_entry(c, &s->conns, node)
 		dpo_drain_conn_added(s, c);

@@ -12,6 +12,17 @@
 struct dpo_session;
 
 /* A drain of one role of a session (one at a time); counts under dpo_conn_lock. */
+/*
+ * When a drained connection may be closed, besides idle: once the server's
+ * last bytes on it end with @mark (a protocol's "session idle"), and once
+ * it answered @min_requests requests (its handshake is over).
+ */
+struct dpo_drain_when {
+	u8 mark[DPO_DRAIN_IDLE_MARK_MAX];
+	u8 mark_len;			/* 0: no mark */
+	u32 min_requests;		/* 0: from the first */
+};
+
 struct dpo_drain {
 	struct dpo_session *session;
 	enum dpo_role role;
@@ -21,9 +32,7 @@ struct dpo_drain {
 	u32 reported;			/* remaining in the last event */
 	u32 seq;			/* this drain's number in the session */
 	u32 sweep;			/* the current sweep's number */
-	/* Close only after a write ending with these; set under dpo_conn_lock. */
-	u8 mark[DPO_DRAIN_IDLE_MARK_MAX];
-	u8 mark_len;			/* 0: no mark */
+	struct dpo_drain_when when;	/* set under dpo_conn_lock */
 	struct delayed_work work;
 };
 
@@ -35,12 +44,11 @@ struct dpo_drain_info {
 	u32 remaining, closed_idle, closed_busy, reset, gone;
 	u64 elapsed_ns;
 	bool cancelled;		/* cut short, not done */
-	u8 mark[DPO_DRAIN_IDLE_MARK_MAX];
-	u8 mark_len;
+	struct dpo_drain_when when;
 };
 
 int dpo_drain_start(struct dpo_session *s, enum dpo_role role,
-		    u32 deadline_ms, const u8 *mark, u8 mark_len,
+		    u32 deadline_ms, const struct dpo_drain_when *when,
 		    struct netlink_ext_ack *extack,
 		    struct dpo_drain_info *info);
 void dpo_drain_init(struct dpo_session *s);
@@ -52,6 +60,6 @@ void dpo_drain_note_locked(struct dpo_conn *c, enum dpo_conn_drain result);
 enum dpo_conn_drain dpo_drain_unclaimed_locked(struct dpo_conn *c);
 
 /* Under @c's socket lock. */
-bool dpo_drain_at_mark(struct dpo_conn *c);
+bool dpo_drain_may_close(struct dpo_conn *c);
 
 #endif /* _DPO_DRAIN_H */

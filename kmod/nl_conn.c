@@ -103,7 +103,7 @@ static size_t drain_msg_size(void)
 {
 	return nla_total_size(DPO_SESSION_NAME_MAX) +	/* SESSION_NAME */
 	       nla_total_size(sizeof(u8)) +		/* ROLE */
-	       6 * nla_total_size(sizeof(u32)) +	/* DEADLINE, counts */
+	       7 * nla_total_size(sizeof(u32)) +	/* DEADLINE, counts, MIN_REQ */
 	       nla_total_size_64bit(sizeof(u64)) +	/* ELAPSED_NS */
 	       nla_total_size(0) +			/* CANCELLED */
 	       nla_total_size(DPO_DRAIN_IDLE_MARK_MAX);	/* IDLE_MARK */
@@ -127,8 +127,12 @@ static int fill_drain(struct sk_buff *skb, const struct dpo_drain_info *di,
 	    nla_put_u64_64bit(skb, DPO_A_DRAIN_ELAPSED_NS, di->elapsed_ns,
 			      DPO_A_PAD) ||
 	    (di->cancelled && nla_put_flag(skb, DPO_A_DRAIN_CANCELLED)) ||
-	    (di->mark_len && nla_put(skb, DPO_A_DRAIN_IDLE_MARK, di->mark_len,
-				     di->mark))) {
+	    (di->when.mark_len &&
+	     nla_put(skb, DPO_A_DRAIN_IDLE_MARK, di->when.mark_len,
+		     di->when.mark)) ||
+	    (di->when.min_requests &&
+	     nla_put_u32(skb, DPO_A_MIN_REQUESTS,
+			 di->when.min_requests))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -150,6 +154,7 @@ int dpo_nl_drain_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *mark = info->attrs[DPO_A_DRAIN_IDLE_MARK];
 	u32 deadline_ms = DPO_DRAIN_DEADLINE_MS_DEFAULT;
+	struct dpo_drain_when when = { 0 };
 	struct dpo_drain_info di;
 	struct dpo_session *s;
 	struct sk_buff *msg;
@@ -167,6 +172,13 @@ int dpo_nl_drain_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (info->attrs[DPO_A_DEADLINE_MS])
 		deadline_ms = nla_get_u32(info->attrs[DPO_A_DEADLINE_MS]);
+	if (mark) {
+		when.mark_len = nla_len(mark);
+		memcpy(when.mark, nla_data(mark), when.mark_len);
+	}
+	if (info->attrs[DPO_A_MIN_REQUESTS])
+		when.min_requests =
+			nla_get_u32(info->attrs[DPO_A_MIN_REQUESTS]);
 	msg = genlmsg_new(drain_msg_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -177,10 +189,7 @@ int dpo_nl_drain_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(s);
 	else
 		err = dpo_drain_start(s, nla_get_u8(info->attrs[DPO_A_ROLE]),
-				      deadline_ms,
-				      mark ? nla_data(mark) : NULL,
-				      mark ? nla_len(mark) : 0,
-				      info->extack, &di);
+				      deadline_ms, &when, info->extack, &di);
 	if (!err)
 		err = fill_drain(msg, &di, info->snd_portid, info->snd_seq,
 				 DPO_CMD_DRAIN);

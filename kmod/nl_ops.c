@@ -16,6 +16,10 @@ static const struct netlink_range_validation dpo_a_deadline_ms_range = {
 	.max	= DPO_DRAIN_DEADLINE_MS_MAX,
 };
 
+static const struct netlink_range_validation dpo_a_min_requests_range = {
+	.max	= DPO_DRAIN_MIN_REQUESTS_MAX,
+};
+
 /* DPO_CMD_SESSION_NEW - do */
 static const struct nla_policy dpo_session_new_nl_policy[DPO_A_INTERVAL_MS + 1] = {
 	[DPO_A_SESSION_NAME] = { .type = NLA_NUL_STRING, .len = DPO_SESSION_NAME_LEN_MAX, },
@@ -106,11 +110,12 @@ static const struct nla_policy dpo_conn_get_nl_policy[DPO_A_PID + 1] = {
 };
 
 /* DPO_CMD_DRAIN - do */
-static const struct nla_policy dpo_drain_nl_policy[DPO_A_DRAIN_IDLE_MARK + 1] = {
+static const struct nla_policy dpo_drain_nl_policy[DPO_A_MIN_REQUESTS + 1] = {
 	[DPO_A_SESSION_NAME] = { .type = NLA_NUL_STRING, .len = DPO_SESSION_NAME_LEN_MAX, },
 	[DPO_A_ROLE] = NLA_POLICY_RANGE(NLA_U8, 1, 2),
 	[DPO_A_DEADLINE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &dpo_a_deadline_ms_range),
 	[DPO_A_DRAIN_IDLE_MARK] = { .type = NLA_BINARY, },
+	[DPO_A_MIN_REQUESTS] = NLA_POLICY_FULL_RANGE(NLA_U32, &dpo_a_min_requests_range),
 };
 
 /* Ops table for dpo */
@@ -237,7 +242,7 @@ const struct genl_split_ops dpo_nl_ops[18] = {
 		.cmd		= DPO_CMD_DRAIN,
 		.doit		= dpo_nl_drain_doit,
 		.policy		= dpo_drain_nl_policy,
-		.maxattr	= DPO_A_DRAIN_IDLE_MARK,
+		.maxattr	= DPO_A_MIN_REQUESTS,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };

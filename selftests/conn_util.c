@@ -801,6 +801,15 @@ int dt_drain_mark(struct dt_sock *nl, const char *session, __u8 role,
 		  __u32 deadline_ms, const void *mark, size_t len,
 		  struct dt_obj *o, struct dt_ack *ack)
 {
+	return dt_drain_when(nl, session, role, deadline_ms, mark, len, -1, o,
+			     ack);
+}
+
+int dt_drain_when(struct dt_sock *nl, const char *session, __u8 role,
+		  __u32 deadline_ms, const void *mark, size_t len,
+		  long long min_requests, struct dt_obj *o,
+		  struct dt_ack *ack)
+{
 	struct dt_msg m;
 
 	dt_msg_dpo(&m, nl, DPO_CMD_DRAIN, 0);
@@ -812,6 +821,8 @@ int dt_drain_mark(struct dt_sock *nl, const char *session, __u8 role,
 		nlm_put_u32(&m, DPO_A_DEADLINE_MS, deadline_ms);
 	if (mark)
 		dt_put(&m, DPO_A_DRAIN_IDLE_MARK, mark, len);
+	if (min_requests >= 0)
+		nlm_put_u32(&m, DPO_A_MIN_REQUESTS, (__u32)min_requests);
 	return dt_request(nl, &m, ack, o);
 }
 

@@ -185,6 +185,11 @@ int dt_drain(struct dt_sock *nl, const char *session, __u8 role,
 int dt_drain_mark(struct dt_sock *nl, const char *session, __u8 role,
 		  __u32 deadline_ms, const void *mark, size_t len,
 		  struct dt_obj *o, struct dt_ack *ack);
+/* ... and DRAIN_MIN_REQUESTS (@min_requests < 0: omitted). */
+int dt_drain_when(struct dt_sock *nl, const char *session, __u8 role,
+		  __u32 deadline_ms, const void *mark, size_t len,
+		  long long min_requests, struct dt_obj *o,
+		  struct dt_ack *ack);
 
 /*
  * A session @name of the calling process as its original (and @patched as

@@ -718,6 +718,7 @@ static const struct field obj_fields[__DPO_A_MAX] = {
 	OBJ(DPO_A_DRAIN_RESET, drain_reset),
 	OBJ(DPO_A_DRAIN_GONE, drain_gone),
 	OBJ(DPO_A_DRAIN_ELAPSED_NS, drain_elapsed_ns),
+	OBJ(DPO_A_MIN_REQUESTS, drain_min_requests),
 };
 
 static const struct field stats_fields[__DPO_STATS_A_MAX] = {

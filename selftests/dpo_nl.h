@@ -89,6 +89,7 @@ struct dt_obj {
 	__u32 deadline_ms;
 	__u32 drain_remaining, drain_closed_idle, drain_closed_busy;
 	__u32 drain_reset, drain_gone;
+	__u32 drain_min_requests;
 	__u64 drain_elapsed_ns;
 	__u8 drain_idle_mark[DPO_DRAIN_IDLE_MARK_MAX];
 	int drain_idle_mark_len;

@@ -1327,4 +1327,51 @@ TEST_F_TIMEOUT(dr, idle_mark_deadline_resets, 60)
 		     de.d.drain_gone + de.d.drain_remaining);
 }
 
+/*
+ * A login is several requests (PostgreSQL: the SSL request, the startup,
+ * then the first query): a drain with drain-min-requests leaves a
+ * connection that answered fewer alone, idle or not, and closes it after
+ * the answer that reaches the count (with the mark, if it has one).
+ */
+TEST_F_TIMEOUT(dr, min_requests_spares_a_login, 90)
+{
+	struct srv *sp = &self->srv[1];
+	struct drain_ev de;
+	struct dt_obj o;
+	int fd[2], ret;
+
+	/* Each answered one request (its "SSL request"); fd[1] 2 more. */
+	idle_clients(_metadata, self, sp, fd, 2);
+	ASSERT_EQ(0, mark_exchange(self, fd[1], 0, 3000));
+	ASSERT_EQ(0, mark_exchange(self, fd[1], SRV_F_IDLE, 3000));
+	wait_idle(_metadata, self, sp);
+	dt_flush_ntf(&self->ev);
+	ASSERT_NL_OK(dt_drain_when(&self->nl, SESS, PATCH, MARK_DEADLINE_MS,
+				    SRV_IDLE_MARK, SRV_MARK_LEN, 3, &o,
+				    &self->ack), self->ack);
+	EXPECT_EQ(2, o.drain_remaining);
+	EXPECT_EQ(3, o.drain_min_requests);
+
+	/* Past its login and idle at the mark: shut down at once. */
+	EXPECT_EQ(0, cli_wait_eof(fd[1], 10000));
+	/* In its login: the second answer ends at the mark, yet too soon. */
+	sleep_ms(10 * DPO_DRAIN_TICK_MS);
+	ret = mark_exchange(self, fd[0], SRV_F_IDLE, 10000);
+	EXPECT_EQ(0, ret) TH_LOG("the login's end: %s", strerror(-ret));
+	/* Its first query: answered whole, then EOF. */
+	ret = mark_exchange(self, fd[0], SRV_F_IDLE, 10000);
+	EXPECT_EQ(0, ret) TH_LOG("the first query: %s", strerror(-ret));
+	EXPECT_EQ(0, cli_wait_eof(fd[0], 10000));
+
+	drain_events(&self->ev, SESS, PATCH, &de, 15000);
+	log_done(_metadata, "drain", &de);
+	ASSERT_TRUE(de.done);
+	EXPECT_EQ(1, de.d.drain_closed_idle);
+	EXPECT_EQ(1, de.d.drain_closed_busy);
+	EXPECT_EQ(0, de.d.drain_reset + de.d.drain_gone +
+		     de.d.drain_remaining);
+	EXPECT_EQ(3, de.d.drain_min_requests);
+	EXPECT_EQ(0, srv_log->slot[1].write_err);
+}
+
 TEST_HARNESS_MAIN

@@ -349,6 +349,29 @@ TEST_F(nl, drain_idle_mark_length)
 	EXPECT_EQ(DPO_OWNER_BOTH, o.owner);
 }
 
+/* drain-min-requests: a u32 the policy bounds (0 to the max). */
+TEST_F(nl, drain_min_requests_range)
+{
+	struct dt_msg m;
+	__u32 off;
+
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_PATCHED);
+	off = nlm_put_u32(&m, DPO_A_MIN_REQUESTS,
+			  DPO_DRAIN_MIN_REQUESTS_MAX + 1);
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
+		      ERANGE, NULL);
+	EXPECT_OFFS(self->ack, off);
+	/* In range: on to the next check, no instance to drain to. */
+	dt_msg_dpo(&m, &self->nl, DPO_CMD_DRAIN, 0);
+	dt_put_str(&m, DPO_A_SESSION_NAME, SESS);
+	nlm_put_u8(&m, DPO_A_ROLE, DPO_ROLE_PATCHED);
+	nlm_put_u32(&m, DPO_A_MIN_REQUESTS, DPO_DRAIN_MIN_REQUESTS_MAX);
+	EXPECT_NL_ERR(dt_request(&self->nl, &m, &self->ack, NULL), self->ack,
+		      EINVAL, "no original instance to take new connections");
+}
+
 TEST_F(nl, session_set)
 {
 	struct dt_obj o;

@@ -338,6 +338,9 @@ static void valid_request(struct fuzz *f, struct dt_msg *m)
 				mark[i] = rnd(f);
 			dt_put(m, DPO_A_DRAIN_IDLE_MARK, mark, len);
 		}
+		if (!below(f, 4))
+			nlm_put_u32(m, DPO_A_MIN_REQUESTS,
+				    below(f, 2) ? below(f, 5) : rnd(f));
 		break;
 	}
 }

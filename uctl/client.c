@@ -322,19 +322,26 @@ int dpoctl_conn_dump(struct dpoctl_client *c, const char *session,
 }
 
 int dpoctl_drain(struct dpoctl_client *c, const char *session, uint8_t role,
-		 uint32_t deadline_ms, const uint8_t *mark, uint8_t mark_len,
+		 uint32_t deadline_ms, const struct dpoctl_drain_when *when,
 		 struct dpoctl_drain *d,
 		 struct dpoctl_error *err)
 {
+	static const struct dpoctl_drain_when whenever;
 	struct reply r = { .kind = K_DRAIN, .obj = d };
 	struct nl_msg *msg = dpoctl_nl_new(c->nl, DPO_CMD_DRAIN, 0);
 
+	if (!when)
+		when = &whenever;
 	if (msg && (nla_put_string(msg, DPO_A_SESSION_NAME, session) < 0 ||
 		    nla_put_u8(msg, DPO_A_ROLE, role) < 0 ||
 		    (deadline_ms &&
 		     nla_put_u32(msg, DPO_A_DEADLINE_MS, deadline_ms) < 0) ||
-		    (mark_len &&
-		     nla_put(msg, DPO_A_DRAIN_IDLE_MARK, mark_len, mark) < 0)))
+		    (when->mark_len &&
+		     nla_put(msg, DPO_A_DRAIN_IDLE_MARK, when->mark_len,
+			     when->mark) < 0) ||
+		    (when->min_requests &&
+		     nla_put_u32(msg, DPO_A_MIN_REQUESTS,
+				 when->min_requests) < 0)))
 		msg = unbuilt(msg);
 	return get_one(c, msg, &r, err);
 }

@@ -90,12 +90,19 @@ int dpoctl_conn_dump(struct dpoctl_client *c, const char *session,
 		     uint32_t pid, dpoctl_conn_fn fn, void *arg,
 		     struct dpoctl_error *err);
 
+/* When a drained connection may be closed, besides idle (kmod/drain.h). */
+struct dpoctl_drain_when {
+	uint8_t mark[DPO_DRAIN_IDLE_MARK_MAX];	/* after a write ending so */
+	uint8_t mark_len;			/* 0: no idle mark */
+	uint32_t min_requests;			/* 0: from the first */
+};
+
 /*
- * @deadline_ms 0: the module's default; @mark_len 0: no idle mark; @d: the
+ * @deadline_ms 0: the module's default; @when NULL: whenever idle; @d: the
  * drain at its start
  */
 int dpoctl_drain(struct dpoctl_client *c, const char *session, uint8_t role,
-		 uint32_t deadline_ms, const uint8_t *mark, uint8_t mark_len,
+		 uint32_t deadline_ms, const struct dpoctl_drain_when *when,
 		 struct dpoctl_drain *d,
 		 struct dpoctl_error *err);
 

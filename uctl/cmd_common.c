@@ -56,6 +56,15 @@ int dpoctl_arg_idle_mark(struct dpoctl_ctx *ctx, const char *flag,
 	return 0;
 }
 
+int dpoctl_arg_min_requests(struct dpoctl_ctx *ctx, const char *flag,
+			    const char *v, uint32_t *n)
+{
+	if (v && dpoctl_parse_u32(v, 0, DPO_DRAIN_MIN_REQUESTS_MAX, n))
+		return dpoctl_usage(ctx, "bad %s \"%s\" (0 to %d requests)",
+				    flag, v, DPO_DRAIN_MIN_REQUESTS_MAX);
+	return 0;
+}
+
 int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv)
 {
 	return argc ? dpoctl_usage(ctx, "unexpected \"%s\"", argv[0]) : 0;

@@ -20,8 +20,7 @@ struct drain_args {
 	const char *session;
 	uint8_t role;
 	uint32_t deadline_ms;	/* 0: the module's default */
-	uint8_t mark[DPO_DRAIN_IDLE_MARK_MAX];
-	uint8_t mark_len;	/* 0: no idle mark */
+	struct dpoctl_drain_when when;	/* zero: whenever idle */
 	bool wait;
 };
 
@@ -53,13 +52,16 @@ static int parse_deadline(struct dpoctl_ctx *ctx, const char *s, uint32_t *ms)
 static int parse_mark(struct dpoctl_ctx *ctx, const char *s,
 		      struct drain_args *a)
 {
-	if (a->mark_len)
+	if (a->when.mark_len)
 		return dpoctl_usage(ctx, "--idle-mark given twice");
-	return dpoctl_arg_idle_mark(ctx, "--idle-mark", s, a->mark,
-				    &a->mark_len);
+	return dpoctl_arg_idle_mark(ctx, "--idle-mark", s, a->when.mark,
+				    &a->when.mark_len);
 }
 
-/* SESSION ROLE, with --deadline DUR, --idle-mark HEX and --wait anywhere */
+/*
+ * SESSION ROLE, with --deadline DUR, --idle-mark HEX, --min-requests N and
+ * --wait anywhere
+ */
 static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		      struct drain_args *a)
 {
@@ -86,6 +88,11 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		} else if (opts && (r = dpoctl_opt_value(ctx, argc, argv, &i,
 							 "--idle-mark", &v))) {
 			if (r < 0 || parse_mark(ctx, v, a))
+				return DPOCTL_EXIT_USAGE;
+		} else if (opts && (r = dpoctl_opt_value(ctx, argc, argv, &i,
+							 "--min-requests", &v))) {
+			if (r < 0 || dpoctl_arg_min_requests(ctx, "--min-requests",
+							     v, &a->when.min_requests))
 				return DPOCTL_EXIT_USAGE;
 		} else if (opts && s[0] == '-' && s[1]) {
 			return dpoctl_usage(ctx, "unknown option \"%s\"", s);
@@ -222,8 +229,8 @@ int dpoctl_cmd_drain(struct dpoctl_ctx *ctx, int argc, char **argv)
 	rc = DPOCTL_EXIT_ERR;
 	if (dpoctl_open(ctx, &c))
 		goto out;
-	ret = dpoctl_drain(&c, a.session, a.role, a.deadline_ms, a.mark,
-			   a.mark_len, &start, &err);
+	ret = dpoctl_drain(&c, a.session, a.role, a.deadline_ms, &a.when,
+			   &start, &err);
 	dpoctl_client_close(&c);
 	if (ret) {
 		dpoctl_perror(ctx->what, &err);

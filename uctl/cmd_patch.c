@@ -36,6 +36,7 @@ struct patch_args {
 	char **cmd;		/* the first: after -- */
 	struct dpoctl_settings settings;
 	const char *exposure, *step, *drain_deadline, *drain_idle_mark;
+	const char *drain_min_requests;
 	const char *stop_grace, *keep;
 	uint32_t interval_ms;
 	const char *log, *alert_exec, *metrics_file, *output;
@@ -62,6 +63,7 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 		{ "--step", offsetof(struct patch_args, step) },
 		{ "--drain-deadline", offsetof(struct patch_args, drain_deadline) },
 		{ "--drain-idle-mark", offsetof(struct patch_args, drain_idle_mark) },
+		{ "--drain-min-requests", offsetof(struct patch_args, drain_min_requests) },
 		{ "--stop-grace", offsetof(struct patch_args, stop_grace) },
 		{ "--keep-original", offsetof(struct patch_args, keep) },
 		{ "--log", offsetof(struct patch_args, log) },
@@ -182,6 +184,9 @@ static int patch_options(struct dpoctl_ctx *ctx, const struct patch_args *a,
 	       dpoctl_arg_idle_mark(ctx, "--drain-idle-mark",
 				    a->drain_idle_mark, cfg->drain_idle_mark,
 				    &cfg->drain_idle_mark_len) ||
+	       dpoctl_arg_min_requests(ctx, "--drain-min-requests",
+				       a->drain_min_requests,
+				       &cfg->drain_min_requests) ||
 	       dpoctl_arg_seconds(ctx, "--stop-grace", a->stop_grace,
 				  &cfg->stop_grace_s) ||
 	       dpoctl_arg_seconds(ctx, "--keep-original", a->keep,

@@ -19,7 +19,8 @@
 
 struct end_args {
 	const char *session;
-	const char *drain_deadline, *drain_idle_mark, *stop_grace, *keep;
+	const char *drain_deadline, *drain_idle_mark, *drain_min_requests;
+	const char *stop_grace, *keep;
 	const char *log, *alert_exec;
 	bool no_syslog;
 };
@@ -33,6 +34,7 @@ static int parse_args(struct dpoctl_ctx *ctx, int argc, char **argv,
 	} opts[] = {
 		{ "--drain-deadline", &a->drain_deadline },
 		{ "--drain-idle-mark", &a->drain_idle_mark },
+		{ "--drain-min-requests", &a->drain_min_requests },
 		{ "--stop-grace", &a->stop_grace },
 		{ "--log", &a->log },
 		{ "--alert-exec", &a->alert_exec },
@@ -74,6 +76,9 @@ static int options(struct dpoctl_ctx *ctx, const struct end_args *a,
 	       dpoctl_arg_idle_mark(ctx, "--drain-idle-mark",
 				    a->drain_idle_mark, cfg->drain_idle_mark,
 				    &cfg->drain_idle_mark_len) ||
+	       dpoctl_arg_min_requests(ctx, "--drain-min-requests",
+				       a->drain_min_requests,
+				       &cfg->drain_min_requests) ||
 	       dpoctl_arg_seconds(ctx, "--stop-grace", a->stop_grace,
 				  &cfg->stop_grace_s) ||
 	       dpoctl_arg_seconds(ctx, "--keep-original", a->keep,

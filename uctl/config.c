@@ -54,6 +54,7 @@ static const struct key keys[] = {
 	{ "patch", "step_s", T_SECONDS, P(step_s), 0, DAY_S, true, false },
 	{ "patch", "drain_deadline_s", T_SECONDS, P(drain_deadline_s), 0.001, HOUR_S, false, false },
 	{ "patch", "drain_idle_mark", T_IDLE_MARK, P(drain_idle_mark), 0, 0, false, false },
+	{ "patch", "drain_min_requests", T_U32, P(drain_min_requests), 0, DPO_DRAIN_MIN_REQUESTS_MAX, false, false },
 	{ "patch", "stop_grace_s", T_SECONDS, P(stop_grace_s), 0, HOUR_S, false, false },
 	{ "patch", "keep_original_s", T_SECONDS, P(keep_original_s), 0, DAY_S, false, false },
 	{ NULL, "enabled", T_BOOL, M(enabled), 0, 0, false, false },

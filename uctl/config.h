@@ -22,6 +22,7 @@ struct dpoctl_patch_cfg {
 	/* phase 2: close a connection only after a write ending with these */
 	uint8_t drain_idle_mark[DPO_DRAIN_IDLE_MARK_MAX];
 	uint8_t drain_idle_mark_len;	/* 0: no mark */
+	uint32_t drain_min_requests;	/* phase 2: not before so many answers */
 	double stop_grace_s;	/* phase 3: SIGTERM, this long, SIGKILL */
 	double keep_original_s;	/* promotion: the original kept idle */
 };

@@ -176,6 +176,7 @@ int dpoctl_decode_drain(struct nlmsghdr *nlh, struct dpoctl_drain *d)
 		memcpy(d->idle_mark, nla_data(tb[DPO_A_DRAIN_IDLE_MARK]), n);
 		d->idle_mark_len = (uint8_t)n;
 	}
+	d->min_requests = get_u32(tb[DPO_A_MIN_REQUESTS]);
 	return 0;
 }
 

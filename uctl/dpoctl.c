@@ -24,7 +24,7 @@ static const struct dpoctl_cmd top_cmds[] = {
 	{ .name = "conn", .args = "COMMAND",
 	  .help = "inspect accepted connections", .sub = dpoctl_conn_cmds },
 	{ .name = "drain", .fn = dpoctl_cmd_drain,
-	  .args = "SESSION original|patched [--deadline DUR] [--idle-mark HEX] [--wait]",
+	  .args = "SESSION original|patched [--deadline DUR] [--idle-mark HEX] [--min-requests N] [--wait]",
 	  .help = "close a role's connections between requests" },
 	{ .name = "monitor", .fn = dpoctl_cmd_monitor,
 	  .args = "[samples|events|all] [count N]",
@@ -36,10 +36,10 @@ static const struct dpoctl_cmd top_cmds[] = {
 	  .args = "SESSION --pid PID [--port PORT]... [options] (-- PATCHED_CMD [ARGS] | --patched-pid PID)",
 	  .help = "a whole patch: baseline, the patched instance on the original's listeners, judged, then rolled back or promoted in phases" },
 	{ .name = "rollback", .fn = dpoctl_cmd_rollback,
-	  .args = "SESSION [--drain-deadline DUR] [--drain-idle-mark HEX] [--stop-grace DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
+	  .args = "SESSION [--drain-deadline DUR] [--drain-idle-mark HEX] [--drain-min-requests N] [--stop-grace DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
 	  .help = "end a patch for the original: switch, drain, stop the patched instance, end the session" },
 	{ .name = "promote", .fn = dpoctl_cmd_promote,
-	  .args = "SESSION [--drain-deadline DUR] [--drain-idle-mark HEX] [--stop-grace DUR] [--keep-original DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
+	  .args = "SESSION [--drain-deadline DUR] [--drain-idle-mark HEX] [--drain-min-requests N] [--stop-grace DUR] [--keep-original DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]",
 	  .help = "end a patch for the patched instance, the same way round" },
 	{ .name = "help", .fn = cmd_help, .args = "[OBJECT [COMMAND]]",
 	  .help = "show this help" },
@@ -74,7 +74,9 @@ static const char usage_tail[] =
 	"bytes the server wrote on it end with these, the end of a response\n"
 	"that leaves the session idle (PostgreSQL's ReadyForQuery, idle:\n"
 	"5a0000000549): never inside a transaction; the rest is reset at the\n"
-	"deadline.\n"
+	"deadline. With --min-requests N, a connection is closed only once it\n"
+	"has answered N requests: never during a login (PostgreSQL with SSL\n"
+	"negotiation answers 2 before the first query: N 3).\n"
 	"conn list shows ages: AGE since the accept, IDLE since the last read or\n"
 	"write; JSON has them in ns with the raw CLOCK_MONOTONIC times.\n"
 	"In samples, lat_hist counts the requests of the interval by latency,\n"
@@ -113,7 +115,8 @@ static const char usage_tail[] =
 	"regression, its death, an operator's dpoctl rollback, SIGINT or\n"
 	"SIGTERM roll it back: (1) every listener to the original, (2) its\n"
 	"connections drained between requests (--drain-deadline DUR, default\n"
-	"30s; --drain-idle-mark HEX: only at that mark, as drain's --idle-mark),\n"
+	"30s; --drain-idle-mark HEX: only at that mark, as drain's --idle-mark;\n"
+	"--drain-min-requests N: only after N answers, as drain's --min-requests),\n"
 	"(3) SIGTERM, --stop-grace DUR (10s), SIGKILL, (4) the session\n"
 	"ended. Promotion is the same the other way round, the original kept\n"
 	"idle --keep-original DUR first. Events are JSON lines: --log FILE, and\n"

@@ -68,6 +68,9 @@ int dpoctl_arg_seconds(struct dpoctl_ctx *ctx, const char *flag,
 /* An idle mark option's HEX (@v NULL: unset, *@len left alone) */
 int dpoctl_arg_idle_mark(struct dpoctl_ctx *ctx, const char *flag,
 			 const char *v, uint8_t *mark, uint8_t *len);
+/* N, 0 to DPO_DRAIN_MIN_REQUESTS_MAX (NULL @v: none given) */
+int dpoctl_arg_min_requests(struct dpoctl_ctx *ctx, const char *flag,
+			    const char *v, uint32_t *n);
 int dpoctl_arg_none(struct dpoctl_ctx *ctx, int argc, char **argv);
 /* exactly one argument, @name in the usage message when it is missing */
 int dpoctl_arg_one(struct dpoctl_ctx *ctx, int argc, char **argv,

@@ -120,6 +120,7 @@ struct dpoctl_drain {
 	uint64_t elapsed_ns;
 	uint8_t idle_mark[DPO_DRAIN_IDLE_MARK_MAX];	/* close only after these */
 	uint8_t idle_mark_len;				/* 0: no mark */
+	uint32_t min_requests;		/* not before so many answers; 0: none */
 	bool cancelled;		/* DONE: cut short (ownership, session end) */
 };
 

@@ -141,6 +141,7 @@ static int phase_drain(struct dpoctl_patch *p, uint8_t role,
 		       const struct dpoctl_proc *proc)
 {
 	uint32_t deadline_ms = (uint32_t)(p->cfg.drain_deadline_s * 1000);
+	struct dpoctl_drain_when when;
 	struct dpoctl_error err;
 	struct dpoctl_drain d;
 	json_object *o;
@@ -163,8 +164,10 @@ static int phase_drain(struct dpoctl_patch *p, uint8_t role,
 	target = role == DPO_ROLE_PATCHED ? DPO_OWNER_ORIGINAL : DPO_OWNER_PATCHED;
 	if (p->owner != target)
 		dpoctl_patch_expect_owner(p, target);
-	ret = dpoctl_drain(&p->req, p->session, role, deadline_ms,
-			   p->cfg.drain_idle_mark, p->cfg.drain_idle_mark_len,
+	memcpy(when.mark, p->cfg.drain_idle_mark, sizeof(when.mark));
+	when.mark_len = p->cfg.drain_idle_mark_len;
+	when.min_requests = p->cfg.drain_min_requests;
+	ret = dpoctl_drain(&p->req, p->session, role, deadline_ms, &when,
 			   &d, &err);
 	if (ret && p->owner != target)
 		dpoctl_patch_unexpect_owner(p);

@@ -35,5 +35,7 @@ void dpoctl_print_drain(const char *event, const struct dpoctl_drain *d)
 				     d->idle_mark_len);
 		dpoctl_pr_str("idle_mark", "IDLE_MARK", 9, t);
 	}
+	if (d->min_requests)
+		dpoctl_pr_u64("min_requests", "MIN_REQ", 7, d->min_requests);
 	dpoctl_pr_row_end();
 }

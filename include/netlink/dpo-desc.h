@@ -122,6 +122,7 @@ static const struct dpo_desc_attr dpo_desc_dpo_attrs[__DPO_A_MAX] __attribute__(
 	[DPO_A_DRAIN_ELAPSED_NS] = { .name = "drain-elapsed-ns", .type = DPO_DESC_U64 },
 	[DPO_A_DRAIN_CANCELLED] = { .name = "drain-cancelled", .type = DPO_DESC_FLAG },
 	[DPO_A_DRAIN_IDLE_MARK] = { .name = "drain-idle-mark", .type = DPO_DESC_BINARY },
+	[DPO_A_MIN_REQUESTS] = { .name = "min-requests", .type = DPO_DESC_U32 },
 };
 
 /* Command names, as the spec and ynl spell them. */

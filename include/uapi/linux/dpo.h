@@ -23,6 +23,7 @@
 #define DPO_DRAIN_DEADLINE_MS_MAX	3600000
 #define DPO_DRAIN_TICK_MS		20
 #define DPO_DRAIN_IDLE_MARK_MAX		16
+#define DPO_DRAIN_MIN_REQUESTS_MAX	65535
 
 /**
  * enum dpo_role - The role of an instance in its session.
@@ -124,6 +125,7 @@ enum dpo_attr {
 	DPO_A_DRAIN_ELAPSED_NS,
 	DPO_A_DRAIN_CANCELLED,
 	DPO_A_DRAIN_IDLE_MARK,
+	DPO_A_MIN_REQUESTS,
 
 	__DPO_A_MAX,
 	DPO_A_MAX = (__DPO_A_MAX - 1)
