@@ -11,7 +11,9 @@
 #    Makefile's rule) and run the selftests in QEMU (run.sh --mode test),
 # 4. the demo (`make demo`) once on Debian's 6.1, with a stdin that never
 #    delivers (as in a script or CI): one line, "ok - demo" when run.sh
-#    succeeds and its report has both runs' plots and inputs.
+#    succeeds and its report has both runs' plots and inputs,
+# 5. the real stack (`make realstack`, shorter) once on Debian's 6.1: one
+#    line per case.
 # TAP-style result lines ("ok ...", "not ok ...", "ok ... # SKIP") are
 # counted; a failed build, a failed `make test` or a VM that did not finish
 # counts as a failure. The last line of output is always
@@ -204,6 +206,25 @@ else
 		fail "demo: $why"
 	fi
 	timing+=("# time demo $demo_kver: ${demo_s}s")
+fi
+
+# The real stack (make realstack, short), once on Debian's 6.1: its cases
+# print TAP lines; a run that failed without one counts as one failure.
+if [ -n "$demo_kver" ]; then
+	echo "# realstack on $demo_kver (run.sh --mode realstack, DPO_RS_SHORT=1)"
+	start=$SECONDS
+	DPO_RS_SHORT=1 timeout -k 10 700 "$here/run.sh" --build "$build" \
+		--kver "$demo_kver" --mode realstack --timeout 600 </dev/null 2>&1 |
+		tee "$tmp/realstack.log"
+	rc=${PIPESTATUS[0]}
+	tr -d '\r' <"$tmp/realstack.log" >"$tmp/realstack.tap"
+	count "$tmp/realstack.tap"
+	note_failures realstack "$tmp/realstack.tap"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$tmp/realstack.tap"; then
+		why=$(grep '^run.sh: ' "$tmp/realstack.log" | tail -n 1)
+		fail "realstack: run.sh exited with status $rc${why:+ (${why#run.sh: })}"
+	fi
+	timing+=("# time realstack $demo_kver: $((SECONDS - start))s")
 fi
 
 echo

@@ -240,6 +240,8 @@ summarize() { # dir
 	d=$1 log=$1/events.jsonl
 	verdict=$(event_field "$log" summary verdict)
 	metric=$(event_field "$log" summary metric)
+	# A verdict without a metric (time, a death, an operator) names its trigger.
+	[ "$metric" != null ] || metric=$(event_field "$log" summary trigger)
 	det=$(event_field "$log" summary detection_s)
 	total=$(event_field "$log" summary total_ms)
 	phases=$(grep '"event":"summary"' "$log" | grep -o '"name":"[a-z]*","duration_ms":[0-9]*' |
