@@ -26,6 +26,14 @@
 #   make regen         regenerate the files made from the protocol spec
 #                      (include/netlink/specs/dpo.yaml); `make check` fails
 #                      while a committed one is stale
+#   make install       dpoctl, its man pages, bash completion and example
+#                      configuration under DESTDIR/PREFIX (default /usr/local);
+#                      make uninstall removes exactly those files
+#   make dkms-install  dpo.ko's sources in /usr/src/dpo-VERSION, added to DKMS
+#                      and built and installed for every kernel with headers
+#                      (nothing is loaded); make dkms-uninstall
+#   make deb           the Debian packages dpo-dkms and dpoctl in build/deb/
+#                      (dpkg-buildpackage), checked by lintian
 #   make deps          install the Debian packages the above need
 
 BUILD      := $(CURDIR)/build
@@ -42,6 +50,30 @@ YNL        := $(BUILD)/ynl
 GENERATED  := include/uapi/linux/dpo.h kmod/nl_ops.h kmod/nl_ops.c \
 	include/netlink/dpo-desc.h
 
+# The one version (include/dpo/version.h) of the module, dpoctl and the
+# packages.
+PKG_VERSION := $(shell sed -n 's/^\#define DPO_VERSION "\(.*\)"$$/\1/p' \
+	$(CURDIR)/include/dpo/version.h)
+# The module's sources as DKMS builds them (/usr/src/dpo-VERSION).
+DKMS_SRC   := Kbuild kmod/Makefile $(wildcard kmod/*.c kmod/*.h) \
+	include/uapi/linux/dpo.h include/dpo/version.h
+
+# make install: dpoctl for administrators (sbin, section 8).
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SBINDIR    := $(PREFIX)/sbin
+MANDIR     := $(PREFIX)/share/man
+DOCDIR     := $(PREFIX)/share/doc/dpoctl
+COMPLDIR   := $(PREFIX)/share/bash-completion/completions
+# Where dpoctl and its man pages are built (debian/rules builds elsewhere).
+UCTL_O     ?= $(BUILD)/uctl
+# Every file make install writes, as SOURCE:DEST pairs.
+INSTALL_FILES = $(UCTL_O)/dpoctl:$(SBINDIR)/dpoctl \
+	$(UCTL_O)/man/dpoctl.8:$(MANDIR)/man8/dpoctl.8 \
+	$(UCTL_O)/man/dpoctl.conf.5:$(MANDIR)/man5/dpoctl.conf.5 \
+	uctl/completion/dpoctl:$(COMPLDIR)/dpoctl \
+	uctl/man/dpoctl.conf.example:$(DOCDIR)/examples/dpoctl.conf
+
 DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
 	linux-source-6.1 linux-source-6.12 python3-yaml python3-jsonschema \
@@ -49,7 +81,8 @@ DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
 	libnl-3-dev libnl-genl-3-dev libinih-dev libjson-c-dev \
 	pkg-config gcc make libc6-dev gnuplot-nox \
 	sparse valgrind flex bison bc libelf-dev libssl-dev \
-	prometheus postgresql-15 pgbouncer
+	prometheus postgresql-15 pgbouncer \
+	dkms dh-dkms debhelper dpkg-dev fakeroot lintian scdoc mandoc bash-completion
 
 # Kernel releases, resolved lazily so that `make deps` can run first.
 KVER_61    = $(shell $(KERNELS_SH) 6.1)
@@ -59,7 +92,8 @@ KVERS      = debug $(KVER_61) $(KVER_612)
 KVER      ?= $(KVER_61)
 KDIR      ?= /usr/src/linux-headers-$(shell $(KERNELS_SH) newest)
 
-.PHONY: all module dpoctl deps ksft-src lint lint-run check check-run \
+.PHONY: all module dpoctl deps install install-run uninstall dkms-src dkms-install \
+	dkms-uninstall deb deb-run ksft-src lint lint-run check check-run \
 	check-quick check-quick-run demo realstack bench bench-engine fuzz vm-shell \
 	vm-bins unit kmod-unit debug-kernel regen regen-check ynl-src \
 	clean help
@@ -135,12 +169,84 @@ kdir_of = $(if $(filter debug,$(1)),$(shell $(DEBUG_KERNEL_SH) $(BUILD)),/usr/sr
 # KVER=debug boots our debug kernel's image.
 VM_ENV = $(if $(filter debug,$(KVER)),VM_KERNEL=$(call kdir_of,debug)/arch/x86/boot/bzImage)
 
-# One module build per kernel, each in its own copy of the sources.
+# One module build per kernel. Debian's kernels: `dkms build` in a private
+# DKMS tree (the system's is not touched), so that the VM tests load the
+# module dpo-dkms and make dkms-install would build. Our debug kernel has no
+# headers package: kbuild on a copy of the sources.
 $(BUILD)/kmod/%/kmod/dpo.ko: FORCE
-	@mkdir -p $(BUILD)/kmod/$*
-	@cp -a Kbuild kmod include $(BUILD)/kmod/$*/
-	$(MAKE) -C $(call kdir_of,$*) M=$(BUILD)/kmod/$* $(KBUILD_EXTRA) modules
+	@rm -rf $(BUILD)/kmod/$* && mkdir -p $(BUILD)/kmod/$*/kmod
+	@if [ "$*" = debug ]; then \
+		cp -a Kbuild kmod include $(BUILD)/kmod/$*/ && \
+		$(MAKE) -C $(call kdir_of,$*) M=$(BUILD)/kmod/$* $(KBUILD_EXTRA) \
+			modules; \
+	else \
+		$(MAKE) --no-print-directory dkms-src \
+			DKMS_DEST=$(BUILD)/kmod/$*/src/dpo-$(PKG_VERSION) && \
+		mkdir -p $(BUILD)/kmod/$*/dkms && \
+		dkms add -q dpo/$(PKG_VERSION) --sourcetree $(BUILD)/kmod/$*/src \
+			--dkmstree $(BUILD)/kmod/$*/dkms >/dev/null && \
+		dkms build -q dpo/$(PKG_VERSION) -k $* --sourcetree $(BUILD)/kmod/$*/src \
+			--dkmstree $(BUILD)/kmod/$*/dkms || \
+		{ cat $(BUILD)/kmod/$*/dkms/dpo/$(PKG_VERSION)/build/make.log; exit 1; }; \
+		cp $(BUILD)/kmod/$*/dkms/dpo/$(PKG_VERSION)/$*/*/module/dpo.ko $@; \
+	fi
 FORCE:
+
+# The module's sources with a dkms.conf for VERSION, in DKMS_DEST.
+dkms-src:
+	@test -n "$(DKMS_DEST)" || { echo "dkms-src: DKMS_DEST= is needed" >&2; exit 1; }
+	@rm -rf $(DKMS_DEST) && mkdir -p $(DKMS_DEST)
+	@cp --parents $(DKMS_SRC) $(DKMS_DEST)/
+	@sed 's/#MODULE_VERSION#/$(PKG_VERSION)/' dkms.conf > $(DKMS_DEST)/dkms.conf
+
+# DKMS on this host: the sources in /usr/src/dpo-VERSION, built and
+# installed for every kernel whose headers are installed. Nothing is loaded.
+dkms-install: deps
+	@test "$$(id -u)" = 0 || { echo "dkms-install: run as root" >&2; exit 1; }
+	-@dkms remove -q dpo/$(PKG_VERSION) --all >/dev/null 2>&1
+	@$(MAKE) --no-print-directory dkms-src DKMS_DEST=/usr/src/dpo-$(PKG_VERSION)
+	dkms add dpo/$(PKG_VERSION)
+	@for k in $$(ls /lib/modules); do \
+		[ -e /lib/modules/$$k/build ] || continue; \
+		dkms install dpo/$(PKG_VERSION) -k $$k || exit 1; \
+	done
+
+dkms-uninstall:
+	@test "$$(id -u)" = 0 || { echo "dkms-uninstall: run as root" >&2; exit 1; }
+	-dkms remove dpo/$(PKG_VERSION) --all
+	rm -rf /usr/src/dpo-$(PKG_VERSION)
+
+# dpoctl, its man pages, completion and example configuration.
+install: deps
+	@$(MAKE) --no-print-directory install-run
+install-run:
+	$(MAKE) -C uctl O=$(UCTL_O) all man
+	@set -e; for f in $(INSTALL_FILES); do \
+		src=$${f%%:*} dst=$(DESTDIR)$${f#*:}; \
+		mode=0644; [ "$${dst%/sbin/dpoctl}" = "$$dst" ] || mode=0755; \
+		echo "install $$dst"; install -D -m $$mode $$src $$dst; \
+	done
+
+uninstall:
+	@for f in $(INSTALL_FILES); do \
+		dst=$(DESTDIR)$${f#*:}; \
+		if [ -e $$dst ]; then echo "rm $$dst"; rm -f $$dst; fi; \
+	done
+	-@rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# Debian packages, built from a copy of the tree (dpkg-buildpackage writes
+# to the parent directory): build/deb/*.deb, then lintian on them.
+deb: deps
+	@$(MAKE) --no-print-directory deb-run
+deb-run:
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/dpo-$(PKG_VERSION)
+	@tar -C $(CURDIR) --exclude=./build --exclude=./.git -cf - . | \
+		tar -C $(BUILD)/deb/dpo-$(PKG_VERSION) -xf -
+	cd $(BUILD)/deb/dpo-$(PKG_VERSION) && \
+		dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	@ls $(BUILD)/deb/*.deb
+	lintian -I --fail-on error $(BUILD)/deb/*.changes
 
 # The debug kernel alone (cold: ~5 min on 2 cores; then cached).
 debug-kernel: deps
@@ -168,7 +274,7 @@ lint: deps
 lint-run: ksft-src
 	$(CHECKPATCH) --strict --no-tree --terse --show-types \
 		--ignore CONST_STRUCT -f \
-		kmod/*.c kmod/*.h include/uapi/linux/dpo.h
+		kmod/*.c kmod/*.h include/uapi/linux/dpo.h include/dpo/version.h
 	@test "$$(grep -c 'struct proto_ops [a-z_]*\[' kmod/*.c | \
 		awk -F: '{ n += $$2 } END { print n }')" = 2 || \
 		{ echo "lint: a new non-const struct proto_ops" >&2; exit 1; }

@@ -10,7 +10,7 @@
 #include "netlink.h"
 #include "session.h"
 #include "sockops.h"
-#include "version.h"
+#include "dpo/version.h"
 
 static int __init dpo_init(void)
 {

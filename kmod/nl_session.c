@@ -8,7 +8,7 @@
 #include "netlink.h"
 #include "nl_ops.h"
 #include "session.h"
-#include "version.h"
+#include "dpo/version.h"
 
 static size_t session_msg_size(void)
 {

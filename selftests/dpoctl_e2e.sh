@@ -74,7 +74,7 @@ output_has() {
 }
 
 echo "TAP version 13"
-echo "1..49"
+echo "1..51"
 
 sleep 1000 &
 orig=$!
@@ -86,6 +86,11 @@ server=$!
 wait_until 10 listening 5555
 
 expect "version shows the module" 0 "^module  *0\." dpoctl version
+# One version from one place (include/dpo/version.h): modinfo's, the
+# module's over netlink and dpoctl's are the same.
+modver=$(cat /sys/module/dpo/version 2>/dev/null)
+expect "version: the module's is modinfo's" 0 "^module  *$modver\$" dpoctl version
+expect "version: dpoctl's is the module's" 0 "^dpoctl  *$modver\$" dpoctl version
 expect "session new" 0 "" dpoctl session new e2e interval 50ms
 expect "bad interval is a usage error" 1 "out of range" \
 	dpoctl session new e2e2 interval 5ms

@@ -62,7 +62,7 @@ int dpoctl_cmd_version(struct dpoctl_ctx *ctx, int argc, char **argv)
 
 	dpoctl_pr_begin(DPOCTL_PR_RECORD, false);
 	dpoctl_pr_row_begin();
-	dpoctl_pr_str("dpoctl", NULL, 1, DPOCTL_VERSION);
+	dpoctl_pr_str("dpoctl", NULL, 1, DPO_VERSION);
 	dpoctl_pr_str("module", NULL, 1, st.version);
 	dpoctl_pr_str("family", NULL, 1, fam.name);
 	dpoctl_pr_u64("family_version", NULL, 1, fam.version);

@@ -324,7 +324,7 @@ int main(int argc, char **argv)
 		case 'h':
 			return help(NULL, NULL);
 		case 'V':
-			printf("dpoctl %s\n", DPOCTL_VERSION);
+			printf("dpoctl %s\n", DPO_VERSION);
 			return DPOCTL_EXIT_OK;
 		default:
 			if (optopt)

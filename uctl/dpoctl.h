@@ -6,9 +6,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "dpo/version.h"
 #include "error.h"
-
-#define DPOCTL_VERSION	"0.1.0"
 
 /* as ip(8) */
 enum {

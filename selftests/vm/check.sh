@@ -7,8 +7,12 @@
 #    the module's pure functions (make -C kmod/tests run),
 # 2. whether the files generated from the protocol spec are current
 #    (make regen-check),
+# 2b. packaging on the host (selftests/pkg/pkg_test.sh): make install and
+#    uninstall, make deb with lintian, dpkg -i (DKMS builds dpo.ko for every
+#    kernel with headers; nothing is loaded) and dpkg --purge,
 # 3. for each kernel: build dpo.ko (DIR/kmod/KVER/kmod/dpo.ko, the top-level
-#    Makefile's rule) and run the selftests in QEMU (run.sh --mode test),
+#    Makefile's rule: by `dkms build` for Debian's kernels) and run the
+#    selftests in QEMU (run.sh --mode test),
 # 4. the demo (`make demo`) once on Debian's 6.1, with a stdin that never
 #    delivers (as in a script or CI): one line, "ok - demo" when run.sh
 #    succeeds and its report has both runs' plots and inputs,
@@ -108,6 +112,17 @@ if make -s -C "$repo" ${build_var[@]+"${build_var[@]}"} regen-check 2>&1; then
 else
 	fail "generated files are stale: run make regen and commit them"
 fi
+
+echo "# packaging: selftests/pkg/pkg_test.sh (make install, make deb, dpkg -i and --purge)"
+start=$SECONDS
+"$repo/selftests/pkg/pkg_test.sh" --build "$build" 2>&1 | tee "$tmp/pkg.log"
+rc=${PIPESTATUS[0]}
+count "$tmp/pkg.log"
+note_failures packaging "$tmp/pkg.log"
+if [ "$rc" != 0 ] && ! grep -q '^not ok' "$tmp/pkg.log"; then
+	fail "packaging: pkg_test.sh exited with status $rc"
+fi
+timing+=("# time packaging: $((SECONDS - start))s")
 
 [ -n "${kvers// /}" ] || fail "no kernel to test (is a kernel and its headers installed?)"
 for kver in $kvers; do
