@@ -79,7 +79,7 @@ DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
 	linux-source-6.1 linux-source-6.12 python3-yaml python3-jsonschema \
 	qemu-system-x86 busybox-static cpio kmod xz-utils \
 	libnl-3-dev libnl-genl-3-dev libinih-dev libjson-c-dev \
-	pkg-config gcc make libc6-dev gnuplot-nox \
+	pkg-config gcc make libc6-dev gnuplot-nox bash-completion \
 	sparse valgrind flex bison bc libelf-dev libssl-dev \
 	prometheus postgresql-15 pgbouncer \
 	dkms dh-dkms debhelper dpkg-dev fakeroot lintian scdoc mandoc bash-completion
