@@ -71,7 +71,7 @@ UCTL_O     ?= $(BUILD)/uctl
 INSTALL_FILES = $(UCTL_O)/dpoctl:$(SBINDIR)/dpoctl \
 	$(UCTL_O)/man/dpoctl.8:$(MANDIR)/man8/dpoctl.8 \
 	$(UCTL_O)/man/dpoctl.conf.5:$(MANDIR)/man5/dpoctl.conf.5 \
-	uctl/completion/dpoctl:$(COMPLDIR)/dpoctl \
+	uctl/completion/dpoctl.bash:$(COMPLDIR)/dpoctl \
 	uctl/man/dpoctl.conf.example:$(DOCDIR)/examples/dpoctl.conf
 
 DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
@@ -82,7 +82,7 @@ DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
 	pkg-config gcc make libc6-dev gnuplot-nox bash-completion \
 	sparse valgrind flex bison bc libelf-dev libssl-dev \
 	prometheus postgresql-15 pgbouncer \
-	dkms dh-dkms debhelper dpkg-dev fakeroot lintian scdoc mandoc bash-completion
+	dkms dh-dkms debhelper dpkg-dev fakeroot lintian scdoc mandoc
 
 # Kernel releases, resolved lazily so that `make deps` can run first.
 KVER_61    = $(shell $(KERNELS_SH) 6.1)
