@@ -49,7 +49,7 @@ DEB_PKGS := linux-image-amd64 linux-headers-amd64 \
 	libnl-3-dev libnl-genl-3-dev libinih-dev libjson-c-dev \
 	pkg-config gcc make libc6-dev gnuplot-nox \
 	sparse valgrind flex bison bc libelf-dev libssl-dev \
-	prometheus postgresql-15 pgbouncer
+	prometheus postgresql-15 pgbouncer scdoc mandoc
 
 # Kernel releases, resolved lazily so that `make deps` can run first.
 KVER_61    = $(shell $(KERNELS_SH) 6.1)
