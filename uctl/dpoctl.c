@@ -175,16 +175,16 @@ int dpoctl_usage(struct dpoctl_ctx *ctx, const char *fmt, ...)
 	return DPOCTL_EXIT_USAGE;
 }
 
+/* The synopsis whole (a long one on a line of its own), then the help. */
 static void print_cmd(const char *prefix, const struct dpoctl_cmd *c)
 {
-	char syn[96];
+	int n = printf("  %s%s%s%s", prefix, c->name, c->args[0] ? " " : "",
+		       c->args) - 2;
 
-	snprintf(syn, sizeof(syn), "%s%s%s%s", prefix, c->name,
-		 c->args[0] ? " " : "", c->args);
-	if (strlen(syn) > 32)
-		printf("  %s\n  %-32s  %s\n", syn, "", c->help);
+	if (n > 32)
+		printf("\n  %-32s  %s\n", "", c->help);
 	else
-		printf("  %-32s  %s\n", syn, c->help);
+		printf("%*s  %s\n", 32 - n, "", c->help);
 }
 
 static void print_cmds(const struct dpoctl_cmd *obj, const struct dpoctl_cmd *table)

@@ -46,6 +46,10 @@ static const struct cli_case cli_cases[] = {
 	  "drain SESSION original|patched [--deadline DUR] [--idle-mark HEX] [--min-requests N] [--wait]", "" },
 	{ { "help", "drain" }, 0, "5a0000000549", "" },
 	{ { "rollback", "--help" }, 0, "[--drain-idle-mark HEX]", "" },
+	/* the list has every synopsis whole, however long */
+	{ { "help" }, 0,
+	  "[--keep-original DUR] [--log FILE] [--alert-exec CMD] [--no-syslog]\n",
+	  "" },
 	{ { "session", "help" }, 0, "session end NAME", "" },
 	{ { "help", "session", "end" }, 0, "the same as del", "" },
 	{ { "conn", "--help" }, 0, "conn list [SESSION]", "" },
