@@ -188,7 +188,11 @@ $(BUILD)/kmod/%/kmod/dpo.ko: FORCE
 		dkms build -q dpo/$(PKG_VERSION) -k $* --sourcetree $(BUILD)/kmod/$*/src \
 			--dkmstree $(BUILD)/kmod/$*/dkms || \
 		{ cat $(BUILD)/kmod/$*/dkms/dpo/$(PKG_VERSION)/build/make.log; exit 1; }; \
-		cp $(BUILD)/kmod/$*/dkms/dpo/$(PKG_VERSION)/$*/*/module/dpo.ko $@; \
+		ko=$$(ls $(BUILD)/kmod/$*/dkms/dpo/$(PKG_VERSION)/$*/*/module/dpo.ko*) && \
+		case $$ko in \
+		*.xz)	xz -dc $$ko > $@ ;; \
+		*)	cp $$ko $@ ;; \
+		esac; \
 	fi
 FORCE:
 
