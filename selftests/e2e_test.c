@@ -149,9 +149,12 @@ static bool load_flowing(int ms)
 /*
  * An answer may take seconds on the debug kernel under this load (4.9 s
  * seen, against loadgen's default limit of 5 s): slow is not failed, and
- * a request that never gets its answer still fails, after 30 s.
+ * a request that never gets its answer still fails, after 30 s. The same
+ * for a connection: a debug guest on a busy host accepted so late that a
+ * SYN waited for its retransmission beyond loadgen's default 2 s.
  */
 #define ANSWER_MS	"30000"
+#define CONNECT_MS	"30000"
 
 static int start_load(FIXTURE_DATA(e2e) *self)
 {
@@ -159,11 +162,13 @@ static int start_load(FIXTURE_DATA(e2e) *self)
 			       CONNS, "--reconnect-every", "40",
 			       "--series", LOAD_TSV, "--tick-ms", "100",
 			       "--conn-log", LOAD_CONNS, "--json", LOAD_JSON,
-			       "--timeout-ms", ANSWER_MS, NULL };
+			       "--timeout-ms", ANSWER_MS, "--connect-ms", CONNECT_MS,
+			       NULL };
 	const char *newc[] = { LOADGEN, "--port", self->portstr, "--conns",
 			       "2", "--rate", "20", "--per-request-conn",
 			       "--conn-log", NEW_CONNS, "--json", NEW_JSON,
-			       "--timeout-ms", ANSWER_MS, NULL };
+			       "--timeout-ms", ANSWER_MS, "--connect-ms", CONNECT_MS,
+			       NULL };
 
 	self->load = spawn(load, ERR, "-", -1);
 	if (self->load < 0)
