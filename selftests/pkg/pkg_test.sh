@@ -25,7 +25,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/dpo-pkg.XXXXXX")
 installed=''
 cleanup() {
 	# Never leave the packages behind, whatever failed.
-	[ -z "$installed" ] || dpkg --purge dpoctl dpo-dkms >/dev/null 2>&1
+	if [ -n "$installed" ]; then
+		dpkg --purge dpoctl dpo-dkms >/dev/null 2>&1
+		make -s -C "$repo" dkms-uninstall >/dev/null 2>&1
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -43,7 +46,7 @@ check() {
 }
 
 echo "TAP version 13"
-echo "1..11"
+echo "1..13"
 
 version=$(sed -n 's/^#define DPO_VERSION "\(.*\)"$/\1/p' "$repo/include/dpo/version.h")
 deb_version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
@@ -78,17 +81,54 @@ uninstall_files() {
 check "make uninstall: no file left" uninstall_files
 
 if [ "$(id -u)" != 0 ]; then
-	for i in $(seq 4 11); do
+	for i in $(seq 4 13); do
 		n=$((n + 1)); echo "ok $n packages # SKIP not root"
 	done
 	exit $((failed > 0))
 fi
-if dpkg-query -W -f='${Status}' dpo-dkms dpoctl 2>/dev/null | grep -q installed; then
-	for i in $(seq 4 11); do
-		n=$((n + 1)); echo "ok $n packages # SKIP dpo-dkms or dpoctl is installed here"
+# A machine where dpo is installed already: its install is not ours to undo.
+if dpkg-query -W -f='${Status}' dpo-dkms dpoctl 2>/dev/null | grep -q installed ||
+   dkms status dpo 2>/dev/null | grep -q .; then
+	for i in $(seq 4 13); do
+		n=$((n + 1)); echo "ok $n packages # SKIP dpo is installed here (packages or DKMS)"
 	done
 	exit $((failed > 0))
 fi
+
+# The kernels DKMS builds for: those with headers.
+kernels=$(for k in $(ls /lib/modules); do [ -e "/lib/modules/$k/build" ] && echo "$k"; done)
+# dpo.ko VERSION installed by DKMS for each of them, or why not.
+built_for_each() {
+	dkms status dpo 2>/dev/null
+	for k in $kernels; do
+		dkms status "dpo/$version" -k "$k" 2>/dev/null | grep -q ": installed" ||
+			{ echo "$k: not installed"; return 1; }
+		ko=$(find "/lib/modules/$k/updates/dkms" -name 'dpo.ko*' | head -n 1)
+		[ -n "$ko" ] || { echo "$k: no dpo.ko"; return 1; }
+		modinfo -F version "$ko" | grep -qx "$version" || { echo "$ko: version"; return 1; }
+		modinfo -F vermagic "$ko" | grep -q "^$k " || { echo "$ko: vermagic"; return 1; }
+		echo "$k: $ko"
+	done
+	[ -n "$kernels" ]
+}
+no_dpo_left() {
+	left=$(find /lib/modules/*/updates/dkms -name 'dpo.ko*' 2>/dev/null)
+	[ -z "$left" ] || { echo "left: $left"; return 1; }
+	[ ! -e "/usr/src/dpo-$version" ] || { echo "left: /usr/src/dpo-$version"; return 1; }
+	! dkms status dpo 2>/dev/null | grep .
+}
+
+# make dkms-install and dkms-uninstall, without packages.
+dkms_install() {
+	installed=1
+	make -s -C "$repo" dkms-install BUILD="$build" && built_for_each
+}
+check "make dkms-install: dpo.ko $version built and installed by DKMS for each kernel with headers" dkms_install
+grep -E '^[^ ]*: /lib/modules/' "$tmp/why" | sed 's/^/# /'
+dkms_uninstall() {
+	make -s -C "$repo" dkms-uninstall BUILD="$build" && installed='' && no_dpo_left
+}
+check "make dkms-uninstall: no dpo.ko, source or DKMS entry left" dkms_uninstall
 
 debs=$build/deb
 build_debs() {
@@ -101,8 +141,6 @@ build_debs() {
 check "make deb: dpo-dkms and dpoctl built, lintian reports no error" build_debs
 grep -E '^[EWIP]: ' "$tmp/deb.log" | sed 's/^/# lintian: /'
 
-# The kernels DKMS builds for on installation: those with headers.
-kernels=$(for k in $(ls /lib/modules); do [ -e "/lib/modules/$k/build" ] && echo "$k"; done)
 dpkg_install() {
 	installed=1
 	dpkg -i "$debs/dpo-dkms_${version}_all.deb" "$debs"/dpoctl_"${version}"_*.deb
@@ -110,18 +148,6 @@ dpkg_install() {
 check "dpkg -i dpo-dkms dpoctl" dpkg_install
 # What dpkg and DKMS said: the module built for each kernel.
 grep -v '^$' "$tmp/why" | sed 's/^/# dpkg -i: /'
-built_for_each() {
-	dkms status dpo 2>/dev/null
-	for k in $kernels; do
-		dkms status "dpo/$version" -k "$k" 2>/dev/null | grep -q ": installed" || { echo "$k: not installed"; return 1; }
-		ko=$(find "/lib/modules/$k/updates/dkms" -name 'dpo.ko*' | head -n 1)
-		[ -n "$ko" ] || { echo "$k: no dpo.ko"; return 1; }
-		modinfo -F version "$ko" | grep -qx "$version" || { echo "$ko: version"; return 1; }
-		modinfo -F vermagic "$ko" | grep -q "^$k " || { echo "$ko: vermagic"; return 1; }
-		echo "$k: $ko"
-	done
-	[ -n "$kernels" ]
-}
 check "DKMS built and installed dpo.ko $version for each kernel with headers" built_for_each
 sed 's/^/# /' "$tmp/why"
 not_loaded() { ! grep -q '^dpo ' /proc/modules; }
