@@ -5,6 +5,7 @@
 #include <uapi/linux/dpo.h>
 
 #include "conn.h"
+#include "debugfs.h"
 #include "exit_watch.h"
 #include "listener.h"
 #include "netlink.h"
@@ -34,6 +35,8 @@ static int __init dpo_init(void)
 	err = dpo_nl_init();
 	if (err)
 		goto err_exit_watch;
+	/* Last: it reads what the others set up, and cannot fail. */
+	dpo_debugfs_init();
 	pr_info("version " DPO_VERSION " loaded\n");
 	return 0;
 
@@ -50,6 +53,7 @@ err_listener:
 
 static void __exit dpo_exit(void)
 {
+	dpo_debugfs_exit();
 	dpo_nl_exit();
 	dpo_exit_watch_exit();
 	dpo_session_exit();

@@ -73,6 +73,7 @@ int dpo_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
+	/* kmod/debugfs.c prints the same: keep the two in step. */
 	hdr = genlmsg_put_reply(msg, info, &dpo_nl_family, 0, DPO_CMD_STATUS_GET);
 	if (!hdr ||
 	    nla_put_string(msg, DPO_A_VERSION, DPO_VERSION) ||
