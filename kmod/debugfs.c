@@ -10,7 +10,7 @@
 #include "instance.h"
 #include "listener.h"
 #include "session.h"
-#include "version.h"
+#include "dpo/version.h"
 
 static struct dentry *dir;
 
