@@ -154,7 +154,8 @@ not_loaded() { ! grep -q '^dpo ' /proc/modules; }
 check "nothing loaded into the running kernel" not_loaded
 dpoctl_installed() {
 	/usr/sbin/dpoctl --version | grep -qx "dpoctl $version" &&
-		man -w dpoctl && man -w 5 dpoctl.conf &&
+		[ -f /usr/share/man/man8/dpoctl.8.gz ] &&
+		[ -f /usr/share/man/man5/dpoctl.conf.5.gz ] &&
 		[ -f /usr/share/bash-completion/completions/dpoctl ]
 }
 check "dpoctl, its man pages and completion installed" dpoctl_installed
